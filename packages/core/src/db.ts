@@ -1,0 +1,22 @@
+import type { AbstractLevel } from 'abstract-level';
+
+/**
+ * The database the store runs on: any abstract-level database with string keys. The store sets the
+ * encodings it needs on every operation, so the database's own defaults do not matter.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = AbstractLevel<any, string, any>;
+
+export const JSON_VALUE = { keyEncoding: 'utf8', valueEncoding: 'utf8' } as const;
+export const VIEW_VALUE = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
+
+export async function getJson<T>(db: Db, key: string): Promise<T | undefined> {
+  const text = (await db.get(key, JSON_VALUE)) as string | undefined;
+  return text === undefined ? undefined : (JSON.parse(text) as T);
+}
+
+/** Reads every entry of a range as [key, JSON value]. */
+export async function rangeJson<T>(db: Db, range: { gte: string; lt: string }): Promise<Array<[string, T]>> {
+  const entries = (await db.iterator({ ...range, ...JSON_VALUE }).all()) as Array<[string, string]>;
+  return entries.map(([key, value]) => [key, JSON.parse(value) as T]);
+}

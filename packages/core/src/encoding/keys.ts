@@ -1,0 +1,117 @@
+/**
+ * Key layout. Every key is ASCII so that utf8 and byte order agree on every backend; fields are
+ * fixed width or end with `\x00`, which sorts below every byte a field may contain.
+ *
+ *   a\0{A}\0{B}\0{YYYY-MM}\0{inv epoch}{writer}{source}{part}  aggregate record (see record-codec)
+ *   c\0{version}                                              commit log entry (JSON)
+ *   f\0{txn}                                                  fold marker: txn -> version (JSON)
+ *   r\0p\0{CODE}\0{version}  /  r\0r\0{slug}\0{version}       port / region as of a version (JSON)
+ *   s\0{batchId}\0m  /  s\0{batchId}\0r\0{chunk}  /  s\0{batchId}\0p\0{chunk}
+ *                                                             staged batch: meta, refs, prices
+ *   m\0txn / m\0retention                                     store metadata (JSON)
+ *
+ * A, B are location nodes: a port code (upper case) or a region slug (lower case), so the two never
+ * collide and all port-to-port keys of an origin sit in one range (`A`..`Z`).
+ */
+
+const HEX8 = 0xffff_ffff;
+
+export function hex8(value: number): string {
+  return value.toString(16).padStart(8, '0');
+}
+
+function hex4(value: number): string {
+  return value.toString(16).padStart(4, '0');
+}
+
+/** Length of the fixed-width suffix `{inv epoch}{writer}{source}{part}` of an aggregate key. */
+export const RECORD_SUFFIX_LENGTH = 28;
+
+export function groupPrefix(a: string, b: string): string {
+  return `a\0${a}\0${b}\0`;
+}
+
+export function recordKey(group: string, epoch: number, writer: number, source: number, part: number): string {
+  return group + '\0' + hex8(HEX8 - epoch) + hex8(writer) + hex8(source) + hex4(part);
+}
+
+/** `group` is `a\0{A}\0{B}\0{YYYY-MM}`: everything of the key but the separator and suffix. */
+export interface ParsedRecordKey {
+  group: string;
+  month: string;
+  epoch: number;
+  writer: number;
+  source: number;
+}
+
+export function parseRecordKey(key: string): ParsedRecordKey {
+  const suffixAt = key.length - RECORD_SUFFIX_LENGTH;
+  const group = key.slice(0, suffixAt - 1);
+  return {
+    group,
+    month: group.slice(group.length - 7),
+    epoch: HEX8 - parseInt(key.slice(suffixAt, suffixAt + 8), 16),
+    writer: parseInt(key.slice(suffixAt + 8, suffixAt + 16), 16),
+    source: parseInt(key.slice(suffixAt + 16, suffixAt + 24), 16)
+  };
+}
+
+/** The source of a record that merges every folded batch; no batch has this transaction id. */
+export const FOLDED_SOURCE = HEX8;
+
+export const AGGREGATES_RANGE = { gte: 'a\0', lt: 'a\x01' };
+
+/** Port-to-port records whose origin is `port`. */
+export function portPairsRange(port: string): { gte: string; lt: string } {
+  return { gte: `a\0${port}\0A`, lt: `a\0${port}\0[` };
+}
+
+/** Records of the pair (a, b) for months `fromMonth`..`toMonth` inclusive. */
+export function pairMonthsRange(a: string, b: string, fromMonth: string, toMonth: string): { gte: string; lt: string } {
+  const prefix = groupPrefix(a, b);
+  return { gte: prefix + fromMonth + '\0', lt: prefix + toMonth + '\x01' };
+}
+
+export const COMMITS_RANGE = { gte: 'c\0', lt: 'c\x01' };
+export function commitKey(version: number): string {
+  return 'c\0' + hex8(version);
+}
+
+export const FOLDS_RANGE = { gte: 'f\0', lt: 'f\x01' };
+export function foldKey(txn: number): string {
+  return 'f\0' + hex8(txn);
+}
+
+export const REFERENCE_RANGE = { gte: 'r\0', lt: 'r\x01' };
+export function portKey(code: string, version: number): string {
+  return `r\0p\0${code}\0${hex8(version)}`;
+}
+export function regionKey(slug: string, version: number): string {
+  return `r\0r\0${slug}\0${hex8(version)}`;
+}
+
+export const STAGED_RANGE = { gte: 's\0', lt: 's\x01' };
+export function stagedMetaKey(batchId: string): string {
+  return `s\0${batchId}\0m`;
+}
+export function stagedRefsKey(batchId: string, chunk: number): string {
+  return `s\0${batchId}\0r\0${hex8(chunk)}`;
+}
+export function stagedPricesKey(batchId: string, chunk: number): string {
+  return `s\0${batchId}\0p\0${hex8(chunk)}`;
+}
+export function stagedBatchRange(batchId: string): { gte: string; lt: string } {
+  return { gte: `s\0${batchId}\0`, lt: `s\0${batchId}\x01` };
+}
+export function stagedPricesRange(batchId: string): { gte: string; lt: string } {
+  return { gte: `s\0${batchId}\0p\0`, lt: `s\0${batchId}\0p\x01` };
+}
+export function stagedRefsRange(batchId: string): { gte: string; lt: string } {
+  return { gte: `s\0${batchId}\0r\0`, lt: `s\0${batchId}\0r\x01` };
+}
+export function chunkOfStagedKey(key: string): number {
+  return parseInt(key.slice(key.length - 8), 16);
+}
+
+export const TXN_KEY = 'm\0txn';
+export const RETENTION_KEY = 'm\0retention';

@@ -1,0 +1,66 @@
+/**
+ * An aggregate record holds, for one location pair and one month, the per-day aggregates that one
+ * writer contributed on behalf of one source batch:
+ *   flags u8 (bit 0: reset) | day count u8 | per day: day of month u8, count u32, sum f64, min u32, max u32
+ * Money is in integer cents (max 10,000,000 USD = 1e9 cents fits u32; sums stay exact in f64).
+ * A reset record supersedes every record of the same group with an older epoch.
+ */
+
+const HEADER_BYTES = 2;
+const DAY_BYTES = 21;
+export const RESET_FLAG = 1;
+
+/** Aggregates of one day, in cents. */
+export interface DayAggregate {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/** Per-day aggregates of one month, indexed by day of month (1-31). */
+export type MonthAggregates = Map<number, DayAggregate>;
+
+export function encodeRecord(reset: boolean, days: Iterable<[number, DayAggregate]>, dayCount: number): Uint8Array {
+  const bytes = Buffer.allocUnsafe(HEADER_BYTES + dayCount * DAY_BYTES);
+  bytes[0] = reset ? RESET_FLAG : 0;
+  bytes[1] = dayCount;
+  let at = HEADER_BYTES;
+  for (const [dayOfMonth, aggregate] of days) {
+    bytes[at] = dayOfMonth;
+    bytes.writeUInt32LE(aggregate.count, at + 1);
+    bytes.writeDoubleLE(aggregate.sum, at + 5);
+    bytes.writeUInt32LE(aggregate.min, at + 13);
+    bytes.writeUInt32LE(aggregate.max, at + 17);
+    at += DAY_BYTES;
+  }
+  return bytes;
+}
+
+export function isReset(bytes: Uint8Array): boolean {
+  return (bytes[0]! & RESET_FLAG) !== 0;
+}
+
+/** Visits each day of a record: day of month, then its aggregates in cents. */
+export function forEachDay(bytes: Uint8Array, visit: (dayOfMonth: number, count: number, sum: number, min: number, max: number) => void): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const days = bytes[1]!;
+  for (let i = 0, at = HEADER_BYTES; i < days; i++, at += DAY_BYTES) {
+    visit(bytes[at]!, view.getUint32(at + 1, true), view.getFloat64(at + 5, true), view.getUint32(at + 13, true), view.getUint32(at + 17, true));
+  }
+}
+
+/** Adds the record's days to `into`. */
+export function mergeRecord(bytes: Uint8Array, into: MonthAggregates): void {
+  forEachDay(bytes, (dayOfMonth, count, sum, min, max) => {
+    const current = into.get(dayOfMonth);
+    if (current === undefined) {
+      into.set(dayOfMonth, { count, sum, min, max });
+    } else {
+      current.count += count;
+      current.sum += sum;
+      if (min < current.min) current.min = min;
+      if (max > current.max) current.max = max;
+    }
+  });
+}

@@ -1,0 +1,9 @@
+export { Ratestore, StagedBatch } from './store.js';
+export type {
+  RatestoreOptions, WriteOptions, AddChunkOptions, AddChunkResult, StagedBatchInfo, ApplyOptions, CompactOptions
+} from './store.js';
+export type { FoldResult } from './maintenance/fold-history.js';
+export { RatestoreError } from './errors.js';
+export type { RatestoreErrorCode, ItemIssue, ItemIssueCode } from './errors.js';
+export type { Db } from './db.js';
+export type * from './types.js';

@@ -1,0 +1,70 @@
+import type { Engine } from '../engine.js';
+import { RatestoreError } from '../errors.js';
+import { VIEW_VALUE } from '../db.js';
+import { pairMonthsRange } from '../encoding/keys.js';
+import { mergeRecord, type MonthAggregates } from '../encoding/record-codec.js';
+import { formatDay, monthOf } from '../validate/dates.js';
+import type { RateRow, RatesResult } from '../types.js';
+import { VisibilityFilter } from './visible-records.js';
+
+export interface RatesRequest {
+  from: number;
+  to: number;
+  origin: string;
+  destination: string;
+  minCount: number;
+  version: number;
+}
+
+/**
+ * One range scan over the pair's month records (the pair's rollup, whatever the locations are),
+ * merged at `version`. The iterator's implicit snapshot pins the data; the commit log decides which
+ * of it belongs to `version`, so the answer is one consistent version from start to end.
+ */
+export async function readRates(engine: Engine, request: RatesRequest): Promise<RatesResult> {
+  const { db, log } = engine;
+  const iterator = db.iterator({
+    ...pairMonthsRange(request.origin, request.destination, monthOf(request.from), monthOf(request.to)),
+    ...VIEW_VALUE,
+    highWaterMarkBytes: 1 << 20
+  } as Parameters<typeof db.iterator>[0]);
+  // A fold raises the horizon before it writes, so a horizon still at or below our version now
+  // means the snapshot taken with the iterator holds no group folded past it.
+  if (request.version < log.foldedThrough) {
+    await iterator.close();
+    throw notRetained(request.version, log.foldedThrough);
+  }
+  const entries = (await iterator.all()) as Array<[string, Uint8Array]>;
+
+  const filter = new VisibilityFilter(log, request.version);
+  const months = new Map<string, MonthAggregates>();
+  for (const [key, value] of entries) {
+    const record = filter.accept(key, value);
+    if (record === undefined) continue;
+    let month = months.get(record.month);
+    if (month === undefined) months.set(record.month, (month = new Map()));
+    mergeRecord(value, month);
+  }
+
+  const rows: RateRow[] = [];
+  for (let day = request.from; day <= request.to; day++) {
+    const date = formatDay(day);
+    const aggregate = months.get(date.slice(0, 7))?.get(Number(date.slice(8)));
+    if (aggregate === undefined || aggregate.count === 0) {
+      rows.push({ day: date, average: null, count: 0, min: null, max: null });
+    } else {
+      rows.push({
+        day: date,
+        average: aggregate.count >= request.minCount ? aggregate.sum / aggregate.count / 100 : null,
+        count: aggregate.count,
+        min: aggregate.min / 100,
+        max: aggregate.max / 100
+      });
+    }
+  }
+  return { version: request.version, rows };
+}
+
+export function notRetained(version: number, foldedThrough: number): RatestoreError {
+  return new RatestoreError('RATESTORE_VERSION_NOT_RETAINED', `version ${version} is older than the retention horizon (${foldedThrough})`, { field: 'asOf' });
+}

@@ -1,0 +1,585 @@
+import { randomUUID } from 'node:crypto';
+import { ClassicLevel } from 'classic-level';
+import { IssueList, RatestoreError } from './errors.js';
+import { JSON_VALUE, VIEW_VALUE, getJson, rangeJson, type Db } from './db.js';
+import type { Engine, EngineOptions } from './engine.js';
+import {
+  COMMITS_RANGE, FOLDS_RANGE, REFERENCE_RANGE, RETENTION_KEY, STAGED_RANGE, TXN_KEY, commitKey,
+  stagedBatchRange, stagedMetaKey, stagedPricesKey, stagedRefsKey, chunkOfStagedKey
+} from './encoding/keys.js';
+import { CommitLog, type BatchEntry, type LogEntry, type RevertEntry } from './log/commit-log.js';
+import { Catalog, buildTree, sorted } from './catalog/catalog.js';
+import type { LocatedRef } from './catalog/apply-refs.js';
+import { applyBatch } from './write/apply-batch.js';
+import { stagedSource } from './write/batch-source.js';
+import { ChunkBuilder, type EncodedChunk } from './write/chunk-builder.js';
+import { readRates, notRetained } from './read/read-rates.js';
+import { foldHistory, type FoldResult } from './maintenance/fold-history.js';
+import { Mutex, NamedSharedLock } from './util/locks.js';
+import { checkBatchId, checkDay, checkInteger, checkObject, invalid, itemsOf } from './validate/arguments.js';
+import { PORT_CODE, REGION_SLUG } from './validate/items.js';
+import type {
+  BatchInfo, BatchItem, CommitResult, Port, RatesQuery, RatesResult, Region, RegionNode, RevertResult, VersionOptions
+} from './types.js';
+
+export interface RatestoreOptions {
+  /** Any abstract-level database with string keys; the store owns it. Default: a ClassicLevel at `location`. */
+  db?: Db;
+  /** Directory of the default ClassicLevel database. Default `./data`. */
+  location?: string;
+  /** Longest date range a query may span, in days. Default 366. */
+  maxRangeDays?: number;
+  /** How many bad items a rejected batch reports (all are counted). Default 100. */
+  maxIssues?: number;
+  /** Items per staged chunk when `write()` splits a batch. Default 50,000. */
+  chunkSize?: number;
+  /** Aggregation cells held in memory during a commit before they are written out. Default 1,000,000. */
+  maxCells?: number;
+  /** How many recent versions stay readable with `asOf` and revertible; older history is folded. Default Infinity (keep all). */
+  retainVersions?: number;
+  /** Called with errors of background folding. Default: `console.error`. */
+  onBackgroundError?: (error: unknown) => void;
+}
+
+export interface WriteOptions {
+  /** Idempotency key: writing or committing the same id again returns the first result. Default: a random UUID. */
+  batchId?: string;
+}
+
+export interface AddChunkOptions {
+  /** Chunk number; adding the same number again replaces that chunk. Default: one more than the highest so far. */
+  chunk?: number;
+}
+
+export interface AddChunkResult {
+  batchId: string;
+  chunk: number;
+  /** Items in this chunk. */
+  items: number;
+}
+
+export interface StagedBatchInfo {
+  batchId: string;
+  createdAt: string;
+  /** Chunk numbers staged so far, ascending. */
+  chunks: number[];
+}
+
+export interface ApplyOptions {
+  /** The version the batch was committed at elsewhere; must be the next version here. */
+  version: number;
+  batchId: string;
+  items: Iterable<BatchItem> | AsyncIterable<BatchItem>;
+  /** ISO timestamp of the original commit. Default: now. */
+  committedAt?: string;
+}
+
+export interface CompactOptions {
+  /** Versions to keep readable and revertible. Default: the store's `retainVersions`. */
+  retainVersions?: number;
+}
+
+interface StagedMeta {
+  batchId: string;
+  createdAt: string;
+  /** Set by `write()`: such a batch is removed at open if a crash interrupted it. */
+  internal?: boolean;
+}
+
+type Status = 'new' | 'opening' | 'open' | 'closing' | 'closed';
+
+/**
+ * A versioned, all-or-nothing store of route prices on an abstract-level database.
+ * Public methods validate and normalise their arguments, then call a private method that does the work.
+ */
+export class Ratestore {
+  readonly #db: Db;
+  readonly #options: EngineOptions;
+  readonly #onBackgroundError: (error: unknown) => void;
+  readonly #log = new CommitLog();
+  readonly #catalog = new Catalog();
+  readonly #writeLock = new Mutex();
+  readonly #batchLock = new NamedSharedLock();
+  readonly #chunkCounters = new Map<string, Promise<{ next: number }>>();
+  #engine: Engine | undefined;
+  #lastTxn = 0;
+  #status: Status = 'new';
+  #background: Promise<unknown> = Promise.resolve();
+
+  constructor(options: RatestoreOptions = {}) {
+    checkObject(options, 'options');
+    this.#db = options.db ?? (new ClassicLevel<string, string>(options.location ?? './data') as unknown as Db);
+    this.#options = {
+      maxRangeDays: checkInteger(options.maxRangeDays ?? 366, 'maxRangeDays', 1),
+      maxIssues: checkInteger(options.maxIssues ?? 100, 'maxIssues', 1),
+      chunkSize: checkInteger(options.chunkSize ?? 50_000, 'chunkSize', 1),
+      maxCells: checkInteger(options.maxCells ?? 1_000_000, 'maxCells', 1),
+      retainVersions: options.retainVersions === undefined || options.retainVersions === Infinity ? Infinity : checkInteger(options.retainVersions, 'retainVersions', 0)
+    };
+    this.#onBackgroundError = options.onBackgroundError ?? ((error) => console.error('ratestore: background fold failed', error));
+  }
+
+  /** 'new', 'opening', 'open', 'closing' or 'closed'. */
+  get status(): Status {
+    return this.#status;
+  }
+
+  /** The latest committed version; 0 for an empty store. */
+  get version(): number {
+    return this.#log.head;
+  }
+
+  /** The oldest version still readable with `asOf` (history before it has been folded). */
+  get retainedFrom(): number {
+    return this.#log.foldedThrough;
+  }
+
+  /** The underlying database. */
+  get db(): Db {
+    return this.#db;
+  }
+
+  async open(): Promise<void> {
+    if (this.#status !== 'new') throw invalid('status', `is ${this.#status}; a store opens once`);
+    this.#status = 'opening';
+    try {
+      await this.#db.open();
+      await this.#load();
+      this.#status = 'open';
+    } catch (error) {
+      this.#status = 'closed';
+      await this.#db.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Waits for running commits and background folding, then closes the database. */
+  async close(): Promise<void> {
+    if (this.#status === 'closed' || this.#status === 'closing') return;
+    this.#status = 'closing';
+    await this.#writeLock.run(async () => undefined);
+    await this.#background;
+    await this.#db.close();
+    this.#status = 'closed';
+  }
+
+  /**
+   * Writes a whole batch in one call, all or nothing. Items are streamed into staged chunks on disk,
+   * so the batch is never held in memory; a batch with bad items writes nothing and is rejected with
+   * `RATESTORE_INVALID_BATCH` listing them (index = position in `items`).
+   */
+  async write(items: Iterable<BatchItem> | AsyncIterable<BatchItem>, options: WriteOptions = {}): Promise<CommitResult> {
+    this.#assertOpen();
+    checkObject(options, 'options');
+    const batchId = options.batchId === undefined ? randomUUID() : checkBatchId(options.batchId);
+    return this.#batchLock.exclusive(batchId, () => this.#write(items, batchId, undefined));
+  }
+
+  /** Starts a staged batch, or resumes one staged before (also after a restart). */
+  async begin(batchId: string): Promise<StagedBatch> {
+    this.#assertOpen();
+    checkBatchId(batchId);
+    await this.#batchLock.exclusive(batchId, () => this.#begin(batchId, false));
+    return new StagedBatch(this, batchId);
+  }
+
+  /** Validates and stages one chunk of a batch begun with `begin()`. Nothing is visible until commit. */
+  async addChunk(batchId: string, items: Iterable<BatchItem> | AsyncIterable<BatchItem>, options: AddChunkOptions = {}): Promise<AddChunkResult> {
+    this.#assertOpen();
+    checkBatchId(batchId);
+    checkObject(options, 'options');
+    const chunk = options.chunk === undefined ? undefined : checkInteger(options.chunk, 'chunk', 0, 0xffff_fffe);
+    return this.#batchLock.shared(batchId, () => this.#addChunk(batchId, items, chunk));
+  }
+
+  /**
+   * Commits a staged batch: checks it as a whole, writes it, and makes it visible in one atomic
+   * write. Committing a committed batch returns its first result and writes nothing.
+   */
+  async commit(batchId: string): Promise<CommitResult> {
+    this.#assertOpen();
+    checkBatchId(batchId);
+    return this.#batchLock.exclusive(batchId, () => this.#commit(batchId, true));
+  }
+
+  /** Drops a staged batch. Resolves false when there was none; a committed batch cannot be aborted. */
+  async abort(batchId: string): Promise<boolean> {
+    this.#assertOpen();
+    checkBatchId(batchId);
+    return this.#batchLock.exclusive(batchId, () => this.#abort(batchId));
+  }
+
+  /** A staged batch's chunks, or undefined. */
+  async staged(batchId: string): Promise<StagedBatchInfo | undefined> {
+    this.#assertOpen();
+    checkBatchId(batchId);
+    const meta = await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId));
+    return meta === undefined ? undefined : { batchId, createdAt: meta.createdAt, chunks: await this.#stagedChunks(batchId) };
+  }
+
+  /** Every staged (begun, not committed nor aborted) batch. */
+  async stagedBatches(): Promise<StagedBatchInfo[]> {
+    this.#assertOpen();
+    const batches: StagedBatchInfo[] = [];
+    for (const [key, meta] of await rangeJson<StagedMeta>(this.#db, STAGED_RANGE)) {
+      if (key.endsWith('\0m')) batches.push({ batchId: meta.batchId, createdAt: meta.createdAt, chunks: await this.#stagedChunks(meta.batchId) });
+    }
+    return batches;
+  }
+
+  /**
+   * Reverts a committed batch: a new version without any of its prices. Reverting again returns the
+   * first result. Ports and regions the batch added or changed stay as they are.
+   */
+  async revert(batchId: string): Promise<RevertResult> {
+    this.#assertOpen();
+    checkBatchId(batchId);
+    return this.#writeLock.run(() => this.#revert(batchId, undefined));
+  }
+
+  /**
+   * Replication seam: applies a batch that was committed elsewhere at `version`, which must be the
+   * next version here. Applying the same batch at the same version again returns the first result.
+   */
+  async applyCommitted(options: ApplyOptions): Promise<CommitResult> {
+    this.#assertOpen();
+    checkObject(options, 'options');
+    const version = checkInteger(options.version, 'version', 1, 0xffff_fffe);
+    const batchId = checkBatchId(options.batchId);
+    const committedAt = options.committedAt ?? new Date().toISOString();
+    if (Number.isNaN(Date.parse(committedAt))) throw invalid('committedAt', 'must be an ISO timestamp');
+    return this.#batchLock.exclusive(batchId, () => this.#write(options.items, batchId, { version, committedAt }));
+  }
+
+  /** Replication seam for reverts: applies a revert committed elsewhere at `version`. */
+  async applyRevert(options: { version: number; batchId: string; committedAt?: string }): Promise<RevertResult> {
+    this.#assertOpen();
+    checkObject(options, 'options');
+    const version = checkInteger(options.version, 'version', 1, 0xffff_fffe);
+    const batchId = checkBatchId(options.batchId);
+    return this.#writeLock.run(() => this.#revert(batchId, { version, committedAt: options.committedAt ?? new Date().toISOString() }));
+  }
+
+  /** Daily average, count, min and max of the prices from `origin` to `destination`, one row per day. */
+  async rates(query: RatesQuery): Promise<RatesResult> {
+    this.#assertOpen();
+    checkObject(query, 'query');
+    const from = checkDay(query.dateFrom, 'dateFrom');
+    const to = checkDay(query.dateTo, 'dateTo');
+    if (from > to) throw new RatestoreError('RATESTORE_DATE_RANGE_REVERSED', `dateFrom ${query.dateFrom} is after dateTo ${query.dateTo}`, { field: 'dateFrom' });
+    if (to - from + 1 > this.#options.maxRangeDays) {
+      throw new RatestoreError('RATESTORE_RANGE_TOO_LONG', `the range spans ${to - from + 1} days; at most ${this.#options.maxRangeDays} are allowed`, { field: 'dateTo' });
+    }
+    const minCount = checkInteger(query.minCount ?? 3, 'minCount', 1);
+    const version = this.#checkVersion(query.asOf);
+    for (const field of ['origin', 'destination'] as const) {
+      const location = query[field];
+      if (typeof location !== 'string' || this.#catalog.kindOf(location, version) === undefined) {
+        throw new RatestoreError('RATESTORE_UNKNOWN_LOCATION', `${field} ${JSON.stringify(location) ?? 'nothing'} is neither a port code nor a region slug${query.asOf === undefined ? '' : ` at version ${version}`}`, { field });
+      }
+    }
+    return readRates(this.#engineState(), { from, to, origin: query.origin, destination: query.destination, minCount, version });
+  }
+
+  /** Ports, sorted by code. */
+  ports(options: VersionOptions = {}): Port[] {
+    return sorted(this.#view(options).ports.values(), (port) => port.code);
+  }
+
+  /** Regions, sorted by slug. */
+  regions(options: VersionOptions = {}): Region[] {
+    return sorted(this.#view(options).regions.values(), (region) => region.slug);
+  }
+
+  port(code: string, options: VersionOptions = {}): Port | undefined {
+    if (typeof code !== 'string' || !PORT_CODE.test(code)) throw invalid('code', 'must be 5 letters A-Z');
+    return this.#view(options).ports.get(code);
+  }
+
+  region(slug: string, options: VersionOptions = {}): Region | undefined {
+    if (typeof slug !== 'string' || !REGION_SLUG.test(slug)) throw invalid('slug', 'must match [a-z0-9_]{1,64}');
+    return this.#view(options).regions.get(slug);
+  }
+
+  /** The region tree: top-level regions with their ports and sub-regions. */
+  tree(options: VersionOptions = {}): RegionNode[] {
+    return buildTree(this.#view(options));
+  }
+
+  /** The batch log, in version order. */
+  batches(): BatchInfo[] {
+    this.#assertOpen();
+    return [...this.#log.batches()].map((entry) => this.#log.batchInfo(entry));
+  }
+
+  batch(batchId: string): BatchInfo | undefined {
+    this.#assertOpen();
+    checkBatchId(batchId);
+    const entry = this.#log.batch(batchId);
+    return entry === undefined ? undefined : this.#log.batchInfo(entry);
+  }
+
+  /**
+   * Folds history older than the last `retainVersions` versions: reads at retained versions stay
+   * exact, older versions can no longer be read with `asOf`, and their batches no longer reverted.
+   */
+  async compact(options: CompactOptions = {}): Promise<FoldResult> {
+    this.#assertOpen();
+    checkObject(options, 'options');
+    const retain = options.retainVersions ?? this.#options.retainVersions;
+    if (retain !== Infinity) checkInteger(retain, 'retainVersions', 0);
+    return this.#writeLock.run(() => this.#compact(retain));
+  }
+
+  async #load(): Promise<void> {
+    this.#lastTxn = (await getJson<number>(this.#db, TXN_KEY)) ?? 0;
+    this.#log.foldedThrough = (await getJson<{ foldedThrough: number }>(this.#db, RETENTION_KEY))?.foldedThrough ?? 0;
+    for (const [key, fold] of await rangeJson<{ version: number }>(this.#db, FOLDS_RANGE)) this.#log.addFold(parseInt(key.slice(2), 16), fold.version);
+    for (const [, entry] of await rangeJson<LogEntry>(this.#db, COMMITS_RANGE)) this.#log.add(entry);
+    const refs: Array<[number, LocatedRef]> = [];
+    for (const [key, value] of await rangeJson<Record<string, string | null>>(this.#db, REFERENCE_RANGE)) {
+      const [, kind, id, version] = key.split('\0') as [string, string, string, string];
+      refs.push([parseInt(version, 16), kind === 'p'
+        ? { kind: 'port', index: 0, code: id, name: value.name!, region: value.region! }
+        : { kind: 'region', index: 0, slug: id, name: value.name!, parent: value.parent ?? null }]);
+    }
+    refs.sort((x, y) => x[0] - y[0]);
+    for (const [version, ref] of refs) this.#catalog.add(version, ref);
+    // A write() interrupted by a crash cannot be resumed by anyone: drop what it staged.
+    for (const [, meta] of await rangeJson<StagedMeta>(this.#db, STAGED_RANGE)) {
+      if (meta.internal === true) await this.#deleteStaged(meta.batchId);
+    }
+  }
+
+  async #write(items: unknown, batchId: string, replicated: { version: number; committedAt: string } | undefined): Promise<CommitResult> {
+    const done = this.#log.batch(batchId);
+    if (done !== undefined) return this.#alreadyApplied(done, replicated?.version);
+    if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) !== undefined) {
+      throw new RatestoreError('RATESTORE_INVALID_ARGUMENT', `batch ${batchId} is staged; commit or abort it, or use another batch id`, { field: 'batchId' });
+    }
+    await this.#begin(batchId, true);
+    try {
+      const issues = new IssueList(this.#options.maxIssues);
+      const builder = new ChunkBuilder(issues);
+      let index = 0;
+      let chunk = 0;
+      for await (const slice of itemsOf(items)) {
+        for (const item of slice) {
+          builder.add(item, index++);
+          if (builder.size >= this.#options.chunkSize) {
+            const encoded = builder.take();
+            if (issues.count === 0) await this.#putChunk(batchId, chunk++, encoded);
+          }
+        }
+      }
+      if (issues.count === 0) await this.#putChunk(batchId, chunk, builder.take());
+      issues.throwIfAny(`batch ${batchId}`);
+      return await this.#commit(batchId, false, replicated);
+    } catch (error) {
+      await this.#deleteStaged(batchId);
+      throw error;
+    }
+  }
+
+  async #begin(batchId: string, internal: boolean): Promise<void> {
+    if (this.#log.batch(batchId) !== undefined) return;
+    if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) !== undefined) return;
+    const meta: StagedMeta = { batchId, createdAt: new Date().toISOString(), ...(internal ? { internal } : {}) };
+    await this.#db.put(stagedMetaKey(batchId), JSON.stringify(meta), JSON_VALUE);
+  }
+
+  async #addChunk(batchId: string, items: unknown, requested: number | undefined): Promise<AddChunkResult> {
+    if (this.#log.batch(batchId) !== undefined) {
+      throw new RatestoreError('RATESTORE_BATCH_COMMITTED', `batch ${batchId} is already committed`, { field: 'batchId' });
+    }
+    if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) === undefined) {
+      throw new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${batchId} was not begun (or was aborted)`, { field: 'batchId' });
+    }
+    const issues = new IssueList(this.#options.maxIssues);
+    const builder = new ChunkBuilder(issues, requested);
+    let index = 0;
+    for await (const slice of itemsOf(items)) for (const item of slice) builder.add(item, index++);
+    issues.throwIfAny(`chunk${requested === undefined ? '' : ` ${requested}`} of batch ${batchId}`);
+    const chunk = requested ?? (await this.#nextChunk(batchId));
+    await this.#putChunk(batchId, chunk, builder.take());
+    return { batchId, chunk, items: index };
+  }
+
+  async #nextChunk(batchId: string): Promise<number> {
+    let counter = this.#chunkCounters.get(batchId);
+    if (counter === undefined) {
+      counter = this.#stagedChunks(batchId).then((chunks) => ({ next: chunks.length === 0 ? 0 : chunks[chunks.length - 1]! + 1 }));
+      this.#chunkCounters.set(batchId, counter);
+    }
+    const state = await counter;
+    return state.next++;
+  }
+
+  async #putChunk(batchId: string, chunk: number, encoded: EncodedChunk): Promise<void> {
+    const batch = this.#db.batch();
+    batch.put(stagedPricesKey(batchId, chunk), encoded.prices, VIEW_VALUE);
+    if (encoded.refs.length > 0) batch.put(stagedRefsKey(batchId, chunk), JSON.stringify(encoded.refs), JSON_VALUE);
+    else batch.del(stagedRefsKey(batchId, chunk), JSON_VALUE);
+    await batch.write();
+    const counter = this.#chunkCounters.get(batchId);
+    if (counter !== undefined) {
+      const state = await counter;
+      state.next = Math.max(state.next, chunk + 1);
+    }
+  }
+
+  async #commit(batchId: string, reportChunks: boolean, replicated?: { version: number; committedAt: string }): Promise<CommitResult> {
+    return this.#writeLock.run(async () => {
+      const done = this.#log.batch(batchId);
+      if (done !== undefined) return this.#alreadyApplied(done, replicated?.version);
+      if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) === undefined) {
+        throw new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${batchId} was not begun (or was aborted)`, { field: 'batchId' });
+      }
+      const version = this.#nextVersion(replicated?.version);
+      const stagedKeys = (await this.#db.keys({ ...stagedBatchRange(batchId), keyEncoding: 'utf8' }).all()) as string[];
+      const entry = await applyBatch(this.#engineState(), {
+        version,
+        batchId,
+        source: stagedSource(this.#db, batchId, reportChunks),
+        committedAt: replicated?.committedAt ?? new Date().toISOString(),
+        deleteOnCommit: stagedKeys,
+        label: `batch ${batchId}`
+      });
+      this.#chunkCounters.delete(batchId);
+      this.#scheduleFold();
+      return this.#log.batchResult(entry);
+    });
+  }
+
+  async #abort(batchId: string): Promise<boolean> {
+    if (this.#log.batch(batchId) !== undefined) {
+      throw new RatestoreError('RATESTORE_BATCH_COMMITTED', `batch ${batchId} is committed; revert it instead`, { field: 'batchId' });
+    }
+    if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) === undefined) return false;
+    await this.#deleteStaged(batchId);
+    return true;
+  }
+
+  async #deleteStaged(batchId: string): Promise<void> {
+    const keys = (await this.#db.keys({ ...stagedBatchRange(batchId), keyEncoding: 'utf8' }).all()) as string[];
+    // The meta key goes last, so an interrupted abort still lists the batch and can be retried.
+    const batch = this.#db.batch();
+    for (const key of keys) batch.del(key, JSON_VALUE);
+    await batch.write();
+    this.#chunkCounters.delete(batchId);
+  }
+
+  async #stagedChunks(batchId: string): Promise<number[]> {
+    const keys = (await this.#db.keys({ gte: `s\0${batchId}\0p\0`, lt: `s\0${batchId}\0p\x01`, keyEncoding: 'utf8' }).all()) as string[];
+    return keys.map(chunkOfStagedKey);
+  }
+
+  async #revert(batchId: string, replicated: { version: number; committedAt: string } | undefined): Promise<RevertResult> {
+    const batch = this.#log.batch(batchId);
+    if (batch === undefined) throw new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${batchId} was never committed`, { field: 'batchId' });
+    const done = this.#log.revertOf(batch);
+    if (done !== undefined) {
+      if (replicated !== undefined && replicated.version !== done.version) throw this.#conflict(replicated.version);
+      return revertResult(done);
+    }
+    if (batch.version <= this.#log.foldedThrough) throw notRetained(batch.version, this.#log.foldedThrough);
+    const entry: RevertEntry = {
+      kind: 'revert',
+      version: this.#nextVersion(replicated?.version),
+      txn: await this.#allocateTxn(),
+      batchId,
+      revertedVersion: batch.version,
+      committedAt: replicated?.committedAt ?? new Date().toISOString()
+    };
+    await this.#db.put(commitKey(entry.version), JSON.stringify(entry), JSON_VALUE);
+    this.#log.add(entry);
+    this.#scheduleFold();
+    return revertResult(entry);
+  }
+
+  async #compact(retain: number): Promise<FoldResult> {
+    const horizon = retain === Infinity ? 0 : this.#log.head - retain;
+    if (horizon <= this.#log.foldedThrough) return { foldedThrough: this.#log.foldedThrough, removed: 0, written: 0 };
+    return foldHistory(this.#engineState(), horizon);
+  }
+
+  /** Folds in the background once twice the retained versions have piled up, so folds are rare. */
+  #scheduleFold(): void {
+    const retain = this.#options.retainVersions;
+    if (retain === Infinity || this.#log.head - this.#log.foldedThrough < 2 * retain + 1) return;
+    this.#background = this.#background
+      .then(() => (this.#status === 'open' ? this.#writeLock.run(() => this.#compact(retain)) : undefined))
+      .catch(this.#onBackgroundError);
+  }
+
+  #nextVersion(replicated: number | undefined): number {
+    const next = this.#log.head + 1;
+    if (replicated !== undefined && replicated !== next) throw this.#conflict(replicated);
+    return next;
+  }
+
+  #alreadyApplied(entry: BatchEntry, replicated: number | undefined): CommitResult {
+    if (replicated !== undefined && replicated !== entry.version) throw this.#conflict(replicated);
+    return this.#log.batchResult(entry);
+  }
+
+  #conflict(version: number): RatestoreError {
+    return new RatestoreError('RATESTORE_VERSION_CONFLICT', `version ${version} cannot be applied: the store is at version ${this.#log.head}`, { field: 'version' });
+  }
+
+  #checkVersion(asOf: unknown): number {
+    if (asOf === undefined) return this.#log.head;
+    const version = checkInteger(asOf, 'asOf', 0);
+    if (version > this.#log.head) throw new RatestoreError('RATESTORE_UNKNOWN_VERSION', `version ${version} does not exist yet; the latest is ${this.#log.head}`, { field: 'asOf' });
+    if (version < this.#log.foldedThrough) throw notRetained(version, this.#log.foldedThrough);
+    return version;
+  }
+
+  #view(options: VersionOptions) {
+    this.#assertOpen();
+    checkObject(options, 'options');
+    return options.asOf === undefined ? this.#catalog.headView() : this.#catalog.view(this.#checkVersion(options.asOf));
+  }
+
+  #assertOpen(): void {
+    if (this.#status !== 'open') throw new RatestoreError('RATESTORE_NOT_OPEN', `the store is ${this.#status}; call open() first`);
+  }
+
+  async #allocateTxn(): Promise<number> {
+    const txn = ++this.#lastTxn;
+    await this.#db.put(TXN_KEY, JSON.stringify(txn), JSON_VALUE);
+    return txn;
+  }
+
+  #engineState(): Engine {
+    this.#engine ??= { db: this.#db, log: this.#log, catalog: this.#catalog, options: this.#options, allocateTxn: () => this.#allocateTxn() };
+    return this.#engine;
+  }
+}
+
+/** A handle on a staged batch; the same operations are on the store, by batch id. */
+export class StagedBatch {
+  readonly #store: Ratestore;
+  readonly batchId: string;
+
+  constructor(store: Ratestore, batchId: string) {
+    this.#store = store;
+    this.batchId = batchId;
+  }
+
+  add(items: Iterable<BatchItem> | AsyncIterable<BatchItem>, options?: AddChunkOptions): Promise<AddChunkResult> {
+    return this.#store.addChunk(this.batchId, items, options);
+  }
+
+  commit(): Promise<CommitResult> {
+    return this.#store.commit(this.batchId);
+  }
+
+  abort(): Promise<boolean> {
+    return this.#store.abort(this.batchId);
+  }
+}
+
+function revertResult(entry: RevertEntry): RevertResult {
+  return { batchId: entry.batchId, revertedVersion: entry.revertedVersion, version: entry.version, revertedAt: entry.committedAt };
+}

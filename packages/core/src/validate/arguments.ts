@@ -1,0 +1,61 @@
+import { RatestoreError } from '../errors.js';
+import { parseDay } from './dates.js';
+
+export const BATCH_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function invalid(field: string, reason: string): RatestoreError {
+  return new RatestoreError('RATESTORE_INVALID_ARGUMENT', `${field} ${reason}`, { field });
+}
+
+export function checkBatchId(batchId: unknown, field = 'batchId'): string {
+  if (typeof batchId !== 'string' || !BATCH_ID.test(batchId)) throw invalid(field, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+  return batchId;
+}
+
+export function checkDay(value: unknown, field: string): number {
+  const day = parseDay(value);
+  if (day === undefined) {
+    throw new RatestoreError('RATESTORE_INVALID_DATE', `${field} must be a calendar date YYYY-MM-DD between 1900 and 2999, got ${JSON.stringify(value) ?? 'nothing'}`, { field });
+  }
+  return day;
+}
+
+export function checkInteger(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(field, `must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got ${JSON.stringify(value) ?? 'nothing'}`);
+  }
+  return value;
+}
+
+export function checkObject(value: unknown, field: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object') throw invalid(field, 'must be an object');
+  return value as Record<string, unknown>;
+}
+
+/** Iterates arrays and sync iterables without a microtask per item, async iterables as they come. */
+export async function* itemsOf(items: unknown, field = 'items'): AsyncGenerator<unknown[]> {
+  const SLICE = 4096;
+  if (items !== null && typeof items === 'object' && Symbol.iterator in items) {
+    let slice: unknown[] = [];
+    for (const item of items as Iterable<unknown>) {
+      slice.push(item);
+      if (slice.length === SLICE) {
+        yield slice;
+        slice = [];
+      }
+    }
+    if (slice.length > 0) yield slice;
+  } else if (items !== null && typeof items === 'object' && Symbol.asyncIterator in items) {
+    let slice: unknown[] = [];
+    for await (const item of items as AsyncIterable<unknown>) {
+      slice.push(item);
+      if (slice.length === SLICE) {
+        yield slice;
+        slice = [];
+      }
+    }
+    if (slice.length > 0) yield slice;
+  } else {
+    throw invalid(field, 'must be an array, an iterable or an async iterable of items');
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Days are carried inside the engine as integers: days since 1900-01-01 (UTC). Integers make keys,
+ * ranges and arithmetic cheap; ISO `YYYY-MM-DD` strings are used only at the edges.
+ */
+
+const DAY_MS = 86_400_000;
+const EPOCH_1900_MS = Date.UTC(1900, 0, 1);
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** The first and last years a price day may have. */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 2999;
+
+/** Parses a strict `YYYY-MM-DD` calendar date; returns undefined for anything else. */
+export function parseDay(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = ISO_DAY.exec(value);
+  if (match === null) return undefined;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  if (year < MIN_YEAR || year > MAX_YEAR || month < 1 || month > 12 || day < 1) return undefined;
+  if (day > daysInMonth(year, month)) return undefined;
+  return (Date.UTC(year, month - 1, day) - EPOCH_1900_MS) / DAY_MS;
+}
+
+export function formatDay(dayIndex: number): string {
+  return new Date(EPOCH_1900_MS + dayIndex * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** `YYYY-MM` of a day index. */
+export function monthOf(dayIndex: number): string {
+  return formatDay(dayIndex).slice(0, 7);
+}
+
+/** Day index of the first day of the month `YYYY-MM`. */
+export function firstDayOfMonth(month: string): number {
+  return parseDay(`${month}-01`)!;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}

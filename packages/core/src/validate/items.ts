@@ -1,0 +1,122 @@
+import type { ItemIssue } from '../errors.js';
+import { parseDay } from './dates.js';
+
+export const PORT_CODE = /^[A-Z]{5}$/;
+export const REGION_SLUG = /^[a-z0-9_]{1,64}$/;
+export const MAX_PRICE = 10_000_000;
+const MAX_NAME_LENGTH = 200;
+
+export interface NormalPrice {
+  kind: 'price';
+  origin: string;
+  destination: string;
+  day: number;
+  cents: number;
+}
+
+export interface NormalPort {
+  kind: 'port';
+  index: number;
+  code: string;
+  name: string;
+  region: string;
+}
+
+export interface NormalRegion {
+  kind: 'region';
+  index: number;
+  slug: string;
+  name: string;
+  parent: string | null;
+}
+
+export type NormalRef = NormalPort | NormalRegion;
+export type NormalItem = NormalPrice | NormalPort | NormalRegion;
+
+type Issue = Omit<ItemIssue, 'index' | 'chunk'>;
+
+/**
+ * Checks the shape and formats of one item; references between items (a price's ports, a port's
+ * region) are checked at commit, when the whole batch is known.
+ */
+export function normalizeItem(item: unknown, index: number): NormalItem | Issue {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    return { field: '', code: 'RATESTORE_INVALID_ITEM', reason: 'an item must be an object' };
+  }
+  const record = item as Record<string, unknown>;
+  const type = record.type ?? 'price';
+  if (type === 'price') return normalizePrice(record);
+  if (type === 'port') return normalizePort(record, index);
+  if (type === 'region') return normalizeRegion(record, index);
+  return { field: 'type', code: 'RATESTORE_INVALID_FIELD', reason: `type must be "price", "port" or "region", got ${describe(type)}` };
+}
+
+export function isIssue(value: NormalItem | Issue): value is Issue {
+  return !('kind' in value);
+}
+
+function normalizePrice(record: Record<string, unknown>): NormalPrice | Issue {
+  for (const field of ['origin', 'destination'] as const) {
+    if (typeof record[field] !== 'string' || !PORT_CODE.test(record[field])) {
+      return { field, code: 'RATESTORE_INVALID_FIELD', reason: `${field} must be a port code of 5 letters A-Z, got ${describe(record[field])}` };
+    }
+  }
+  const day = parseDay(record.day);
+  if (day === undefined) {
+    return { field: 'day', code: 'RATESTORE_INVALID_DATE', reason: `day must be a calendar date YYYY-MM-DD between 1900 and 2999, got ${describe(record.day)}` };
+  }
+  const cents = priceToCents(record.price);
+  if (cents === undefined) {
+    return { field: 'price', code: 'RATESTORE_INVALID_PRICE', reason: `price must be a positive number of USD with at most 2 decimals, at most ${MAX_PRICE}, got ${describe(record.price)}` };
+  }
+  return { kind: 'price', origin: record.origin as string, destination: record.destination as string, day, cents };
+}
+
+/** Prices are kept as integer cents so that sums stay exact. */
+export function priceToCents(price: unknown): number | undefined {
+  if (typeof price !== 'number' || !Number.isFinite(price) || price <= 0 || price > MAX_PRICE) return undefined;
+  const cents = Math.round(price * 100);
+  if (Math.abs(cents - price * 100) > 1e-6 * Math.max(1, price)) return undefined;
+  return cents;
+}
+
+function normalizePort(record: Record<string, unknown>, index: number): NormalPort | Issue {
+  if (typeof record.code !== 'string' || !PORT_CODE.test(record.code)) {
+    return { field: 'code', code: 'RATESTORE_INVALID_FIELD', reason: `code must be 5 letters A-Z, got ${describe(record.code)}` };
+  }
+  const name = checkName(record.name);
+  if (typeof name !== 'string') return name;
+  if (typeof record.region !== 'string' || !REGION_SLUG.test(record.region)) {
+    return { field: 'region', code: 'RATESTORE_INVALID_FIELD', reason: `region must be a region slug [a-z0-9_], got ${describe(record.region)}` };
+  }
+  return { kind: 'port', index, code: record.code, name, region: record.region };
+}
+
+function normalizeRegion(record: Record<string, unknown>, index: number): NormalRegion | Issue {
+  if (typeof record.slug !== 'string' || !REGION_SLUG.test(record.slug)) {
+    return { field: 'slug', code: 'RATESTORE_INVALID_FIELD', reason: `slug must match [a-z0-9_]{1,64}, got ${describe(record.slug)}` };
+  }
+  const name = checkName(record.name);
+  if (typeof name !== 'string') return name;
+  const parent = record.parent ?? null;
+  if (parent !== null && (typeof parent !== 'string' || !REGION_SLUG.test(parent))) {
+    return { field: 'parent', code: 'RATESTORE_INVALID_FIELD', reason: `parent must be a region slug or null, got ${describe(parent)}` };
+  }
+  if (parent === record.slug) {
+    return { field: 'parent', code: 'RATESTORE_REGION_CYCLE', reason: `region ${record.slug} cannot be its own parent` };
+  }
+  return { kind: 'region', index, slug: record.slug, name, parent };
+}
+
+function checkName(name: unknown): string | Issue {
+  if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME_LENGTH) {
+    return { field: 'name', code: 'RATESTORE_INVALID_FIELD', reason: `name must be a non-empty string of at most ${MAX_NAME_LENGTH} characters` };
+  }
+  return name;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? text.slice(0, 37) + '...' : text;
+}

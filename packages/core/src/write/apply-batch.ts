@@ -1,0 +1,93 @@
+import { IssueList } from '../errors.js';
+import type { Engine } from '../engine.js';
+import { JSON_VALUE } from '../db.js';
+import { commitKey, portKey, recordKey, regionKey, groupPrefix } from '../encoding/keys.js';
+import { encodeRecord } from '../encoding/record-codec.js';
+import { forEachPrice } from '../encoding/price-codec.js';
+import { ancestorChains } from '../catalog/catalog.js';
+import { applyRefs } from '../catalog/apply-refs.js';
+import type { BatchEntry } from '../log/commit-log.js';
+import type { BatchSource } from './batch-source.js';
+import { PairAggregator, type PairMonth } from './pair-aggregator.js';
+import { RecordWriter } from './record-writer.js';
+import { rebuildRollups } from './rebuild-rollups.js';
+
+export interface ApplyRequest {
+  version: number;
+  batchId: string;
+  source: BatchSource;
+  committedAt: string;
+  /** Keys to delete in the same atomic write as the commit marker (the staged chunks). */
+  deleteOnCommit: string[];
+  /** Where the bad items are reported, e.g. "batch b1". */
+  label: string;
+}
+
+/**
+ * Applies a validated, ordered batch at exactly `version`: the seam a cluster mode replays committed
+ * batches through. Records are written first under a fresh transaction id, invisible to readers;
+ * then one small atomic write (the commit log entry, reference data, staged-chunk deletions) makes
+ * the whole batch visible. A crash before that write leaves only invisible debris.
+ */
+export async function applyBatch(engine: Engine, request: ApplyRequest): Promise<BatchEntry> {
+  const { db, log, catalog, options } = engine;
+  const issues = new IssueList(options.maxIssues);
+  const headView = catalog.headView();
+  const refs = await request.source.refs();
+  const nextView = applyRefs(headView, refs, issues);
+  issues.throwIfAny(request.label);
+
+  const txn = await engine.allocateTxn();
+  const writer = new RecordWriter(db);
+  let part = 0;
+  const writeRecords = async (records: Iterable<PairMonth>): Promise<void> => {
+    if (issues.count > 0) return; // the batch will be rejected: write nothing more
+    for (const record of records) {
+      writer.put(recordKey(groupPrefix(record.a, record.b) + record.month, request.version, txn, txn, part), encodeRecord(false, record.days, record.days.length));
+      await writer.boundary();
+    }
+    part++;
+  };
+  const aggregator = new PairAggregator({ chains: ancestorChains(nextView), maxCells: options.maxCells, flush: writeRecords });
+
+  let prices = 0;
+  for await (const { chunk, bytes } of request.source.prices()) {
+    forEachPrice(bytes, (origin, destination, day, cents, index) => {
+      prices++;
+      const from = aggregator.portId(origin);
+      const to = aggregator.portId(destination);
+      if (from === undefined || to === undefined) {
+        const field = from === undefined ? 'origin' : 'destination';
+        issues.add({ index, chunk: request.source.reportChunks ? chunk : undefined, field, code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${from === undefined ? origin : destination} does not exist` });
+        return;
+      }
+      aggregator.add(from, to, day, 1, cents, cents, cents);
+    });
+    await aggregator.checkpoint();
+  }
+  issues.throwIfAny(request.label);
+  await aggregator.finish();
+  await rebuildRollups(engine, { writer, headView, nextView, version: request.version, txn });
+  await writer.flush();
+
+  const entry: BatchEntry = {
+    kind: 'batch',
+    version: request.version,
+    txn,
+    batchId: request.batchId,
+    counts: { prices, ports: refs.filter((ref) => ref.kind === 'port').length, regions: refs.filter((ref) => ref.kind === 'region').length },
+    committedAt: request.committedAt
+  };
+  const marker = db.batch();
+  marker.put(commitKey(entry.version), JSON.stringify(entry), JSON_VALUE);
+  for (const ref of refs) {
+    if (ref.kind === 'port') marker.put(portKey(ref.code, entry.version), JSON.stringify({ name: ref.name, region: ref.region }), JSON_VALUE);
+    else marker.put(regionKey(ref.slug, entry.version), JSON.stringify({ name: ref.name, parent: ref.parent }), JSON_VALUE);
+  }
+  for (const key of request.deleteOnCommit) marker.del(key, JSON_VALUE);
+  await marker.write();
+
+  for (const ref of refs) catalog.add(entry.version, ref);
+  log.add(entry);
+  return entry;
+}

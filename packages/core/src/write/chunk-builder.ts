@@ -1,0 +1,46 @@
+import type { IssueList } from '../errors.js';
+import { encodePrices, type StagedPrice } from '../encoding/price-codec.js';
+import { isIssue, normalizeItem, type NormalRef } from '../validate/items.js';
+
+/** The encoded form of a chunk of items, ready to stage. */
+export interface EncodedChunk {
+  prices: Uint8Array;
+  refs: NormalRef[];
+  priceCount: number;
+}
+
+/** Validates items one by one and gathers them into a chunk; bad items go to `issues`. */
+export class ChunkBuilder {
+  #prices: StagedPrice[] = [];
+  #refs: NormalRef[] = [];
+  readonly #issues: IssueList;
+  readonly #chunk: number | undefined;
+
+  constructor(issues: IssueList, chunk?: number) {
+    this.#issues = issues;
+    this.#chunk = chunk;
+  }
+
+  get size(): number {
+    return this.#prices.length + this.#refs.length;
+  }
+
+  add(item: unknown, index: number): void {
+    const normal = normalizeItem(item, index);
+    if (isIssue(normal)) {
+      this.#issues.add({ index, chunk: this.#chunk, ...normal });
+    } else if (normal.kind === 'price') {
+      if (this.#issues.count === 0) this.#prices.push({ origin: normal.origin, destination: normal.destination, day: normal.day, cents: normal.cents, index });
+    } else if (this.#issues.count === 0) {
+      this.#refs.push(normal);
+    }
+  }
+
+  /** The chunk so far, and a fresh start. */
+  take(): EncodedChunk {
+    const chunk = { prices: encodePrices(this.#prices), refs: this.#refs, priceCount: this.#prices.length };
+    this.#prices = [];
+    this.#refs = [];
+    return chunk;
+  }
+}

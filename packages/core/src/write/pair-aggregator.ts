@@ -1,0 +1,138 @@
+import { formatDay } from '../validate/dates.js';
+import type { DayAggregate } from '../encoding/record-codec.js';
+import { CellTable } from './cell-table.js';
+
+/** Day indexes stay below 2^19 (1900-2999), so a cell key (a, b, day) fits a double exactly. */
+const DAY_SPAN = 2 ** 19;
+/** Nodes are numbered; a, b < 2^17 keeps (a * nodes + b) * DAY_SPAN below 2^53. */
+export const MAX_NODES = 2 ** 17;
+
+/** One record to write: the per-day aggregates of the pair (a, b) in one month. */
+export interface PairMonth {
+  a: string;
+  b: string;
+  month: string;
+  days: Array<[number, DayAggregate]>;
+}
+
+export interface PairAggregatorOptions {
+  /** Each port's chain: the port, its region, and every ancestor. */
+  chains: Map<string, readonly string[]>;
+  /** Cells held before they are written out as a part (bounds memory for any batch size). */
+  maxCells: number;
+  /** Writes one part: records in key order. */
+  flush: (records: Iterable<PairMonth>) => Promise<void>;
+  /** Only pairs where this returns true are kept (used to rebuild affected rollups). */
+  keepPair?: (a: string, b: string) => boolean;
+}
+
+/**
+ * Aggregates prices per route and day, then rolls each route-day up to every pair of nodes on the
+ * origin's and the destination's chains. Route-days are aggregated first because a batch usually
+ * has several prices per route and day, so the expansion (one cell per chain pair) runs once per
+ * route-day rather than once per price.
+ */
+export class PairAggregator {
+  readonly #names: string[] = [];
+  readonly #ids = new Map<string, number>();
+  readonly #chainIds = new Map<number, Int32Array>();
+  readonly #routes = new CellTable();
+  readonly #pairs = new CellTable();
+  readonly #options: PairAggregatorOptions;
+  readonly #keepPair: ((a: number, b: number) => boolean) | undefined;
+  readonly #nodes: number;
+
+  constructor(options: PairAggregatorOptions) {
+    this.#options = options;
+    for (const [port, chain] of options.chains) {
+      this.#chainIds.set(this.#id(port), Int32Array.from(chain, (node) => this.#id(node)));
+    }
+    this.#nodes = Math.max(1, this.#names.length);
+    if (this.#nodes > MAX_NODES) throw new RangeError(`at most ${MAX_NODES} ports and regions are supported`);
+    const keepPair = options.keepPair;
+    if (keepPair !== undefined) {
+      const memo = new Map<number, boolean>();
+      this.#keepPair = (a, b) => {
+        const key = a * this.#nodes + b;
+        let keep = memo.get(key);
+        if (keep === undefined) memo.set(key, (keep = keepPair(this.#names[a]!, this.#names[b]!)));
+        return keep;
+      };
+    }
+  }
+
+  /** The node id of a port, or undefined when it is not a known port. */
+  portId(code: string): number | undefined {
+    const id = this.#ids.get(code);
+    return id !== undefined && this.#chainIds.has(id) ? id : undefined;
+  }
+
+  add(origin: number, destination: number, day: number, count: number, sum: number, min: number, max: number): void {
+    this.#routes.add((origin * this.#nodes + destination) * DAY_SPAN + day, count, sum, min, max);
+  }
+
+  /** Called between chunks: rolls up and writes out when the cells outgrow their bound. */
+  async checkpoint(): Promise<void> {
+    if (this.#routes.size >= this.#options.maxCells) await this.#expand();
+  }
+
+  /** Writes out what is left. */
+  async finish(): Promise<void> {
+    await this.#expand();
+    await this.#flushPairs();
+  }
+
+  async #expand(): Promise<void> {
+    const nodes = this.#nodes;
+    this.#routes.forEach((key, count, sum, min, max) => {
+      const day = key % DAY_SPAN;
+      const route = (key - day) / DAY_SPAN;
+      const destination = route % nodes;
+      const origins = this.#chainIds.get((route - destination) / nodes)!;
+      const destinations = this.#chainIds.get(destination)!;
+      for (const a of origins) {
+        for (const b of destinations) {
+          if (this.#keepPair !== undefined && !this.#keepPair(a, b)) continue;
+          this.#pairs.add((a * nodes + b) * DAY_SPAN + day, count, sum, min, max);
+        }
+      }
+    });
+    this.#routes.clear();
+    if (this.#pairs.size >= this.#options.maxCells) await this.#flushPairs();
+  }
+
+  async #flushPairs(): Promise<void> {
+    if (this.#pairs.size === 0) return;
+    const records: PairMonth[] = [];
+    const nodes = this.#nodes;
+    let current: PairMonth | undefined;
+    let currentPair = -1;
+    const dates = new Map<number, string>();
+    this.#pairs.forEachSorted((key, count, sum, min, max) => {
+      const day = key % DAY_SPAN;
+      const pair = (key - day) / DAY_SPAN;
+      let date = dates.get(day);
+      if (date === undefined) dates.set(day, (date = formatDay(day)));
+      const month = date.slice(0, 7);
+      if (current === undefined || pair !== currentPair || month !== current.month) {
+        const b = pair % nodes;
+        current = { a: this.#names[(pair - b) / nodes]!, b: this.#names[b]!, month, days: [] };
+        currentPair = pair;
+        records.push(current);
+      }
+      current.days.push([Number(date.slice(8)), { count, sum, min, max }]);
+    });
+    this.#pairs.clear();
+    await this.#options.flush(records);
+  }
+
+  #id(node: string): number {
+    let id = this.#ids.get(node);
+    if (id === undefined) {
+      id = this.#names.length;
+      this.#names.push(node);
+      this.#ids.set(node, id);
+    }
+    return id;
+  }
+}

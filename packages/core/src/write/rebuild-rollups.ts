@@ -1,0 +1,106 @@
+import type { Engine } from '../engine.js';
+import { VIEW_VALUE } from '../db.js';
+import { groupPrefix, portPairsRange, recordKey } from '../encoding/keys.js';
+import { encodeRecord, forEachDay } from '../encoding/record-codec.js';
+import { ancestorChains, type CatalogView } from '../catalog/catalog.js';
+import { firstDayOfMonth } from '../validate/dates.js';
+import { VisibilityFilter } from '../read/visible-records.js';
+import { PairAggregator } from './pair-aggregator.js';
+import type { RecordWriter } from './record-writer.js';
+
+const RESET_SOURCE = 0;
+
+export interface RebuildRequest {
+  writer: RecordWriter;
+  headView: CatalogView;
+  nextView: CatalogView;
+  version: number;
+  txn: number;
+}
+
+/**
+ * When a batch moves ports or regions, the rollups of every region that gained or lost ports are
+ * rebuilt from the port-to-port records, which no move changes. The rebuilt records carry the new
+ * version as their epoch, and a reset record per affected group hides the older ones from reads at
+ * that version on, while reads at earlier versions still see the old rollups. Min and max cannot be
+ * subtracted, which is why the rollups are rebuilt rather than corrected. Each source batch keeps
+ * its own records, so any of them can still be reverted exactly.
+ */
+export async function rebuildRollups(engine: Engine, request: RebuildRequest): Promise<void> {
+  const oldChains = ancestorChains(request.headView);
+  const newChains = ancestorChains(request.nextView);
+  const affected = changedNodes(oldChains, newChains);
+  if (affected.size === 0) return;
+  const keep = (a: string, b: string): boolean => affected.has(a) || affected.has(b);
+
+  const { writer, version, txn } = request;
+  const resets = new Set<string>();
+  const aggregators = new Map<number, PairAggregator>();
+  const aggregatorFor = (source: number): PairAggregator => {
+    let aggregator = aggregators.get(source);
+    if (aggregator === undefined) {
+      let part = 0;
+      aggregator = new PairAggregator({
+        chains: newChains,
+        keepPair: keep,
+        maxCells: engine.options.maxCells,
+        flush: async (records) => {
+          for (const record of records) {
+            writer.put(recordKey(groupPrefix(record.a, record.b) + record.month, version, txn, source, part), encodeRecord(false, record.days, record.days.length));
+            await writer.boundary();
+          }
+          part++;
+        }
+      });
+      aggregators.set(source, aggregator);
+    }
+    return aggregator;
+  };
+
+  const filter = new VisibilityFilter(engine.log, engine.log.head);
+  for (const port of request.headView.ports.keys()) {
+    const iterator = engine.db.iterator({ ...portPairsRange(port), ...VIEW_VALUE });
+    try {
+      for (;;) {
+        const entries = (await iterator.nextv(1000)) as Array<[string, Uint8Array]>;
+        if (entries.length === 0) break;
+        for (const [key, value] of entries) {
+          const record = filter.accept(key, value);
+          if (record === undefined) continue;
+          const [, origin, destination, month] = record.group.split('\0') as [string, string, string, string];
+          for (const chains of [oldChains, newChains]) {
+            for (const a of chains.get(origin)!) {
+              for (const b of chains.get(destination)!) if (keep(a, b)) resets.add(groupPrefix(a, b) + month);
+            }
+          }
+          const aggregator = aggregatorFor(record.source);
+          const from = aggregator.portId(origin)!;
+          const to = aggregator.portId(destination)!;
+          const monthStart = firstDayOfMonth(month) - 1;
+          forEachDay(value, (dayOfMonth, count, sum, min, max) => aggregator.add(from, to, monthStart + dayOfMonth, count, sum, min, max));
+        }
+        for (const aggregator of aggregators.values()) await aggregator.checkpoint();
+      }
+    } finally {
+      await iterator.close();
+    }
+  }
+
+  for (const group of resets) {
+    writer.put(recordKey(group, version, txn, RESET_SOURCE, 0), encodeRecord(true, [], 0));
+    await writer.boundary();
+  }
+  for (const aggregator of aggregators.values()) await aggregator.finish();
+}
+
+/** Regions that gained or lost a port: the symmetric difference of each port's old and new chain. */
+function changedNodes(oldChains: Map<string, string[]>, newChains: Map<string, string[]>): Set<string> {
+  const changed = new Set<string>();
+  for (const [port, oldChain] of oldChains) {
+    const newChain = newChains.get(port)!;
+    if (oldChain.length === newChain.length && oldChain.every((node, i) => node === newChain[i])) continue;
+    for (const node of oldChain) if (!newChain.includes(node)) changed.add(node);
+    for (const node of newChain) if (!oldChain.includes(node)) changed.add(node);
+  }
+  return changed;
+}
