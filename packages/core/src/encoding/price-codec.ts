@@ -1,10 +1,11 @@
 /**
- * Staged prices are stored as fixed-width binary rows, 22 bytes each, so that a chunk is one compact
+ * Staged prices are stored as fixed-width binary rows, 20 bytes each, so that a chunk is one compact
  * value on disk and decoding it allocates nothing per price:
- *   origin (5 ASCII) | destination (5 ASCII) | day index u32 | cents u32 | item index u32
+ *   origin u32 | destination u32 | day index u32 | cents u32 | item index u32
+ * Port codes (5 letters A-Z) are packed base 26 into an integer (26^5 < 2^24).
  */
 
-const ROW_BYTES = 22;
+const ROW_BYTES = 20;
 
 export interface StagedPrice {
   origin: string;
@@ -14,34 +15,36 @@ export interface StagedPrice {
   index: number;
 }
 
+export function packCode(code: string): number {
+  let packed = 0;
+  for (let i = 0; i < 5; i++) packed = packed * 26 + (code.charCodeAt(i) - 65);
+  return packed;
+}
+
+export function unpackCode(packed: number): string {
+  let code = '';
+  for (let i = 0; i < 5; i++, packed = Math.floor(packed / 26)) code = String.fromCharCode(65 + (packed % 26)) + code;
+  return code;
+}
+
 export function encodePrices(prices: readonly StagedPrice[]): Uint8Array {
   const bytes = Buffer.allocUnsafe(prices.length * ROW_BYTES);
   let at = 0;
   for (const price of prices) {
-    bytes.write(price.origin, at, 5, 'latin1');
-    bytes.write(price.destination, at + 5, 5, 'latin1');
-    bytes.writeUInt32LE(price.day, at + 10);
-    bytes.writeUInt32LE(price.cents, at + 14);
-    bytes.writeUInt32LE(price.index, at + 18);
+    bytes.writeUInt32LE(packCode(price.origin), at);
+    bytes.writeUInt32LE(packCode(price.destination), at + 4);
+    bytes.writeUInt32LE(price.day, at + 8);
+    bytes.writeUInt32LE(price.cents, at + 12);
+    bytes.writeUInt32LE(price.index, at + 16);
     at += ROW_BYTES;
   }
   return bytes;
 }
 
-/** Calls `visit` for each row; strings are sliced from the buffer, numbers read in place. */
-export function forEachPrice(bytes: Uint8Array, visit: (origin: string, destination: string, day: number, cents: number, index: number) => void): void {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = 0; at < buffer.length; at += ROW_BYTES) {
-    visit(
-      buffer.toString('latin1', at, at + 5),
-      buffer.toString('latin1', at + 5, at + 10),
-      buffer.readUInt32LE(at + 10),
-      buffer.readUInt32LE(at + 14),
-      buffer.readUInt32LE(at + 18)
-    );
+/** Calls `visit` for each row, with the port codes packed. */
+export function forEachPrice(bytes: Uint8Array, visit: (origin: number, destination: number, day: number, cents: number, index: number) => void): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 0; at < bytes.byteLength; at += ROW_BYTES) {
+    visit(view.getUint32(at, true), view.getUint32(at + 4, true), view.getUint32(at + 8, true), view.getUint32(at + 12, true), view.getUint32(at + 16, true));
   }
-}
-
-export function priceCount(bytes: Uint8Array): number {
-  return bytes.byteLength / ROW_BYTES;
 }

@@ -11,9 +11,23 @@ const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 export const MIN_YEAR = 1900;
 export const MAX_YEAR = 2999;
 
+/** Batches repeat the same few hundred days millions of times; parsing each once pays off. */
+const parsed = new Map<string, number | undefined>();
+const PARSED_LIMIT = 100_000;
+
 /** Parses a strict `YYYY-MM-DD` calendar date; returns undefined for anything else. */
 export function parseDay(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
+  let day = parsed.get(value);
+  if (day === undefined && !parsed.has(value)) {
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    day = parseDayUncached(value);
+    parsed.set(value, day);
+  }
+  return day;
+}
+
+function parseDayUncached(value: string): number | undefined {
   const match = ISO_DAY.exec(value);
   if (match === null) return undefined;
   const year = Number(match[1]);

@@ -3,7 +3,7 @@ import type { Engine } from '../engine.js';
 import { JSON_VALUE } from '../db.js';
 import { commitKey, portKey, recordKey, regionKey, groupPrefix } from '../encoding/keys.js';
 import { encodeRecord } from '../encoding/record-codec.js';
-import { forEachPrice } from '../encoding/price-codec.js';
+import { forEachPrice, unpackCode } from '../encoding/price-codec.js';
 import { ancestorChains } from '../catalog/catalog.js';
 import { applyRefs } from '../catalog/apply-refs.js';
 import type { BatchEntry } from '../log/commit-log.js';
@@ -58,7 +58,7 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
       const to = aggregator.portId(destination);
       if (from === undefined || to === undefined) {
         const field = from === undefined ? 'origin' : 'destination';
-        issues.add({ index, chunk: request.source.reportChunks ? chunk : undefined, field, code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${from === undefined ? origin : destination} does not exist` });
+        issues.add({ index, chunk: request.source.reportChunks ? chunk : undefined, field, code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${unpackCode(from === undefined ? origin : destination)} does not exist` });
         return;
       }
       aggregator.add(from, to, day, 1, cents, cents, cents);

@@ -1,6 +1,7 @@
 import { formatDay } from '../validate/dates.js';
 import type { DayAggregate } from '../encoding/record-codec.js';
 import { CellTable } from './cell-table.js';
+import { packCode } from '../encoding/price-codec.js';
 
 /** Day indexes stay below 2^19 (1900-2999), so a cell key (a, b, day) fits a double exactly. */
 const DAY_SPAN = 2 ** 19;
@@ -36,6 +37,7 @@ export class PairAggregator {
   readonly #names: string[] = [];
   readonly #ids = new Map<string, number>();
   readonly #chainIds = new Map<number, Int32Array>();
+  readonly #portIds = new Map<number, number>();
   readonly #routes = new CellTable();
   readonly #pairs = new CellTable();
   readonly #options: PairAggregatorOptions;
@@ -45,7 +47,9 @@ export class PairAggregator {
   constructor(options: PairAggregatorOptions) {
     this.#options = options;
     for (const [port, chain] of options.chains) {
-      this.#chainIds.set(this.#id(port), Int32Array.from(chain, (node) => this.#id(node)));
+      const id = this.#id(port);
+      this.#chainIds.set(id, Int32Array.from(chain, (node) => this.#id(node)));
+      this.#portIds.set(packCode(port), id);
     }
     this.#nodes = Math.max(1, this.#names.length);
     if (this.#nodes > MAX_NODES) throw new RangeError(`at most ${MAX_NODES} ports and regions are supported`);
@@ -61,10 +65,9 @@ export class PairAggregator {
     }
   }
 
-  /** The node id of a port, or undefined when it is not a known port. */
-  portId(code: string): number | undefined {
-    const id = this.#ids.get(code);
-    return id !== undefined && this.#chainIds.has(id) ? id : undefined;
+  /** The node id of a port given its packed code (see price-codec), or undefined for an unknown port. */
+  portId(packedCode: number): number | undefined {
+    return this.#portIds.get(packedCode);
   }
 
   add(origin: number, destination: number, day: number, count: number, sum: number, min: number, max: number): void {

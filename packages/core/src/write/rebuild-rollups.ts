@@ -6,6 +6,7 @@ import { ancestorChains, type CatalogView } from '../catalog/catalog.js';
 import { firstDayOfMonth } from '../validate/dates.js';
 import { VisibilityFilter } from '../read/visible-records.js';
 import { PairAggregator } from './pair-aggregator.js';
+import { packCode } from '../encoding/price-codec.js';
 import type { RecordWriter } from './record-writer.js';
 
 const RESET_SOURCE = 0;
@@ -74,8 +75,8 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
             }
           }
           const aggregator = aggregatorFor(record.source);
-          const from = aggregator.portId(origin)!;
-          const to = aggregator.portId(destination)!;
+          const from = aggregator.portId(packCode(origin))!;
+          const to = aggregator.portId(packCode(destination))!;
           const monthStart = firstDayOfMonth(month) - 1;
           forEachDay(value, (dayOfMonth, count, sum, min, max) => aggregator.add(from, to, monthStart + dayOfMonth, count, sum, min, max));
         }
