@@ -366,15 +366,11 @@ export class Ratestore {
       for await (const slice of itemsOf(items)) {
         for (const item of slice) {
           builder.add(item, index++);
-          if (builder.size >= this.#options.chunkSize) {
-            const encoded = builder.take();
-            if (issues.count === 0) await this.#putChunk(batchId, chunk++, encoded);
-          }
+          if (builder.size >= this.#options.chunkSize) await this.#putChunk(batchId, chunk++, builder.take());
         }
       }
-      if (issues.count === 0) await this.#putChunk(batchId, chunk, builder.take());
-      issues.throwIfAny(`batch ${batchId}`);
-      return await this.#commit(batchId, false, replicated);
+      await this.#putChunk(batchId, chunk, builder.take());
+      return await this.#commit(batchId, false, replicated, issues);
     } catch (error) {
       await this.#deleteStaged(batchId);
       throw error;
@@ -428,7 +424,7 @@ export class Ratestore {
     }
   }
 
-  async #commit(batchId: string, reportChunks: boolean, replicated?: { version: number; committedAt: string }): Promise<CommitResult> {
+  async #commit(batchId: string, reportChunks: boolean, replicated?: { version: number; committedAt: string }, issues?: IssueList): Promise<CommitResult> {
     return this.#writeLock.run(async () => {
       const done = this.#log.batch(batchId);
       if (done !== undefined) return this.#alreadyApplied(done, replicated?.version);
@@ -443,7 +439,8 @@ export class Ratestore {
         source: stagedSource(this.#db, batchId, reportChunks),
         committedAt: replicated?.committedAt ?? new Date().toISOString(),
         deleteOnCommit: stagedKeys,
-        label: `batch ${batchId}`
+        label: `batch ${batchId}`,
+        issues
       });
       this.#chunkCounters.delete(batchId);
       this.#scheduleFold();

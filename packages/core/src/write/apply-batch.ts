@@ -1,9 +1,9 @@
-import { IssueList } from '../errors.js';
+import { IssueList, type ItemIssue } from '../errors.js';
 import type { Engine } from '../engine.js';
 import { JSON_VALUE } from '../db.js';
 import { commitKey, portKey, recordKey, regionKey, groupPrefix } from '../encoding/keys.js';
 import { encodeRecord } from '../encoding/record-codec.js';
-import { forEachPrice, unpackCode } from '../encoding/price-codec.js';
+import { forEachPrice, packCode, unpackCode } from '../encoding/price-codec.js';
 import { ancestorChains } from '../catalog/catalog.js';
 import { applyRefs } from '../catalog/apply-refs.js';
 import type { BatchEntry } from '../log/commit-log.js';
@@ -13,6 +13,8 @@ import { RecordWriter } from './record-writer.js';
 import { rebuildRollups } from './rebuild-rollups.js';
 
 export interface ApplyRequest {
+  /** Problems already found in the items' formats; the batch is then checked, reported and refused. */
+  issues?: IssueList;
   version: number;
   batchId: string;
   source: BatchSource;
@@ -31,11 +33,14 @@ export interface ApplyRequest {
  */
 export async function applyBatch(engine: Engine, request: ApplyRequest): Promise<BatchEntry> {
   const { db, log, catalog, options } = engine;
-  const issues = new IssueList(options.maxIssues);
+  const issues = request.issues ?? new IssueList(options.maxIssues);
   const headView = catalog.headView();
   const refs = await request.source.refs();
   const nextView = applyRefs(headView, refs, issues);
-  issues.throwIfAny(request.label);
+  if (issues.count > 0) {
+    await reportUnknownPorts(request, new Set([...nextView.ports.keys()].map(packCode)), issues);
+    issues.throwIfAny(request.label);
+  }
 
   const txn = await engine.allocateTxn();
   const writer = new RecordWriter(db);
@@ -57,8 +62,7 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
       const from = aggregator.portId(origin);
       const to = aggregator.portId(destination);
       if (from === undefined || to === undefined) {
-        const field = from === undefined ? 'origin' : 'destination';
-        issues.add({ index, chunk: request.source.reportChunks ? chunk : undefined, field, code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${unpackCode(from === undefined ? origin : destination)} does not exist` });
+        issues.add(unknownPort(request, chunk, index, from === undefined ? 'origin' : 'destination', from === undefined ? origin : destination));
         return;
       }
       aggregator.add(from, to, day, 1, cents, cents, cents);
@@ -90,4 +94,18 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
   for (const ref of refs) catalog.add(entry.version, ref);
   log.add(entry);
   return entry;
+}
+
+/** The price-side check alone, for a batch already known to be refused: nothing is aggregated. */
+async function reportUnknownPorts(request: ApplyRequest, ports: Set<number>, issues: IssueList): Promise<void> {
+  for await (const { chunk, bytes } of request.source.prices()) {
+    forEachPrice(bytes, (origin, destination, _day, _cents, index) => {
+      if (!ports.has(origin)) issues.add(unknownPort(request, chunk, index, 'origin', origin));
+      else if (!ports.has(destination)) issues.add(unknownPort(request, chunk, index, 'destination', destination));
+    });
+  }
+}
+
+function unknownPort(request: ApplyRequest, chunk: number, index: number, field: 'origin' | 'destination', packed: number): ItemIssue {
+  return { index, chunk: request.source.reportChunks ? chunk : undefined, field, code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${unpackCode(packed)} does not exist` };
 }

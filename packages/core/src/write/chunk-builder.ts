@@ -9,7 +9,11 @@ export interface EncodedChunk {
   priceCount: number;
 }
 
-/** Validates items one by one and gathers them into a chunk; bad items go to `issues`. */
+/**
+ * Validates items one by one and gathers the good ones into a chunk; bad items go to `issues`.
+ * Good items are kept even when others are bad, so that the references they make can be checked
+ * too and a rejected batch reports every bad item, not just the first kind of problem.
+ */
 export class ChunkBuilder {
   #prices: StagedPrice[] = [];
   #refs: NormalRef[] = [];
@@ -30,8 +34,8 @@ export class ChunkBuilder {
     if (isIssue(normal)) {
       this.#issues.add({ index, chunk: this.#chunk, ...normal });
     } else if (normal.kind === 'price') {
-      if (this.#issues.count === 0) this.#prices.push({ origin: normal.origin, destination: normal.destination, day: normal.day, cents: normal.cents, index });
-    } else if (this.#issues.count === 0) {
+      this.#prices.push({ origin: normal.origin, destination: normal.destination, day: normal.day, cents: normal.cents, index });
+    } else {
       this.#refs.push(normal);
     }
   }
