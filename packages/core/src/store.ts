@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ClassicLevel } from 'classic-level';
+import { MemoryLevel } from 'memory-level';
 import { IssueList, RatestoreError } from './errors.js';
-import { JSON_VALUE, VIEW_VALUE, getJson, rangeJson, type Db } from './db.js';
+import { DURABLE, JSON_VALUE, VIEW_VALUE, getJson, rangeJson, type Db } from './db.js';
 import type { Engine, EngineOptions } from './engine.js';
 import {
   COMMITS_RANGE, FOLDS_RANGE, REFERENCE_RANGE, RETENTION_KEY, STAGED_RANGE, TXN_KEY, commitKey,
@@ -27,6 +28,8 @@ export interface RatestoreOptions {
   db?: Db;
   /** Directory of the default ClassicLevel database. Default `./data`. */
   location?: string;
+  /** Keep everything in memory (a MemoryLevel) instead of on disk; ignored when `db` is given. Default false. */
+  memory?: boolean;
   /** Longest date range a query may span, in days. Default 366. */
   maxRangeDays?: number;
   /** How many bad items a rejected batch reports (all are counted). Default 100. */
@@ -108,7 +111,9 @@ export class Ratestore {
 
   constructor(options: RatestoreOptions = {}) {
     checkObject(options, 'options');
-    this.#db = options.db ?? (new ClassicLevel<string, string>(options.location ?? './data') as unknown as Db);
+    this.#db = options.db ?? (options.memory === true
+      ? (new MemoryLevel<string, string>() as unknown as Db)
+      : (new ClassicLevel<string, string>(options.location ?? './data') as unknown as Db));
     this.#options = {
       maxRangeDays: checkInteger(options.maxRangeDays ?? 366, 'maxRangeDays', 1),
       maxIssues: checkInteger(options.maxIssues ?? 100, 'maxIssues', 1),
@@ -381,7 +386,7 @@ export class Ratestore {
     if (this.#log.batch(batchId) !== undefined) return;
     if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) !== undefined) return;
     const meta: StagedMeta = { batchId, createdAt: new Date().toISOString(), ...(internal ? { internal } : {}) };
-    await this.#db.put(stagedMetaKey(batchId), JSON.stringify(meta), JSON_VALUE);
+    await this.#db.put(stagedMetaKey(batchId), JSON.stringify(meta), { ...JSON_VALUE, ...DURABLE });
   }
 
   async #addChunk(batchId: string, items: unknown, requested: number | undefined): Promise<AddChunkResult> {
@@ -416,7 +421,7 @@ export class Ratestore {
     batch.put(stagedPricesKey(batchId, chunk), encoded.prices, VIEW_VALUE);
     if (encoded.refs.length > 0) batch.put(stagedRefsKey(batchId, chunk), JSON.stringify(encoded.refs), JSON_VALUE);
     else batch.del(stagedRefsKey(batchId, chunk), JSON_VALUE);
-    await batch.write();
+    await batch.write(DURABLE);
     const counter = this.#chunkCounters.get(batchId);
     if (counter !== undefined) {
       const state = await counter;
@@ -488,7 +493,7 @@ export class Ratestore {
       revertedVersion: batch.version,
       committedAt: replicated?.committedAt ?? new Date().toISOString()
     };
-    await this.#db.put(commitKey(entry.version), JSON.stringify(entry), JSON_VALUE);
+    await this.#db.put(commitKey(entry.version), JSON.stringify(entry), { ...JSON_VALUE, ...DURABLE });
     this.#log.add(entry);
     this.#scheduleFold();
     return revertResult(entry);
@@ -544,7 +549,7 @@ export class Ratestore {
 
   async #allocateTxn(): Promise<number> {
     const txn = ++this.#lastTxn;
-    await this.#db.put(TXN_KEY, JSON.stringify(txn), JSON_VALUE);
+    await this.#db.put(TXN_KEY, JSON.stringify(txn), { ...JSON_VALUE, ...DURABLE });
     return txn;
   }
 

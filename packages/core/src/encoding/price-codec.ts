@@ -5,6 +5,8 @@
  * Port codes (5 letters A-Z) are packed base 26 into an integer (26^5 < 2^24).
  */
 
+import { yieldToEventLoop } from '../util/yield.js';
+
 const ROW_BYTES = 20;
 
 export interface StagedPrice {
@@ -41,10 +43,20 @@ export function encodePrices(prices: readonly StagedPrice[]): Uint8Array {
   return bytes;
 }
 
-/** Calls `visit` for each row, with the port codes packed. */
-export function forEachPrice(bytes: Uint8Array, visit: (origin: number, destination: number, day: number, cents: number, index: number) => void): void {
+/** Rows handed to `visit` between two yields to the event loop. */
+const ROWS_PER_SLICE = 8192;
+
+/**
+ * Calls `visit` for each row, with the port codes packed, letting the event loop run between
+ * slices: a chunk of 50,000 prices takes tens of milliseconds to aggregate.
+ */
+export async function forEachPrice(bytes: Uint8Array, visit: (origin: number, destination: number, day: number, cents: number, index: number) => void): Promise<void> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = 0; at < bytes.byteLength; at += ROW_BYTES) {
-    visit(view.getUint32(at, true), view.getUint32(at + 4, true), view.getUint32(at + 8, true), view.getUint32(at + 12, true), view.getUint32(at + 16, true));
+  for (let start = 0; start < bytes.byteLength; start += ROWS_PER_SLICE * ROW_BYTES) {
+    if (start > 0) await yieldToEventLoop();
+    const end = Math.min(bytes.byteLength, start + ROWS_PER_SLICE * ROW_BYTES);
+    for (let at = start; at < end; at += ROW_BYTES) {
+      visit(view.getUint32(at, true), view.getUint32(at + 4, true), view.getUint32(at + 8, true), view.getUint32(at + 12, true), view.getUint32(at + 16, true));
+    }
   }
 }

@@ -21,20 +21,27 @@ export interface DayAggregate {
 /** Per-day aggregates of one month, indexed by day of month (1-31). */
 export type MonthAggregates = Map<number, DayAggregate>;
 
-export function encodeRecord(reset: boolean, days: Iterable<[number, DayAggregate]>, dayCount: number): Uint8Array {
+/** Encodes a record from flat day aggregates: day of month, count, sum, min, max; repeated. */
+export function encodeRecord(reset: boolean, days: readonly number[]): Uint8Array {
+  const dayCount = days.length / 5;
   const bytes = Buffer.allocUnsafe(HEADER_BYTES + dayCount * DAY_BYTES);
   bytes[0] = reset ? RESET_FLAG : 0;
   bytes[1] = dayCount;
-  let at = HEADER_BYTES;
-  for (const [dayOfMonth, aggregate] of days) {
-    bytes[at] = dayOfMonth;
-    bytes.writeUInt32LE(aggregate.count, at + 1);
-    bytes.writeDoubleLE(aggregate.sum, at + 5);
-    bytes.writeUInt32LE(aggregate.min, at + 13);
-    bytes.writeUInt32LE(aggregate.max, at + 17);
-    at += DAY_BYTES;
+  for (let i = 0, at = HEADER_BYTES; i < days.length; i += 5, at += DAY_BYTES) {
+    bytes[at] = days[i]!;
+    bytes.writeUInt32LE(days[i + 1]!, at + 1);
+    bytes.writeDoubleLE(days[i + 2]!, at + 5);
+    bytes.writeUInt32LE(days[i + 3]!, at + 13);
+    bytes.writeUInt32LE(days[i + 4]!, at + 17);
   }
   return bytes;
+}
+
+/** The flat form `encodeRecord` takes, from merged aggregates. */
+export function flatDays(days: MonthAggregates): number[] {
+  const flat: number[] = [];
+  for (const [dayOfMonth, aggregate] of days) flat.push(dayOfMonth, aggregate.count, aggregate.sum, aggregate.min, aggregate.max);
+  return flat;
 }
 
 export function isReset(bytes: Uint8Array): boolean {

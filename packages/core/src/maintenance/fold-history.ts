@@ -1,7 +1,7 @@
 import type { Engine } from '../engine.js';
-import { JSON_VALUE, VIEW_VALUE } from '../db.js';
+import { DURABLE, JSON_VALUE, VIEW_VALUE } from '../db.js';
 import { AGGREGATES_RANGE, FOLDED_SOURCE, RETENTION_KEY, foldKey, parseRecordKey, recordKey } from '../encoding/keys.js';
-import { encodeRecord, isReset, mergeRecord, type MonthAggregates } from '../encoding/record-codec.js';
+import { encodeRecord, flatDays, isReset, mergeRecord, type MonthAggregates } from '../encoding/record-codec.js';
 import { VisibilityFilter } from '../read/visible-records.js';
 import { RecordWriter } from '../write/record-writer.js';
 
@@ -27,13 +27,14 @@ export async function foldHistory(engine: Engine, horizon: number): Promise<Fold
   const setup = db.batch();
   setup.put(foldKey(txn), JSON.stringify({ version: horizon }), JSON_VALUE);
   setup.put(RETENTION_KEY, JSON.stringify({ foldedThrough: horizon }), JSON_VALUE);
-  await setup.write();
+  await setup.write(DURABLE);
   log.addFold(txn, horizon);
   log.foldedThrough = horizon;
 
   const keepApart = log.sourcesRevertedAfter(horizon);
   const writer = new RecordWriter(db);
   let removed = 0;
+  let written = 0;
   let group = '';
   let old: Array<[string, Uint8Array]> = [];
 
@@ -61,8 +62,10 @@ export async function foldHistory(engine: Engine, horizon: number): Promise<Fold
       writer.del(key);
       removed++;
     }
-    writer.put(recordKey(group, horizon, txn, FOLDED_SOURCE, 0), encodeRecord(true, base, base.size));
-    for (const [source, days] of apart) writer.put(recordKey(group, horizon, txn, source, 0), encodeRecord(false, days, days.size));
+    // Every older record is deleted here, so an empty base needs no reset to hide them.
+    written += apart.size + (base.size > 0 ? 1 : 0);
+    if (base.size > 0) writer.put(recordKey(group, horizon, txn, FOLDED_SOURCE, 0), encodeRecord(true, flatDays(base)));
+    for (const [source, days] of apart) writer.put(recordKey(group, horizon, txn, source, 0), encodeRecord(false, flatDays(days)));
     old = [];
     await writer.boundary();
   };
@@ -87,7 +90,6 @@ export async function foldHistory(engine: Engine, horizon: number): Promise<Fold
     await iterator.close();
   }
   await writer.flush();
-  const written = writer.written - removed;
   const compactRange = (db as unknown as { compactRange?: (start: string, end: string) => Promise<void> }).compactRange;
   if (typeof compactRange === 'function') await compactRange.call(db, AGGREGATES_RANGE.gte, AGGREGATES_RANGE.lt);
   return { foldedThrough: horizon, removed, written };

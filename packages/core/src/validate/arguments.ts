@@ -1,5 +1,6 @@
 import { RatestoreError } from '../errors.js';
 import { parseDay } from './dates.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 export const BATCH_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -42,6 +43,8 @@ export async function* itemsOf(items: unknown, field = 'items'): AsyncGenerator<
       if (slice.length === SLICE) {
         yield slice;
         slice = [];
+        // Microtasks alone would let a large array run to the end without any I/O in between.
+        await yieldToEventLoop();
       }
     }
     if (slice.length > 0) yield slice;

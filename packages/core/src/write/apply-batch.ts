@@ -1,6 +1,6 @@
 import { IssueList, type ItemIssue } from '../errors.js';
 import type { Engine } from '../engine.js';
-import { JSON_VALUE } from '../db.js';
+import { DURABLE, JSON_VALUE } from '../db.js';
 import { commitKey, portKey, recordKey, regionKey, groupPrefix } from '../encoding/keys.js';
 import { encodeRecord } from '../encoding/record-codec.js';
 import { forEachPrice, packCode, unpackCode } from '../encoding/price-codec.js';
@@ -48,7 +48,7 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
   const writeRecords = async (records: Iterable<PairMonth>): Promise<void> => {
     if (issues.count > 0) return; // the batch will be rejected: write nothing more
     for (const record of records) {
-      writer.put(recordKey(groupPrefix(record.a, record.b) + record.month, request.version, txn, txn, part), encodeRecord(false, record.days, record.days.length));
+      writer.put(recordKey(groupPrefix(record.a, record.b) + record.month, request.version, txn, txn, part), encodeRecord(false, record.days));
       await writer.boundary();
     }
     part++;
@@ -57,7 +57,7 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
 
   let prices = 0;
   for await (const { chunk, bytes } of request.source.prices()) {
-    forEachPrice(bytes, (origin, destination, day, cents, index) => {
+    await forEachPrice(bytes, (origin, destination, day, cents, index) => {
       prices++;
       const from = aggregator.portId(origin);
       const to = aggregator.portId(destination);
@@ -89,7 +89,7 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
     else marker.put(regionKey(ref.slug, entry.version), JSON.stringify({ name: ref.name, parent: ref.parent }), JSON_VALUE);
   }
   for (const key of request.deleteOnCommit) marker.del(key, JSON_VALUE);
-  await marker.write();
+  await marker.write(DURABLE);
 
   for (const ref of refs) catalog.add(entry.version, ref);
   log.add(entry);
@@ -99,7 +99,7 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
 /** The price-side check alone, for a batch already known to be refused: nothing is aggregated. */
 async function reportUnknownPorts(request: ApplyRequest, ports: Set<number>, issues: IssueList): Promise<void> {
   for await (const { chunk, bytes } of request.source.prices()) {
-    forEachPrice(bytes, (origin, destination, _day, _cents, index) => {
+    await forEachPrice(bytes, (origin, destination, _day, _cents, index) => {
       if (!ports.has(origin)) issues.add(unknownPort(request, chunk, index, 'origin', origin));
       else if (!ports.has(destination)) issues.add(unknownPort(request, chunk, index, 'destination', destination));
     });

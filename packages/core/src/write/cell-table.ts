@@ -1,28 +1,37 @@
+import { YIELD_EVERY, yieldToEventLoop } from '../util/yield.js';
+
+const EMPTY = -1;
+const INITIAL_CAPACITY = 1 << 12;
+
 /**
- * A hash table from a numeric cell key to (count, sum, min, max), kept in typed arrays: a commit
- * aggregates millions of cells, and a Map of objects would cost several times the memory.
+ * A hash table from a numeric cell key (an integer below 2^53) to (count, sum, min, max), with open
+ * addressing over typed arrays. A commit aggregates millions of cells: a Map of that size costs
+ * several times the memory, and each of its rehashes blocks the event loop for tens of
+ * milliseconds, where rehashing these arrays takes a few.
  */
 export class CellTable {
-  readonly #slots = new Map<number, number>();
-  #count = new Uint32Array(1024);
-  #sum = new Float64Array(1024);
-  #min = new Uint32Array(1024);
-  #max = new Uint32Array(1024);
+  #capacity = INITIAL_CAPACITY;
+  #size = 0;
+  #keys = new Float64Array(INITIAL_CAPACITY).fill(EMPTY);
+  #count = new Uint32Array(INITIAL_CAPACITY);
+  #sum = new Float64Array(INITIAL_CAPACITY);
+  #min = new Uint32Array(INITIAL_CAPACITY);
+  #max = new Uint32Array(INITIAL_CAPACITY);
 
   get size(): number {
-    return this.#slots.size;
+    return this.#size;
   }
 
   add(key: number, count: number, sum: number, min: number, max: number): void {
-    const slot = this.#slots.get(key);
-    if (slot === undefined) {
-      const next = this.#slots.size;
-      if (next === this.#count.length) this.#grow();
-      this.#slots.set(key, next);
-      this.#count[next] = count;
-      this.#sum[next] = sum;
-      this.#min[next] = min;
-      this.#max[next] = max;
+    const slot = this.#find(key);
+    if (this.#keys[slot] === EMPTY) {
+      this.#keys[slot] = key;
+      this.#count[slot] = count;
+      this.#sum[slot] = sum;
+      this.#min[slot] = min;
+      this.#max[slot] = max;
+      // Keep the load factor at most one half so probe runs stay short.
+      if (++this.#size * 2 > this.#capacity) this.#grow();
     } else {
       this.#count[slot]! += count;
       this.#sum[slot]! += sum;
@@ -31,37 +40,55 @@ export class CellTable {
     }
   }
 
-  /** Visits every cell in ascending key order. */
-  forEachSorted(visit: (key: number, count: number, sum: number, min: number, max: number) => void): void {
-    const keys = new Float64Array(this.#slots.size);
-    let i = 0;
-    for (const key of this.#slots.keys()) keys[i++] = key;
-    keys.sort();
-    for (const key of keys) {
-      const slot = this.#slots.get(key)!;
+  /** Visits every cell, letting the event loop run every few thousand cells. */
+  async forEach(visit: (key: number, count: number, sum: number, min: number, max: number) => void): Promise<void> {
+    const keys = this.#keys;
+    let visited = 0;
+    for (let slot = 0; slot < this.#capacity; slot++) {
+      const key = keys[slot]!;
+      if (key === EMPTY) continue;
+      if (++visited % YIELD_EVERY === 0) await yieldToEventLoop();
       visit(key, this.#count[slot]!, this.#sum[slot]!, this.#min[slot]!, this.#max[slot]!);
     }
   }
 
-  /** Visits every cell in insertion order. */
-  forEach(visit: (key: number, count: number, sum: number, min: number, max: number) => void): void {
-    for (const [key, slot] of this.#slots) visit(key, this.#count[slot]!, this.#sum[slot]!, this.#min[slot]!, this.#max[slot]!);
+  /** Empties the table, keeping its capacity for the next round. */
+  clear(): void {
+    this.#keys.fill(EMPTY);
+    this.#size = 0;
   }
 
-  clear(): void {
-    this.#slots.clear();
+  #find(key: number): number {
+    const mask = this.#capacity - 1;
+    const high = Math.floor(key / 4294967296);
+    let slot = (Math.imul((key >>> 0) ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+    const keys = this.#keys;
+    while (keys[slot] !== EMPTY && keys[slot] !== key) slot = (slot + 1) & mask;
+    return slot;
   }
 
   #grow(): void {
-    const size = this.#count.length * 2;
-    this.#count = copy(new Uint32Array(size), this.#count);
-    this.#sum = copy(new Float64Array(size), this.#sum);
-    this.#min = copy(new Uint32Array(size), this.#min);
-    this.#max = copy(new Uint32Array(size), this.#max);
+    const keys = this.#keys;
+    const count = this.#count;
+    const sum = this.#sum;
+    const min = this.#min;
+    const max = this.#max;
+    const old = this.#capacity;
+    this.#capacity = old * 2;
+    this.#keys = new Float64Array(this.#capacity).fill(EMPTY);
+    this.#count = new Uint32Array(this.#capacity);
+    this.#sum = new Float64Array(this.#capacity);
+    this.#min = new Uint32Array(this.#capacity);
+    this.#max = new Uint32Array(this.#capacity);
+    for (let slot = 0; slot < old; slot++) {
+      const key = keys[slot]!;
+      if (key === EMPTY) continue;
+      const into = this.#find(key);
+      this.#keys[into] = key;
+      this.#count[into] = count[slot]!;
+      this.#sum[into] = sum[slot]!;
+      this.#min[into] = min[slot]!;
+      this.#max[into] = max[slot]!;
+    }
   }
-}
-
-function copy<T extends Uint32Array | Float64Array>(into: T, from: T): T {
-  into.set(from as never);
-  return into;
 }

@@ -1,5 +1,4 @@
 import { formatDay } from '../validate/dates.js';
-import type { DayAggregate } from '../encoding/record-codec.js';
 import { CellTable } from './cell-table.js';
 import { packCode } from '../encoding/price-codec.js';
 
@@ -8,12 +7,16 @@ const DAY_SPAN = 2 ** 19;
 /** Nodes are numbered; a, b < 2^17 keeps (a * nodes + b) * DAY_SPAN below 2^53. */
 export const MAX_NODES = 2 ** 17;
 
+/** Months since 1900 stay below 2^14; a group key (pair, month) then fits a double exactly. */
+const MONTH_SPAN = 2 ** 14;
+
 /** One record to write: the per-day aggregates of the pair (a, b) in one month. */
 export interface PairMonth {
   a: string;
   b: string;
   month: string;
-  days: Array<[number, DayAggregate]>;
+  /** Flat: day of month, count, sum, min, max; then the next day. */
+  days: number[];
 }
 
 export interface PairAggregatorOptions {
@@ -87,7 +90,7 @@ export class PairAggregator {
 
   async #expand(): Promise<void> {
     const nodes = this.#nodes;
-    this.#routes.forEach((key, count, sum, min, max) => {
+    await this.#routes.forEach((key, count, sum, min, max) => {
       const day = key % DAY_SPAN;
       const route = (key - day) / DAY_SPAN;
       const destination = route % nodes;
@@ -104,29 +107,37 @@ export class PairAggregator {
     if (this.#pairs.size >= this.#options.maxCells) await this.#flushPairs();
   }
 
+  /**
+   * Groups the pair cells into one record per pair and month. No sort is needed: a write batch is
+   * ordered by LevelDB, and readers merge a record's days in any order.
+   */
   async #flushPairs(): Promise<void> {
     if (this.#pairs.size === 0) return;
-    const records: PairMonth[] = [];
     const nodes = this.#nodes;
-    let current: PairMonth | undefined;
-    let currentPair = -1;
-    const dates = new Map<number, string>();
-    this.#pairs.forEachSorted((key, count, sum, min, max) => {
+    const records = new Map<number, PairMonth>();
+    const months = new Map<number, { month: string; index: number; dayOfMonth: number }>();
+    await this.#pairs.forEach((key, count, sum, min, max) => {
       const day = key % DAY_SPAN;
       const pair = (key - day) / DAY_SPAN;
-      let date = dates.get(day);
-      if (date === undefined) dates.set(day, (date = formatDay(day)));
-      const month = date.slice(0, 7);
-      if (current === undefined || pair !== currentPair || month !== current.month) {
-        const b = pair % nodes;
-        current = { a: this.#names[(pair - b) / nodes]!, b: this.#names[b]!, month, days: [] };
-        currentPair = pair;
-        records.push(current);
+      let month = months.get(day);
+      if (month === undefined) {
+        const date = formatDay(day);
+        const year = Number(date.slice(0, 4));
+        const monthOfYear = Number(date.slice(5, 7));
+        month = { month: date.slice(0, 7), index: (year - 1900) * 12 + monthOfYear, dayOfMonth: Number(date.slice(8)) };
+        months.set(day, month);
       }
-      current.days.push([Number(date.slice(8)), { count, sum, min, max }]);
+      const group = pair * MONTH_SPAN + month.index;
+      let record = records.get(group);
+      if (record === undefined) {
+        const b = pair % nodes;
+        record = { a: this.#names[(pair - b) / nodes]!, b: this.#names[b]!, month: month.month, days: [] };
+        records.set(group, record);
+      }
+      record.days.push(month.dayOfMonth, count, sum, min, max);
     });
     this.#pairs.clear();
-    await this.#options.flush(records);
+    await this.#options.flush(records.values());
   }
 
   #id(node: string): number {

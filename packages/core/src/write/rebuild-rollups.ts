@@ -47,7 +47,7 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
         maxCells: engine.options.maxCells,
         flush: async (records) => {
           for (const record of records) {
-            writer.put(recordKey(groupPrefix(record.a, record.b) + record.month, version, txn, source, part), encodeRecord(false, record.days, record.days.length));
+            writer.put(recordKey(groupPrefix(record.a, record.b) + record.month, version, txn, source, part), encodeRecord(false, record.days));
             await writer.boundary();
           }
           part++;
@@ -88,7 +88,7 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
   }
 
   for (const group of resets) {
-    writer.put(recordKey(group, version, txn, RESET_SOURCE, 0), encodeRecord(true, [], 0));
+    writer.put(recordKey(group, version, txn, RESET_SOURCE, 0), encodeRecord(true, []));
     await writer.boundary();
   }
   for (const aggregator of aggregators.values()) await aggregator.finish();

@@ -1,5 +1,5 @@
 import type { AbstractChainedBatch } from 'abstract-level';
-import type { Db } from '../db.js';
+import { DURABLE, type Db } from '../db.js';
 
 const VIEW = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
 
@@ -38,7 +38,7 @@ export class RecordWriter {
     if (batch === undefined) return;
     this.written += batch.length;
     if (batch.length === 0) await batch.close();
-    else await batch.write();
+    else await batch.write(DURABLE);
   }
 
   async discard(): Promise<void> {
