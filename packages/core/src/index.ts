@@ -7,3 +7,5 @@ export { RatestoreError } from './errors.js';
 export type { RatestoreErrorCode, ItemIssue, ItemIssueCode } from './errors.js';
 export type { Db } from './db.js';
 export type * from './types.js';
+export { sampleCatalog, samplePrices, sampleRoutes, generateSample } from './sample/generate-sample.js';
+export type { SampleOptions, SampleRoute } from './sample/generate-sample.js';

@@ -108,6 +108,8 @@ export class Ratestore {
   #lastTxn = 0;
   #status: Status = 'new';
   #background: Promise<unknown> = Promise.resolve();
+  /** Calls under way; close() lets them finish before it closes the database. */
+  readonly #inflight = new Set<Promise<unknown>>();
 
   constructor(options: RatestoreOptions = {}) {
     checkObject(options, 'options');
@@ -162,6 +164,7 @@ export class Ratestore {
   async close(): Promise<void> {
     if (this.#status === 'closed' || this.#status === 'closing') return;
     this.#status = 'closing';
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
     await this.#writeLock.run(async () => undefined);
     await this.#background;
     await this.#db.close();
@@ -177,14 +180,14 @@ export class Ratestore {
     this.#assertOpen();
     checkObject(options, 'options');
     const batchId = options.batchId === undefined ? randomUUID() : checkBatchId(options.batchId);
-    return this.#batchLock.exclusive(batchId, () => this.#write(items, batchId, undefined));
+    return this.#track(this.#batchLock.exclusive(batchId, () => this.#write(items, batchId, undefined)));
   }
 
   /** Starts a staged batch, or resumes one staged before (also after a restart). */
   async begin(batchId: string): Promise<StagedBatch> {
     this.#assertOpen();
     checkBatchId(batchId);
-    await this.#batchLock.exclusive(batchId, () => this.#begin(batchId, false));
+    await this.#track(this.#batchLock.exclusive(batchId, () => this.#begin(batchId, false)));
     return new StagedBatch(this, batchId);
   }
 
@@ -194,7 +197,7 @@ export class Ratestore {
     checkBatchId(batchId);
     checkObject(options, 'options');
     const chunk = options.chunk === undefined ? undefined : checkInteger(options.chunk, 'chunk', 0, 0xffff_fffe);
-    return this.#batchLock.shared(batchId, () => this.#addChunk(batchId, items, chunk));
+    return this.#track(this.#batchLock.shared(batchId, () => this.#addChunk(batchId, items, chunk)));
   }
 
   /**
@@ -204,32 +207,27 @@ export class Ratestore {
   async commit(batchId: string): Promise<CommitResult> {
     this.#assertOpen();
     checkBatchId(batchId);
-    return this.#batchLock.exclusive(batchId, () => this.#commit(batchId, true));
+    return this.#track(this.#batchLock.exclusive(batchId, () => this.#commit(batchId, true)));
   }
 
   /** Drops a staged batch. Resolves false when there was none; a committed batch cannot be aborted. */
   async abort(batchId: string): Promise<boolean> {
     this.#assertOpen();
     checkBatchId(batchId);
-    return this.#batchLock.exclusive(batchId, () => this.#abort(batchId));
+    return this.#track(this.#batchLock.exclusive(batchId, () => this.#abort(batchId)));
   }
 
   /** A staged batch's chunks, or undefined. */
   async staged(batchId: string): Promise<StagedBatchInfo | undefined> {
     this.#assertOpen();
     checkBatchId(batchId);
-    const meta = await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId));
-    return meta === undefined ? undefined : { batchId, createdAt: meta.createdAt, chunks: await this.#stagedChunks(batchId) };
+    return this.#track(this.#staged(batchId));
   }
 
   /** Every staged (begun, not committed nor aborted) batch. */
   async stagedBatches(): Promise<StagedBatchInfo[]> {
     this.#assertOpen();
-    const batches: StagedBatchInfo[] = [];
-    for (const [key, meta] of await rangeJson<StagedMeta>(this.#db, STAGED_RANGE)) {
-      if (key.endsWith('\0m')) batches.push({ batchId: meta.batchId, createdAt: meta.createdAt, chunks: await this.#stagedChunks(meta.batchId) });
-    }
-    return batches;
+    return this.#track(this.#stagedBatches());
   }
 
   /**
@@ -239,7 +237,7 @@ export class Ratestore {
   async revert(batchId: string): Promise<RevertResult> {
     this.#assertOpen();
     checkBatchId(batchId);
-    return this.#writeLock.run(() => this.#revert(batchId, undefined));
+    return this.#track(this.#writeLock.run(() => this.#revert(batchId, undefined)));
   }
 
   /**
@@ -253,7 +251,7 @@ export class Ratestore {
     const batchId = checkBatchId(options.batchId);
     const committedAt = options.committedAt ?? new Date().toISOString();
     if (Number.isNaN(Date.parse(committedAt))) throw invalid('committedAt', 'must be an ISO timestamp');
-    return this.#batchLock.exclusive(batchId, () => this.#write(options.items, batchId, { version, committedAt }));
+    return this.#track(this.#batchLock.exclusive(batchId, () => this.#write(options.items, batchId, { version, committedAt })));
   }
 
   /** Replication seam for reverts: applies a revert committed elsewhere at `version`. */
@@ -262,7 +260,7 @@ export class Ratestore {
     checkObject(options, 'options');
     const version = checkInteger(options.version, 'version', 1, 0xffff_fffe);
     const batchId = checkBatchId(options.batchId);
-    return this.#writeLock.run(() => this.#revert(batchId, { version, committedAt: options.committedAt ?? new Date().toISOString() }));
+    return this.#track(this.#writeLock.run(() => this.#revert(batchId, { version, committedAt: options.committedAt ?? new Date().toISOString() })));
   }
 
   /** Daily average, count, min and max of the prices from `origin` to `destination`, one row per day. */
@@ -283,27 +281,29 @@ export class Ratestore {
         throw new RatestoreError('RATESTORE_UNKNOWN_LOCATION', `${field} ${JSON.stringify(location) ?? 'nothing'} is neither a port code nor a region slug${query.asOf === undefined ? '' : ` at version ${version}`}`, { field });
       }
     }
-    return readRates(this.#engineState(), { from, to, origin: query.origin, destination: query.destination, minCount, version });
+    return this.#track(readRates(this.#engineState(), { from, to, origin: query.origin, destination: query.destination, minCount, version }));
   }
 
   /** Ports, sorted by code. */
   ports(options: VersionOptions = {}): Port[] {
-    return sorted(this.#view(options).ports.values(), (port) => port.code);
+    return sorted(this.#view(options).ports.values(), (port) => port.code).map((port) => ({ ...port }));
   }
 
   /** Regions, sorted by slug. */
   regions(options: VersionOptions = {}): Region[] {
-    return sorted(this.#view(options).regions.values(), (region) => region.slug);
+    return sorted(this.#view(options).regions.values(), (region) => region.slug).map((region) => ({ ...region }));
   }
 
   port(code: string, options: VersionOptions = {}): Port | undefined {
     if (typeof code !== 'string' || !PORT_CODE.test(code)) throw invalid('code', 'must be 5 letters A-Z');
-    return this.#view(options).ports.get(code);
+    const port = this.#view(options).ports.get(code);
+    return port === undefined ? undefined : { ...port };
   }
 
   region(slug: string, options: VersionOptions = {}): Region | undefined {
     if (typeof slug !== 'string' || !REGION_SLUG.test(slug)) throw invalid('slug', 'must match [a-z0-9_]{1,64}');
-    return this.#view(options).regions.get(slug);
+    const region = this.#view(options).regions.get(slug);
+    return region === undefined ? undefined : { ...region };
   }
 
   /** The region tree: top-level regions with their ports and sub-regions. */
@@ -333,7 +333,7 @@ export class Ratestore {
     checkObject(options, 'options');
     const retain = options.retainVersions ?? this.#options.retainVersions;
     if (retain !== Infinity) checkInteger(retain, 'retainVersions', 0);
-    return this.#writeLock.run(() => this.#compact(retain));
+    return this.#track(this.#writeLock.run(() => this.#compact(retain)));
   }
 
   async #load(): Promise<void> {
@@ -351,7 +351,7 @@ export class Ratestore {
     refs.sort((x, y) => x[0] - y[0]);
     for (const [version, ref] of refs) this.#catalog.add(version, ref);
     // A write() interrupted by a crash cannot be resumed by anyone: drop what it staged.
-    for (const [, meta] of await rangeJson<StagedMeta>(this.#db, STAGED_RANGE)) {
+    for (const meta of await this.#stagedMetas()) {
       if (meta.internal === true) await this.#deleteStaged(meta.batchId);
     }
   }
@@ -471,6 +471,29 @@ export class Ratestore {
     this.#chunkCounters.delete(batchId);
   }
 
+  async #staged(batchId: string): Promise<StagedBatchInfo | undefined> {
+    const meta = await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId));
+    return meta === undefined ? undefined : { batchId, createdAt: meta.createdAt, chunks: await this.#stagedChunks(batchId) };
+  }
+
+  async #stagedBatches(): Promise<StagedBatchInfo[]> {
+    const batches: StagedBatchInfo[] = [];
+    for (const meta of await this.#stagedMetas()) batches.push((await this.#staged(meta.batchId))!);
+    return batches;
+  }
+
+  /** The meta records of staged batches (their chunks share the range and are not JSON: skip them). */
+  async #stagedMetas(): Promise<StagedMeta[]> {
+    const keys = (await this.#db.keys({ ...STAGED_RANGE, keyEncoding: 'utf8' }).all()) as string[];
+    const metas: StagedMeta[] = [];
+    for (const key of keys) {
+      if (!key.endsWith('\0m')) continue;
+      const meta = await getJson<StagedMeta>(this.#db, key);
+      if (meta !== undefined) metas.push(meta);
+    }
+    return metas;
+  }
+
   async #stagedChunks(batchId: string): Promise<number[]> {
     const keys = (await this.#db.keys({ gte: `s\0${batchId}\0p\0`, lt: `s\0${batchId}\0p\x01`, keyEncoding: 'utf8' }).all()) as string[];
     return keys.map(chunkOfStagedKey);
@@ -541,6 +564,15 @@ export class Ratestore {
     this.#assertOpen();
     checkObject(options, 'options');
     return options.asOf === undefined ? this.#catalog.headView() : this.#catalog.view(this.#checkVersion(options.asOf));
+  }
+
+  #track<T>(operation: Promise<T>): Promise<T> {
+    this.#inflight.add(operation);
+    const forget = (): void => {
+      this.#inflight.delete(operation);
+    };
+    operation.then(forget, forget);
+    return operation;
   }
 
   #assertOpen(): void {

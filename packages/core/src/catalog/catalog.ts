@@ -87,7 +87,7 @@ export function buildTree(view: CatalogView): RegionNode[] {
     if (node.parent === null) roots.push(node);
     else nodes.get(node.parent)!.regions.push(node);
   }
-  for (const port of sorted(view.ports.values(), (p) => p.code)) nodes.get(port.region)!.ports.push(port);
+  for (const port of sorted(view.ports.values(), (p) => p.code)) nodes.get(port.region)!.ports.push({ ...port });
   return roots;
 }
 

@@ -55,7 +55,8 @@ export async function readRates(engine: Engine, request: RatesRequest): Promise<
     } else {
       rows.push({
         day: date,
-        average: aggregate.count >= request.minCount ? aggregate.sum / aggregate.count / 100 : null,
+        // One division of two exact integers gives the double nearest the true mean.
+        average: aggregate.count >= request.minCount ? aggregate.sum / (aggregate.count * 100) : null,
         count: aggregate.count,
         min: aggregate.min / 100,
         max: aggregate.max / 100

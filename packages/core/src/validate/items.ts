@@ -76,7 +76,7 @@ function normalizePrice(record: Record<string, unknown>): NormalPrice | Issue {
 export function priceToCents(price: unknown): number | undefined {
   if (typeof price !== 'number' || !Number.isFinite(price) || price <= 0 || price > MAX_PRICE) return undefined;
   const cents = Math.round(price * 100);
-  if (Math.abs(cents - price * 100) > 1e-6 * Math.max(1, price)) return undefined;
+  if (Math.abs(cents - price * 100) > 1e-6) return undefined; // float error of price * 100 stays below 2e-7 up to MAX_PRICE
   return cents;
 }
 

@@ -40,16 +40,23 @@ export class CellTable {
     }
   }
 
-  /** Visits every cell, letting the event loop run every few thousand cells. */
-  async forEach(visit: (key: number, count: number, sum: number, min: number, max: number) => void): Promise<void> {
+  /**
+   * Visits every cell. Every few thousand cells it lets the event loop run, and calls `pause` if
+   * given (where the caller may write out what it built); the table must not change meanwhile.
+   */
+  async forEach(visit: (key: number, count: number, sum: number, min: number, max: number) => void, pause?: () => Promise<void>): Promise<void> {
     const keys = this.#keys;
     let visited = 0;
     for (let slot = 0; slot < this.#capacity; slot++) {
       const key = keys[slot]!;
       if (key === EMPTY) continue;
-      if (++visited % YIELD_EVERY === 0) await yieldToEventLoop();
+      if (++visited % YIELD_EVERY === 0) {
+        await yieldToEventLoop();
+        if (pause !== undefined) await pause();
+      }
       visit(key, this.#count[slot]!, this.#sum[slot]!, this.#min[slot]!, this.#max[slot]!);
     }
+    if (pause !== undefined) await pause();
   }
 
   /** Empties the table, keeping its capacity for the next round. */

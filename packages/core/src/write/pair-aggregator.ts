@@ -35,13 +35,20 @@ export interface PairAggregatorOptions {
  * origin's and the destination's chains. Route-days are aggregated first because a batch usually
  * has several prices per route and day, so the expansion (one cell per chain pair) runs once per
  * route-day rather than once per price.
+ *
+ * Route-days are kept per month and expanded month by month, and pair cells are written out only
+ * between months while they fit `maxCells`: every record (pair, month) is then written once, and
+ * memory stays bounded whatever the batch's size or spread. Only a single month whose cells alone
+ * exceed the bound is written in several parts, which reads merge.
  */
 export class PairAggregator {
   readonly #names: string[] = [];
   readonly #ids = new Map<string, number>();
   readonly #chainIds = new Map<number, Int32Array>();
   readonly #portIds = new Map<number, number>();
-  readonly #routes = new CellTable();
+  readonly #routes = new Map<number, CellTable>();
+  readonly #monthOfDay = new Map<number, MonthOfDay>();
+  #routeCells = 0;
   readonly #pairs = new CellTable();
   readonly #options: PairAggregatorOptions;
   readonly #keepPair: ((a: number, b: number) => boolean) | undefined;
@@ -74,23 +81,40 @@ export class PairAggregator {
   }
 
   add(origin: number, destination: number, day: number, count: number, sum: number, min: number, max: number): void {
-    this.#routes.add((origin * this.#nodes + destination) * DAY_SPAN + day, count, sum, min, max);
+    const month = this.#month(day).index;
+    let table = this.#routes.get(month);
+    if (table === undefined) this.#routes.set(month, (table = new CellTable()));
+    const before = table.size;
+    table.add((origin * this.#nodes + destination) * DAY_SPAN + day, count, sum, min, max);
+    this.#routeCells += table.size - before;
   }
 
-  /** Called between chunks: rolls up and writes out when the cells outgrow their bound. */
+  /** Called between chunks: rolls up and writes out when the route cells outgrow their bound. */
   async checkpoint(): Promise<void> {
-    if (this.#routes.size >= this.#options.maxCells) await this.#expand();
+    if (this.#routeCells >= this.#options.maxCells) await this.#drain();
   }
 
   /** Writes out what is left. */
   async finish(): Promise<void> {
-    await this.#expand();
+    await this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    const months = [...this.#routes.keys()].sort((x, y) => x - y);
+    for (const month of months) {
+      const table = this.#routes.get(month)!;
+      this.#routes.delete(month);
+      await this.#expand(table);
+      if (this.#pairs.size >= this.#options.maxCells / 2) await this.#flushPairs();
+    }
+    this.#routeCells = 0;
     await this.#flushPairs();
   }
 
-  async #expand(): Promise<void> {
+  async #expand(routes: CellTable): Promise<void> {
     const nodes = this.#nodes;
-    await this.#routes.forEach((key, count, sum, min, max) => {
+    let overflow = false;
+    await routes.forEach((key, count, sum, min, max) => {
       const day = key % DAY_SPAN;
       const route = (key - day) / DAY_SPAN;
       const destination = route % nodes;
@@ -102,31 +126,25 @@ export class PairAggregator {
           this.#pairs.add((a * nodes + b) * DAY_SPAN + day, count, sum, min, max);
         }
       }
+      overflow ||= this.#pairs.size >= this.#options.maxCells;
+    }, async () => {
+      // One month larger than the bound: write it out in parts rather than grow without limit.
+      if (overflow) {
+        overflow = false;
+        await this.#flushPairs();
+      }
     });
-    this.#routes.clear();
-    if (this.#pairs.size >= this.#options.maxCells) await this.#flushPairs();
   }
 
-  /**
-   * Groups the pair cells into one record per pair and month. No sort is needed: a write batch is
-   * ordered by LevelDB, and readers merge a record's days in any order.
-   */
+  /** Groups the pair cells into one record per pair and month; readers merge days in any order. */
   async #flushPairs(): Promise<void> {
     if (this.#pairs.size === 0) return;
     const nodes = this.#nodes;
     const records = new Map<number, PairMonth>();
-    const months = new Map<number, { month: string; index: number; dayOfMonth: number }>();
     await this.#pairs.forEach((key, count, sum, min, max) => {
       const day = key % DAY_SPAN;
       const pair = (key - day) / DAY_SPAN;
-      let month = months.get(day);
-      if (month === undefined) {
-        const date = formatDay(day);
-        const year = Number(date.slice(0, 4));
-        const monthOfYear = Number(date.slice(5, 7));
-        month = { month: date.slice(0, 7), index: (year - 1900) * 12 + monthOfYear, dayOfMonth: Number(date.slice(8)) };
-        months.set(day, month);
-      }
+      const month = this.#month(day);
       const group = pair * MONTH_SPAN + month.index;
       let record = records.get(group);
       if (record === undefined) {
@@ -140,6 +158,16 @@ export class PairAggregator {
     await this.#options.flush(records.values());
   }
 
+  #month(day: number): MonthOfDay {
+    let month = this.#monthOfDay.get(day);
+    if (month === undefined) {
+      const date = formatDay(day);
+      month = { month: date.slice(0, 7), index: (Number(date.slice(0, 4)) - 1900) * 12 + Number(date.slice(5, 7)), dayOfMonth: Number(date.slice(8)) };
+      this.#monthOfDay.set(day, month);
+    }
+    return month;
+  }
+
   #id(node: string): number {
     let id = this.#ids.get(node);
     if (id === undefined) {
@@ -149,4 +177,11 @@ export class PairAggregator {
     }
     return id;
   }
+}
+
+interface MonthOfDay {
+  month: string;
+  /** Months since 1900. */
+  index: number;
+  dayOfMonth: number;
 }

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../backends.js';
+import { Model, PORTS, TREE, cents, daysBetween, expectRows, price, randomPrices, row, useStores } from '../helpers.js';
+
+/** rates(): one row per day, averages, min and max, locations at any level of the tree. */
+export function ratesSuite(backend: Backend): void {
+  describe(`rates on ${backend.name}`, () => {
+    const stores = useStores(backend);
+
+    it('returns every day of the range in order, days without prices included', async () => {
+      const store = await stores.open();
+      await store.write(TREE);
+      // Prices on the first, a middle and the last day only, across a month and a year boundary.
+      await store.write([
+        price('CNSHA', 'NLRTM', '2015-12-30', 100),
+        price('CNSHA', 'NLRTM', '2016-01-01', 200),
+        price('CNSHA', 'NLRTM', '2016-02-02', 300)
+      ]);
+      const { rows } = await store.rates({ dateFrom: '2015-12-30', dateTo: '2016-02-02', origin: 'CNSHA', destination: 'NLRTM', minCount: 1 });
+      const days = daysBetween('2015-12-30', '2016-02-02');
+      expect(rows.map((r) => r.day)).toEqual(days);
+      const priced: Record<string, number> = { '2015-12-30': 100, '2016-01-01': 200, '2016-02-02': 300 };
+      expectRows(rows, days.map((day) => row(day, priced[day] === undefined ? [] : [priced[day]!], 1)));
+      // A day without prices: zero count and nulls, not absent.
+      expect(rows[1]).toEqual({ day: '2015-12-31', average: null, count: 0, min: null, max: null });
+      // A leap day, and a single-day range.
+      const leap = await store.rates({ dateFrom: '2016-02-28', dateTo: '2016-03-01', origin: 'CNSHA', destination: 'NLRTM' });
+      expect(leap.rows.map((r) => r.day)).toEqual(['2016-02-28', '2016-02-29', '2016-03-01']);
+      const one = await store.rates({ dateFrom: '2016-01-01', dateTo: '2016-01-01', origin: 'CNSHA', destination: 'NLRTM', minCount: 1 });
+      expectRows(one.rows, [row('2016-01-01', [200], 1)]);
+    });
+
+    it('gives a null average below minCount (default 3) but still the count, min and max', async () => {
+      const store = await stores.open();
+      await store.write(TREE);
+      const day1 = [110, 130];
+      const day2 = [100, 120, 140];
+      await store.write([
+        ...day1.map((p) => price('CNSHA', 'DEHAM', '2016-05-01', p)),
+        ...day2.map((p) => price('CNSHA', 'DEHAM', '2016-05-02', p))
+      ]);
+      const query = { dateFrom: '2016-05-01', dateTo: '2016-05-02', origin: 'CNSHA', destination: 'DEHAM' };
+      const byDefault = await store.rates(query);
+      expectRows(byDefault.rows, [row('2016-05-01', day1, 3), row('2016-05-02', day2, 3)]);
+      expect(byDefault.rows[0]).toMatchObject({ average: null, count: day1.length, min: Math.min(...day1), max: Math.max(...day1) });
+      expect(byDefault.rows[1]!.average).toBe(day2.reduce((a, b) => a + b) / day2.length);
+      expectRows((await store.rates({ ...query, minCount: 2 })).rows, [row('2016-05-01', day1, 2), row('2016-05-02', day2, 2)]);
+      expect((await store.rates({ ...query, minCount: 1 })).rows[0]!.average).toBe((day1[0]! + day1[1]!) / 2);
+      expect((await store.rates({ ...query, minCount: 4 })).rows.map((r) => r.average)).toEqual([null, null]);
+    });
+
+    it('computes exact averages, minima and maxima in cents', async () => {
+      const store = await stores.open();
+      await store.write(TREE);
+      // Decimal prices whose float sum is not exact: 0.1 + 0.2 style.
+      const day1 = [0.1, 0.2, 1234.56, 999.99, 0.01];
+      const day2 = [10_000_000, 9_999_999.99, 0.01, 0.02];
+      await store.write([...day1.map((p) => price('SGSIN', 'ESVLC', '2016-07-01', p)), ...day2.map((p) => price('SGSIN', 'ESVLC', '2016-07-02', p))]);
+      const { rows } = await store.rates({ dateFrom: '2016-07-01', dateTo: '2016-07-02', origin: 'SGSIN', destination: 'ESVLC' });
+      expect(rows[0]).toMatchObject({ count: day1.length, min: 0.01, max: 1234.56 });
+      expect(rows[1]).toMatchObject({ count: day2.length, min: 0.01, max: 10_000_000 });
+      // The sum in cents is exact: 0.1 + 0.2 + 1234.56 + 999.99 + 0.01 = 2234.86, / 5 = 446.972.
+      expect(rows[0]!.average).toBe(446.972);
+      // 2,000,000,002 cents / 4: the total of the largest prices stays exact too.
+      expect(rows[1]!.average).toBe(day2.reduce((sum, p) => sum + cents(p), 0) / (day2.length * 100));
+      expect(rows[1]!.average).toBe(5_000_000.005);
+    });
+
+    // BUG (read/read-rates.ts): the average is computed as sum / count / 100, two roundings, so it is
+    // often not the double nearest to the true mean: [1500, 1500, 1500, 1500, 1500.01] gives
+    // 1500.0020000000002 instead of 1500.002. One division, sum / (count * 100), is exact-rounded.
+    it('returns the double nearest to the true mean (one rounding)', async () => {
+      const store = await stores.open();
+      await store.write(TREE);
+      const prices = [1500, 1500, 1500, 1500, 1500.01];
+      await store.write(prices.map((p) => price('CNSHA', 'USLAX', '2016-08-01', p)));
+      const { rows } = await store.rates({ dateFrom: '2016-08-01', dateTo: '2016-08-01', origin: 'CNSHA', destination: 'USLAX' });
+      expect(rows[0]!.average).toBe(1500.002);
+      expect(rows).toEqual([row('2016-08-01', prices)]);
+    });
+
+    it('reads regions at any depth, port to region, region to port, and the same place at both ends', async () => {
+      const store = await stores.open();
+      const model = new Model();
+      const prices = randomPrices(11, 600, '2016-02-20', 15);
+      // Make sure the deepest port (PLGDN, four levels down) and same-port routes have prices.
+      prices.push(price('PLGDN', 'PLGDN', '2016-02-25', 50), price('PLGDN', 'CNSHA', '2016-02-25', 75), price('CNSHA', 'PLGDN', '2016-02-25', 125));
+      const items = [...TREE, ...prices];
+      model.commit((await store.write(items)).batchId, items);
+      const pairs: Array<[string, string]> = [
+        ['CNSHA', 'NLRTM'], // port to port
+        ['NLRTM', 'NLRTM'], // same port
+        ['world', 'world'], // root to root (3 levels below it)
+        ['europe', 'europe'], // same region
+        ['baltic', 'east_asia'], // deepest region to a level-3 region
+        ['north_europe', 'asia'], // a region with ports and a sub-region
+        ['CNSHA', 'europe'], // port to region
+        ['world', 'PLGDN'], // region to port
+        ['PLGDN', 'north_europe'], // port to an ancestor of its region
+        ['oceania', 'world'], // across roots
+        ['americas', 'oceania']
+      ];
+      const span = { dateFrom: '2016-02-15', dateTo: '2016-03-10' };
+      for (const [origin, destination] of pairs) {
+        for (const minCount of [1, 3]) {
+          const query = { ...span, origin, destination, minCount };
+          expectRows((await store.rates(query)).rows, model.rows(query));
+        }
+      }
+      // The counts of a region pair are the sum of its port pairs.
+      const europe = ['NLRTM', 'DEHAM', 'PLGDN', 'ESVLC'];
+      const asia = ['CNSHA', 'CNNGB', 'SGSIN'];
+      const regionRows = (await store.rates({ ...span, origin: 'europe', destination: 'asia' })).rows;
+      const summed = regionRows.map(() => 0);
+      for (const origin of europe) {
+        for (const destination of asia) {
+          (await store.rates({ ...span, origin, destination })).rows.forEach((r, i) => (summed[i]! += r.count));
+        }
+      }
+      expect(regionRows.map((r) => r.count)).toEqual(summed);
+      expect(summed.reduce((a, b) => a + b)).toBeGreaterThan(0);
+    });
+
+    it('answers with the version it read, and reads an empty store', async () => {
+      const store = await stores.open();
+      await store.write(TREE);
+      const answer = await store.rates({ dateFrom: '2016-01-01', dateTo: '2016-01-03', origin: 'world', destination: 'AUSYD' });
+      expect(answer).toEqual({ version: 1, rows: daysBetween('2016-01-01', '2016-01-03').map((day) => row(day, [])) });
+      expect(PORTS).toContain('AUSYD');
+    });
+  });
+}
