@@ -6,7 +6,7 @@ import { DURABLE, JSON_VALUE, VIEW_VALUE, getJson, rangeJson, type Db } from './
 import type { Engine, EngineOptions } from './engine.js';
 import {
   COMMITS_RANGE, FOLDS_RANGE, REFERENCE_RANGE, RETENTION_KEY, STAGED_RANGE, TXN_KEY, commitKey,
-  stagedBatchRange, stagedMetaKey, stagedPricesKey, stagedRefsKey, chunkOfStagedKey
+  stagedBatchRange, stagedMetaKey, stagedPricesKey, stagedPricesRange, stagedRefsKey, chunkOfStagedKey
 } from './encoding/keys.js';
 import { CommitLog, type BatchEntry, type LogEntry, type RevertEntry } from './log/commit-log.js';
 import { Catalog, buildTree, sorted } from './catalog/catalog.js';
@@ -495,7 +495,7 @@ export class Ratestore {
   }
 
   async #stagedChunks(batchId: string): Promise<number[]> {
-    const keys = (await this.#db.keys({ gte: `s\0${batchId}\0p\0`, lt: `s\0${batchId}\0p\x01`, keyEncoding: 'utf8' }).all()) as string[];
+    const keys = (await this.#db.keys({ ...stagedPricesRange(batchId), keyEncoding: 'utf8' }).all()) as string[];
     return keys.map(chunkOfStagedKey);
   }
 

@@ -89,10 +89,6 @@ export class CommitLog {
     return sources;
   }
 
-  entry(version: number): LogEntry | undefined {
-    return this.#entries[version];
-  }
-
   batchResult(entry: BatchEntry): CommitResult {
     return { batchId: entry.batchId, version: entry.version, counts: { ...entry.counts }, committedAt: entry.committedAt };
   }

@@ -6,7 +6,6 @@ import { isIssue, normalizeItem, type NormalRef } from '../validate/items.js';
 export interface EncodedChunk {
   prices: Uint8Array;
   refs: NormalRef[];
-  priceCount: number;
 }
 
 /**
@@ -42,7 +41,7 @@ export class ChunkBuilder {
 
   /** The chunk so far, and a fresh start. */
   take(): EncodedChunk {
-    const chunk = { prices: encodePrices(this.#prices), refs: this.#refs, priceCount: this.#prices.length };
+    const chunk = { prices: encodePrices(this.#prices), refs: this.#refs };
     this.#prices = [];
     this.#refs = [];
     return chunk;
