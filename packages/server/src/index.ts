@@ -1,2 +1,12 @@
-// Placeholder: this package is built in a later issue.
-export {};
+export { createApp, type AppOptions, type RatestoreApp } from './http/app.js';
+export type { AppContext } from './http/context.js';
+export { startServer, checkExposure, type RunningServer, type StartOptions } from './server.js';
+export { loadConfig, defaultConfig, validateConfig, parseApiKeys, isLoopback, ConfigError } from './config.js';
+export type { ServerConfig, ConfigInput, ApiKey, Scope, RateLimit } from './config.js';
+export { FileRateSource, OpenExchangeRatesSource, createRateSource, toUsd, DEFAULT_RATES_FILE } from './currency.js';
+export type { ExchangeRateSource, RatesDocument } from './currency.js';
+export { HttpProblem } from './http/problem.js';
+export type { ServerErrorCode } from './http/problem.js';
+export { openApiDocument } from './openapi.js';
+export { createLogger } from './logger.js';
+export { seedIfEmpty, exampleQuery, DEFAULT_SAMPLE } from './seed.js';

@@ -1,0 +1,51 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig } from '../../config.js';
+import { createLogger } from '../../logger.js';
+import { DEFAULT_SAMPLE } from '../../seed.js';
+import { portOption, serveUntilSignal } from './serve.js';
+
+interface DevFlags {
+  port?: number;
+  host?: string;
+  prices?: number;
+  ports?: number;
+  seed?: number;
+}
+
+function whole(name: string, min: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}`);
+    return Number(value);
+  };
+}
+
+/** `ratestore dev`: an in-memory store with generated sample data, served at once. */
+export function registerDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description('serve an in-memory store filled with generated sample data (nothing is written to disk)')
+    .option('--port <n>', 'port, 0 for any free one (default: $PORT, then 3000)', portOption)
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--prices <n>', `sample prices (default ${DEFAULT_SAMPLE.prices})`, whole('--prices', 1))
+    .option('--ports <n>', `sample ports (default ${DEFAULT_SAMPLE.ports})`, whole('--ports', 2))
+    .option('--seed <n>', 'seed of the generator (default 1)', whole('--seed', 0))
+    .action(async (flags: DevFlags) => {
+      let config;
+      try {
+        config = loadConfig({
+          overrides: { memory: true, ...(flags.port === undefined ? {} : { port: flags.port }), ...(flags.host === undefined ? {} : { host: flags.host }) }
+        });
+      } catch (error) {
+        process.stderr.write(`error RATESTORE_CONFIG: ${(error as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const sample = {
+        ...DEFAULT_SAMPLE,
+        ...(flags.prices === undefined ? {} : { prices: flags.prices }),
+        ...(flags.ports === undefined ? {} : { ports: flags.ports }),
+        ...(flags.seed === undefined ? {} : { seed: flags.seed })
+      };
+      await serveUntilSignal({ config, logger: createLogger(config.logLevel), seedIfEmpty: true, sample });
+    });
+}

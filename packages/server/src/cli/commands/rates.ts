@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import type { RatesResult } from '@ratestore/core';
+import { configureCommand, dataDir, dataOption, integerOption, processIo, runAction, table, withStore, type CliIo } from './common.js';
+
+interface RatesOptions {
+  from: string;
+  to: string;
+  origin: string;
+  destination: string;
+  minCount?: number;
+  asOf?: number;
+  data?: string;
+  json?: boolean;
+}
+
+/** `ratestore rates --from --to --origin --destination [--min-count N] [--as-of V] [--data DIR] [--json]`. */
+export function registerRatesCommand(program: Command, io: CliIo = processIo()): void {
+  const command = program
+    .command('rates')
+    .description('daily average, count, min and max of the prices between two ports or regions')
+    .requiredOption('--from <day>', 'first day, YYYY-MM-DD')
+    .requiredOption('--to <day>', 'last day, YYYY-MM-DD (inclusive)')
+    .requiredOption('--origin <code>', 'origin port code or region slug')
+    .requiredOption('--destination <code>', 'destination port code or region slug')
+    .option('--min-count <n>', 'days with fewer prices get no average (default 3)', integerOption('--min-count', 1))
+    .option('--as-of <version>', 'read as of this data version instead of the latest', integerOption('--as-of', 0))
+    .option('--data <dir>', 'data directory (default: $RATESTORE_DATA, then ./data)')
+    .option('--json', 'print the result as JSON: {"version": N, "rows": [{day, average, count, min, max}, ...]}');
+  configureCommand(command, io);
+  command.action(async (options: RatesOptions, cmd: Command) => {
+    await runAction(io, () => withStore(dataDir(dataOption(cmd), io), { mustExist: true }, async (store) => {
+      const result = await store.rates({
+        dateFrom: options.from,
+        dateTo: options.to,
+        origin: options.origin,
+        destination: options.destination,
+        ...(options.minCount === undefined ? {} : { minCount: options.minCount }),
+        ...(options.asOf === undefined ? {} : { asOf: options.asOf })
+      });
+      io.stdout.write(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatRates(options, result));
+    }));
+  });
+}
+
+function formatRates(options: RatesOptions, result: RatesResult): string {
+  const heading = `${options.origin} -> ${options.destination}, ${options.from} to ${options.to}, data version ${result.version}` +
+    `${options.asOf === undefined ? '' : ' (as of)'}; no average below ${options.minCount ?? 3} prices\n`;
+  const rows = result.rows.map((row) => [row.day, row.average === null ? '-' : round2(row.average), row.count, row.min ?? '-', row.max ?? '-']);
+  return heading + table(['day', 'average', 'count', 'min', 'max'], rows);
+}
+
+function round2(value: number): string {
+  return String(Math.round(value * 100) / 100);
+}

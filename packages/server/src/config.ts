@@ -1,0 +1,233 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+
+export type Scope = 'read' | 'write' | 'admin';
+export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
+
+export interface RateLimit {
+  /** Requests allowed per window (also the burst). */
+  requests: number;
+  /** Window length in seconds. */
+  perSeconds: number;
+}
+
+export interface ApiKey {
+  key: string;
+  scopes: Scope[];
+  /** Optional name for logs and metrics; default: the key's first 4 characters and `…`. */
+  name?: string;
+  rateLimit?: RateLimit;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Directory of the on-disk store. */
+  data: string;
+  /** Keep the store in memory (lost on exit). */
+  memory: boolean;
+  /** Longest query range in days. */
+  maxRangeDays: number;
+  limits: {
+    /** Largest JSON body of small requests (`POST /rates`, port and region changes, upload creation). */
+    jsonBodyBytes: number;
+    /** Largest streamed batch body (`POST /v1/batches`, upload chunks). */
+    batchBodyBytes: number;
+    /** Most items in one request body. */
+    batchItems: number;
+    /** Most days `POST /rates` may span. */
+    postRangeDays: number;
+  };
+  cache: {
+    /** `Cache-Control` sent with every read. */
+    control: string;
+    /** Entries of the in-process response cache; 0 disables it. */
+    entries: number;
+  };
+  uploads: {
+    /** Uploads processed at once. */
+    concurrency: number;
+    /** Uploads waiting beyond that; more answer 503. */
+    queue: number;
+    /** `Retry-After` seconds of a 503 for a full queue. */
+    retryAfterSeconds: number;
+  };
+  shutdown: {
+    /** After this, remaining connections are closed and the store closes. */
+    deadlineMs: number;
+    /** Keep accepting (with `Connection: close` and /readyz 503) this long before closing the listener, for load balancers to notice. */
+    drainDelayMs: number;
+  };
+  auth: {
+    keys: ApiKey[];
+    /** With keys configured: whether reads need a key with the `read` scope. */
+    readsNeedKey: boolean;
+  };
+  currency: {
+    /** Exchange-rate file (USD base). Default: the one shipped with the package. */
+    ratesFile?: string;
+    /** openexchangerates.org (or compatible) app id; when set, rates come from `endpoint`. */
+    appId?: string;
+    endpoint: string;
+    /** How long fetched rates are reused. */
+    cacheSeconds: number;
+  };
+  logLevel: string;
+}
+
+export function defaultConfig(): ServerConfig {
+  return {
+    host: '127.0.0.1',
+    port: 3000,
+    data: './data',
+    memory: false,
+    maxRangeDays: 366,
+    limits: { jsonBodyBytes: 1024 * 1024, batchBodyBytes: 512 * 1024 * 1024, batchItems: 10_000_000, postRangeDays: 3660 },
+    cache: { control: 'public, max-age=0, must-revalidate', entries: 10_000 },
+    uploads: { concurrency: 2, queue: 32, retryAfterSeconds: 5 },
+    shutdown: { deadlineMs: 30_000, drainDelayMs: 0 },
+    auth: { keys: [], readsNeedKey: false },
+    currency: { endpoint: 'https://openexchangerates.org/api', cacheSeconds: 3600 },
+    logLevel: 'info'
+  };
+}
+
+/** A configuration mistake: the server refuses to start with it. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type ConfigInput = DeepPartial<ServerConfig>;
+
+/** Parses `KEY:scope+scope[@requests/seconds]`, comma-separated. */
+export function parseApiKeys(text: string): ApiKey[] {
+  const keys: ApiKey[] = [];
+  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const match = /^([^:\s]+):([a-z+]+)(?:@(\d+)\/(\d+(?:\.\d+)?))?$/.exec(part);
+    if (match === null) throw new ConfigError(`RATESTORE_API_KEYS: "${part.replace(/^[^:]*/, '…')}" is not KEY:scope+scope[@requests/seconds]`);
+    const key: ApiKey = { key: match[1]!, scopes: parseScopes(match[2]!.split('+'), 'RATESTORE_API_KEYS') };
+    if (match[3] !== undefined) key.rateLimit = { requests: Number(match[3]), perSeconds: Number(match[4]) };
+    keys.push(key);
+  }
+  return keys;
+}
+
+function parseScopes(scopes: unknown, where: string): Scope[] {
+  if (!Array.isArray(scopes) || scopes.length === 0) throw new ConfigError(`${where}: scopes must be a non-empty list of read, write, admin`);
+  for (const scope of scopes) {
+    if (!SCOPES.includes(scope as Scope)) throw new ConfigError(`${where}: unknown scope ${JSON.stringify(scope)}; use read, write, admin`);
+  }
+  return [...new Set(scopes as Scope[])];
+}
+
+function merge<T>(base: T, patch: unknown): T {
+  if (patch === undefined || patch === null || typeof patch !== 'object' || Array.isArray(patch)) return (patch === undefined ? base : patch) as T;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    out[key] = current !== null && typeof current === 'object' && !Array.isArray(current) ? merge(current, value) : value;
+  }
+  return out as T;
+}
+
+function positiveInt(value: unknown, name: string, min = 1): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer of at least ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function bool(value: string, name: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+export interface LoadOptions {
+  /** A JSON config file. Default: `RATESTORE_CONFIG`. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Highest precedence (command-line flags). */
+  overrides?: ConfigInput;
+}
+
+/** Defaults, then the config file, then the environment, then `overrides`. */
+export function loadConfig(options: LoadOptions = {}): ServerConfig {
+  const env = options.env ?? process.env;
+  let config = defaultConfig();
+  const file = options.file ?? env.RATESTORE_CONFIG;
+  if (file !== undefined && file !== '') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${file} must hold a JSON object`);
+    config = merge(config, parsed);
+  }
+  const fromEnv: ConfigInput = {};
+  if (env.RATESTORE_DATA) fromEnv.data = env.RATESTORE_DATA;
+  if (env.PORT) fromEnv.port = positiveInt(env.PORT, 'PORT', 0);
+  if (env.RATESTORE_HOST) fromEnv.host = env.RATESTORE_HOST;
+  if (env.RATESTORE_LOG_LEVEL) fromEnv.logLevel = env.RATESTORE_LOG_LEVEL;
+  if (env.RATESTORE_READS_NEED_KEY) fromEnv.auth = { readsNeedKey: bool(env.RATESTORE_READS_NEED_KEY, 'RATESTORE_READS_NEED_KEY') };
+  if (env.RATESTORE_API_KEYS) fromEnv.auth = { ...fromEnv.auth, keys: [...config.auth.keys, ...parseApiKeys(env.RATESTORE_API_KEYS)] };
+  const currency: ConfigInput['currency'] = {};
+  if (env.RATESTORE_EXCHANGE_RATES_FILE) currency.ratesFile = env.RATESTORE_EXCHANGE_RATES_FILE;
+  if (env.RATESTORE_OXR_APP_ID) currency.appId = env.RATESTORE_OXR_APP_ID;
+  if (env.RATESTORE_OXR_URL) currency.endpoint = env.RATESTORE_OXR_URL;
+  fromEnv.currency = currency;
+  config = merge(merge(config, fromEnv), options.overrides);
+  return validateConfig(config);
+}
+
+/** Checks a complete configuration; returns it. */
+export function validateConfig(config: ServerConfig): ServerConfig {
+  positiveInt(config.port, 'port', 0);
+  if (config.port > 65535) throw new ConfigError(`port must be at most 65535, got ${config.port}`);
+  positiveInt(config.maxRangeDays, 'maxRangeDays');
+  for (const [name, value] of Object.entries(config.limits)) positiveInt(value, `limits.${name}`);
+  positiveInt(config.cache.entries, 'cache.entries', 0);
+  positiveInt(config.uploads.concurrency, 'uploads.concurrency');
+  positiveInt(config.uploads.queue, 'uploads.queue', 0);
+  positiveInt(config.uploads.retryAfterSeconds, 'uploads.retryAfterSeconds');
+  positiveInt(config.shutdown.deadlineMs, 'shutdown.deadlineMs', 0);
+  positiveInt(config.shutdown.drainDelayMs, 'shutdown.drainDelayMs', 0);
+  positiveInt(config.currency.cacheSeconds, 'currency.cacheSeconds', 0);
+  if (!Array.isArray(config.auth.keys)) throw new ConfigError('auth.keys must be a list');
+  const seen = new Set<string>();
+  config.auth.keys = config.auth.keys.map((entry, i) => {
+    const where = `auth.keys[${i}]`;
+    if (entry === null || typeof entry !== 'object' || typeof entry.key !== 'string' || entry.key.length < 4 || /\s/.test(entry.key)) {
+      throw new ConfigError(`${where}: key must be a string of at least 4 characters without spaces`);
+    }
+    if (seen.has(entry.key)) throw new ConfigError(`${where}: the same key is configured twice`);
+    seen.add(entry.key);
+    const key: ApiKey = { key: entry.key, scopes: parseScopes(entry.scopes, where) };
+    if (entry.name !== undefined) key.name = String(entry.name);
+    if (entry.rateLimit !== undefined) {
+      const limit = entry.rateLimit;
+      if (!(Number.isInteger(limit?.requests) && limit.requests > 0 && typeof limit.perSeconds === 'number' && limit.perSeconds > 0)) {
+        throw new ConfigError(`${where}: rateLimit must be {requests: positive integer, perSeconds: positive number}`);
+      }
+      key.rateLimit = { requests: limit.requests, perSeconds: limit.perSeconds };
+    }
+    return key;
+  });
+  if (typeof config.cache.control !== 'string') throw new ConfigError('cache.control must be a string');
+  return config;
+}
+
+/** Whether `host` is a loopback address (or `localhost`). */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost') return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h);
+  return false;
+}

@@ -1,0 +1,92 @@
+import express, { type Express } from 'express';
+import type { Ratestore } from '@ratestore/core';
+import type { ServerConfig } from '../config.js';
+import { createRateSource, type ExchangeRateSource } from '../currency.js';
+import { createLogger, requestLogger, type Logger } from '../logger.js';
+import { Metrics } from '../metrics.js';
+import { Admission } from './admission.js';
+import { Auth } from './auth.js';
+import { ResponseCache } from './cache.js';
+import type { AppContext } from './context.js';
+import { HttpProblem, problemHandler } from './problem.js';
+import { Lifecycle } from './shutdown.js';
+import { batchRoutes } from './routes/batches.js';
+import { healthRoutes } from './routes/health.js';
+import { locationRoutes } from './routes/locations.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { ratesRoutes } from './routes/rates.js';
+import { uploadRoutes } from './routes/uploads.js';
+import { v1RatesRoutes } from './routes/v1-rates.js';
+
+export interface AppOptions {
+  logger?: Logger;
+  exchangeRates?: ExchangeRateSource;
+  lifecycle?: Lifecycle;
+  /** Collect Node's default process metrics. Default true. */
+  defaultMetrics?: boolean;
+}
+
+export interface RatestoreApp {
+  app: Express;
+  context: AppContext;
+}
+
+/** The HTTP API over an (opened or opening) store. Listening, signals and the store's life are the caller's. */
+export function createApp(store: Ratestore, config: ServerConfig, options: AppOptions = {}): RatestoreApp {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = new Metrics(store, { defaultMetrics: options.defaultMetrics ?? true });
+  const auth = new Auth(config.auth);
+  const cache = new ResponseCache(config.cache.entries);
+  const context: AppContext = {
+    store,
+    config,
+    logger,
+    metrics,
+    auth,
+    admission: new Admission({
+      ...config.uploads,
+      onChange: (active, queued) => {
+        metrics.uploadsActive.set(active);
+        metrics.uploadsQueued.set(queued);
+      },
+      onRefused: () => metrics.uploadsRefused.inc()
+    }),
+    reads: {
+      cache,
+      cacheControl: config.cache.control,
+      ...(auth.enabled && config.auth.readsNeedKey ? { vary: 'Authorization' } : {}),
+      latest: () => store.version,
+      onResult: (result) => metrics.cache.inc({ result })
+    },
+    exchangeRates: options.exchangeRates ?? createRateSource(config.currency),
+    lifecycle: options.lifecycle ?? new Lifecycle()
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(context.lifecycle.middleware());
+  app.use(requestLogger(logger));
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = req.route?.path === undefined ? 'unmatched' : String(req.route.path);
+      metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      metrics.duration.observe({ method: req.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  });
+  app.use(healthRoutes(context));
+  app.use(metricsRoutes(context));
+  app.use(openApiRoutes());
+  app.use(ratesRoutes(context));
+  app.use(v1RatesRoutes(context));
+  app.use(locationRoutes(context));
+  app.use(batchRoutes(context));
+  app.use(uploadRoutes(context));
+  app.use((req, _res, next) => next(new HttpProblem(404, 'RATESTORE_NOT_FOUND', `no route ${req.method} ${req.path}`)));
+  app.use(problemHandler());
+  return { app, context };
+}

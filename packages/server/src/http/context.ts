@@ -1,0 +1,22 @@
+import type { Ratestore } from '@ratestore/core';
+import type { ServerConfig } from '../config.js';
+import type { ExchangeRateSource } from '../currency.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Admission } from './admission.js';
+import type { Auth } from './auth.js';
+import type { ReadCacheContext } from './cache.js';
+import type { Lifecycle } from './shutdown.js';
+
+/** Everything the routes share. */
+export interface AppContext {
+  store: Ratestore;
+  config: ServerConfig;
+  logger: Logger;
+  metrics: Metrics;
+  auth: Auth;
+  admission: Admission;
+  reads: ReadCacheContext;
+  exchangeRates: ExchangeRateSource;
+  lifecycle: Lifecycle;
+}

@@ -1,0 +1,47 @@
+import type { Request } from 'express';
+import { HttpProblem } from './problem.js';
+
+/** A query parameter that must be present once. */
+export function required(req: Request, name: string): string {
+  const value = optional(req, name);
+  if (value === undefined || value === '') throw new HttpProblem(400, 'RATESTORE_MISSING_PARAMETER', `the query parameter ${name} is required`, { parameter: name });
+  return value;
+}
+
+export function optional(req: Request, name: string): string | undefined {
+  const value = (req.query as Record<string, unknown>)[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `the query parameter ${name} must be given once`, { parameter: name });
+  return value;
+}
+
+/** An optional non-negative integer query parameter. */
+export function optionalInteger(req: Request, name: string, min: number): number | undefined {
+  const value = optional(req, name);
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value) || Number(value) < min) {
+    throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `the query parameter ${name} must be an integer of at least ${min}, got ${JSON.stringify(value)}`, { parameter: name });
+  }
+  return Number(value);
+}
+
+/** The batch id of a write: `Idempotency-Key`, or `batch_id` in the query; they must agree. */
+export function batchIdOf(req: Request, fromBody?: unknown): string | undefined {
+  const header = req.headers['idempotency-key'];
+  const query = optional(req, 'batch_id');
+  const ids = [typeof header === 'string' ? header : undefined, query, typeof fromBody === 'string' ? fromBody : undefined].filter((v): v is string => v !== undefined);
+  if (fromBody !== undefined && typeof fromBody !== 'string') throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', 'batch_id must be a string', { parameter: 'batch_id' });
+  if (new Set(ids).size > 1) throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', 'Idempotency-Key and batch_id name different batches', { parameter: 'batch_id' });
+  return ids[0];
+}
+
+/** A JSON object body (parsed by express.json). */
+export function objectBody(req: Request): Record<string, unknown> {
+  const body = req.body as unknown;
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    const type = req.headers['content-type'];
+    if (type === undefined || !/^application\/json\b/i.test(type)) throw new HttpProblem(415, 'RATESTORE_UNSUPPORTED_MEDIA_TYPE', 'send a JSON object with Content-Type: application/json');
+    throw new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', 'the body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}

@@ -1,0 +1,148 @@
+import type { NextFunction, Request, Response } from 'express';
+import { RatestoreError } from '@ratestore/core';
+
+/**
+ * Errors answered as RFC 9457 `application/problem+json`. Every problem carries a stable `code`
+ * (the engine's `RATESTORE_*` codes plus the server's own, listed in docs/guide.md) and, when one
+ * request parameter is at fault, its name in `parameter`.
+ */
+export type ServerErrorCode =
+  | 'RATESTORE_MISSING_PARAMETER'
+  | 'RATESTORE_INVALID_PARAMETER'
+  | 'RATESTORE_UNKNOWN_CURRENCY'
+  | 'RATESTORE_CURRENCY_UNAVAILABLE'
+  | 'RATESTORE_MALFORMED_BODY'
+  | 'RATESTORE_UNSUPPORTED_MEDIA_TYPE'
+  | 'RATESTORE_BODY_TOO_LARGE'
+  | 'RATESTORE_TOO_MANY_ITEMS'
+  | 'RATESTORE_NOT_FOUND'
+  | 'RATESTORE_UNAUTHORIZED'
+  | 'RATESTORE_FORBIDDEN'
+  | 'RATESTORE_RATE_LIMITED'
+  | 'RATESTORE_OVERLOADED'
+  | 'RATESTORE_INTERNAL';
+
+export interface ProblemOptions {
+  parameter?: string;
+  /** Seconds, sent as `Retry-After`. */
+  retryAfter?: number;
+  /** Extra members of the problem document. */
+  extra?: Record<string, unknown>;
+}
+
+/** An error the HTTP layer answers as a problem document. */
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly parameter: string | undefined;
+  readonly retryAfter: number | undefined;
+  readonly extra: Record<string, unknown> | undefined;
+
+  constructor(status: number, code: ServerErrorCode | string, detail: string, options: ProblemOptions = {}) {
+    super(detail);
+    this.name = 'HttpProblem';
+    this.status = status;
+    this.code = code;
+    this.parameter = options.parameter;
+    this.retryAfter = options.retryAfter;
+    this.extra = options.extra;
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+  429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable'
+};
+
+const ENGINE_STATUS: Record<string, number> = {
+  RATESTORE_INVALID_ARGUMENT: 400,
+  RATESTORE_INVALID_DATE: 400,
+  RATESTORE_DATE_RANGE_REVERSED: 400,
+  RATESTORE_RANGE_TOO_LONG: 400,
+  RATESTORE_UNKNOWN_LOCATION: 400,
+  RATESTORE_UNKNOWN_VERSION: 400,
+  RATESTORE_VERSION_NOT_RETAINED: 409,
+  RATESTORE_INVALID_BATCH: 422,
+  RATESTORE_UNKNOWN_BATCH: 404,
+  RATESTORE_BATCH_COMMITTED: 409,
+  RATESTORE_VERSION_CONFLICT: 409,
+  RATESTORE_NOT_OPEN: 503
+};
+
+/** Engine argument names and the request parameters they come from. */
+export type ParameterNames = Record<string, string>;
+
+const DEFAULT_PARAMETERS: ParameterNames = {
+  dateFrom: 'date_from',
+  dateTo: 'date_to',
+  minCount: 'min_count',
+  asOf: 'as_of',
+  batchId: 'batch_id',
+  chunk: 'chunk'
+};
+
+/** Turns an engine error into the problem it is answered with. */
+export function fromEngineError(error: RatestoreError, parameters: ParameterNames = {}): HttpProblem {
+  let status = ENGINE_STATUS[error.code] ?? 400;
+  // Reading at a version that was folded away is a bad `as_of`, not a conflict.
+  if (error.code === 'RATESTORE_VERSION_NOT_RETAINED' && error.field === 'asOf') status = 400;
+  const field = error.field;
+  const parameter = field === undefined ? undefined : (parameters[field] ?? DEFAULT_PARAMETERS[field] ?? field);
+  const extra: Record<string, unknown> = {};
+  if (error.issues !== undefined) {
+    extra.issues = error.issues;
+    extra.issue_count = error.issueCount ?? error.issues.length;
+  }
+  return new HttpProblem(status, error.code, error.message, {
+    ...(parameter === undefined ? {} : { parameter }),
+    ...(error.code === 'RATESTORE_NOT_OPEN' ? { retryAfter: 1 } : {}),
+    extra
+  });
+}
+
+export function toProblem(error: unknown, parameters?: ParameterNames): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof RatestoreError) return fromEngineError(error, parameters);
+  const bodyError = error as { type?: string; status?: number; expose?: boolean; message?: string };
+  if (bodyError?.type === 'entity.too.large') return new HttpProblem(413, 'RATESTORE_BODY_TOO_LARGE', 'the request body is larger than allowed');
+  if (bodyError?.type === 'entity.parse.failed') return new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', `the request body is not valid JSON: ${bodyError.message ?? ''}`);
+  if (bodyError?.type === 'encoding.unsupported' || bodyError?.type === 'charset.unsupported') {
+    return new HttpProblem(415, 'RATESTORE_UNSUPPORTED_MEDIA_TYPE', bodyError.message ?? 'unsupported encoding');
+  }
+  if (bodyError?.type === 'request.aborted') return new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', 'the request was aborted');
+  return new HttpProblem(500, 'RATESTORE_INTERNAL', 'internal error');
+}
+
+/** Writes a problem document. */
+export function sendProblem(res: Response, problem: HttpProblem): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body: Record<string, unknown> = {
+    type: `urn:ratestore:problem:${problem.code}`,
+    title: TITLES[problem.status] ?? 'Error',
+    status: problem.status,
+    detail: problem.message,
+    code: problem.code
+  };
+  if (problem.parameter !== undefined) body.parameter = problem.parameter;
+  const requestId = res.getHeader('x-request-id');
+  if (typeof requestId === 'string') body.request_id = requestId;
+  Object.assign(body, problem.extra);
+  if (problem.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(problem.retryAfter))));
+  if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="ratestore"');
+  res.removeHeader('ETag');
+  res.removeHeader('Cache-Control');
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/** The last error handler: everything becomes a problem document; unexpected errors are logged. */
+export function problemHandler() {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const problem = toProblem(error);
+    if (problem.status >= 500 && problem.code === 'RATESTORE_INTERNAL') req.log?.error({ err: error }, 'request failed');
+    sendProblem(res, problem);
+  };
+}

@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import { RatestoreError, type BatchItem } from '@ratestore/core';
+import type { AppContext } from '../context.js';
+import { bodyFormat, bodyItems } from '../body.js';
+import { cachedRead } from '../cache.js';
+import { batchIdOf } from '../params.js';
+import { HttpProblem } from '../problem.js';
+import { batchJson, commitJson, revertJson } from '../wire.js';
+
+/** Atomic batches in one request (JSON array, NDJSON or CSV, streamed), the batch log, reverts. */
+export function batchRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const { store, reads } = ctx;
+  const limits = () => ({ maxBytes: ctx.config.limits.batchBodyBytes, maxItems: ctx.config.limits.batchItems });
+
+  router.post('/v1/batches', ctx.auth.require('write'), async (req, res) => {
+    const format = bodyFormat(req);
+    const batchId = batchIdOf(req);
+    const first = batchId === undefined ? undefined : store.batch(batchId);
+    if (first !== undefined) {
+      // A retry of a committed upload: the first result, and the body is not read.
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(201).json(commitJson(first));
+      return;
+    }
+    const result = await ctx.admission.run(async () => {
+      try {
+        return await store.write(bodyItems(req, format, limits()) as AsyncIterable<BatchItem>, batchId === undefined ? {} : { batchId });
+      } catch (error) {
+        if (error instanceof RatestoreError && error.code === 'RATESTORE_INVALID_BATCH') ctx.metrics.rejected.inc();
+        throw error;
+      }
+    });
+    ctx.metrics.committed(result.counts);
+    res.status(201).json(commitJson(result));
+  });
+
+  router.get('/v1/batches', ctx.auth.require('read'), async (req, res) => {
+    const version = store.version;
+    await cachedRead(reads, req, res, { version, pinned: false, route: 'v1/batches', normalized: '' }, () => ({
+      version,
+      body: { version, batches: store.batches().map(batchJson) }
+    }));
+  });
+
+  router.get('/v1/batches/:id', ctx.auth.require('read'), async (req, res) => {
+    const version = store.version;
+    await cachedRead(reads, req, res, { version, pinned: false, route: 'v1/batch', normalized: String(req.params.id) }, () => {
+      const info = store.batch(String(req.params.id));
+      if (info === undefined) throw new HttpProblem(404, 'RATESTORE_UNKNOWN_BATCH', `no committed batch ${String(req.params.id)}`, { parameter: 'id' });
+      return { version, body: batchJson(info) };
+    });
+  });
+
+  router.post('/v1/batches/:id/revert', ctx.auth.require('admin'), async (req, res) => {
+    const id = String(req.params.id);
+    const already = store.batch(id)?.revertedBy ?? null;
+    const result = await ctx.admission.run(() => store.revert(id));
+    if (already === null) ctx.metrics.batches.inc({ kind: 'revert' });
+    else res.setHeader('Idempotent-Replayed', 'true');
+    res.status(201).json(revertJson(result));
+  });
+
+  return router;
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import express, { Router } from 'express';
+import { RatestoreError, type BatchItem, type StagedBatchInfo } from '@ratestore/core';
+import type { AppContext } from '../context.js';
+import { bodyFormat, bodyItems } from '../body.js';
+import { batchIdOf, objectBody } from '../params.js';
+import { HttpProblem, fromEngineError } from '../problem.js';
+import { commitJson } from '../wire.js';
+
+function stagedJson(info: StagedBatchInfo): Record<string, unknown> {
+  return { batch_id: info.batchId, state: 'staged', created_at: info.createdAt, chunks: info.chunks };
+}
+
+/**
+ * Staged uploads, for batches too big for one request: create (with a batch id), PUT numbered chunks
+ * in any order (re-sending one replaces it), then commit or abort. Staged chunks live in the store,
+ * so an upload survives a restart.
+ */
+export function uploadRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const { store } = ctx;
+  const write = ctx.auth.require('write');
+  const read = ctx.auth.require('read');
+  const json = express.json({ limit: ctx.config.limits.jsonBodyBytes, type: () => true });
+  const idParams = { batchId: 'id' };
+
+  const engine = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof RatestoreError) {
+        if (error.code === 'RATESTORE_INVALID_BATCH') ctx.metrics.rejected.inc();
+        throw fromEngineError(error, idParams);
+      }
+      throw error;
+    }
+  };
+
+  router.post('/v1/uploads', write, json, async (req, res) => {
+    const body = req.body === undefined ? {} : objectBody(req);
+    const batchId = batchIdOf(req, body.batch_id) ?? randomUUID();
+    const committed = engine(async () => store.batch(batchId));
+    const done = await committed;
+    if (done !== undefined) {
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(200).json({ batch_id: batchId, state: 'committed', result: commitJson(done) });
+      return;
+    }
+    const existing = await engine(() => store.staged(batchId));
+    if (existing === undefined) await engine(() => store.begin(batchId));
+    const info = existing ?? (await engine(() => store.staged(batchId)));
+    res.setHeader('Location', `/v1/uploads/${encodeURIComponent(batchId)}`);
+    res.status(existing === undefined ? 201 : 200).json(stagedJson(info!));
+  });
+
+  router.get('/v1/uploads', read, async (_req, res) => {
+    res.json({ uploads: (await engine(() => store.stagedBatches())).map(stagedJson) });
+  });
+
+  router.get('/v1/uploads/:id', read, async (req, res) => {
+    const id = String(req.params.id);
+    const done = await engine(async () => store.batch(id));
+    if (done !== undefined) {
+      res.json({ batch_id: id, state: 'committed', result: commitJson(done) });
+      return;
+    }
+    const info = await engine(() => store.staged(id));
+    if (info === undefined) throw new HttpProblem(404, 'RATESTORE_UNKNOWN_BATCH', `no upload ${id}`, { parameter: 'id' });
+    res.json(stagedJson(info));
+  });
+
+  router.put('/v1/uploads/:id/chunks/:chunk', write, async (req, res) => {
+    const id = String(req.params.id);
+    if (!/^\d{1,10}$/.test(String(req.params.chunk)) || Number(String(req.params.chunk)) > 0xffff_fffe) {
+      throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `the chunk number must be an integer from 0 to ${0xffff_fffe}`, { parameter: 'chunk' });
+    }
+    const chunk = Number(String(req.params.chunk));
+    const format = bodyFormat(req);
+    const items = bodyItems(req, format, { maxBytes: ctx.config.limits.batchBodyBytes, maxItems: ctx.config.limits.batchItems });
+    const result = await ctx.admission.run(() => engine(() => store.addChunk(id, items as AsyncIterable<BatchItem>, { chunk })));
+    res.json({ batch_id: result.batchId, chunk: result.chunk, items: result.items });
+  });
+
+  router.post('/v1/uploads/:id/commit', write, async (req, res) => {
+    const id = String(req.params.id);
+    const replay = store.batch(id) !== undefined;
+    const result = await ctx.admission.run(() => engine(() => store.commit(id)));
+    if (replay) res.setHeader('Idempotent-Replayed', 'true');
+    else ctx.metrics.committed(result.counts);
+    res.status(201).json(commitJson(result));
+  });
+
+  router.delete('/v1/uploads/:id', write, async (req, res) => {
+    const id = String(req.params.id);
+    const aborted = await engine(() => store.abort(id));
+    if (!aborted) throw new HttpProblem(404, 'RATESTORE_UNKNOWN_BATCH', `no upload ${id}`, { parameter: 'id' });
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,19 @@
+import type { BatchInfo, CommitResult, RevertResult } from '@ratestore/core';
+
+/** Core results as they appear on the wire (snake_case). */
+export function commitJson(result: CommitResult): Record<string, unknown> {
+  return { batch_id: result.batchId, version: result.version, counts: result.counts, committed_at: result.committedAt };
+}
+
+export function batchJson(info: BatchInfo): Record<string, unknown> {
+  return { ...commitJson(info), reverted_by: info.revertedBy, revertible: info.revertible };
+}
+
+export function revertJson(result: RevertResult): Record<string, unknown> {
+  return { batch_id: result.batchId, reverted_version: result.revertedVersion, version: result.version, reverted_at: result.revertedAt };
+}
+
+/** Rounds half up to an integer (1112.5 -> 1113), robust to float noise in exact averages. */
+export function roundHalfUp(value: number): number {
+  return Math.floor(Math.round(value * 1e6) / 1e6 + 0.5);
+}

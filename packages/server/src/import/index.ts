@@ -1,0 +1,9 @@
+export { ImportError, type ImportErrorCode } from './errors.js';
+export { readPgDump, decodeCopyField, decodeCopyRow, type PgDumpOptions } from './pg-dump.js';
+export { readCsv } from './csv.js';
+export { readNdjson } from './ndjson.js';
+export { readLines, type ReadTracker } from './lines.js';
+export {
+  ImportSource, detectFormat, parseFormat, formatOf, hashFile, importBatchId, FORMATS,
+  type ImportFormat, type ImportPhase
+} from './source.js';

@@ -1,0 +1,484 @@
+import type { BatchItem } from '@ratestore/core';
+import { ImportError } from './errors.js';
+import { readLines, nullTracker, type ReadTracker } from './lines.js';
+import { SqlLexer, type Statement, type Token } from './sql-lexer.js';
+
+/**
+ * Reads a PostgreSQL plain-text dump of the ratestask schema (tables ports, regions, prices) as
+ * batch items, the way PostgreSQL would restore it.
+ *
+ * Two streaming passes, neither holding the file: the first checks every statement and notes the
+ * DELETEs (which day, and where in the file); the second streams the COPY rows and INSERTed rows in
+ * file order and drops each price row that a later DELETE removes. So a DELETE removes exactly the
+ * rows that precede it, whether they came from COPY or from an earlier INSERT, and rows added after
+ * it stay. DDL and session settings are skipped; any other statement rejects the file, naming its line.
+ */
+
+type TableName = 'ports' | 'regions' | 'prices';
+type Value = string | number | null;
+
+interface TableSpec {
+  /** Column order when a COPY or INSERT names none (the ratestask schema's). */
+  columns: readonly string[];
+  /** Columns that must be given (the others default to NULL). */
+  required: readonly string[];
+  toItem(row: Record<string, Value>): BatchItem;
+}
+
+const TABLES: Record<TableName, TableSpec> = {
+  ports: {
+    columns: ['code', 'name', 'parent_slug'],
+    required: ['code', 'name', 'parent_slug'],
+    toItem: (row) => ({ type: 'port', code: row.code, name: row.name, region: row.parent_slug }) as unknown as BatchItem
+  },
+  regions: {
+    columns: ['slug', 'name', 'parent_slug'],
+    required: ['slug', 'name'],
+    toItem: (row) => ({ type: 'region', slug: row.slug, name: row.name, parent: row.parent_slug ?? null }) as unknown as BatchItem
+  },
+  prices: {
+    columns: ['orig_code', 'dest_code', 'day', 'price'],
+    required: ['orig_code', 'dest_code', 'day', 'price'],
+    toItem: (row) => ({ origin: row.orig_code, destination: row.dest_code, day: row.day, price: toNumber(row.price) }) as unknown as BatchItem
+  }
+};
+
+/** Statements that change nothing the store holds: schema, settings, transactions, privileges. */
+const SKIPPED = new Set(['create', 'alter', 'set', 'reset', 'comment', 'grant', 'revoke', 'begin', 'commit', 'start', 'end', 'analyze', 'vacuum', 'security']);
+/** psql meta-commands pg_dump writes (`\connect`, and since PostgreSQL 17.6 `\restrict`). */
+const META_COMMANDS = new Set(['connect', 'c', 'restrict', 'unrestrict', 'encoding', 'set']);
+
+const SUPPORTED = 'the importer applies COPY ... FROM stdin and INSERT into ports, regions and prices, ' +
+  "DELETE FROM prices [WHERE day = date'YYYY-MM-DD'] and TRUNCATE prices, and skips DDL and settings";
+
+/** Everything about the file order the second pass needs: where the price rows of each day were deleted. */
+interface Deletions {
+  /** Per day, the position (see `seq`) of the last DELETE of that day. */
+  byDay: Map<string, number>;
+  /** Position of the last DELETE of every price (DELETE without WHERE, TRUNCATE), or -1. */
+  all: number;
+}
+
+/** One event of a dump, in file order; `seq` orders statements and COPY rows alike. */
+type DumpEvent =
+  | { kind: 'statement'; statement: Statement; seq: number }
+  | { kind: 'copy'; table: TableName; columns: string[]; line: number }
+  | { kind: 'row'; text: string; line: number; seq: number };
+
+export interface PgDumpOptions {
+  tracker?: ReadTracker;
+  /** Called when the second pass starts (the first only checks the file). */
+  onSecondPass?: () => void;
+}
+
+/** Streams the items of a ratestask dump; see the module comment. */
+export async function* readPgDump(path: string, options: PgDumpOptions = {}): AsyncGenerator<BatchItem> {
+  const tracker = options.tracker ?? nullTracker();
+  const deletions = await firstPass(path, tracker);
+  options.onSecondPass?.();
+  tracker.bytesRead = 0;
+  let copy: { table: TableName; columns: string[] } | undefined;
+  for await (const event of scanDump(path, tracker)) {
+    if (event.kind === 'copy') {
+      copy = event;
+    } else if (event.kind === 'row') {
+      const row = decodeCopyRow(path, event.line, event.text, copy!.columns);
+      if (copy!.table === 'prices' && deleted(deletions, row.day, event.seq)) continue;
+      tracker.item(event.line);
+      yield TABLES[copy!.table].toItem(row);
+    } else {
+      const action = interpret(path, event.statement);
+      if (action.kind !== 'insert') continue;
+      for (const row of action.rows) {
+        if (action.table === 'prices' && deleted(deletions, row.day, event.seq)) continue;
+        tracker.item(event.statement.line);
+        yield TABLES[action.table].toItem(row);
+      }
+    }
+  }
+}
+
+async function firstPass(path: string, tracker: ReadTracker): Promise<Deletions> {
+  const deletions: Deletions = { byDay: new Map(), all: -1 };
+  let dataSeen = false;
+  let columns: string[] = [];
+  for await (const event of scanDump(path, tracker)) {
+    if (event.kind === 'row') {
+      dataSeen = true;
+      // Only the shape is checked here, so a malformed row fails the file before any item is read.
+      let fields = 1;
+      for (let at = event.text.indexOf('\t'); at !== -1; at = event.text.indexOf('\t', at + 1)) fields++;
+      if (fields !== columns.length) decodeCopyRow(path, event.line, event.text, columns);
+      continue;
+    }
+    if (event.kind === 'copy') {
+      columns = event.columns;
+      continue;
+    }
+    const action = interpret(path, event.statement);
+    if (action.kind === 'insert') dataSeen = true;
+    else if (action.kind === 'delete') {
+      if (action.day === undefined) deletions.all = event.seq;
+      else deletions.byDay.set(action.day, event.seq);
+    } else if (action.kind === 'drop' && dataSeen) {
+      throw unsupported(path, event.statement, 'a DROP after data was loaded would remove it');
+    }
+  }
+  return deletions;
+}
+
+function deleted(deletions: Deletions, day: Value | undefined, seq: number): boolean {
+  if (deletions.all > seq) return true;
+  if (typeof day !== 'string') return false;
+  const at = deletions.byDay.get(day);
+  return at !== undefined && at > seq;
+}
+
+/** Splits a dump into statements and COPY rows, in order. Identical on both passes. */
+async function* scanDump(path: string, tracker: ReadTracker): AsyncGenerator<DumpEvent> {
+  const lexer = new SqlLexer();
+  let seq = 0;
+  let lineNo = 0;
+  let copy: { table: TableName; columns: string[]; line: number } | undefined;
+  const ready: DumpEvent[] = [];
+  for await (const line of readLines(path, tracker)) {
+    lineNo++;
+    if (copy !== undefined) {
+      if (line === '\\.') copy = undefined;
+      else yield { kind: 'row', text: line, line: lineNo, seq: seq++ };
+      continue;
+    }
+    if (lexer.idle && line.startsWith('\\')) {
+      const command = /^\\([A-Za-z]+)/.exec(line)?.[1];
+      if (command === undefined || !META_COMMANDS.has(command)) {
+        throw new ImportError('RATESTORE_IMPORT_UNSUPPORTED_STATEMENT', `cannot apply the psql command ${JSON.stringify(line.slice(0, 60))}`, { path, line: lineNo });
+      }
+      continue;
+    }
+    lexer.feed(line, lineNo, (statement, restAt) => {
+      ready.push({ kind: 'statement', statement, seq: seq++ });
+      const header = copyHeader(path, statement);
+      if (header === undefined) {
+        applySetting(lexer, statement);
+        return false;
+      }
+      if (line.slice(restAt).trim() !== '') {
+        throw new ImportError('RATESTORE_IMPORT_INVALID_FILE', 'a COPY ... FROM stdin statement must end its line', { path, line: lineNo });
+      }
+      copy = { ...header, line: lineNo };
+      ready.push({ kind: 'copy', ...copy });
+      return true;
+    });
+    for (const event of ready) yield event;
+    ready.length = 0;
+  }
+  if (copy !== undefined) {
+    throw new ImportError('RATESTORE_IMPORT_INVALID_FILE', `the COPY ${copy.table} data starting here is not ended by a line \\. (the file ends at line ${lineNo})`, { path, line: copy.line });
+  }
+  const pending = lexer.pending;
+  if (pending !== undefined) {
+    const what = pending.mode === 'normal' ? `the statement "${pending.text.slice(0, 60)}" has no closing ;` : `a ${pending.mode === 'block' ? 'comment' : 'quoted text'} is not closed`;
+    throw new ImportError('RATESTORE_IMPORT_INVALID_FILE', `the file ends early: ${what}`, { path, line: pending.startLine });
+  }
+}
+
+function applySetting(lexer: SqlLexer, statement: Statement): void {
+  const [first, name] = statement.tokens;
+  if (first?.t === 'word' && first.v === 'set' && name?.t === 'word' && name.v === 'standard_conforming_strings') {
+    const setting = statement.tokens.slice(2).find((token) => token.t === 'word' || token.t === 'string');
+    if (setting !== undefined) lexer.standardConformingStrings = !['off', 'false'].includes(setting.v.toLowerCase());
+  }
+}
+
+/** `COPY [schema.]table [(columns)] FROM stdin;` gives the table and column order; other COPY forms are refused. */
+function copyHeader(path: string, statement: Statement): { table: TableName; columns: string[] } | undefined {
+  const tokens = new TokenReader(path, statement);
+  if (!tokens.isWord('copy')) return undefined;
+  tokens.next();
+  const table = tokens.tableName();
+  const columns = tokens.peekPunct('(') ? tokens.columnList() : [...TABLES[table].columns];
+  if (!tokens.isWord('from') || !tokens.isWord('stdin', 1) || !tokens.isPunct(';', 2)) {
+    throw unsupported(path, statement, 'only COPY ... FROM stdin in text format can be imported');
+  }
+  checkColumns(path, statement, table, columns);
+  return { table, columns };
+}
+
+function checkColumns(path: string, statement: Statement, table: TableName, columns: string[]): void {
+  const spec = TABLES[table];
+  for (const column of columns) {
+    if (!spec.columns.includes(column)) throw unsupported(path, statement, `table ${table} has no column ${column} that Ratestore stores (it has ${spec.columns.join(', ')})`);
+  }
+  if (new Set(columns).size !== columns.length) throw unsupported(path, statement, 'a column is named twice');
+  const missing = spec.required.filter((column) => !columns.includes(column));
+  if (missing.length > 0) throw unsupported(path, statement, `column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${table} must be given`);
+}
+
+type Action =
+  | { kind: 'skip' }
+  | { kind: 'drop' }
+  | { kind: 'copy' }
+  | { kind: 'delete'; day?: string }
+  | { kind: 'insert'; table: TableName; rows: Array<Record<string, Value>> };
+
+/** What a statement does to the data, or an ImportError when the importer cannot apply it. */
+function interpret(path: string, statement: Statement): Action {
+  const tokens = new TokenReader(path, statement);
+  const first = statement.tokens[0]!;
+  const keyword = first.t === 'word' ? first.v : '';
+  if (SKIPPED.has(keyword)) return { kind: 'skip' };
+  switch (keyword) {
+    case 'copy':
+      return { kind: 'copy' };
+    case 'drop':
+      return { kind: 'drop' };
+    case 'select':
+      // pg_dump's `SELECT pg_catalog.set_config('search_path', '', false);` and sequence setval calls.
+      if (statement.tokens.some((token) => token.t === 'word' && (token.v === 'set_config' || token.v === 'setval'))) return { kind: 'skip' };
+      throw unsupported(path, statement);
+    case 'delete': {
+      tokens.next();
+      tokens.expectWord('from');
+      if (tokens.isWord('only')) tokens.next();
+      const table = tokens.tableName();
+      if (table !== 'prices') throw unsupported(path, statement, `Ratestore never deletes ${table}`);
+      if (tokens.isPunct(';')) return { kind: 'delete' };
+      tokens.expectWord('where');
+      const onlyByDay = "only DELETE FROM prices WHERE day = date'YYYY-MM-DD' can be applied";
+      let day: Value;
+      try {
+        if (tokens.isWord('day')) {
+          tokens.next();
+          tokens.expectPunct('=');
+          day = tokens.value();
+        } else {
+          day = tokens.value();
+          tokens.expectPunct('=');
+          tokens.expectWord('day');
+        }
+      } catch {
+        throw unsupported(path, statement, onlyByDay);
+      }
+      if (!tokens.isPunct(';')) throw unsupported(path, statement, onlyByDay);
+      const normal = typeof day === 'string' ? normalDay(day) : undefined;
+      if (normal === undefined) throw unsupported(path, statement, `${JSON.stringify(day)} is not a date`);
+      return { kind: 'delete', day: normal };
+    }
+    case 'truncate': {
+      tokens.next();
+      if (tokens.isWord('table')) tokens.next();
+      if (tokens.isWord('only')) tokens.next();
+      const table = tokens.tableName();
+      if (table !== 'prices' || !tokens.isPunct(';')) throw unsupported(path, statement, 'only TRUNCATE prices can be applied');
+      return { kind: 'delete' };
+    }
+    case 'insert': {
+      tokens.next();
+      tokens.expectWord('into');
+      const table = tokens.tableName();
+      const named = tokens.peekPunct('(') ? tokens.columnList() : undefined;
+      tokens.expectWord('values');
+      const rows: Array<Record<string, Value>> = [];
+      for (;;) {
+        tokens.expectPunct('(');
+        const values: Value[] = [tokens.value()];
+        while (tokens.isPunct(',')) {
+          tokens.next();
+          values.push(tokens.value());
+        }
+        tokens.expectPunct(')');
+        // Without a column list the values fill the table's columns in order, the rest are NULL.
+        const columns = named ?? TABLES[table].columns.slice(0, values.length);
+        if (values.length !== columns.length) {
+          throw unsupported(path, statement, `a row has ${values.length} values for ${named === undefined ? `the ${TABLES[table].columns.length} columns of ${table}` : `${columns.length} columns`}`);
+        }
+        checkColumns(path, statement, table, columns);
+        const row: Record<string, Value> = {};
+        columns.forEach((column, index) => (row[column] = values[index]!));
+        // PostgreSQL reads date'2016-1-4' as 2016-01-04 (a COPY row always has the ISO form).
+        if (table === 'prices' && typeof row.day === 'string') row.day = normalDay(row.day) ?? row.day;
+        rows.push(row);
+        if (!tokens.isPunct(',')) break;
+        tokens.next();
+      }
+      if (!tokens.isPunct(';')) throw unsupported(path, statement, 'only INSERT INTO table [(columns)] VALUES (...)[, (...)] can be applied');
+      return { kind: 'insert', table, rows };
+    }
+    default:
+      throw unsupported(path, statement);
+  }
+}
+
+function unsupported(path: string, statement: Statement, why?: string): ImportError {
+  return new ImportError(
+    'RATESTORE_IMPORT_UNSUPPORTED_STATEMENT',
+    `cannot apply "${statement.text}"${why === undefined ? '' : `: ${why}`} (${SUPPORTED})`,
+    { path, line: statement.startLine }
+  );
+}
+
+/** A cursor over a statement's tokens, with the few parsers the supported statements need. */
+class TokenReader {
+  readonly #path: string;
+  readonly #statement: Statement;
+  readonly #tokens: Token[];
+  #at = 0;
+
+  constructor(path: string, statement: Statement) {
+    this.#path = path;
+    this.#statement = statement;
+    this.#tokens = statement.tokens;
+  }
+
+  next(): Token | undefined {
+    return this.#tokens[this.#at++];
+  }
+
+  isWord(word: string, ahead = 0): boolean {
+    const token = this.#tokens[this.#at + ahead];
+    return token?.t === 'word' && token.v === word;
+  }
+
+  isPunct(punct: string, ahead = 0): boolean {
+    const token = this.#tokens[this.#at + ahead];
+    return token?.t === 'punct' && token.v === punct;
+  }
+
+  peekPunct(punct: string): boolean {
+    return this.isPunct(punct);
+  }
+
+  expectWord(word: string): void {
+    if (!this.isWord(word)) throw this.#fail(`expected ${word.toUpperCase()}`);
+    this.#at++;
+  }
+
+  expectPunct(punct: string): void {
+    if (!this.isPunct(punct)) throw this.#fail(`expected "${punct}"`);
+    this.#at++;
+  }
+
+  /** An identifier, `schema.name` giving `name`. */
+  identifier(): string {
+    let token = this.next();
+    if (token?.t !== 'word' && token?.t !== 'ident') throw this.#fail('expected a name');
+    while (this.isPunct('.')) {
+      this.#at++;
+      token = this.next();
+      if (token?.t !== 'word' && token?.t !== 'ident') throw this.#fail('expected a name');
+    }
+    return token.v;
+  }
+
+  tableName(): TableName {
+    const name = this.identifier();
+    if (name === 'ports' || name === 'regions' || name === 'prices') return name;
+    throw unsupported(this.#path, this.#statement, `Ratestore imports only the tables ports, regions and prices, not ${name}`);
+  }
+
+  columnList(): string[] {
+    this.expectPunct('(');
+    const columns = [this.identifier()];
+    while (this.isPunct(',')) {
+      this.#at++;
+      columns.push(this.identifier());
+    }
+    this.expectPunct(')');
+    return columns;
+  }
+
+  /** A constant: 'text', E'text', 42, -1.5, NULL, date'2016-01-04', DATE '...', '...'::date, true/false. */
+  value(): Value {
+    const token = this.next();
+    let value: Value;
+    if (token?.t === 'string') value = token.v;
+    else if (token?.t === 'number') value = token.v;
+    else if (token?.t === 'punct' && (token.v === '-' || token.v === '+') && this.#tokens[this.#at]?.t === 'number') value = (token.v === '-' ? '-' : '') + this.next()!.v;
+    else if (token?.t === 'word' && token.v === 'null') value = null;
+    else if (token?.t === 'word' && (token.v === 'true' || token.v === 'false')) value = token.v;
+    else if (token?.t === 'word' && /^(date|text|integer|int|int4|int8|bigint|numeric|varchar)$/.test(token.v) && this.#tokens[this.#at]?.t === 'string') value = this.next()!.v;
+    else throw this.#fail('expected a constant value');
+    while (this.isPunct('::')) {
+      this.#at++;
+      this.identifier();
+    }
+    return value;
+  }
+
+  #fail(what: string): ImportError {
+    const near = this.#tokens[this.#at - 1] ?? this.#tokens[this.#at];
+    return unsupported(this.#path, this.#statement, `${what}${near === undefined ? '' : ` near ${JSON.stringify(near.v)}`}`);
+  }
+}
+
+/** PostgreSQL reads '2016-1-4' as 2016-01-04 too; rows in a dump are always YYYY-MM-DD. */
+function normalDay(text: string): string | undefined {
+  const match = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$/.exec(text);
+  if (match === null) return undefined;
+  return `${match[1]}-${match[2]!.padStart(2, '0')}-${match[3]!.padStart(2, '0')}`;
+}
+
+/** A numeric text becomes a number; anything else is passed on for the store to reject with a reason. */
+function toNumber(value: Value | undefined): Value | undefined {
+  return typeof value === 'string' && /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) ? Number(value) : value;
+}
+
+/** Splits a COPY text-format row on tabs and resolves `\N` and backslash escapes. */
+export function decodeCopyRow(path: string, line: number, text: string, columns: readonly string[]): Record<string, Value> {
+  const fields = text.split('\t');
+  if (fields.length !== columns.length) {
+    throw new ImportError('RATESTORE_IMPORT_INVALID_FILE', `the COPY row has ${fields.length} field${fields.length === 1 ? '' : 's'}, expected ${columns.length} (${columns.join(', ')})`, { path, line });
+  }
+  const row: Record<string, Value> = {};
+  for (let i = 0; i < fields.length; i++) row[columns[i]!] = decodeCopyField(fields[i]!);
+  return row;
+}
+
+const COPY_ESCAPES: Record<string, number> = { b: 8, f: 12, n: 10, r: 13, t: 9, v: 11 };
+
+/** One field of a COPY text row: `\N` is NULL; `\t`, `\\`, `\123` (octal), `\x7f` (hex)... are resolved. */
+export function decodeCopyField(field: string): string | null {
+  if (field === '\\N') return null;
+  if (!field.includes('\\')) return field;
+  // Octal and hex escapes are bytes of the (UTF-8) text, so the field is rebuilt as bytes.
+  const bytes: number[] = [];
+  const text = (chunk: string) => {
+    for (const byte of Buffer.from(chunk, 'utf8')) bytes.push(byte);
+  };
+  let i = 0;
+  while (i < field.length) {
+    const slash = field.indexOf('\\', i);
+    if (slash === -1) {
+      text(field.slice(i));
+      break;
+    }
+    text(field.slice(i, slash));
+    const next = field[slash + 1];
+    if (next === undefined) {
+      i = slash + 1;
+      break;
+    }
+    if (COPY_ESCAPES[next] !== undefined) {
+      bytes.push(COPY_ESCAPES[next]);
+      i = slash + 2;
+      continue;
+    }
+    const octal = /^[0-7]{1,3}/.exec(field.slice(slash + 1, slash + 4));
+    if (octal !== null) {
+      bytes.push(parseInt(octal[0], 8) & 0xff);
+      i = slash + 1 + octal[0].length;
+      continue;
+    }
+    const hex = /^x([0-9A-Fa-f]{1,2})/.exec(field.slice(slash + 1, slash + 4));
+    if (hex !== null) {
+      bytes.push(parseInt(hex[1]!, 16));
+      i = slash + 1 + hex[0].length;
+      continue;
+    }
+    // Any other escaped character stands for itself (`\\` is a backslash).
+    const code = field.codePointAt(slash + 1)!;
+    text(String.fromCodePoint(code));
+    i = slash + 1 + (code > 0xffff ? 2 : 1);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}

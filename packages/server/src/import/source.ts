@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import type { BatchItem } from '@ratestore/core';
+import { readCsv } from './csv.js';
+import { ImportError } from './errors.js';
+import { unreadable, type ReadTracker } from './lines.js';
+import { readNdjson } from './ndjson.js';
+import { readPgDump } from './pg-dump.js';
+
+export type ImportFormat = 'sql' | 'csv' | 'ndjson';
+
+export const FORMATS: readonly ImportFormat[] = ['sql', 'csv', 'ndjson'];
+
+const FORMAT_NAMES: Record<string, ImportFormat> = {
+  sql: 'sql', pg: 'sql', 'pg-dump': 'sql', pgdump: 'sql', postgres: 'sql',
+  csv: 'csv',
+  ndjson: 'ndjson', jsonl: 'ndjson'
+};
+
+const EXTENSIONS: Record<string, ImportFormat> = { '.sql': 'sql', '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson' };
+
+/** The format a file name implies (.sql, .csv, .ndjson, .jsonl; case-insensitive), or undefined. */
+export function detectFormat(path: string): ImportFormat | undefined {
+  return EXTENSIONS[extname(path).toLowerCase()];
+}
+
+/** A `--format` value (sql, pg-dump, csv, ndjson, jsonl...) as a format, or undefined. */
+export function parseFormat(name: string): ImportFormat | undefined {
+  return FORMAT_NAMES[name.toLowerCase()];
+}
+
+/** The format to read `path` as: the override if given, else by extension; an ImportError when neither tells. */
+export function formatOf(path: string, override?: ImportFormat): ImportFormat {
+  const format = override ?? detectFormat(path);
+  if (format === undefined) {
+    throw new ImportError('RATESTORE_IMPORT_UNKNOWN_FORMAT', `cannot tell the format from the file name; name it .sql, .csv, .ndjson or .jsonl, or pass --format ${FORMATS.join('|')}`, { path });
+  }
+  return format;
+}
+
+/** SHA-256 of a file's bytes, streamed. */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * The batch id of an import: the format and the SHA-256 of the content, so importing the same
+ * file again (under any name) is recognised and writes nothing.
+ */
+export function importBatchId(format: ImportFormat, sha256: string): string {
+  return `import:${format}:${sha256}`;
+}
+
+/** Item positions to file lines, 4 bytes per item, so a rejected item can be shown with its line. */
+class LineIndex {
+  #lines = new Uint32Array(1024);
+  #size = 0;
+
+  add(line: number): void {
+    if (this.#size === this.#lines.length) {
+      const grown = new Uint32Array(this.#lines.length * 2);
+      grown.set(this.#lines);
+      this.#lines = grown;
+    }
+    this.#lines[this.#size++] = line;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(index: number): number | undefined {
+    return index >= 0 && index < this.#size ? this.#lines[index] : undefined;
+  }
+}
+
+export type ImportPhase = 'waiting' | 'checking' | 'reading' | 'done';
+
+/**
+ * One file to import: its items as a stream (iterate once), and live counters for a progress
+ * display: the phase (a dump is first checked in a pass of its own), bytes read and items emitted.
+ */
+export class ImportSource {
+  readonly path: string;
+  readonly format: ImportFormat;
+  readonly size: number;
+  phase: ImportPhase = 'waiting';
+  readonly #lines = new LineIndex();
+  readonly #tracker: ReadTracker;
+
+  private constructor(path: string, format: ImportFormat, size: number) {
+    this.path = path;
+    this.format = format;
+    this.size = size;
+    const lines = this.#lines;
+    this.#tracker = { bytesRead: 0, item: (line) => lines.add(line) };
+  }
+
+  static async open(path: string, format?: ImportFormat): Promise<ImportSource> {
+    const resolved = formatOf(path, format);
+    let size: number;
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) throw new Error('not a regular file');
+      size = info.size;
+    } catch (error) {
+      throw unreadable(path, error);
+    }
+    return new ImportSource(path, resolved, size);
+  }
+
+  /** Bytes of the file read in the current phase. */
+  get bytesRead(): number {
+    return this.#tracker.bytesRead;
+  }
+
+  /** Items emitted so far. */
+  get items(): number {
+    return this.#lines.size;
+  }
+
+  /** The line item `index` came from (1-based), once it was emitted. */
+  lineOf(index: number): number | undefined {
+    return this.#lines.get(index);
+  }
+
+  async *read(): AsyncGenerator<BatchItem> {
+    const tracker = this.#tracker;
+    this.phase = this.format === 'sql' ? 'checking' : 'reading';
+    const items = this.format === 'sql'
+      ? readPgDump(this.path, { tracker, onSecondPass: () => (this.phase = 'reading') })
+      : this.format === 'csv' ? readCsv(this.path, { tracker }) : readNdjson(this.path, { tracker });
+    yield* items;
+    this.phase = 'done';
+  }
+}

@@ -1,0 +1,268 @@
+/** The OpenAPI 3.1 description of the HTTP API, served at /openapi.json. Tests check real responses against it. */
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Schema) => ({ 'application/json': { schema } });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const ok = (description: string, schema: Schema, headers?: Record<string, unknown>) => ({ description, content: json(schema), ...(headers === undefined ? {} : { headers }) });
+const query = (name: string, description: string, schema: Schema, required = false) => ({ name, in: 'query', required, description, schema });
+const path = (name: string, description: string, schema: Schema = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
+
+const DAY = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', examples: ['2016-01-01'] };
+const LOCATION = { type: 'string', description: 'A port code (5 letters A-Z) or a region slug', examples: ['CNSGH', 'north_europe_main'] };
+const BATCH_ID = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' };
+
+const etag = { ETag: { description: 'Derived from the data version and the query', schema: { type: 'string' } } };
+const readResponses = (description: string, schema: Schema, extra: Record<string, unknown> = {}) => ({
+  200: ok(description, schema, etag),
+  304: { description: 'Not modified (If-None-Match matched the ETag)' },
+  ...extra,
+  401: problem('No or unknown API key (only when reads need a key, or a bad key was sent)'),
+  403: problem('The key lacks the read scope'),
+  429: problem('Rate limit of the key exhausted; see Retry-After'),
+  503: problem('The store is not open yet')
+});
+const writeErrors = {
+  400: problem('Bad parameter or malformed body'),
+  401: problem('No or unknown API key'),
+  403: problem('The key lacks the needed scope'),
+  413: problem('Body or item count over the limit'),
+  415: problem('Unsupported Content-Type'),
+  422: problem('The batch has invalid items (listed in `issues`); nothing was written'),
+  429: problem('Rate limit of the key exhausted; see Retry-After'),
+  503: problem('Too many uploads at once; see Retry-After')
+};
+const batchBody = {
+  required: true,
+  description: 'Batch items: a JSON array, NDJSON (one item per line) or CSV with the header origin,destination,day,price. Streamed into the store, never buffered whole.',
+  content: {
+    'application/json': { schema: { type: 'array', items: ref('BatchItem') } },
+    'application/x-ndjson': { schema: { type: 'string' } },
+    'text/csv': { schema: { type: 'string' } }
+  }
+};
+const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, description: 'The batch id: a retried request with the same key returns the first result', schema: BATCH_ID };
+const asOf = query('as_of', 'Read as of this data version', { type: 'integer', minimum: 0 });
+
+export function openApiDocument(): Schema {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Ratestore',
+      version: '0.1.0',
+      description: 'Daily ocean-freight route prices: the original rates API and the v1 API. Errors are RFC 9457 problem documents with a stable `code`.',
+      license: { name: 'MIT', identifier: 'MIT' }
+    },
+    servers: [{ url: 'http://127.0.0.1:3000' }],
+    security: [{}, { bearer: [] }],
+    paths: {
+      '/rates': {
+        get: {
+          operationId: 'getRates',
+          summary: 'Average price per day (original API)',
+          description: 'One entry per day of the range, in order. `average_price` is the average rounded half up, or null for days with fewer than 3 prices.',
+          parameters: [
+            query('date_from', 'First day', DAY, true),
+            query('date_to', 'Last day (inclusive)', DAY, true),
+            query('origin', 'Port code or region slug', LOCATION, true),
+            query('destination', 'Port code or region slug', LOCATION, true)
+          ],
+          responses: readResponses('Daily averages', { type: 'array', items: ref('DailyAverage') }, { 400: problem('Missing or invalid parameter, reversed or too long range, unknown location') })
+        },
+        post: {
+          operationId: 'postRate',
+          summary: 'Store one price for every day of a range (original API)',
+          requestBody: { required: true, content: json(ref('PriceUpload')) },
+          parameters: [idempotencyKey],
+          responses: { 201: ok('Stored as one batch', ref('PostRateResult')), ...writeErrors, 502: problem('Exchange rates unavailable') }
+        }
+      },
+      '/v1/rates': {
+        get: {
+          operationId: 'getRatesV1',
+          summary: 'Exact daily average, count, min and max',
+          parameters: [
+            query('date_from', 'First day', DAY, true),
+            query('date_to', 'Last day (inclusive)', DAY, true),
+            query('origin', 'Port code or region slug', LOCATION, true),
+            query('destination', 'Port code or region slug', LOCATION, true),
+            query('min_count', 'Days with fewer prices get a null average (default 3)', { type: 'integer', minimum: 1 }),
+            asOf
+          ],
+          responses: readResponses('Daily rows at one data version', ref('RatesV1'), { 400: problem('Missing or invalid parameter'), 409: problem('as_of version no longer retained') })
+        }
+      },
+      '/v1/ports': { get: { operationId: 'listPorts', summary: 'All ports', parameters: [asOf], responses: readResponses('Ports by code', ref('PortList'), { 400: problem('Invalid as_of') }) } },
+      '/v1/ports/{code}': {
+        get: { operationId: 'getPort', parameters: [path('code', 'Port code'), asOf], responses: readResponses('A port', ref('PortResult'), { 400: problem('Invalid code'), 404: problem('No such port') }) },
+        put: {
+          operationId: 'putPort', summary: 'Add a port or change its name or region (a batch of one item)',
+          parameters: [path('code', 'Port code'), idempotencyKey],
+          requestBody: { required: true, content: json({ type: 'object', required: ['name', 'region'], properties: { name: { type: 'string' }, region: { type: 'string' } } }) },
+          responses: { 201: ok('Committed', ref('CommitResult')), ...writeErrors }
+        }
+      },
+      '/v1/regions': { get: { operationId: 'listRegions', parameters: [asOf], responses: readResponses('Regions by slug', ref('RegionList'), { 400: problem('Invalid as_of') }) } },
+      '/v1/regions/{slug}': {
+        get: { operationId: 'getRegion', parameters: [path('slug', 'Region slug'), asOf], responses: readResponses('A region with its direct ports and sub-regions', ref('RegionResult'), { 400: problem('Invalid slug'), 404: problem('No such region') }) },
+        put: {
+          operationId: 'putRegion', summary: 'Add a region or change its name or parent (a batch of one item)',
+          parameters: [path('slug', 'Region slug'), idempotencyKey],
+          requestBody: { required: true, content: json({ type: 'object', required: ['name'], properties: { name: { type: 'string' }, parent: { type: ['string', 'null'] } } }) },
+          responses: { 201: ok('Committed', ref('CommitResult')), ...writeErrors }
+        }
+      },
+      '/v1/tree': { get: { operationId: 'getTree', parameters: [asOf], responses: readResponses('The region tree', ref('Tree'), { 400: problem('Invalid as_of') }) } },
+      '/v1/batches': {
+        get: { operationId: 'listBatches', responses: readResponses('The batch log in version order', ref('BatchList')) },
+        post: {
+          operationId: 'postBatch', summary: 'Commit one atomic batch',
+          parameters: [idempotencyKey, query('batch_id', 'Same as Idempotency-Key', BATCH_ID)],
+          requestBody: batchBody,
+          responses: { 201: ok('Committed (or the first result of a retried batch id)', ref('CommitResult')), ...writeErrors }
+        }
+      },
+      '/v1/batches/{id}': { get: { operationId: 'getBatch', parameters: [path('id', 'Batch id', BATCH_ID)], responses: readResponses('A committed batch', ref('BatchInfo'), { 400: problem('Invalid batch id'), 404: problem('No such batch') }) } },
+      '/v1/batches/{id}/revert': {
+        post: {
+          operationId: 'revertBatch', summary: 'Revert a batch: a new version without its prices (admin scope)',
+          parameters: [path('id', 'Batch id', BATCH_ID)],
+          responses: { 201: ok('Reverted (or the first result of a repeated revert)', ref('RevertResult')), ...writeErrors, 404: problem('No such batch'), 409: problem('The batch is older than the retained history') }
+        }
+      },
+      '/v1/uploads': {
+        get: { operationId: 'listUploads', responses: { 200: ok('Staged uploads', { type: 'object', required: ['uploads'], properties: { uploads: { type: 'array', items: ref('Upload') } } }), 401: problem('Unauthorized'), 403: problem('Forbidden') } },
+        post: {
+          operationId: 'createUpload', summary: 'Create (or resume) a staged upload',
+          parameters: [idempotencyKey],
+          requestBody: { required: false, content: json({ type: 'object', properties: { batch_id: BATCH_ID } }) },
+          responses: { 201: ok('Created', ref('Upload')), 200: ok('Already staged or committed', ref('Upload')), ...writeErrors }
+        }
+      },
+      '/v1/uploads/{id}': {
+        get: { operationId: 'getUpload', parameters: [path('id', 'Batch id', BATCH_ID)], responses: { 200: ok('The upload', ref('Upload')), 400: problem('Invalid id'), 401: problem('Unauthorized'), 403: problem('Forbidden'), 404: problem('No such upload') } },
+        delete: { operationId: 'abortUpload', parameters: [path('id', 'Batch id', BATCH_ID)], responses: { 204: { description: 'Aborted' }, ...writeErrors, 404: problem('No such upload'), 409: problem('Already committed') } }
+      },
+      '/v1/uploads/{id}/chunks/{chunk}': {
+        put: {
+          operationId: 'putChunk', summary: 'Stage one numbered chunk (any order; re-sending replaces it)',
+          parameters: [path('id', 'Batch id', BATCH_ID), path('chunk', 'Chunk number', { type: 'integer', minimum: 0 })],
+          requestBody: batchBody,
+          responses: { 200: ok('Staged', ref('ChunkResult')), ...writeErrors, 404: problem('No such upload'), 409: problem('Already committed') }
+        }
+      },
+      '/v1/uploads/{id}/commit': {
+        post: {
+          operationId: 'commitUpload', parameters: [path('id', 'Batch id', BATCH_ID)],
+          responses: { 201: ok('Committed (or the first result of a repeated commit)', ref('CommitResult')), ...writeErrors, 404: problem('No such upload') }
+        }
+      },
+      '/healthz': { get: { operationId: 'healthz', security: [], responses: { 200: ok('Alive', ref('Health')) } } },
+      '/readyz': { get: { operationId: 'readyz', security: [], responses: { 200: ok('Ready', ref('Health')), 503: ok('Starting or draining', ref('Health')) } } },
+      '/metrics': { get: { operationId: 'metrics', security: [], responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/openapi.json': { get: { operationId: 'openapi', security: [], responses: { 200: ok('This document', { type: 'object' }) } } }
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key with the read, write or admin scope' } },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'detail', 'code'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            code: { type: 'string', pattern: '^RATESTORE_[A-Z_]+$' },
+            parameter: { type: 'string', description: 'The request parameter at fault' },
+            request_id: { type: 'string' },
+            issues: { type: 'array', items: ref('ItemIssue') },
+            issue_count: { type: 'integer' }
+          }
+        },
+        ItemIssue: {
+          type: 'object',
+          required: ['index', 'field', 'code', 'reason'],
+          properties: { index: { type: 'integer' }, chunk: { type: 'integer' }, field: { type: 'string' }, code: { type: 'string' }, reason: { type: 'string' } }
+        },
+        DailyAverage: {
+          type: 'object', required: ['day', 'average_price'], additionalProperties: false,
+          properties: { day: DAY, average_price: { type: ['integer', 'null'] } }
+        },
+        RateRow: {
+          type: 'object', required: ['day', 'average', 'count', 'min', 'max'], additionalProperties: false,
+          properties: { day: DAY, average: { type: ['number', 'null'] }, count: { type: 'integer', minimum: 0 }, min: { type: ['number', 'null'] }, max: { type: ['number', 'null'] } }
+        },
+        RatesV1: {
+          type: 'object', required: ['version', 'origin', 'destination', 'date_from', 'date_to', 'min_count', 'rows'],
+          properties: {
+            version: { type: 'integer' }, origin: { type: 'string' }, destination: { type: 'string' }, date_from: DAY, date_to: DAY,
+            min_count: { type: 'integer' }, rows: { type: 'array', items: ref('RateRow') }
+          }
+        },
+        PriceUpload: {
+          type: 'object', required: ['date_from', 'date_to', 'origin_code', 'destination_code', 'price'],
+          properties: {
+            date_from: DAY, date_to: DAY, origin_code: { type: 'string' }, destination_code: { type: 'string' },
+            price: { type: 'number', exclusiveMinimum: 0 }, currency: { type: 'string', default: 'USD', examples: ['EUR'] }
+          }
+        },
+        Counts: {
+          type: 'object', required: ['prices', 'ports', 'regions'],
+          properties: { prices: { type: 'integer' }, ports: { type: 'integer' }, regions: { type: 'integer' } }
+        },
+        CommitResult: {
+          type: 'object', required: ['batch_id', 'version', 'counts', 'committed_at'],
+          properties: { batch_id: { type: 'string' }, version: { type: 'integer', minimum: 1 }, counts: ref('Counts'), committed_at: { type: 'string', format: 'date-time' } }
+        },
+        PostRateResult: {
+          allOf: [ref('CommitResult'), { type: 'object', required: ['price_usd'], properties: { price_usd: { type: 'number' } } }]
+        },
+        BatchInfo: {
+          allOf: [ref('CommitResult'), {
+            type: 'object', required: ['reverted_by', 'revertible'],
+            properties: { reverted_by: { type: ['integer', 'null'] }, revertible: { type: 'boolean' } }
+          }]
+        },
+        BatchList: { type: 'object', required: ['version', 'batches'], properties: { version: { type: 'integer' }, batches: { type: 'array', items: ref('BatchInfo') } } },
+        RevertResult: {
+          type: 'object', required: ['batch_id', 'reverted_version', 'version', 'reverted_at'],
+          properties: { batch_id: { type: 'string' }, reverted_version: { type: 'integer' }, version: { type: 'integer' }, reverted_at: { type: 'string', format: 'date-time' } }
+        },
+        Upload: {
+          type: 'object', required: ['batch_id', 'state'],
+          properties: {
+            batch_id: { type: 'string' }, state: { enum: ['staged', 'committed'] }, created_at: { type: 'string', format: 'date-time' },
+            chunks: { type: 'array', items: { type: 'integer' } }, result: ref('CommitResult')
+          }
+        },
+        ChunkResult: { type: 'object', required: ['batch_id', 'chunk', 'items'], properties: { batch_id: { type: 'string' }, chunk: { type: 'integer' }, items: { type: 'integer' } } },
+        BatchItem: {
+          oneOf: [
+            { type: 'object', required: ['origin', 'destination', 'day', 'price'], properties: { type: { const: 'price' }, origin: { type: 'string' }, destination: { type: 'string' }, day: DAY, price: { type: 'number' } } },
+            { type: 'object', required: ['type', 'code', 'name', 'region'], properties: { type: { const: 'port' }, code: { type: 'string' }, name: { type: 'string' }, region: { type: 'string' } } },
+            { type: 'object', required: ['type', 'slug', 'name'], properties: { type: { const: 'region' }, slug: { type: 'string' }, name: { type: 'string' }, parent: { type: ['string', 'null'] } } }
+          ]
+        },
+        Port: { type: 'object', required: ['code', 'name', 'region'], properties: { code: { type: 'string', pattern: '^[A-Z]{5}$' }, name: { type: 'string' }, region: { type: 'string' } } },
+        Region: { type: 'object', required: ['slug', 'name', 'parent'], properties: { slug: { type: 'string' }, name: { type: 'string' }, parent: { type: ['string', 'null'] } } },
+        PortList: { type: 'object', required: ['version', 'ports'], properties: { version: { type: 'integer' }, ports: { type: 'array', items: ref('Port') } } },
+        PortResult: { type: 'object', required: ['version', 'port'], properties: { version: { type: 'integer' }, port: ref('Port') } },
+        RegionList: { type: 'object', required: ['version', 'regions'], properties: { version: { type: 'integer' }, regions: { type: 'array', items: ref('Region') } } },
+        RegionResult: {
+          type: 'object', required: ['version', 'region'],
+          properties: {
+            version: { type: 'integer' },
+            region: { allOf: [ref('Region'), { type: 'object', required: ['ports', 'regions'], properties: { ports: { type: 'array', items: { type: 'string' } }, regions: { type: 'array', items: { type: 'string' } } } }] }
+          }
+        },
+        RegionNode: {
+          allOf: [ref('Region'), { type: 'object', required: ['ports', 'regions'], properties: { ports: { type: 'array', items: ref('Port') }, regions: { type: 'array', items: ref('RegionNode') } } }]
+        },
+        Tree: { type: 'object', required: ['version', 'regions'], properties: { version: { type: 'integer' }, regions: { type: 'array', items: ref('RegionNode') } } },
+        Health: { type: 'object', required: ['status'], properties: { status: { enum: ['ok', 'ready', 'starting', 'draining', 'stopped'] }, version: { type: 'integer' } } }
+      }
+    }
+  };
+}

@@ -1,0 +1,111 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Ratestore, type SampleOptions } from '@ratestore/core';
+import { ConfigError, isLoopback, type ServerConfig } from './config.js';
+import type { ExchangeRateSource } from './currency.js';
+import { createApp } from './http/app.js';
+import type { AppContext } from './http/context.js';
+import { Lifecycle, gracefulShutdown } from './http/shutdown.js';
+import { createLogger, type Logger } from './logger.js';
+import { DEFAULT_SAMPLE, exampleQuery, seedIfEmpty, type ExampleQuery } from './seed.js';
+
+export interface StartOptions {
+  config: ServerConfig;
+  logger?: Logger;
+  /** Load the generated sample when the store is empty. Default false. */
+  seedIfEmpty?: boolean;
+  sample?: SampleOptions;
+  exchangeRates?: ExchangeRateSource;
+}
+
+export interface RunningServer {
+  /** `http://host:port` */
+  url: string;
+  port: number;
+  store: Ratestore;
+  server: Server;
+  context: AppContext;
+  /** A query with data, for the startup log (when one is found). */
+  example: ExampleQuery | undefined;
+  /** Graceful shutdown (see gracefulShutdown); resolves once the store is closed. */
+  shutdown(): Promise<void>;
+}
+
+/** Refuses an open (keyless) server on anything but loopback. */
+export function checkExposure(config: ServerConfig): void {
+  if (config.auth.keys.length === 0 && !isLoopback(config.host)) {
+    throw new ConfigError(`no API key is configured, so the server only runs on a loopback address, not on ${config.host}: configure keys (RATESTORE_API_KEYS or auth.keys) or use --host 127.0.0.1`);
+  }
+}
+
+/**
+ * Opens the store and serves it: listens first (so /readyz answers 503 while the store opens and
+ * the sample loads), then turns ready.
+ */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { config } = options;
+  checkExposure(config);
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = new Ratestore({
+    ...(config.memory ? { memory: true } : { location: config.data }),
+    maxRangeDays: config.maxRangeDays,
+    onBackgroundError: (error) => logger.error({ err: error }, 'background folding failed')
+  });
+  const lifecycle = new Lifecycle();
+  const { app, context } = createApp(store, config, {
+    logger,
+    lifecycle,
+    ...(options.exchangeRates === undefined ? {} : { exchangeRates: options.exchangeRates })
+  });
+  const server = app.listen({ port: config.port, host: config.host });
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    throw new ConfigError(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
+  }
+  server.on('error', (error) => logger.error({ err: error }, 'server error'));
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  let example: ExampleQuery | undefined;
+  try {
+    await store.open();
+    if (options.seedIfEmpty === true) {
+      const seeded = await seedIfEmpty(store, options.sample ?? DEFAULT_SAMPLE);
+      if (seeded.seeded) logger.info({ prices: seeded.prices, ms: seeded.ms }, 'the store was empty: loaded generated sample data');
+    }
+    example = await exampleQuery(store, options.sample ?? DEFAULT_SAMPLE);
+  } catch (error) {
+    server.closeAllConnections();
+    server.close();
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  lifecycle.state = 'ready';
+  const auth = config.auth.keys.length === 0 ? 'none: open on loopback only' : `${config.auth.keys.length} key(s), reads ${config.auth.readsNeedKey ? 'need a key' : 'open'}`;
+  logger.info({ url, store: config.memory ? 'memory' : config.data, version: store.version, auth, exchange_rates: context.exchangeRates.description }, 'listening');
+  if (config.auth.keys.length === 0) logger.warn('no API keys are configured: anyone who can reach this loopback address can read and write');
+  if (example !== undefined) {
+    const query = new URLSearchParams({ date_from: example.dateFrom, date_to: example.dateTo, origin: example.origin, destination: example.destination });
+    logger.info({ curl: `curl '${url}/rates?${query}'` }, `try: curl '${url}/rates?${query}'`);
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    store,
+    server,
+    context,
+    example,
+    shutdown: () =>
+      (stopping ??= gracefulShutdown({
+        server,
+        lifecycle,
+        logger,
+        closeStore: () => store.close(),
+        deadlineMs: config.shutdown.deadlineMs,
+        drainDelayMs: config.shutdown.drainDelayMs
+      }))
+  };
+}

@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander';
+import { registerBatchesCommand } from '../../src/cli/commands/batches.js';
+import type { CliIo } from '../../src/cli/commands/common.js';
+import { registerImportCommand } from '../../src/cli/commands/import.js';
+import { registerRatesCommand } from '../../src/cli/commands/rates.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+class Exit {
+  constructor(readonly code: number) {}
+}
+
+/**
+ * Runs `ratestore ARGS` in-process: a fresh commander program with the import, rates and batches
+ * commands registered on a captured output, as main.ts registers them on the process.
+ */
+export async function cli(args: string[], options: { env?: Record<string, string>; tty?: boolean; progressIntervalMs?: number } = {}): Promise<CliRun> {
+  const out = { code: 0, stdout: '', stderr: '' };
+  const io: CliIo = {
+    stdout: { write: (text: string) => (out.stdout += text), isTTY: options.tty === true, columns: 100 },
+    stderr: { write: (text: string) => (out.stderr += text) },
+    env: options.env ?? {},
+    setExitCode: (code) => {
+      if (code !== 0) out.code = code;
+    },
+    exit: (code) => {
+      throw new Exit(code);
+    },
+    ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs })
+  };
+  const program = new Command('ratestore').exitOverride().configureOutput({
+    writeOut: (text) => (out.stdout += text),
+    writeErr: (text) => (out.stderr += text)
+  });
+  registerImportCommand(program, io);
+  registerRatesCommand(program, io);
+  registerBatchesCommand(program, io);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    if (error instanceof Exit) out.code = error.code;
+    else if (error instanceof CommanderError) out.code = error.exitCode === 0 ? 0 : 2;
+    else throw error;
+  }
+  return out;
+}
