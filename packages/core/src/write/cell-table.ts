@@ -67,8 +67,15 @@ export class CellTable {
 
   #find(key: number): number {
     const mask = this.#capacity - 1;
-    const high = Math.floor(key / 4294967296);
-    let slot = (Math.imul((key >>> 0) ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+    // Keys are pair * 2^19 + day, so their low bits say only the day: both halves are mixed
+    // (murmur3's finalizer) so that every bit of the key reaches the slot's bits.
+    let h = (key >>> 0) ^ Math.imul(Math.floor(key / 4294967296), 0x9e3779b1);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    let slot = h & mask;
     const keys = this.#keys;
     while (keys[slot] !== EMPTY && keys[slot] !== key) slot = (slot + 1) & mask;
     return slot;
