@@ -177,6 +177,7 @@ export function openApiDocument(): Schema {
             code: { type: 'string', pattern: '^RATESTORE_[A-Z_]+$' },
             parameter: { type: 'string', description: 'The request parameter at fault' },
             request_id: { type: 'string' },
+            line: { type: 'integer', description: 'The line of a malformed body at fault (RATESTORE_MALFORMED_BODY)' },
             issues: { type: 'array', items: ref('ItemIssue') },
             issue_count: { type: 'integer' }
           }

@@ -93,6 +93,21 @@ describe('admission of uploads', () => {
       await t.close();
     }
   });
+
+  it('a body declared over the limit is 413 at once, not queued behind running uploads', async () => {
+    const t = await startTestServer({ items: world(), config: { uploads: { concurrency: 1, queue: 0, retryAfterSeconds: 1 }, limits: { batchBodyBytes: 1000 } as never } });
+    try {
+      const line = JSON.stringify({ origin: 'CNSGH', destination: 'NLRTM', day: '2016-01-01', price: 5 }) + '\n';
+      const running = slowRequest(`${t.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, pieces: [line, line, line], pauseMs: 150 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(t.context.admission.active).toBe(1);
+      const big = await t.call('POST', '/v1/batches', { raw: line.repeat(30), type: 'application/x-ndjson' });
+      expect(big.body).toMatchObject({ status: 413, code: 'RATESTORE_BODY_TOO_LARGE' });
+      expect((await running).status).toBe(201);
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 describe('exposure and configuration', () => {

@@ -158,6 +158,40 @@ describe('original API: POST /rates', () => {
   });
 });
 
+describe('original API: POST /rates limits', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ items: world(), config: { limits: { jsonBodyBytes: 300, postRangeDays: 10 } as never } });
+  });
+  afterAll(() => t.close());
+  const body = { date_from: '2016-01-01', date_to: '2016-01-10', origin_code: 'CNSGH', destination_code: 'NLRTM', price: 100 };
+
+  it('limits.postRangeDays: a range of exactly the limit is stored, one day more is 400 and writes nothing', async () => {
+    const ok = await t.call('POST', '/rates', { body });
+    expect(ok.status).toBe(201);
+    expect(ok.body.counts.prices).toBe(10);
+    const version = t.store.version;
+    const long = await t.call('POST', '/rates', { body: { ...body, date_to: '2016-01-11' } });
+    expect(long.status).toBe(400);
+    expect(long.body).toMatchObject({ code: 'RATESTORE_RANGE_TOO_LONG', parameter: 'date_to' });
+    expect(long.body.detail).toMatch(/11 days; at most 10/);
+    expect(t.store.version).toBe(version);
+  });
+
+  it('limits.jsonBodyBytes: a larger JSON body is 413, on POST /rates and the other small JSON bodies, and writes nothing', async () => {
+    const version = t.store.version;
+    const padded = { ...body, note: 'x'.repeat(300) };
+    const rates = await t.call('POST', '/rates', { body: padded });
+    expect(rates.status).toBe(413);
+    expect(rates.body).toMatchObject({ code: 'RATESTORE_BODY_TOO_LARGE' });
+    expect(rates.body.detail).toMatch(/300 bytes/);
+    expect((await t.call('PUT', '/v1/ports/NLRTM', { body: { name: 'x'.repeat(400), region: 'north_europe' } })).body).toMatchObject({ status: 413, code: 'RATESTORE_BODY_TOO_LARGE' });
+    expect((await t.call('POST', '/v1/uploads', { body: { batch_id: 'a', pad: 'x'.repeat(400) } })).body).toMatchObject({ status: 413, code: 'RATESTORE_BODY_TOO_LARGE' });
+    expect(t.store.version).toBe(version);
+    expect(await t.store.stagedBatches()).toEqual([]);
+  });
+});
+
 describe('exchange-rate sources', () => {
   it('the default file has a date and a USD base', async () => {
     const doc = await new FileRateSource().load();

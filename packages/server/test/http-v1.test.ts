@@ -117,6 +117,11 @@ describe('v1 API', () => {
       const r = await t.call('POST', '/v1/batches', { raw, type });
       expect([raw, r.status, r.body.code]).toEqual([raw, status, code]);
     }
+    // A malformed body names the line at fault, whatever its format.
+    for (const [raw, type] of [['[\n{"a":1},\n{"a":}\n]', 'application/json'], ['{"a":1}\n\n{oops}\n', 'application/x-ndjson'], ['origin,destination,day,price\nA,B,2016-01-01,1\nA,B\n', 'text/csv']]) {
+      const r = await t.call('POST', '/v1/batches', { raw, type });
+      expect([type, r.status, r.body.line, r.body.detail]).toEqual([type, 400, 3, expect.stringMatching(/^line 3: /)]);
+    }
     const small = await startTestServer({ items: world(), config: { limits: { batchBodyBytes: 1000, batchItems: 5 } as never } });
     try {
       const big = await small.call('POST', '/v1/batches', { body: prices('CNSGH', 'NLRTM', '2016-01-01', Array.from({ length: 30 }, (_, i) => i + 1)) });
@@ -246,6 +251,8 @@ describe('v1 API', () => {
   it('health, readiness, metrics, unknown routes', async () => {
     expect((await t.get('/healthz')).body).toEqual({ status: 'ok' });
     expect((await t.get('/readyz')).body).toEqual({ status: 'ready', version: t.store.version });
+    t.context.lifecycle.state = 'starting';
+    expect(await t.get('/readyz')).toMatchObject({ status: 503, body: { status: 'starting' } });
     t.context.lifecycle.state = 'draining';
     const draining = await t.get('/readyz');
     expect(draining.status).toBe(503);

@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BatchItem } from '@ratestore/core';
-import { readCsv } from '../src/import/csv.js';
 import { ImportError } from '../src/import/errors.js';
-import { readNdjson } from '../src/import/ndjson.js';
+import { readCsv, readNdjson } from '../src/import/items.js';
 import { ImportSource, detectFormat, formatOf, hashFile, importBatchId, parseFormat } from '../src/import/source.js';
 import { tempDir } from './helpers/ratestask-dump.js';
 

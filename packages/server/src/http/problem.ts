@@ -104,8 +104,10 @@ export function fromEngineError(error: RatestoreError, parameters: ParameterName
 export function toProblem(error: unknown, parameters?: ParameterNames): HttpProblem {
   if (error instanceof HttpProblem) return error;
   if (error instanceof RatestoreError) return fromEngineError(error, parameters);
-  const bodyError = error as { type?: string; status?: number; expose?: boolean; message?: string };
-  if (bodyError?.type === 'entity.too.large') return new HttpProblem(413, 'RATESTORE_BODY_TOO_LARGE', 'the request body is larger than allowed');
+  const bodyError = error as { type?: string; status?: number; expose?: boolean; message?: string; limit?: number };
+  if (bodyError?.type === 'entity.too.large') {
+    return new HttpProblem(413, 'RATESTORE_BODY_TOO_LARGE', `the request body is larger than ${typeof bodyError.limit === 'number' ? `${bodyError.limit} bytes` : 'allowed'}`);
+  }
   if (bodyError?.type === 'entity.parse.failed') return new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', `the request body is not valid JSON: ${bodyError.message ?? ''}`);
   if (bodyError?.type === 'encoding.unsupported' || bodyError?.type === 'charset.unsupported') {
     return new HttpProblem(415, 'RATESTORE_UNSUPPORTED_MEDIA_TYPE', bodyError.message ?? 'unsupported encoding');

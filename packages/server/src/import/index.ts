@@ -1,7 +1,6 @@
 export { ImportError, type ImportErrorCode } from './errors.js';
 export { readPgDump, decodeCopyField, decodeCopyRow, type PgDumpOptions } from './pg-dump.js';
-export { readCsv } from './csv.js';
-export { readNdjson } from './ndjson.js';
+export { readItems, readCsv, readNdjson } from './items.js';
 export { readLines, type ReadTracker } from './lines.js';
 export {
   ImportSource, detectFormat, parseFormat, formatOf, hashFile, importBatchId, FORMATS,

@@ -3,10 +3,9 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { BatchItem } from '@ratestore/core';
-import { readCsv } from './csv.js';
 import { ImportError } from './errors.js';
 import { unreadable, type ReadTracker } from './lines.js';
-import { readNdjson } from './ndjson.js';
+import { readItems } from './items.js';
 import { readPgDump } from './pg-dump.js';
 
 export type ImportFormat = 'sql' | 'csv' | 'ndjson';
@@ -137,7 +136,7 @@ export class ImportSource {
     this.phase = this.format === 'sql' ? 'checking' : 'reading';
     const items = this.format === 'sql'
       ? readPgDump(this.path, { tracker, onSecondPass: () => (this.phase = 'reading') })
-      : this.format === 'csv' ? readCsv(this.path, { tracker }) : readNdjson(this.path, { tracker });
+      : readItems(this.path, this.format, { tracker });
     yield* items;
     this.phase = 'done';
   }

@@ -23,9 +23,10 @@ export function batchRoutes(ctx: AppContext): Router {
       res.status(201).json(commitJson(first));
       return;
     }
+    const items = bodyItems(req, format, limits()) as AsyncIterable<BatchItem>;
     const result = await ctx.admission.run(async () => {
       try {
-        return await store.write(bodyItems(req, format, limits()) as AsyncIterable<BatchItem>, batchId === undefined ? {} : { batchId });
+        return await store.write(items, batchId === undefined ? {} : { batchId });
       } catch (error) {
         if (error instanceof RatestoreError && error.code === 'RATESTORE_INVALID_BATCH') ctx.metrics.rejected.inc();
         throw error;

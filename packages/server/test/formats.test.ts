@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { FormatError, parseItems, type ItemFormat, type ParsedItem } from '../src/formats/index.js';
+
+/** The text as bytes, cut into pieces of `size` bytes (so characters and lines straddle chunks). */
+async function* bytes(text: string, size = 3): AsyncGenerator<Uint8Array> {
+  const all = new TextEncoder().encode(text);
+  for (let i = 0; i < all.length; i += size) yield all.subarray(i, i + size);
+}
+
+async function parse(format: ItemFormat, text: string, size?: number): Promise<ParsedItem[]> {
+  const out: ParsedItem[] = [];
+  for await (const parsed of parseItems(format, bytes(text, size))) out.push(parsed);
+  return out;
+}
+
+async function failure(format: ItemFormat, text: string): Promise<FormatError> {
+  const error = await parse(format, text).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(FormatError);
+  return error as FormatError;
+}
+
+describe('one parser per format', () => {
+  it('JSON array: elements with the line they start on, across chunk and character boundaries, BOM skipped', async () => {
+    const text = '\ufeff[\n  {"origin": "CNSGH", "note": "Zürich, [x] \\"q\\" 😀"},\n  {"a": [1, {"b": 2}]}, 3,\n\n  "s"\n]\n';
+    for (const size of [1, 2, 3, 7, 1000]) {
+      expect(await parse('json', text, size)).toEqual([
+        { item: { origin: 'CNSGH', note: 'Zürich, [x] "q" 😀' }, line: 2 },
+        { item: { a: [1, { b: 2 }] }, line: 3 },
+        { item: 3, line: 3 },
+        { item: 's', line: 5 }
+      ]);
+    }
+    expect(await parse('json', ' [ ] ')).toEqual([]);
+  });
+
+  it('JSON array: anything but one array is a FormatError with its line', async () => {
+    const cases: Array<[string, RegExp, number]> = [
+      ['{"a":1}', /expected a JSON array/, 1],
+      ['', /nothing to read/, 1],
+      ['[1,\n2', /not closed/, 2],
+      ['[1,\n,2]', /item 1 of the JSON array is empty/, 2],
+      ['[1,2,\n]', /trailing comma after item 1/, 2],
+      ['[1]\nx', /unexpected text after/, 2],
+      ['[1,\n {"a":}]', /item 1 of the JSON array is not valid JSON/, 2],
+      ['[{"a":1}}]', /item 0 of the JSON array is not valid JSON/, 1]
+    ];
+    for (const [text, message, line] of cases) {
+      const error = await failure('json', text);
+      expect([text, error.message, error.line]).toEqual([text, expect.stringMatching(message), line]);
+    }
+  });
+
+  it('NDJSON: one value a line, LF or CRLF, trimmed, blank lines skipped, BOM skipped, lines counted', async () => {
+    expect(await parse('ndjson', '\ufeff{"a":1}\r\n\r\n  {"b":"é"}  \n\n[3]', 2)).toEqual([
+      { item: { a: 1 }, line: 1 },
+      { item: { b: 'é' }, line: 3 },
+      { item: [3], line: 5 }
+    ]);
+    const error = await failure('ndjson', '{"a":1}\n\n{"b":\n');
+    expect([error.line, error.message]).toEqual([3, expect.stringMatching(/^not a JSON value: /)]);
+  });
+
+  it('CSV: header in any order and case, BOM, quotes, trimming; decimal prices as numbers, anything else as text', async () => {
+    const text = '\ufeffPrice, day ,origin,destination\r\n1234.5,2016-01-01,CNSGH,NLRTM\r\n\r\n" 12 ",2016-01-02,CNSGH,DEHAM\n0x10,2016-01-03,A,B\nInfinity,2016-01-03,A,B\n,2016-01-03,A,B\n-1e3,2016-01-03,A,B\n';
+    const rows = await parse('csv', text, 5);
+    expect(rows.map((row) => [row.line, (row.item as { price: unknown }).price])).toEqual([[2, 1234.5], [4, 12], [5, '0x10'], [6, 'Infinity'], [7, ''], [8, -1000]]);
+    expect(rows[0]!.item).toEqual({ origin: 'CNSGH', destination: 'NLRTM', day: '2016-01-01', price: 1234.5 });
+  });
+
+  it('CSV: a wrong header (missing, unknown or repeated column) or a ragged row is a FormatError with its line', async () => {
+    const missing = await failure('csv', '\norigin,destination,price\n');
+    expect([missing.line, missing.message]).toEqual([2, expect.stringMatching(/header must name the columns origin,destination,day,price.*missing day/)]);
+    expect((await failure('csv', 'origin,destination,day,price,when\n')).message).toMatch(/unknown when/);
+    expect((await failure('csv', 'origin,destination,day,price,price\n')).message).toMatch(/repeated price/);
+    const ragged = await failure('csv', 'origin,destination,day,price\nA,B,2016-01-01,1\nA,B\n');
+    expect([ragged.line, ragged.message]).toEqual([3, expect.stringMatching(/^invalid CSV: /)]);
+  });
+
+  it('passes errors of the byte source through unchanged', async () => {
+    const broken = new Error('disk on fire');
+    const starts = { json: '[1,\n2,', ndjson: '1\n2\n', csv: 'origin,destination,day,price\nA,B,2016-01-01,1\n' };
+    for (const format of ['json', 'ndjson', 'csv'] as const) {
+      async function* failing(): AsyncGenerator<Uint8Array> {
+        yield new TextEncoder().encode(starts[format]);
+        throw broken;
+      }
+      const error = await (async () => {
+        for await (const _ of parseItems(format, failing())) void _;
+      })().catch((e: unknown) => e);
+      expect(error).toBe(broken);
+    }
+  });
+});
