@@ -6,7 +6,7 @@ import { DURABLE, JSON_VALUE, VIEW_VALUE, getJson, rangeJson, type Db } from './
 import type { Engine, EngineOptions } from './engine.js';
 import {
   COMMITS_RANGE, FOLDS_RANGE, REFERENCE_RANGE, RETENTION_KEY, STAGED_RANGE, TXN_KEY, commitKey,
-  stagedBatchRange, stagedMetaKey, stagedPricesKey, stagedPricesRange, stagedRefsKey, chunkOfStagedKey
+  stagedBatchRange, stagedCountKey, stagedCountsRange, stagedMetaKey, stagedPricesKey, stagedPricesRange, stagedRefsKey, chunkOfStagedKey
 } from './encoding/keys.js';
 import { CommitLog, type BatchEntry, type LogEntry, type RevertEntry } from './log/commit-log.js';
 import { Catalog, buildTree, sorted } from './catalog/catalog.js';
@@ -66,6 +66,8 @@ export interface StagedBatchInfo {
   createdAt: string;
   /** Chunk numbers staged so far, ascending. */
   chunks: number[];
+  /** Items staged so far, in all chunks. */
+  items: number;
 }
 
 export interface ApplyOptions {
@@ -421,6 +423,7 @@ export class Ratestore {
     batch.put(stagedPricesKey(batchId, chunk), encoded.prices, VIEW_VALUE);
     if (encoded.refs.length > 0) batch.put(stagedRefsKey(batchId, chunk), JSON.stringify(encoded.refs), JSON_VALUE);
     else batch.del(stagedRefsKey(batchId, chunk), JSON_VALUE);
+    batch.put(stagedCountKey(batchId, chunk), JSON.stringify(encoded.items), JSON_VALUE);
     await batch.write(DURABLE);
     const counter = this.#chunkCounters.get(batchId);
     if (counter !== undefined) {
@@ -473,7 +476,9 @@ export class Ratestore {
 
   async #staged(batchId: string): Promise<StagedBatchInfo | undefined> {
     const meta = await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId));
-    return meta === undefined ? undefined : { batchId, createdAt: meta.createdAt, chunks: await this.#stagedChunks(batchId) };
+    if (meta === undefined) return undefined;
+    const counts = await rangeJson<number>(this.#db, stagedCountsRange(batchId));
+    return { batchId, createdAt: meta.createdAt, chunks: await this.#stagedChunks(batchId), items: counts.reduce((sum, [, items]) => sum + items, 0) };
   }
 
   async #stagedBatches(): Promise<StagedBatchInfo[]> {

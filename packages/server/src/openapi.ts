@@ -235,7 +235,7 @@ export function openApiDocument(): Schema {
           type: 'object', required: ['batch_id', 'state'],
           properties: {
             batch_id: { type: 'string' }, state: { enum: ['staged', 'committed'] }, created_at: { type: 'string', format: 'date-time' },
-            chunks: { type: 'array', items: { type: 'integer' } }, result: ref('CommitResult')
+            chunks: { type: 'array', items: { type: 'integer' } }, items: { type: 'integer', description: 'items staged so far' }, result: ref('CommitResult')
           }
         },
         ChunkResult: { type: 'object', required: ['batch_id', 'chunk', 'items'], properties: { batch_id: { type: 'string' }, chunk: { type: 'integer' }, items: { type: 'integer' } } },

@@ -128,6 +128,15 @@ describe('v1 API', () => {
       expect(big.body).toMatchObject({ status: 413, code: 'RATESTORE_BODY_TOO_LARGE' });
       const many = await small.call('POST', '/v1/batches', { raw: ndjson(prices('CNSGH', 'NLRTM', '2016-01-01', [1, 2, 3, 4, 5, 6])), type: 'application/x-ndjson' });
       expect(many.body).toMatchObject({ status: 413, code: 'RATESTORE_TOO_MANY_ITEMS' });
+      // A staged upload is one batch: chunks that each fit may not add up to more than the limit.
+      expect((await small.call('POST', '/v1/uploads', { body: { batch_id: 'too-big' } })).status).toBe(201);
+      for (const n of [0, 1]) {
+        const put = await small.call('PUT', `/v1/uploads/too-big/chunks/${n}`, { raw: ndjson(prices('CNSGH', 'NLRTM', '2016-01-01', [1, 2, 3])), type: 'application/x-ndjson' });
+        expect(put.status).toBe(200);
+      }
+      expect((await small.get('/v1/uploads/too-big')).body).toMatchObject({ state: 'staged', chunks: [0, 1], items: 6 });
+      const commit = await small.call('POST', '/v1/uploads/too-big/commit');
+      expect(commit.body).toMatchObject({ status: 413, code: 'RATESTORE_TOO_MANY_ITEMS', parameter: 'id' });
       expect(small.store.version).toBe(1);
     } finally {
       await small.close();

@@ -6,8 +6,8 @@
  *   c\0{version}                                              commit log entry (JSON)
  *   f\0{txn}                                                  fold marker: txn -> version (JSON)
  *   r\0p\0{CODE}\0{version}  /  r\0r\0{slug}\0{version}       port / region as of a version (JSON)
- *   s\0{batchId}\0m  /  s\0{batchId}\0r\0{chunk}  /  s\0{batchId}\0p\0{chunk}
- *                                                             staged batch: meta, refs, prices
+ *   s\0{batchId}\0m  /  s\0{batchId}\0r\0{chunk}  /  s\0{batchId}\0p\0{chunk}  /  s\0{batchId}\0n\0{chunk}
+ *                                                             staged batch: meta, refs, prices, item count
  *   m\0txn / m\0retention                                     store metadata (JSON)
  *
  * A, B are location nodes: a port code (upper case) or a region slug (lower case), so the two never
@@ -99,6 +99,12 @@ export function stagedRefsKey(batchId: string, chunk: number): string {
 }
 export function stagedPricesKey(batchId: string, chunk: number): string {
   return `s\0${batchId}\0p\0${hex8(chunk)}`;
+}
+export function stagedCountKey(batchId: string, chunk: number): string {
+  return `s\0${batchId}\0n\0${hex8(chunk)}`;
+}
+export function stagedCountsRange(batchId: string): { gte: string; lt: string } {
+  return { gte: `s\0${batchId}\0n\0`, lt: `s\0${batchId}\0n\x01` };
 }
 export function stagedBatchRange(batchId: string): { gte: string; lt: string } {
   return { gte: `s\0${batchId}\0`, lt: `s\0${batchId}\x01` };

@@ -6,6 +6,8 @@ import { isIssue, normalizeItem, type NormalRef } from '../validate/items.js';
 export interface EncodedChunk {
   prices: Uint8Array;
   refs: NormalRef[];
+  /** Items in the chunk. */
+  items: number;
 }
 
 /**
@@ -41,7 +43,7 @@ export class ChunkBuilder {
 
   /** The chunk so far, and a fresh start. */
   take(): EncodedChunk {
-    const chunk = { prices: encodePrices(this.#prices), refs: this.#refs };
+    const chunk = { prices: encodePrices(this.#prices), refs: this.#refs, items: this.#prices.length + this.#refs.length };
     this.#prices = [];
     this.#refs = [];
     return chunk;

@@ -26,7 +26,7 @@ export function stagedSuite(backend: Backend): void {
       // Chunks can also be added through the store, and from an async generator.
       expect(await store.addChunk('upload-1', asyncItems([price('CNSHA', 'NLRTM', day, 160)]))).toEqual({ batchId: 'upload-1', chunk: 3, items: 1 });
       const staged = await store.staged('upload-1');
-      expect(staged).toEqual({ batchId: 'upload-1', createdAt: expect.any(String), chunks: [0, 1, 2, 3] });
+      expect(staged).toEqual({ batchId: 'upload-1', createdAt: expect.any(String), chunks: [0, 1, 2, 3], items: chunks.flat().length + 1 });
       expect(await store.stagedBatches()).toEqual([staged]);
       // Not visible yet.
       expect(store.version).toBe(1);

@@ -8,7 +8,7 @@ import { HttpProblem, fromEngineError } from '../problem.js';
 import { commitJson } from '../wire.js';
 
 function stagedJson(info: StagedBatchInfo): Record<string, unknown> {
-  return { batch_id: info.batchId, state: 'staged', created_at: info.createdAt, chunks: info.chunks };
+  return { batch_id: info.batchId, state: 'staged', created_at: info.createdAt, chunks: info.chunks, items: info.items };
 }
 
 /**
@@ -84,6 +84,11 @@ export function uploadRoutes(ctx: AppContext): Router {
   router.post('/v1/uploads/:id/commit', write, async (req, res) => {
     const id = String(req.params.id);
     const replay = store.batch(id) !== undefined;
+    // The item limit is per batch: chunks are checked one by one as they arrive, the whole here.
+    const staged = replay ? undefined : await engine(() => store.staged(id));
+    if (staged !== undefined && staged.items > ctx.config.limits.batchItems) {
+      throw new HttpProblem(413, 'RATESTORE_TOO_MANY_ITEMS', `the upload holds ${staged.items} items; a batch may hold at most ${ctx.config.limits.batchItems}`, { parameter: 'id' });
+    }
     const result = await ctx.admission.run(() => engine(() => store.commit(id)));
     if (replay) res.setHeader('Idempotent-Replayed', 'true');
     else ctx.metrics.committed(result.counts);
