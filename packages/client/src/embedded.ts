@@ -1,0 +1,258 @@
+/**
+ * The embedded client (`@ratestore/client/embedded`): the same interface as the remote
+ * {@link RatestoreClient}, over a `@ratestore/core` store in the same process. It lives in its own
+ * entry point so that the remote client's (browser) bundle never pulls in core.
+ *
+ * @example
+ * ```ts
+ * import { Ratestore } from '@ratestore/core';
+ * import { createClient } from '@ratestore/client/embedded';
+ *
+ * const store = new Ratestore({ location: './data' });
+ * await store.open();
+ * const client = process.env.RATESTORE_URL === undefined
+ *   ? createClient({ embedded: store })
+ *   : createClient({ baseUrl: process.env.RATESTORE_URL, apiKey: process.env.RATESTORE_KEY });
+ * ```
+ *
+ * @module
+ */
+import { RatestoreError, type Ratestore } from '@ratestore/core';
+import { ENGINE_STATUS, RatestoreClientError, parameterOf, throwIfAborted, type ItemIssue } from './errors.js';
+import { RatestoreClient, type RatestoreClientOptions } from './remote.js';
+import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
+import type {
+  BatchInfo, CommitResult, DetailedRatesQuery, Port, Rate, RatesQuery, RatesResult, RatestoreApi, ReadOptions, Region, RegionDetail,
+  RegionNode, RequestOptions, RevertResult, UploadItems, UploadOptions, UploadResult, UploadStatus
+} from './types.js';
+
+/** Options of {@link EmbeddedRatestoreClient}. */
+export interface EmbeddedClientOptions {
+  /** An opened store. The client does not own it: open and close it yourself. */
+  store: Ratestore;
+}
+
+/** Rounds half up to an integer (1112.5 -> 1113), robust to float noise, exactly as the server does. */
+function roundHalfUp(value: number): number {
+  return Math.floor(Math.round(value * 1e6) / 1e6 + 0.5);
+}
+
+/** A core error as the client error the server would have produced (same code, status, parameter). */
+function clientError(error: unknown): unknown {
+  if (!(error instanceof RatestoreError)) return error;
+  const parameter = parameterOf(error.field);
+  const issues = error.issues?.map((issue): ItemIssue => ({ ...issue }));
+  return new RatestoreClientError(error.code, error.message, {
+    status: ENGINE_STATUS[error.code] ?? 400,
+    ...(error.field === undefined ? {} : { field: error.field }),
+    ...(parameter === undefined ? {} : { parameter }),
+    ...(issues === undefined ? {} : { issues, issueCount: error.issueCount ?? issues.length }),
+    cause: error
+  });
+}
+
+/** Runs a store call, translating its errors; honours an already-fired signal. */
+async function call<T>(signal: AbortSignal | undefined, work: () => T | Promise<T>): Promise<T> {
+  throwIfAborted(signal);
+  try {
+    return await work();
+  } catch (error) {
+    throw clientError(error);
+  }
+}
+
+/** The server's check of the four rate parameters: each is required and non-empty. */
+function requireQuery(query: RatesQuery): void {
+  if (query === null || typeof query !== 'object') throw new RatestoreClientError('RATESTORE_INVALID_ARGUMENT', 'query must be an object', { field: 'query' });
+  for (const field of ['dateFrom', 'dateTo', 'origin', 'destination'] as const) {
+    const value = query[field];
+    if (value === undefined || value === null || value === '') {
+      const parameter = parameterOf(field)!;
+      throw new RatestoreClientError('RATESTORE_MISSING_PARAMETER', `the query parameter ${parameter} is required`, { status: 400, field, parameter });
+    }
+  }
+}
+
+/** The server's check of an integer query parameter (`min_count`, `as_of`): a 400 `RATESTORE_INVALID_PARAMETER`. */
+function checkQueryInteger(value: unknown, field: 'minCount' | 'asOf', min: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    const parameter = parameterOf(field)!;
+    throw new RatestoreClientError('RATESTORE_INVALID_PARAMETER', `the query parameter ${parameter} must be an integer of at least ${min}, got ${JSON.stringify(value) ?? 'nothing'}`, { status: 400, field, parameter });
+  }
+}
+
+function commitOf(result: CommitResult): CommitResult {
+  return { batchId: result.batchId, version: result.version, counts: { ...result.counts }, committedAt: result.committedAt };
+}
+
+function batchOf(info: BatchInfo): BatchInfo {
+  return { ...commitOf(info), revertedBy: info.revertedBy, revertible: info.revertible };
+}
+
+function versionOf(options: ReadOptions): { asOf?: number } {
+  checkQueryInteger(options.asOf, 'asOf', 0);
+  return options.asOf === undefined ? {} : { asOf: options.asOf };
+}
+
+/**
+ * The client interface over an in-process store: the same methods, results and errors (with the
+ * status the server would answer) as {@link RatestoreClient}, without HTTP. Switch between the two
+ * by configuration with {@link createClient}.
+ */
+export class EmbeddedRatestoreClient implements RatestoreApi {
+  /** The store this client reads and writes. */
+  readonly store: Ratestore;
+  readonly #transport: UploadTransport;
+
+  /** @param options - the (opened) store */
+  constructor(options: EmbeddedClientOptions) {
+    if (options === null || typeof options !== 'object' || options.store === undefined || options.store === null) throw new TypeError('EmbeddedRatestoreClient needs { store }');
+    this.store = options.store;
+    const store = this.store;
+    this.#transport = {
+      writeBatch: (items, batchId, signal) => call(signal, async () => commitOf(await store.write(items, { batchId }))),
+      beginUpload: (batchId, signal) =>
+        call(signal, async () => {
+          const done = store.batch(batchId);
+          if (done !== undefined) return { state: 'committed', batchId, result: commitOf(done) };
+          await store.begin(batchId);
+          const staged = (await store.staged(batchId))!;
+          return { state: 'staged', batchId, createdAt: staged.createdAt, chunks: staged.chunks };
+        }),
+      putChunk: (batchId, chunk, items, signal) => call(signal, async () => void (await store.addChunk(batchId, items, { chunk }))),
+      commitUpload: (batchId, signal) => call(signal, async () => commitOf(await store.commit(batchId))),
+      discardUpload: async (batchId) => {
+        await store.abort(batchId).catch(() => undefined);
+      }
+    };
+  }
+
+  /** The original rates API: one entry per day, the average rounded to an integer (halves up), null below 3 prices. */
+  rates(query: RatesQuery): Promise<Rate[]> {
+    return call(query?.signal, async () => {
+      requireQuery(query);
+      const result = await this.store.rates({ dateFrom: query.dateFrom, dateTo: query.dateTo, origin: query.origin, destination: query.destination });
+      return result.rows.map((row) => ({ day: row.day, averagePrice: row.average === null ? null : roundHalfUp(row.average) }));
+    });
+  }
+
+  /** Exact daily average, count, min and max, with `minCount` and `asOf`, and the version read. */
+  ratesDetailed(query: DetailedRatesQuery): Promise<RatesResult> {
+    return call(query?.signal, async () => {
+      requireQuery(query);
+      checkQueryInteger(query.minCount, 'minCount', 1);
+      checkQueryInteger(query.asOf, 'asOf', 0);
+      const result = await this.store.rates({
+        dateFrom: query.dateFrom,
+        dateTo: query.dateTo,
+        origin: query.origin,
+        destination: query.destination,
+        ...(query.minCount === undefined ? {} : { minCount: query.minCount }),
+        ...(query.asOf === undefined ? {} : { asOf: query.asOf })
+      });
+      return { version: result.version, rows: result.rows.map((row) => ({ day: row.day, average: row.average, count: row.count, min: row.min, max: row.max })) };
+    });
+  }
+
+  /** Every port, sorted by code. */
+  ports(options: ReadOptions = {}): Promise<Port[]> {
+    return call(options.signal, () => this.store.ports(versionOf(options)));
+  }
+
+  /** One port, or undefined. */
+  port(code: string, options: ReadOptions = {}): Promise<Port | undefined> {
+    return call(options.signal, () => this.store.port(code, versionOf(options)));
+  }
+
+  /** Every region, sorted by slug. */
+  regions(options: ReadOptions = {}): Promise<Region[]> {
+    return call(options.signal, () => this.store.regions(versionOf(options)));
+  }
+
+  /** One region with its direct ports and sub-regions, or undefined. */
+  region(slug: string, options: ReadOptions = {}): Promise<RegionDetail | undefined> {
+    return call(options.signal, () => {
+      const version = versionOf(options);
+      const region = this.store.region(slug, version);
+      if (region === undefined) return undefined;
+      return {
+        ...region,
+        ports: this.store.ports(version).filter((port) => port.region === region.slug).map((port) => port.code),
+        regions: this.store.regions(version).filter((child) => child.parent === region.slug).map((child) => child.slug)
+      };
+    });
+  }
+
+  /** The region tree. */
+  tree(options: ReadOptions = {}): Promise<RegionNode[]> {
+    return call(options.signal, () => this.store.tree(versionOf(options)));
+  }
+
+  /** The batch log, in version order. */
+  batches(options: RequestOptions = {}): Promise<BatchInfo[]> {
+    return call(options.signal, () => this.store.batches().map(batchOf));
+  }
+
+  /** One committed batch, or undefined. */
+  batch(batchId: string, options: RequestOptions = {}): Promise<BatchInfo | undefined> {
+    return call(options.signal, () => {
+      const info = this.store.batch(checkBatchId(batchId));
+      return info === undefined ? undefined : batchOf(info);
+    });
+  }
+
+  /** Reverts a committed batch; reverting again returns the first result. */
+  revert(batchId: string, options: RequestOptions = {}): Promise<RevertResult> {
+    return call(options.signal, async () => {
+      const result = await this.store.revert(checkBatchId(batchId));
+      return { batchId: result.batchId, revertedVersion: result.revertedVersion, version: result.version, revertedAt: result.revertedAt };
+    });
+  }
+
+  /**
+   * Uploads one atomic batch, exactly as the remote client does (one write for at most `chunkSize`
+   * items, otherwise staged chunks and a commit), so progress, abort, resume and errors match.
+   */
+  uploadBatch(items: UploadItems, options: UploadOptions = {}): Promise<UploadResult> {
+    return uploadBatch(this.#transport, items, options);
+  }
+
+  /** A staged upload with its chunks, a committed batch, or undefined. */
+  uploadStatus(batchId: string, options: RequestOptions = {}): Promise<UploadStatus | undefined> {
+    return call(options.signal, async (): Promise<UploadStatus | undefined> => {
+      const done = this.store.batch(checkBatchId(batchId));
+      if (done !== undefined) return { state: 'committed', batchId, result: commitOf(done) };
+      const staged = await this.store.staged(batchId);
+      return staged === undefined ? undefined : { state: 'staged', batchId, createdAt: staged.createdAt, chunks: staged.chunks };
+    });
+  }
+
+  /** Drops a staged upload; false when there was none. */
+  abortUpload(batchId: string, options: RequestOptions = {}): Promise<boolean> {
+    return call(options.signal, () => this.store.abort(checkBatchId(batchId)));
+  }
+}
+
+/** {@link createClient}'s configuration for an embedded client. */
+export interface EmbeddedClientConfig {
+  /** An opened store to use in-process. */
+  embedded: Ratestore;
+}
+
+/** {@link createClient}'s configuration: a store to embed, or a server to call. */
+export type ClientConfig = EmbeddedClientConfig | RatestoreClientOptions;
+
+/**
+ * A client chosen by configuration: `{ embedded: store }` gives an {@link EmbeddedRatestoreClient},
+ * `{ baseUrl, ... }` a remote {@link RatestoreClient}. Both implement {@link RatestoreApi}.
+ */
+export function createClient(config: EmbeddedClientConfig): EmbeddedRatestoreClient;
+export function createClient(config: RatestoreClientOptions): RatestoreClient;
+export function createClient(config: ClientConfig): RatestoreApi;
+export function createClient(config: ClientConfig): RatestoreApi {
+  if (config !== null && typeof config === 'object' && 'embedded' in config && config.embedded !== undefined) return new EmbeddedRatestoreClient({ store: config.embedded });
+  return new RatestoreClient(config as RatestoreClientOptions);
+}
+
+export * from './index.js';

@@ -1,0 +1,375 @@
+/**
+ * The remote client: the Ratestore HTTP API over `fetch`. It uses nothing but web-standard APIs
+ * (fetch, URL, AbortController), so it runs in Node 20+ and in browsers.
+ *
+ * @module
+ */
+import { RatestoreClientError, abortedError, fieldOf, throwIfAborted, type ItemIssue } from './errors.js';
+import { backoffDelay, parseRetryAfter, retryPolicy, sleep, type RetryOptions, type RetryPolicy } from './retry.js';
+import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
+import type {
+  BatchInfo, BatchItem, CommitResult, DetailedRatesQuery, Port, Rate, RatesQuery, RatesResult, RatestoreApi, ReadOptions, Region,
+  RegionDetail, RegionNode, RequestOptions, RevertResult, UploadItems, UploadOptions, UploadResult, UploadStatus
+} from './types.js';
+
+/** The `fetch` the client calls: the global one, or any compatible implementation. */
+export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Options of {@link RatestoreClient}. */
+export interface RatestoreClientOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:3000` (a path prefix is kept). */
+  baseUrl: string | URL;
+  /** API key, sent as `Authorization: Bearer KEY`. Needed for writes once the server has keys. */
+  apiKey?: string;
+  /** Longest time one attempt of a request may take, answer body included. Default 30,000 ms. */
+  timeoutMs?: number;
+  /** One attempt only. */
+  noRetry?: boolean;
+  /**
+   * Longest time one attempt of an upload's commit may take: committing a very large staged batch
+   * takes longer than a query. Default 600,000 ms.
+   */
+  commitTimeoutMs?: number;
+  /**
+   * Retries of requests that got no answer, timed out, or were answered 429, 502, 503 or 504
+   * (honouring `Retry-After`): `false` or `0` for none, a number for at most that many, or a
+   * {@link RetryOptions} object. Every request the client makes is safe to repeat (writes carry
+   * their batch id). Default: exponential backoff with full jitter for up to 60 s.
+   */
+  retries?: number | false | RetryOptions;
+  /** The fetch implementation. Default: `globalThis.fetch`. */
+  fetch?: FetchFunction;
+  /** Extra headers sent with every request (e.g. for a proxy in front of the server). */
+  headers?: Record<string, string>;
+}
+
+interface Wire {
+  [key: string]: unknown;
+}
+
+interface CallOptions {
+  query?: Record<string, string | number | undefined>;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal | undefined;
+  /** Answer `undefined` for a 404 with one of these codes that names a parameter. */
+  notFound?: string[];
+  timeoutMs?: number;
+  /** One attempt only. */
+  noRetry?: boolean;
+  /**
+   * Before a retry that follows a failure without an answer: resolves `{ value }` when the request
+   * turns out to have taken effect already (so it is not sent again), or undefined to send it.
+   */
+  beforeResend?: () => Promise<{ value: unknown } | undefined>;
+}
+
+const ND_JSON = 'application/x-ndjson';
+
+function ndjson(items: BatchItem[]): string {
+  let text = '';
+  for (const item of items) text += JSON.stringify(item) + '\n';
+  return text;
+}
+
+function commitOf(wire: Wire): CommitResult {
+  const counts = wire.counts as { prices: number; ports: number; regions: number };
+  return { batchId: wire.batch_id as string, version: wire.version as number, counts: { prices: counts.prices, ports: counts.ports, regions: counts.regions }, committedAt: wire.committed_at as string };
+}
+
+function batchOf(wire: Wire): BatchInfo {
+  return { ...commitOf(wire), revertedBy: (wire.reverted_by as number | null) ?? null, revertible: wire.revertible as boolean };
+}
+
+function revertOf(wire: Wire): RevertResult {
+  return { batchId: wire.batch_id as string, revertedVersion: wire.reverted_version as number, version: wire.version as number, revertedAt: wire.reverted_at as string };
+}
+
+function uploadOf(wire: Wire): UploadStatus {
+  if (wire.state === 'committed') return { state: 'committed', batchId: wire.batch_id as string, result: commitOf(wire.result as Wire) };
+  return { state: 'staged', batchId: wire.batch_id as string, createdAt: wire.created_at as string, chunks: wire.chunks as number[] };
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
+}
+
+/**
+ * The Ratestore HTTP API as typed calls. Reads and writes retry through outages (see
+ * {@link RatestoreClientOptions.retries}); uploads are idempotent by batch id and resume where the
+ * server stopped acknowledging.
+ *
+ * @example
+ * ```ts
+ * const client = new RatestoreClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: process.env.RATESTORE_KEY });
+ * const { version } = await client.uploadBatch(prices, { batchId: 'feed-2016-01-01' });
+ * const days = await client.rates({ dateFrom: '2016-01-01', dateTo: '2016-01-10', origin: 'CNSGH', destination: 'north_europe_main' });
+ * ```
+ */
+export class RatestoreClient implements RatestoreApi {
+  readonly #base: string;
+  readonly #headers: Record<string, string>;
+  readonly #timeoutMs: number;
+  readonly #commitTimeoutMs: number;
+  readonly #retry: RetryPolicy;
+  readonly #fetch: FetchFunction;
+  readonly #transport: UploadTransport;
+
+  /**
+   * @param options - where the server is, the key, timeouts, retries, a custom fetch
+   * @throws TypeError for options that cannot work (no or a non-http `baseUrl`, a malformed key, a
+   * non-positive timeout, negative retries).
+   */
+  constructor(options: RatestoreClientOptions) {
+    if (options === null || typeof options !== 'object' || options.baseUrl === undefined) throw new TypeError('RatestoreClient needs { baseUrl }');
+    const base = new URL(String(options.baseUrl));
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`baseUrl must be an http or https URL, got ${String(options.baseUrl)}`);
+    this.#base = base.href.replace(/\/+$/, '');
+    this.#headers = { accept: 'application/json, application/problem+json', ...options.headers };
+    if (options.apiKey !== undefined) {
+      // A key fetch cannot send would otherwise look like a network failure and be retried.
+      if (typeof options.apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(options.apiKey)) throw new TypeError('apiKey must be a non-empty string of visible ASCII characters');
+      this.#headers.authorization = `Bearer ${options.apiKey}`;
+    }
+    this.#timeoutMs = positive(options.timeoutMs ?? 30_000, 'timeoutMs');
+    this.#commitTimeoutMs = positive(options.commitTimeoutMs ?? 600_000, 'commitTimeoutMs');
+    this.#retry = retryPolicy(options.retries);
+    if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('options.fetch must be a function');
+    if (options.fetch === undefined && typeof globalThis.fetch !== 'function') throw new TypeError('no global fetch: pass options.fetch');
+    // Called through globalThis: browsers refuse a fetch detached from window.
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#transport = this.#uploadTransport();
+  }
+
+  /** The server's base URL, without a trailing slash. */
+  get baseUrl(): string {
+    return this.#base;
+  }
+
+  /** `GET /rates`: one entry per day of the range; the average rounded to an integer, null below 3 prices. */
+  async rates(query: RatesQuery): Promise<Rate[]> {
+    const rows = await this.#call<Array<{ day: string; average_price: number | null }>>('GET', '/rates', {
+      query: { date_from: query.dateFrom, date_to: query.dateTo, origin: query.origin, destination: query.destination },
+      signal: query.signal
+    });
+    return rows!.map((row) => ({ day: row.day, averagePrice: row.average_price }));
+  }
+
+  /** `GET /v1/rates`: exact average, count, min and max per day, and the version read. */
+  async ratesDetailed(query: DetailedRatesQuery): Promise<RatesResult> {
+    const body = await this.#call<{ version: number; rows: RatesResult['rows'] }>('GET', '/v1/rates', {
+      query: { date_from: query.dateFrom, date_to: query.dateTo, origin: query.origin, destination: query.destination, min_count: query.minCount, as_of: query.asOf },
+      signal: query.signal
+    });
+    return { version: body!.version, rows: body!.rows.map((row) => ({ day: row.day, average: row.average, count: row.count, min: row.min, max: row.max })) };
+  }
+
+  /** `GET /v1/ports`: every port, sorted by code. */
+  async ports(options: ReadOptions = {}): Promise<Port[]> {
+    return (await this.#call<{ ports: Port[] }>('GET', '/v1/ports', { query: { as_of: options.asOf }, signal: options.signal }))!.ports;
+  }
+
+  /** `GET /v1/ports/{code}`: one port, or undefined. */
+  async port(code: string, options: ReadOptions = {}): Promise<Port | undefined> {
+    return (await this.#call<{ port: Port }>('GET', `/v1/ports/${encodeURIComponent(code)}`, { query: { as_of: options.asOf }, signal: options.signal, notFound: ['RATESTORE_NOT_FOUND'] }))?.port;
+  }
+
+  /** `GET /v1/regions`: every region, sorted by slug. */
+  async regions(options: ReadOptions = {}): Promise<Region[]> {
+    return (await this.#call<{ regions: Region[] }>('GET', '/v1/regions', { query: { as_of: options.asOf }, signal: options.signal }))!.regions;
+  }
+
+  /** `GET /v1/regions/{slug}`: one region with its direct ports and sub-regions, or undefined. */
+  async region(slug: string, options: ReadOptions = {}): Promise<RegionDetail | undefined> {
+    return (await this.#call<{ region: RegionDetail }>('GET', `/v1/regions/${encodeURIComponent(slug)}`, { query: { as_of: options.asOf }, signal: options.signal, notFound: ['RATESTORE_NOT_FOUND'] }))?.region;
+  }
+
+  /** `GET /v1/tree`: the region tree. */
+  async tree(options: ReadOptions = {}): Promise<RegionNode[]> {
+    return (await this.#call<{ regions: RegionNode[] }>('GET', '/v1/tree', { query: { as_of: options.asOf }, signal: options.signal }))!.regions;
+  }
+
+  /** `GET /v1/batches`: the batch log, in version order. */
+  async batches(options: RequestOptions = {}): Promise<BatchInfo[]> {
+    return (await this.#call<{ batches: Wire[] }>('GET', '/v1/batches', { signal: options.signal }))!.batches.map(batchOf);
+  }
+
+  /** `GET /v1/batches/{id}`: one committed batch, or undefined. */
+  async batch(batchId: string, options: RequestOptions = {}): Promise<BatchInfo | undefined> {
+    const wire = await this.#call<Wire>('GET', `/v1/batches/${encodeURIComponent(checkBatchId(batchId))}`, { signal: options.signal, notFound: ['RATESTORE_UNKNOWN_BATCH'] });
+    return wire === undefined ? undefined : batchOf(wire);
+  }
+
+  /** `POST /v1/batches/{id}/revert` (needs an admin key when the server has keys). */
+  async revert(batchId: string, options: RequestOptions = {}): Promise<RevertResult> {
+    return revertOf((await this.#call<Wire>('POST', `/v1/batches/${encodeURIComponent(checkBatchId(batchId))}/revert`, { signal: options.signal }))!);
+  }
+
+  /**
+   * Uploads one atomic batch: `POST /v1/batches` for at most `chunkSize` items, otherwise a staged
+   * upload (`/v1/uploads`) with up to `concurrency` chunks in flight and one commit. Chunks the
+   * server already holds (from an interrupted attempt with this batch id) are not sent again; a
+   * chunk whose request failed without an answer is only re-sent if the server does not hold it.
+   *
+   * @throws {@link RatestoreClientError} `RATESTORE_INVALID_BATCH` with the bad items (nothing is
+   * written), `RATESTORE_ABORTED`, or the error of the request that failed.
+   */
+  uploadBatch(items: UploadItems, options: UploadOptions = {}): Promise<UploadResult> {
+    return uploadBatch(this.#transport, items, options);
+  }
+
+  /** `GET /v1/uploads/{id}`: a staged upload with its chunks, a committed batch, or undefined. */
+  async uploadStatus(batchId: string, options: RequestOptions = {}): Promise<UploadStatus | undefined> {
+    const wire = await this.#call<Wire>('GET', `/v1/uploads/${encodeURIComponent(checkBatchId(batchId))}`, { signal: options.signal, notFound: ['RATESTORE_UNKNOWN_BATCH'] });
+    return wire === undefined ? undefined : uploadOf(wire);
+  }
+
+  /** `DELETE /v1/uploads/{id}`: drops a staged upload; false when there was none. */
+  async abortUpload(batchId: string, options: RequestOptions = {}): Promise<boolean> {
+    const done = await this.#call<null>('DELETE', `/v1/uploads/${encodeURIComponent(checkBatchId(batchId))}`, { signal: options.signal, notFound: ['RATESTORE_UNKNOWN_BATCH'] });
+    return done !== undefined;
+  }
+
+  #uploadTransport(): UploadTransport {
+    const path = (batchId: string) => `/v1/uploads/${encodeURIComponent(batchId)}`;
+    return {
+      writeBatch: async (items, batchId, signal) =>
+        commitOf((await this.#call<Wire>('POST', '/v1/batches', { body: ndjson(items), contentType: ND_JSON, headers: { 'idempotency-key': batchId }, signal }))!),
+      beginUpload: async (batchId, signal) =>
+        uploadOf((await this.#call<Wire>('POST', '/v1/uploads', { body: JSON.stringify({ batch_id: batchId }), contentType: 'application/json', headers: { 'idempotency-key': batchId }, signal }))!),
+      putChunk: async (batchId, chunk, items, signal) => {
+        await this.#call('PUT', `${path(batchId)}/chunks/${chunk}`, {
+          body: ndjson(items),
+          contentType: ND_JSON,
+          signal,
+          // After a lost answer (the server may have died mid-request), ask whether it holds the chunk.
+          beforeResend: async () => {
+            // One attempt: if the server is still away, sending the chunk again backs off as usual.
+            const wire = await this.#call<Wire>('GET', path(batchId), { signal, notFound: ['RATESTORE_UNKNOWN_BATCH'], noRetry: true }).catch(() => undefined);
+            return wire?.state === 'staged' && Array.isArray(wire.chunks) && wire.chunks.includes(chunk) ? { value: null } : undefined;
+          }
+        });
+      },
+      commitUpload: async (batchId, signal) => commitOf((await this.#call<Wire>('POST', `${path(batchId)}/commit`, { signal, timeoutMs: this.#commitTimeoutMs }))!),
+      discardUpload: async (batchId) => {
+        await this.#call('DELETE', path(batchId), { notFound: ['RATESTORE_UNKNOWN_BATCH'], timeoutMs: Math.min(this.#timeoutMs, 10_000), noRetry: true }).catch(() => undefined);
+      }
+    };
+  }
+
+  /**
+   * One request with retries. Resolves the parsed JSON body (null for 204), or undefined for a 404
+   * listed in `notFound`; rejects with a {@link RatestoreClientError}.
+   */
+  async #call<T>(method: string, path: string, options: CallOptions = {}): Promise<T | undefined> {
+    const { signal } = options;
+    throwIfAborted(signal);
+    const url = new URL(this.#base + path);
+    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    const headers: Record<string, string> = { ...this.#headers, ...options.headers };
+    if (options.contentType !== undefined) headers['content-type'] = options.contentType;
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const policy = this.#retry;
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.#attempt(method, url.href, headers, options.body, signal, timeoutMs, attempt);
+      if (result.ok) {
+        return result.value as T;
+      }
+      const failure = result.error;
+      if (failure.status === 404 && failure.parameter !== undefined && options.notFound?.includes(String(failure.code))) return undefined;
+      if (!failure.retryable || options.noRetry === true) throw failure;
+      const elapsed = Date.now() - started;
+      const remaining = policy.maxElapsedMs - elapsed;
+      if (attempt > policy.retries || remaining <= 0 || (failure.retryAfterMs !== undefined && failure.retryAfterMs > remaining)) throw failure;
+      const delay = Math.min(backoffDelay(policy, attempt - 1, failure.retryAfterMs), remaining);
+      try {
+        await sleep(delay, signal);
+      } catch {
+        throw abortedError(signal!);
+      }
+      if (failure.status === undefined && options.beforeResend !== undefined) {
+        const done = await options.beforeResend();
+        throwIfAborted(signal);
+        if (done !== undefined) return done.value as T;
+      }
+    }
+  }
+
+  /** One attempt: fetch, read the body, turn a failure into an error (with `attempts` set). */
+  async #attempt(method: string, url: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined, timeoutMs: number, attempt: number): Promise<{ ok: true; value: unknown } | { ok: false; error: RatestoreClientError }> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error(`timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onAbort = () => controller.abort(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(url, { method, headers, ...(body === undefined ? {} : { body }), signal: controller.signal });
+      text = await response.text();
+    } catch (error) {
+      if (signal?.aborted === true) throw abortedError(signal);
+      if (timedOut) return { ok: false, error: new RatestoreClientError('RATESTORE_TIMEOUT', `${method} ${url}: no complete answer within ${timeoutMs} ms (attempt ${attempt})`, { attempts: attempt, cause: error }) };
+      return { ok: false, error: new RatestoreClientError('RATESTORE_CONNECTION_FAILED', `${method} ${url}: ${describe(error)} (attempt ${attempt})`, { attempts: attempt, cause: error }) };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+    const type = response.headers.get('content-type') ?? '';
+    let parsed: unknown = null;
+    if (text !== '' && /json/i.test(type)) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    if (response.ok) {
+      if (parsed === undefined || (parsed === null && response.status !== 204)) {
+        return { ok: false, error: new RatestoreClientError('RATESTORE_UNEXPECTED_RESPONSE', `${method} ${url}: ${response.status} without a JSON body`, { status: response.status, attempts: attempt }) };
+      }
+      return { ok: true, value: parsed };
+    }
+    return { ok: false, error: problemError(method, url, response, parsed, text, attempt) };
+  }
+}
+
+/** An error answer as an error: the problem document's code, parameter and issues when there is one. */
+function problemError(method: string, url: string, response: Response, parsed: unknown, text: string, attempt: number): RatestoreClientError {
+  const problem = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Wire) : undefined;
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const requestId = (problem?.request_id as string | undefined) ?? response.headers.get('x-request-id') ?? undefined;
+  const code = typeof problem?.code === 'string' ? problem.code : 'RATESTORE_UNEXPECTED_RESPONSE';
+  const parameter = typeof problem?.parameter === 'string' ? problem.parameter : undefined;
+  const field = fieldOf(parameter);
+  const detail = typeof problem?.detail === 'string' ? problem.detail : `${response.status} ${response.statusText} ${text.slice(0, 200)}`.trim();
+  const issues = Array.isArray(problem?.issues)
+    ? (problem.issues as Wire[]).map((issue): ItemIssue => ({
+        index: issue.index as number,
+        ...(typeof issue.chunk === 'number' ? { chunk: issue.chunk } : {}),
+        field: issue.field as string,
+        code: issue.code as string,
+        reason: issue.reason as string
+      }))
+    : undefined;
+  return new RatestoreClientError(code, `${detail} (${method} ${new URL(url).pathname}: ${response.status})`, {
+    status: response.status,
+    ...(parameter === undefined ? {} : { parameter }),
+    ...(field === undefined ? {} : { field }),
+    ...(issues === undefined ? {} : { issues, issueCount: typeof problem?.issue_count === 'number' ? problem.issue_count : issues.length }),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    ...(requestId === undefined ? {} : { requestId }),
+    attempts: attempt
+  });
+}
+
+function positive(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`${name} must be a positive number of milliseconds, got ${String(value)}`);
+  return value;
+}

@@ -1,0 +1,306 @@
+/**
+ * Public types of the client: what goes in and what comes back. They are the same for the remote
+ * client and the embedded one. Members are camelCase; days are `YYYY-MM-DD` strings.
+ *
+ * These types do not import `@ratestore/core`, so the remote client's declarations stand alone.
+ * They are structurally the same as core's (the embedded client returns core results as them).
+ *
+ * @module
+ */
+
+/** Options every call accepts. */
+export interface RequestOptions {
+  /** Cancels the call: it rejects with a {@link RatestoreClientError} of code `RATESTORE_ABORTED`. */
+  signal?: AbortSignal;
+}
+
+/** A price observation: `price` USD for shipping from `origin` to `destination` on `day`. */
+export interface PriceItem {
+  /** `'price'` or absent: an item without a type is a price. */
+  type?: 'price';
+  /** Port code, 5 letters A-Z. */
+  origin: string;
+  /** Port code, 5 letters A-Z. */
+  destination: string;
+  /** `YYYY-MM-DD`. */
+  day: string;
+  /** USD, positive, at most 2 decimals. */
+  price: number;
+}
+
+/** Adds a port or changes its name or region. */
+export interface PortItem {
+  /** Marks a port item. */
+  type: 'port';
+  /** 5 letters A-Z. */
+  code: string;
+  /** Display name. */
+  name: string;
+  /** Slug of the region that holds the port. */
+  region: string;
+}
+
+/** Adds a region or changes its name or parent. */
+export interface RegionItem {
+  /** Marks a region item. */
+  type: 'region';
+  /** `[a-z0-9_]+`, at most 64 characters. */
+  slug: string;
+  /** Display name. */
+  name: string;
+  /** Slug of the parent region; null or absent for a top-level region. */
+  parent?: string | null;
+}
+
+/** One item of a batch: a price, a port or a region. */
+export type BatchItem = PriceItem | PortItem | RegionItem;
+
+/**
+ * The items of an upload: an array, any iterable, any async iterable, or a Node readable stream in
+ * object mode (Node streams are async iterables). They are read once, in order, as the upload goes.
+ */
+export type UploadItems = Iterable<BatchItem> | AsyncIterable<BatchItem>;
+
+/** The query of {@link RatestoreApi.rates}: the original API's four parameters. */
+export interface RatesQuery extends RequestOptions {
+  /** First day, `YYYY-MM-DD`. */
+  dateFrom: string;
+  /** Last day, `YYYY-MM-DD`, inclusive. */
+  dateTo: string;
+  /** Port code or region slug (regions include every port beneath them). */
+  origin: string;
+  /** Port code or region slug. */
+  destination: string;
+}
+
+/** The query of {@link RatestoreApi.ratesDetailed}. */
+export interface DetailedRatesQuery extends RatesQuery {
+  /** Days with fewer prices than this get a null average. Default 3. */
+  minCount?: number;
+  /** Read as of this data version instead of the latest. */
+  asOf?: number;
+}
+
+/** One day of {@link RatestoreApi.rates}, as the original API answers it. */
+export interface Rate {
+  /** `YYYY-MM-DD`. */
+  day: string;
+  /** The day's average price rounded to an integer (halves up), or null with fewer than 3 prices. */
+  averagePrice: number | null;
+}
+
+/** One day of {@link RatestoreApi.ratesDetailed}. */
+export interface RateRow {
+  /** `YYYY-MM-DD`. */
+  day: string;
+  /** Exact average of the day's prices, or null when `count` is below `minCount`. */
+  average: number | null;
+  /** How many prices the day has. */
+  count: number;
+  /** Lowest price of the day; null when the day has no price. */
+  min: number | null;
+  /** Highest price of the day; null when the day has no price. */
+  max: number | null;
+}
+
+/** The answer of {@link RatestoreApi.ratesDetailed}. */
+export interface RatesResult {
+  /** The data version the whole answer was read at. */
+  version: number;
+  /** One row per day of the range, in order. */
+  rows: RateRow[];
+}
+
+/** Options of reads that can look at an earlier version. */
+export interface ReadOptions extends RequestOptions {
+  /** Read as of this data version instead of the latest. */
+  asOf?: number;
+}
+
+/** A port. */
+export interface Port {
+  /** 5 letters A-Z. */
+  code: string;
+  /** Display name. */
+  name: string;
+  /** Slug of the region that holds it. */
+  region: string;
+}
+
+/** A region. */
+export interface Region {
+  /** `[a-z0-9_]+`, at most 64 characters. */
+  slug: string;
+  /** Display name. */
+  name: string;
+  /** Slug of the parent region, null for a top-level one. */
+  parent: string | null;
+}
+
+/** A region with the codes of its own ports and the slugs of its direct sub-regions. */
+export interface RegionDetail extends Region {
+  /** Codes of the ports directly in this region, sorted. */
+  ports: string[];
+  /** Slugs of the direct sub-regions, sorted. */
+  regions: string[];
+}
+
+/** A region with its ports and sub-regions, as {@link RatestoreApi.tree} returns it. */
+export interface RegionNode extends Region {
+  /** The ports directly in this region, sorted by code. */
+  ports: Port[];
+  /** The direct sub-regions, sorted by slug, each with its own ports and sub-regions. */
+  regions: RegionNode[];
+}
+
+/** How many items of each kind a batch holds. */
+export interface BatchCounts {
+  /** Price items. */
+  prices: number;
+  /** Port items (added or changed ports). */
+  ports: number;
+  /** Region items (added or changed regions). */
+  regions: number;
+}
+
+/** The outcome of a committed batch; uploading the same batch id again returns the same result. */
+export interface CommitResult {
+  /** The batch id (given or generated). */
+  batchId: string;
+  /** The data version the batch created. */
+  version: number;
+  /** How many items of each kind the batch held. */
+  counts: BatchCounts;
+  /** ISO timestamp of the commit. */
+  committedAt: string;
+}
+
+/** What {@link RatestoreApi.uploadBatch} resolves to. */
+export type UploadResult = CommitResult;
+
+/** One entry of the batch log. */
+export interface BatchInfo extends CommitResult {
+  /** The version that reverted this batch, or null. */
+  revertedBy: number | null;
+  /** Whether the batch can still be reverted (it is within the retained history). */
+  revertible: boolean;
+}
+
+/** The outcome of a revert; reverting again returns the same result. */
+export interface RevertResult {
+  /** The reverted batch. */
+  batchId: string;
+  /** The version the reverted batch was committed at. */
+  revertedVersion: number;
+  /** The new version that removed the batch's prices. */
+  version: number;
+  /** ISO timestamp of the revert. */
+  revertedAt: string;
+}
+
+/** A staged upload as {@link RatestoreApi.uploadStatus} reports it. */
+export type UploadStatus =
+  | {
+      /** Begun, not committed nor aborted. */
+      state: 'staged';
+      /** The upload's batch id. */
+      batchId: string;
+      /** ISO timestamp of the upload's creation. */
+      createdAt: string;
+      /** Chunk numbers the store holds, ascending: they are acknowledged and survive restarts. */
+      chunks: number[];
+    }
+  | {
+      /** Committed: the batch is in the log. */
+      state: 'committed';
+      /** The upload's batch id. */
+      batchId: string;
+      /** The commit's result. */
+      result: CommitResult;
+    };
+
+/** What the progress callback of {@link RatestoreApi.uploadBatch} receives. */
+export interface UploadProgress {
+  /** The upload's batch id (given or generated). */
+  batchId: string;
+  /** `uploading` while chunks go out, `committing` once all are acknowledged, `committed` at the end. */
+  phase: 'uploading' | 'committing' | 'committed';
+  /** Items sent in this call, including those of chunks not yet acknowledged. */
+  itemsSent: number;
+  /** Items the store holds: those of acknowledged chunks and of chunks held from an earlier attempt. */
+  itemsAcknowledged: number;
+  /** Chunks sent in this call (a chunk sent again after a failure counts once). */
+  chunksSent: number;
+  /** Chunks the store holds, including skipped ones. */
+  chunksAcknowledged: number;
+  /** Chunks not sent because the store already held them from an earlier, interrupted attempt. */
+  chunksSkipped: number;
+}
+
+/** Options of {@link RatestoreApi.uploadBatch}. */
+export interface UploadOptions extends RequestOptions {
+  /**
+   * Names the batch and makes the whole upload idempotent: uploading the same id again returns the
+   * first result and writes nothing; an interrupted upload with this id resumes where the store
+   * stopped acknowledging. Up to 128 characters of `A-Z a-z 0-9 . _ : -`. Default: a random UUID.
+   */
+  batchId?: string;
+  /**
+   * Items per chunk. A batch of at most this many items goes in one request; a larger one goes
+   * through a staged upload in chunks of this size. Resuming an upload needs the same chunk size
+   * and the same items. Default 10,000.
+   */
+  chunkSize?: number;
+  /** Chunks in flight at once (bounded: at most `concurrency + 1` chunks are in memory). Default 3. */
+  concurrency?: number;
+  /** Called as chunks are sent and acknowledged, and at commit. Exceptions it throws are ignored. */
+  onProgress?: (progress: UploadProgress) => void;
+  /**
+   * Cancels the upload: it rejects with `RATESTORE_ABORTED` and what was staged is discarded (best
+   * effort). A batch whose final request (the single request of a small batch, or the commit) was
+   * already sent may still commit; `batch(batchId)` tells.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * The interface both clients implement: {@link RatestoreClient} over HTTP and
+ * `EmbeddedRatestoreClient` (from `@ratestore/client/embedded`) over an in-process store. Code
+ * written against it runs on either.
+ */
+export interface RatestoreApi {
+  /** The original rates API: one entry per day of the range, integer averages, null below 3 prices. */
+  rates(query: RatesQuery): Promise<Rate[]>;
+  /** Exact daily average, count, min and max, with `minCount` and `asOf`, and the version read. */
+  ratesDetailed(query: DetailedRatesQuery): Promise<RatesResult>;
+  /** Every port, sorted by code. */
+  ports(options?: ReadOptions): Promise<Port[]>;
+  /** One port, or undefined when there is none with this code. */
+  port(code: string, options?: ReadOptions): Promise<Port | undefined>;
+  /** Every region, sorted by slug. */
+  regions(options?: ReadOptions): Promise<Region[]>;
+  /** One region with its direct ports and sub-regions, or undefined when there is none. */
+  region(slug: string, options?: ReadOptions): Promise<RegionDetail | undefined>;
+  /** The region tree: top-level regions with their ports and sub-regions, nested. */
+  tree(options?: ReadOptions): Promise<RegionNode[]>;
+  /** The batch log, in version order. */
+  batches(options?: RequestOptions): Promise<BatchInfo[]>;
+  /** One committed batch, or undefined when none has this id. */
+  batch(batchId: string, options?: RequestOptions): Promise<BatchInfo | undefined>;
+  /** Reverts a committed batch (a new version without its prices); reverting again returns the first result. */
+  revert(batchId: string, options?: RequestOptions): Promise<RevertResult>;
+  /**
+   * Uploads one atomic batch: all of it becomes visible in one new version, or none of it. Small
+   * batches go in one request, large ones in chunks through a staged upload, never held whole.
+   *
+   * A rejected batch throws `RATESTORE_INVALID_BATCH` with its bad items and leaves nothing behind.
+   * Any other failure (the server away for longer than the retries last, the items' source failing)
+   * keeps the chunks the store acknowledged: calling `uploadBatch` again with the same items,
+   * `batchId` and `chunkSize` sends only the rest. Use `abortUpload(batchId)` to give up instead.
+   */
+  uploadBatch(items: UploadItems, options?: UploadOptions): Promise<UploadResult>;
+  /** A staged or committed upload, or undefined when the store knows no batch with this id. */
+  uploadStatus(batchId: string, options?: RequestOptions): Promise<UploadStatus | undefined>;
+  /** Drops a staged upload. Resolves false when there was none; a committed batch cannot be aborted. */
+  abortUpload(batchId: string, options?: RequestOptions): Promise<boolean>;
+}

@@ -1,0 +1,37 @@
+import { Ratestore } from '@ratestore/core';
+import { describe, expect, it } from 'vitest';
+import { EmbeddedRatestoreClient, RatestoreClient, createClient } from '../src/embedded.js';
+import { behaviourSuite } from './suite.js';
+
+// The same behaviour suite against the embedded client over an in-process store.
+behaviourSuite('embedded (in-process store)', async () => {
+  const store = new Ratestore({ memory: true });
+  await store.open();
+  return { client: new EmbeddedRatestoreClient({ store }), close: () => store.close() };
+});
+
+describe('createClient', () => {
+  it('chooses the embedded or the remote client by configuration', async () => {
+    const store = new Ratestore({ memory: true });
+    await store.open();
+    try {
+      const embedded = createClient({ embedded: store });
+      expect(embedded).toBeInstanceOf(EmbeddedRatestoreClient);
+      expect(embedded.store).toBe(store);
+      expect(await embedded.ports()).toEqual([]);
+      const remote = createClient({ baseUrl: 'http://127.0.0.1:9', retries: false });
+      expect(remote).toBeInstanceOf(RatestoreClient);
+      expect(await remote.ports().catch((error: unknown) => error)).toMatchObject({ code: 'RATESTORE_CONNECTION_FAILED', status: undefined, attempts: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('maps a closed store to the status the server would answer', async () => {
+    const store = new Ratestore({ memory: true });
+    await store.open();
+    await store.close();
+    const client = createClient({ embedded: store });
+    expect(await client.ports().catch((error: unknown) => error)).toMatchObject({ code: 'RATESTORE_NOT_OPEN', status: 503 });
+  });
+});
