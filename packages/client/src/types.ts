@@ -2,58 +2,21 @@
  * Public types of the client: what goes in and what comes back. They are the same for the remote
  * client and the embedded one. Members are camelCase; days are `YYYY-MM-DD` strings.
  *
- * These types do not import `@ratestore/core`, so the remote client's declarations stand alone.
- * They are structurally the same as core's (the embedded client returns core results as them).
+ * Items, ports, regions and counts are core's own types, imported for types only: the import is
+ * erased at build time, so the remote client's code never loads the engine.
  *
  * @module
  */
+
+import type { BatchCounts, BatchItem, Port, Region, RegionNode } from '@ratestore/core';
+
+export type { PriceItem, PortItem, RegionItem, BatchItem, Port, Region, RegionNode, BatchCounts } from '@ratestore/core';
 
 /** Options every call accepts. */
 export interface RequestOptions {
   /** Cancels the call: it rejects with a {@link RatestoreClientError} of code `RATESTORE_ABORTED`. */
   signal?: AbortSignal;
 }
-
-/** A price observation: `price` USD for shipping from `origin` to `destination` on `day`. */
-export interface PriceItem {
-  /** `'price'` or absent: an item without a type is a price. */
-  type?: 'price';
-  /** Port code, 5 letters A-Z. */
-  origin: string;
-  /** Port code, 5 letters A-Z. */
-  destination: string;
-  /** `YYYY-MM-DD`. */
-  day: string;
-  /** USD, positive, at most 2 decimals. */
-  price: number;
-}
-
-/** Adds a port or changes its name or region. */
-export interface PortItem {
-  /** Marks a port item. */
-  type: 'port';
-  /** 5 letters A-Z. */
-  code: string;
-  /** Display name. */
-  name: string;
-  /** Slug of the region that holds the port. */
-  region: string;
-}
-
-/** Adds a region or changes its name or parent. */
-export interface RegionItem {
-  /** Marks a region item. */
-  type: 'region';
-  /** `[a-z0-9_]+`, at most 64 characters. */
-  slug: string;
-  /** Display name. */
-  name: string;
-  /** Slug of the parent region; null or absent for a top-level region. */
-  parent?: string | null;
-}
-
-/** One item of a batch: a price, a port or a region. */
-export type BatchItem = PriceItem | PortItem | RegionItem;
 
 /**
  * The items of an upload: an array, any iterable, any async iterable, or a Node readable stream in
@@ -117,50 +80,12 @@ export interface ReadOptions extends RequestOptions {
   asOf?: number;
 }
 
-/** A port. */
-export interface Port {
-  /** 5 letters A-Z. */
-  code: string;
-  /** Display name. */
-  name: string;
-  /** Slug of the region that holds it. */
-  region: string;
-}
-
-/** A region. */
-export interface Region {
-  /** `[a-z0-9_]+`, at most 64 characters. */
-  slug: string;
-  /** Display name. */
-  name: string;
-  /** Slug of the parent region, null for a top-level one. */
-  parent: string | null;
-}
-
 /** A region with the codes of its own ports and the slugs of its direct sub-regions. */
 export interface RegionDetail extends Region {
   /** Codes of the ports directly in this region, sorted. */
   ports: string[];
   /** Slugs of the direct sub-regions, sorted. */
   regions: string[];
-}
-
-/** A region with its ports and sub-regions, as {@link RatestoreApi.tree} returns it. */
-export interface RegionNode extends Region {
-  /** The ports directly in this region, sorted by code. */
-  ports: Port[];
-  /** The direct sub-regions, sorted by slug, each with its own ports and sub-regions. */
-  regions: RegionNode[];
-}
-
-/** How many items of each kind a batch holds. */
-export interface BatchCounts {
-  /** Price items. */
-  prices: number;
-  /** Port items (added or changed ports). */
-  ports: number;
-  /** Region items (added or changed regions). */
-  regions: number;
 }
 
 /** The outcome of a committed batch; uploading the same batch id again returns the same result. */
