@@ -8,6 +8,11 @@ import type { AbstractLevel } from 'abstract-level';
 export type Db = AbstractLevel<any, string, any>;
 
 export const JSON_VALUE = { keyEncoding: 'utf8', valueEncoding: 'utf8' } as const;
+
+/** The last transaction id handed out, stored under TXN_KEY. */
+export function txnValue(txn: number): string {
+  return JSON.stringify(txn);
+}
 /**
  * Every write the store acknowledges is fsynced: LevelDB closes a full log unsynced when it rolls
  * over, so one synced commit marker would not make earlier unsynced records survive a power cut.

@@ -1,6 +1,7 @@
 import type { Db } from './db.js';
 import type { CommitLog } from './log/commit-log.js';
 import type { Catalog } from './catalog/catalog.js';
+import type { MonthCache } from './read/month-cache.js';
 
 /** Options after defaults have been applied. */
 export interface EngineOptions {
@@ -9,6 +10,7 @@ export interface EngineOptions {
   chunkSize: number;
   maxCells: number;
   retainVersions: number;
+  readCacheMonths: number;
 }
 
 /** What the write, read and maintenance modules share: the database and the in-memory indexes. */
@@ -17,6 +19,12 @@ export interface Engine {
   log: CommitLog;
   catalog: Catalog;
   options: EngineOptions;
-  /** Reserves a transaction id, durably, so that a crashed commit's id is never used again. */
-  allocateTxn(): Promise<number>;
+  /** Recently read month aggregates, per pair and version. */
+  months: MonthCache;
+  /**
+   * Reserves the next transaction id. The caller must persist it (`txnRecord`) in the same atomic
+   * write as the first thing it writes under that id, so that a crash can never lead to an id whose
+   * records survive being handed out again.
+   */
+  nextTxn(): number;
 }

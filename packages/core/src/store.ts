@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import { IssueList, RatestoreError } from './errors.js';
-import { DURABLE, JSON_VALUE, VIEW_VALUE, getJson, rangeJson, type Db } from './db.js';
+import { DURABLE, JSON_VALUE, VIEW_VALUE, getJson, rangeJson, txnValue, type Db } from './db.js';
 import type { Engine, EngineOptions } from './engine.js';
 import {
   COMMITS_RANGE, FOLDS_RANGE, REFERENCE_RANGE, RETENTION_KEY, STAGED_RANGE, TXN_KEY, commitKey,
@@ -15,6 +15,7 @@ import { applyBatch } from './write/apply-batch.js';
 import { stagedSource } from './write/batch-source.js';
 import { ChunkBuilder, type EncodedChunk } from './write/chunk-builder.js';
 import { readRates, notRetained } from './read/read-rates.js';
+import { MonthCache } from './read/month-cache.js';
 import { foldHistory, type FoldResult } from './maintenance/fold-history.js';
 import { Mutex, NamedSharedLock } from './util/locks.js';
 import { checkBatchId, checkDay, checkInteger, checkObject, invalid, itemsOf } from './validate/arguments.js';
@@ -38,6 +39,8 @@ export interface RatestoreOptions {
   chunkSize?: number;
   /** Aggregation cells held in memory during a commit before they are written out. Default 1,000,000. */
   maxCells?: number;
+  /** Merged month aggregates (one pair, one month, one version) kept in memory for repeat reads. Default 4,096; 0 turns the cache off. */
+  readCacheMonths?: number;
   /** How many recent versions stay readable with `asOf` and revertible; older history is folded. Default Infinity (keep all). */
   retainVersions?: number;
   /** Called with errors of background folding. Default: `console.error`. */
@@ -123,6 +126,7 @@ export class Ratestore {
       maxIssues: checkInteger(options.maxIssues ?? 100, 'maxIssues', 1),
       chunkSize: checkInteger(options.chunkSize ?? 50_000, 'chunkSize', 1),
       maxCells: checkInteger(options.maxCells ?? 1_000_000, 'maxCells', 1),
+      readCacheMonths: checkInteger(options.readCacheMonths ?? 4096, 'readCacheMonths', 0),
       retainVersions: options.retainVersions === undefined || options.retainVersions === Infinity ? Infinity : checkInteger(options.retainVersions, 'retainVersions', 0)
     };
     this.#onBackgroundError = options.onBackgroundError ?? ((error) => console.error('ratestore: background fold failed', error));
@@ -373,10 +377,10 @@ export class Ratestore {
       for await (const slice of itemsOf(items)) {
         for (const item of slice) {
           builder.add(item, index++);
-          if (builder.size >= this.#options.chunkSize) await this.#putChunk(batchId, chunk++, builder.take());
+          if (builder.size >= this.#options.chunkSize) await this.#putChunk(batchId, chunk++, builder.take(), true);
         }
       }
-      await this.#putChunk(batchId, chunk, builder.take());
+      await this.#putChunk(batchId, chunk, builder.take(), true);
       return await this.#commit(batchId, false, replicated, issues);
     } catch (error) {
       await this.#deleteStaged(batchId);
@@ -388,7 +392,7 @@ export class Ratestore {
     if (this.#log.batch(batchId) !== undefined) return;
     if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) !== undefined) return;
     const meta: StagedMeta = { batchId, createdAt: new Date().toISOString(), ...(internal ? { internal } : {}) };
-    await this.#db.put(stagedMetaKey(batchId), JSON.stringify(meta), { ...JSON_VALUE, ...DURABLE });
+    await this.#db.put(stagedMetaKey(batchId), JSON.stringify(meta), { ...JSON_VALUE, ...durability(internal) });
   }
 
   async #addChunk(batchId: string, items: unknown, requested: number | undefined): Promise<AddChunkResult> {
@@ -404,7 +408,7 @@ export class Ratestore {
     for await (const slice of itemsOf(items)) for (const item of slice) builder.add(item, index++);
     issues.throwIfAny(`chunk${requested === undefined ? '' : ` ${requested}`} of batch ${batchId}`);
     const chunk = requested ?? (await this.#nextChunk(batchId));
-    await this.#putChunk(batchId, chunk, builder.take());
+    await this.#putChunk(batchId, chunk, builder.take(), false);
     return { batchId, chunk, items: index };
   }
 
@@ -418,13 +422,13 @@ export class Ratestore {
     return state.next++;
   }
 
-  async #putChunk(batchId: string, chunk: number, encoded: EncodedChunk): Promise<void> {
+  async #putChunk(batchId: string, chunk: number, encoded: EncodedChunk, internal: boolean): Promise<void> {
     const batch = this.#db.batch();
     batch.put(stagedPricesKey(batchId, chunk), encoded.prices, VIEW_VALUE);
     if (encoded.refs.length > 0) batch.put(stagedRefsKey(batchId, chunk), JSON.stringify(encoded.refs), JSON_VALUE);
     else batch.del(stagedRefsKey(batchId, chunk), JSON_VALUE);
     batch.put(stagedCountKey(batchId, chunk), JSON.stringify(encoded.items), JSON_VALUE);
-    await batch.write(DURABLE);
+    await batch.write(durability(internal));
     const counter = this.#chunkCounters.get(batchId);
     if (counter !== undefined) {
       const state = await counter;
@@ -516,12 +520,15 @@ export class Ratestore {
     const entry: RevertEntry = {
       kind: 'revert',
       version: this.#nextVersion(replicated?.version),
-      txn: await this.#allocateTxn(),
+      txn: this.#nextTxn(),
       batchId,
       revertedVersion: batch.version,
       committedAt: replicated?.committedAt ?? new Date().toISOString()
     };
-    await this.#db.put(commitKey(entry.version), JSON.stringify(entry), { ...JSON_VALUE, ...DURABLE });
+    const marker = this.#db.batch();
+    marker.put(commitKey(entry.version), JSON.stringify(entry), JSON_VALUE);
+    marker.put(TXN_KEY, txnValue(entry.txn), JSON_VALUE);
+    await marker.write(DURABLE);
     this.#log.add(entry);
     this.#scheduleFold();
     return revertResult(entry);
@@ -584,14 +591,12 @@ export class Ratestore {
     if (this.#status !== 'open') throw new RatestoreError('RATESTORE_NOT_OPEN', `the store is ${this.#status}; call open() first`);
   }
 
-  async #allocateTxn(): Promise<number> {
-    const txn = ++this.#lastTxn;
-    await this.#db.put(TXN_KEY, JSON.stringify(txn), { ...JSON_VALUE, ...DURABLE });
-    return txn;
+  #nextTxn(): number {
+    return ++this.#lastTxn;
   }
 
   #engineState(): Engine {
-    this.#engine ??= { db: this.#db, log: this.#log, catalog: this.#catalog, options: this.#options, allocateTxn: () => this.#allocateTxn() };
+    this.#engine ??= { db: this.#db, log: this.#log, catalog: this.#catalog, options: this.#options, months: new MonthCache(this.#options.readCacheMonths), nextTxn: () => this.#nextTxn() };
     return this.#engine;
   }
 }
@@ -617,6 +622,15 @@ export class StagedBatch {
   abort(): Promise<boolean> {
     return this.#store.abort(this.batchId);
   }
+}
+
+/**
+ * A chunk added with addChunk() is acknowledged to its sender, who may then drop it: it is fsynced.
+ * The chunks write() stages are acknowledged to no one (a crash fails the write, and open() drops
+ * them), so syncing them would only slow the write; its commit is synced as always.
+ */
+function durability(internal: boolean): { sync: boolean } {
+  return { sync: !internal };
 }
 
 function revertResult(entry: RevertEntry): RevertResult {

@@ -1,6 +1,6 @@
 import type { Engine } from '../engine.js';
-import { DURABLE, JSON_VALUE, VIEW_VALUE } from '../db.js';
-import { AGGREGATES_RANGE, FOLDED_SOURCE, RETENTION_KEY, foldKey, parseRecordKey, recordKey } from '../encoding/keys.js';
+import { DURABLE, JSON_VALUE, VIEW_VALUE, txnValue } from '../db.js';
+import { AGGREGATES_RANGE, FOLDED_SOURCE, RETENTION_KEY, TXN_KEY, foldKey, parseRecordKey, recordKey } from '../encoding/keys.js';
 import { encodeRecord, flatDays, isReset, mergeRecord, type MonthAggregates } from '../encoding/record-codec.js';
 import { VisibilityFilter } from '../read/visible-records.js';
 import { RecordWriter } from '../write/record-writer.js';
@@ -23,8 +23,9 @@ export interface FoldResult {
  */
 export async function foldHistory(engine: Engine, horizon: number): Promise<FoldResult> {
   const { db, log } = engine;
-  const txn = await engine.allocateTxn();
+  const txn = engine.nextTxn();
   const setup = db.batch();
+  setup.put(TXN_KEY, txnValue(txn), JSON_VALUE);
   setup.put(foldKey(txn), JSON.stringify({ version: horizon }), JSON_VALUE);
   setup.put(RETENTION_KEY, JSON.stringify({ foldedThrough: horizon }), JSON_VALUE);
   await setup.write(DURABLE);

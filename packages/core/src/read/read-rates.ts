@@ -1,11 +1,12 @@
 import type { Engine } from '../engine.js';
 import { RatestoreError } from '../errors.js';
 import { VIEW_VALUE } from '../db.js';
-import { pairMonthsRange } from '../encoding/keys.js';
+import { groupPrefix, pairMonthsRange } from '../encoding/keys.js';
 import { mergeRecord, type MonthAggregates } from '../encoding/record-codec.js';
 import { formatDay, monthOf } from '../validate/dates.js';
 import type { RateRow, RatesResult } from '../types.js';
 import { VisibilityFilter } from './visible-records.js';
+import { MonthCache } from './month-cache.js';
 
 export interface RatesRequest {
   from: number;
@@ -22,30 +23,7 @@ export interface RatesRequest {
  * of it belongs to `version`, so the answer is one consistent version from start to end.
  */
 export async function readRates(engine: Engine, request: RatesRequest): Promise<RatesResult> {
-  const { db, log } = engine;
-  const iterator = db.iterator({
-    ...pairMonthsRange(request.origin, request.destination, monthOf(request.from), monthOf(request.to)),
-    ...VIEW_VALUE,
-    highWaterMarkBytes: 1 << 20
-  } as Parameters<typeof db.iterator>[0]);
-  // A fold raises the horizon before it writes, so a horizon still at or below our version now
-  // means the snapshot taken with the iterator holds no group folded past it.
-  if (request.version < log.foldedThrough) {
-    await iterator.close();
-    throw notRetained(request.version, log.foldedThrough);
-  }
-  const entries = (await iterator.all()) as Array<[string, Uint8Array]>;
-
-  const filter = new VisibilityFilter(log, request.version);
-  const months = new Map<string, MonthAggregates>();
-  for (const [key, value] of entries) {
-    const record = filter.accept(key, value);
-    if (record === undefined) continue;
-    let month = months.get(record.month);
-    if (month === undefined) months.set(record.month, (month = new Map()));
-    mergeRecord(value, month);
-  }
-
+  const months = (await cachedMonths(engine, request)) ?? (await scanMonths(engine, request));
   const rows: RateRow[] = [];
   for (let day = request.from; day <= request.to; day++) {
     const date = formatDay(day);
@@ -64,6 +42,59 @@ export async function readRates(engine: Engine, request: RatesRequest): Promise<
     }
   }
   return { version: request.version, rows };
+}
+
+/** Every month of the range from the cache, or undefined when any is missing. */
+async function cachedMonths(engine: Engine, request: RatesRequest): Promise<Map<string, MonthAggregates> | undefined> {
+  const months = new Map<string, MonthAggregates>();
+  for (const month of monthsOf(request)) {
+    const cached = engine.months.get(MonthCache.key(request.version, groupPrefix(request.origin, request.destination) + month));
+    if (cached === undefined) return undefined;
+    months.set(month, cached);
+  }
+  return months;
+}
+
+/**
+ * One range scan over the pair's month records (the pair's rollup, whatever the locations are),
+ * merged at `version`. The iterator's implicit snapshot pins the data; the commit log decides which
+ * of it belongs to `version`, so the answer is one consistent version from start to end.
+ */
+async function scanMonths(engine: Engine, request: RatesRequest): Promise<Map<string, MonthAggregates>> {
+  const { db, log } = engine;
+  const iterator = db.iterator({
+    ...pairMonthsRange(request.origin, request.destination, monthOf(request.from), monthOf(request.to)),
+    ...VIEW_VALUE,
+    highWaterMarkBytes: 1 << 20
+  } as Parameters<typeof db.iterator>[0]);
+  // A fold raises the horizon before it writes, so a horizon still at or below our version now
+  // means the snapshot taken with the iterator holds no group folded past it.
+  if (request.version < log.foldedThrough) {
+    await iterator.close();
+    throw notRetained(request.version, log.foldedThrough);
+  }
+  const entries = (await iterator.all()) as Array<[string, Uint8Array]>;
+
+  const filter = new VisibilityFilter(log, request.version);
+  const months = new Map<string, MonthAggregates>();
+  for (const month of monthsOf(request)) months.set(month, new Map());
+  for (const [key, value] of entries) {
+    const record = filter.accept(key, value);
+    if (record !== undefined) mergeRecord(value, months.get(record.month)!);
+  }
+  const group = groupPrefix(request.origin, request.destination);
+  for (const [month, days] of months) engine.months.set(MonthCache.key(request.version, group + month), days);
+  return months;
+}
+
+/** `YYYY-MM` of every month the range touches. */
+function monthsOf(request: RatesRequest): string[] {
+  const months: string[] = [];
+  for (let day = request.from; day <= request.to; day++) {
+    const month = monthOf(day);
+    if (months[months.length - 1] !== month) months.push(month);
+  }
+  return months;
 }
 
 export function notRetained(version: number, foldedThrough: number): RatestoreError {

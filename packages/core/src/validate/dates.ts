@@ -38,8 +38,17 @@ function parseDayUncached(value: string): number | undefined {
   return (Date.UTC(year, month - 1, day) - EPOCH_1900_MS) / DAY_MS;
 }
 
+/** Every query formats each day of its range; a cache spares a Date per row. */
+const formatted = new Map<number, string>();
+
 export function formatDay(dayIndex: number): string {
-  return new Date(EPOCH_1900_MS + dayIndex * DAY_MS).toISOString().slice(0, 10);
+  let day = formatted.get(dayIndex);
+  if (day === undefined) {
+    if (formatted.size >= PARSED_LIMIT) formatted.clear();
+    day = new Date(EPOCH_1900_MS + dayIndex * DAY_MS).toISOString().slice(0, 10);
+    formatted.set(dayIndex, day);
+  }
+  return day;
 }
 
 /** `YYYY-MM` of a day index. */

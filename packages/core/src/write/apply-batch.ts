@@ -1,7 +1,7 @@
 import { IssueList, type ItemIssue } from '../errors.js';
 import type { Engine } from '../engine.js';
-import { DURABLE, JSON_VALUE } from '../db.js';
-import { commitKey, portKey, recordKey, regionKey, groupPrefix } from '../encoding/keys.js';
+import { DURABLE, JSON_VALUE, txnValue } from '../db.js';
+import { TXN_KEY, commitKey, portKey, recordKey, regionKey, groupPrefix } from '../encoding/keys.js';
 import { encodeRecord } from '../encoding/record-codec.js';
 import { forEachPrice, packCode, unpackCode } from '../encoding/price-codec.js';
 import { ancestorChains } from '../catalog/catalog.js';
@@ -42,8 +42,10 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
     issues.throwIfAny(request.label);
   }
 
-  const txn = await engine.allocateTxn();
+  const txn = engine.nextTxn();
   const writer = new RecordWriter(db);
+  // The id goes into the first record batch, atomically with the records it marks.
+  writer.putJson(TXN_KEY, txnValue(txn));
   let part = 0;
   const writeRecords = async (records: Iterable<PairMonth>): Promise<void> => {
     if (issues.count > 0) return; // the batch will be rejected: write nothing more
@@ -84,6 +86,7 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
   };
   const marker = db.batch();
   marker.put(commitKey(entry.version), JSON.stringify(entry), JSON_VALUE);
+  marker.put(TXN_KEY, txnValue(txn), JSON_VALUE);
   for (const ref of refs) {
     if (ref.kind === 'port') marker.put(portKey(ref.code, entry.version), JSON.stringify({ name: ref.name, region: ref.region }), JSON_VALUE);
     else marker.put(regionKey(ref.slug, entry.version), JSON.stringify({ name: ref.name, parent: ref.parent }), JSON_VALUE);

@@ -121,6 +121,27 @@ export function ratesSuite(backend: Backend): void {
       expect(summed.reduce((a, b) => a + b)).toBeGreaterThan(0);
     });
 
+    it('gives the same answers with the month cache off (readCacheMonths: 0) and on, across versions', async () => {
+      const cached = await stores.open();
+      const uncached = await stores.open({ readCacheMonths: 0 });
+      const batches: Array<[string, Parameters<typeof cached.write>[0]]> = [
+        ['tree', TREE], ['a', randomPrices(71, 300, '2016-01-20', 25)], ['b', randomPrices(72, 300, '2016-02-01', 10)]
+      ];
+      for (const [batchId, items] of batches) for (const store of [cached, uncached]) await store.write(items, { batchId });
+      for (const store of [cached, uncached]) await store.revert('a');
+      const ask = (store: typeof cached, version: number, origin: string, destination: string) =>
+        store.rates({ dateFrom: '2016-01-15', dateTo: '2016-02-20', origin, destination, minCount: 1, asOf: version });
+      for (let version = 1; version <= cached.version; version++) {
+        for (const [origin, destination] of [['world', 'world'], ['asia', 'europe'], ['CNSHA', 'NLRTM']] as const) {
+          // Twice on the cached store: the second answer comes from the cache.
+          const expected = await ask(uncached, version, origin, destination);
+          expect(await ask(cached, version, origin, destination)).toEqual(expected);
+          expect(await ask(cached, version, origin, destination)).toEqual(expected);
+        }
+      }
+      expect((await ask(cached, 2, 'world', 'world')).rows.some((r) => r.count > 0)).toBe(true);
+    });
+
     it('answers with the version it read, and reads an empty store', async () => {
       const store = await stores.open();
       await store.write(TREE);
