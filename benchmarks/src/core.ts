@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import {
   Ratestore, sampleCatalog, samplePrices, sampleRoutes, type PriceItem, type RatesQuery, type SampleOptions, type StagedBatch
 } from '@ratestore/core';
-import { addDays, fmtInt, intArg, median, mulberry32, parseArgs, quantile, table } from './util.js';
+import { addDays, fmtInt, intArg, median, mulberry32, parseArgs, quantile, regionChains, table } from './util.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const args = parseArgs(process.argv.slice(2));
@@ -168,16 +168,7 @@ async function childQuery(): Promise<QueryFigures> {
 
     // Query material: popular routes, and each port's chain of regions from the top level down.
     const catalog = sampleCatalog(CATALOG);
-    const parent = new Map<string, string | null>();
-    const chains = new Map<string, string[]>();
-    for (const item of catalog) {
-      if (item.type === 'region') parent.set(item.slug, item.parent ?? null);
-      else {
-        const chain: string[] = [];
-        for (let at: string | null = item.region; at !== null; at = parent.get(at) ?? null) chain.unshift(at);
-        chains.set(item.code, chain);
-      }
-    }
+    const chains = regionChains(catalog);
     const depth = Math.max(...[...chains.values()].map((chain) => chain.length));
     const routes = sampleRoutes(CATALOG).slice(0, 100);
 

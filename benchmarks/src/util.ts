@@ -60,3 +60,20 @@ export function table(header: string[], rows: string[][]): string {
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
   return lines.join('\n');
 }
+
+/** A catalog item as the sample generator yields it: a region or a port. */
+export type CatalogItem = { type: 'region'; slug: string; parent?: string | null } | { type: 'port'; code: string; region: string };
+
+/** For each port of a catalog, its regions from the top level down. */
+export function regionChains(catalog: readonly CatalogItem[]): Map<string, string[]> {
+  const parent = new Map<string, string | null>();
+  for (const item of catalog) if (item.type === 'region') parent.set(item.slug, item.parent ?? null);
+  const chains = new Map<string, string[]>();
+  for (const item of catalog) {
+    if (item.type !== 'port') continue;
+    const chain: string[] = [];
+    for (let at: string | null = item.region; at !== null; at = parent.get(at) ?? null) chain.unshift(at);
+    chains.set(item.code, chain);
+  }
+  return chains;
+}

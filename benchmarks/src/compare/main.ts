@@ -1,0 +1,684 @@
+/**
+ * `npm run bench:compare`: Ratestore against PostgreSQL, on the same machine in the same run.
+ *
+ *   node benchmarks/dist/compare/main.js [--quick] [--runs N] [--ingest-sizes 50000,1000000]
+ *     [--query-sizes 1000000,10000000] [--queries 200] [--warmup 30] [--connections 16] [--duration 10]
+ *     [--skip http,dump,ingest,query] [--dir /tmp] [--json results.json] [--profile DIR]
+ *
+ * Starts a throwaway PostgreSQL (see postgres.ts) unless DATABASE_URL is set. Every measured piece of
+ * work runs in a fresh child process (one per scenario and run, for either engine). Prints markdown
+ * tables of medians with ratios; exits non-zero if the correctness cross-check finds a difference.
+ *
+ * --quick: 1M query store only, fewer runs, shorter HTTP runs.
+ * --profile DIR: the Ratestore children and server run with --cpu-prof into DIR.
+ */
+import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Ratestore, sampleCatalog, samplePrices, type PriceItem, type RatesQuery } from '@ratestore/core';
+import { fmtInt, intArg, median, parseArgs, quantile, table } from '../util.js';
+import {
+  CATALOG, FIRST_DAY, QueryMix, assertSame, checkQueries, geography, ratestoreAnswer, slices, writeSampleDump
+} from './data.js';
+import {
+  INDEX_SQL, SCHEMA_PREFIX, connect, freePort, copyPrices, dropSchema, loadCatalog, ratesQuery, resetSchema, startPostgres,
+  type RateAnswer
+} from './postgres.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = resolve(dirname(SELF), '..', '..', '..');
+const SERVER_CLI = join(ROOT, 'packages', 'server', 'dist', 'cli', 'main.js');
+const PG_SERVER = join(dirname(SELF), 'pg-server.js');
+const args = parseArgs(process.argv.slice(2));
+const quick = args.has('quick');
+const baseDir = args.get('dir') ?? tmpdir();
+const profileDir = args.get('profile');
+const CHUNK = 50_000;
+const QUERY_DAYS = 366;
+const INGEST_DAYS = 31;
+
+// ---------------------------------------------------------------------------------------------
+// Children
+
+interface IngestFigures { kind: 'ingest'; engine: 'ratestore' | 'postgres'; prices: number; ms: number; stageMs?: number; commitMs?: number; maxRssMb: number }
+interface Latencies { p50: number; p99: number; mean: number }
+interface QueryRun { port: Latencies; region: Latencies }
+interface BuildFigures { batchesMs: number[]; totalMs: number; vacuumMs?: number; sizeMb: number }
+interface QueryFigures {
+  kind: 'query';
+  prices: number;
+  build: BuildFigures;
+  checked: number;
+  nullDays: number;
+  days: number;
+  ratestore: QueryRun[];
+  postgres: QueryRun[];
+  maxRssMb: number;
+}
+interface PgLoadFigures { kind: 'pg-load'; prices: number; build: BuildFigures }
+type Figures = IngestFigures | QueryFigures | PgLoadFigures;
+
+const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
+
+function duMb(path: string): number {
+  try {
+    return Number(execFileSync('du', ['-sk', path], { encoding: 'utf8' }).split('\t')[0]) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+async function childRatestoreIngest(): Promise<IngestFigures> {
+  const prices = intArg(args, 'prices', 50_000);
+  const dir = mkdtempSync(join(baseDir, 'ratestore-compare-ingest-'));
+  try {
+    const store = new Ratestore({ location: dir });
+    await store.open();
+    try {
+      await store.write(sampleCatalog(CATALOG), { batchId: 'catalog' });
+      // The same prices PostgreSQL gets, generated before the clock starts.
+      const items = [...samplePrices({ ...CATALOG, prices, dateFrom: FIRST_DAY, days: INGEST_DAYS })];
+      const started = performance.now();
+      const staged = await store.begin('ingest');
+      for (let at = 0; at < items.length; at += CHUNK) await staged.add(items.slice(at, at + CHUNK));
+      const staging = performance.now();
+      const result = await staged.commit();
+      const ended = performance.now();
+      if (result.counts.prices !== prices) throw new Error(`committed ${result.counts.prices} prices, expected ${prices}`);
+      return { kind: 'ingest', engine: 'ratestore', prices, ms: ended - started, stageMs: staging - started, commitMs: ended - staging, maxRssMb: maxRssMb() };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function childPostgresIngest(): Promise<IngestFigures> {
+  const prices = intArg(args, 'prices', 50_000);
+  const client = await connect(args.get('url')!, args.get('schema')!);
+  try {
+    // An empty indexed table, its catalog loaded, nothing dirty left from the previous run.
+    await client.query('TRUNCATE prices');
+    await client.query('CHECKPOINT');
+    const items = [...samplePrices({ ...CATALOG, prices, dateFrom: FIRST_DAY, days: INGEST_DAYS })];
+    const started = performance.now();
+    await client.query('BEGIN');
+    const count = await copyPrices(client, items);
+    await client.query('COMMIT');
+    const ms = performance.now() - started;
+    if (count !== prices) throw new Error(`copied ${count} prices, expected ${prices}`);
+    return { kind: 'ingest', engine: 'postgres', prices, ms, maxRssMb: maxRssMb() };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Loads a query data set into PostgreSQL: one COPY transaction per 1M-price slice, then VACUUM ANALYZE. */
+async function childPostgresLoad(): Promise<PgLoadFigures> {
+  const prices = intArg(args, 'prices', 1_000_000);
+  const url = args.get('url')!;
+  const schema = args.get('schema')!;
+  await resetSchema(url, schema, true);
+  const client = await connect(url, schema);
+  try {
+    await loadCatalog(client, sampleCatalog(CATALOG));
+    const batchesMs: number[] = [];
+    let totalMs = 0;
+    const list = slices(prices, QUERY_DAYS, 1_000_000);
+    for (const [b, slice] of list.entries()) {
+      const items = [...samplePrices(slice.options)];
+      const started = performance.now();
+      await client.query('BEGIN');
+      await copyPrices(client, items);
+      await client.query('COMMIT');
+      const ms = performance.now() - started;
+      batchesMs.push(ms);
+      totalMs += ms;
+      if (list.length > 1) console.error(`[pg ${fmtInt(prices)}] COPY batch ${b + 1}/${list.length}: ${(ms / 1000).toFixed(2)} s`);
+    }
+    const started = performance.now();
+    await client.query('VACUUM (ANALYZE) prices');
+    const vacuumMs = performance.now() - started;
+    const { rows } = await client.query<{ bytes: string }>("SELECT pg_total_relation_size('prices') AS bytes");
+    return { kind: 'pg-load', prices, build: { batchesMs, totalMs, vacuumMs, sizeMb: Number(rows[0]!.bytes) / 2 ** 20 } };
+  } finally {
+    await client.end();
+  }
+}
+
+function summarize(latencies: number[]): Latencies {
+  const sorted = Float64Array.from(latencies).sort();
+  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), mean: latencies.reduce((s, v) => s + v, 0) / latencies.length };
+}
+
+/**
+ * Builds the Ratestore store of a query data set in --store (kept for the HTTP runs), checks 200
+ * random queries against PostgreSQL, then measures both engines' latencies, interleaved query by query.
+ */
+async function childQuery(): Promise<QueryFigures> {
+  const prices = intArg(args, 'prices', 1_000_000);
+  const runs = intArg(args, 'runs', 3);
+  const queries = intArg(args, 'queries', 200);
+  const warmup = intArg(args, 'warmup', 30);
+  const label = `[${fmtInt(prices)}]`;
+  const store = new Ratestore({ location: args.get('store')! });
+  await store.open();
+  const client = await connect(args.get('url')!, args.get('schema')!);
+  try {
+    // Build: the catalog, then one staged commit per 1M-price slice of days (generation not timed).
+    await store.write(sampleCatalog(CATALOG), { batchId: 'catalog' });
+    const batchesMs: number[] = [];
+    for (const [b, slice] of slices(prices, QUERY_DAYS, 1_000_000).entries()) {
+      const staged = await store.begin(`build-${b}`);
+      let ms = 0;
+      const items = samplePrices(slice.options);
+      for (;;) {
+        const chunk: PriceItem[] = [];
+        for (let next = items.next(); !next.done; next = items.next()) {
+          chunk.push(next.value);
+          if (chunk.length === CHUNK) break;
+        }
+        if (chunk.length === 0) break;
+        const started = performance.now();
+        await staged.add(chunk);
+        ms += performance.now() - started;
+      }
+      const started = performance.now();
+      await staged.commit();
+      ms += performance.now() - started;
+      batchesMs.push(ms);
+    }
+    const build: BuildFigures = { batchesMs, totalMs: batchesMs.reduce((s, v) => s + v, 0), sizeMb: duMb(args.get('store')!) };
+    console.error(`${label} Ratestore built in ${(build.totalMs / 1000).toFixed(1)} s; cross-checking`);
+
+    // Correctness: the same numbers for 200 random queries.
+    let nullDays = 0;
+    const checks = checkQueries(geography(sampleCatalog(CATALOG)), FIRST_DAY, QUERY_DAYS, intArg(args, 'check', 200), 4242 + prices);
+    for (const q of checks) {
+      const ours = await ratestoreAnswer(store, q);
+      const { rows } = await client.query<RateAnswer>(ratesQuery(q.dateFrom, q.dateTo, q.origin, q.destination));
+      assertSame(q, ours, rows);
+      nullDays += ours.filter((row) => row.average_price === null).length;
+    }
+    console.error(`${label} ${checks.length} queries gave the same answers on both engines (${nullDays} null days among them); measuring`);
+
+    const time = async (work: () => Promise<unknown>): Promise<number> => {
+      const started = performance.now();
+      await work();
+      return performance.now() - started;
+    };
+    const pgRates = (q: RatesQuery): Promise<unknown> => client.query(ratesQuery(q.dateFrom, q.dateTo, q.origin, q.destination));
+    const measured: { ratestore: QueryRun[]; postgres: QueryRun[] } = { ratestore: [], postgres: [] };
+    for (let run = 0; run < runs; run++) {
+      const mix = new QueryMix(1_000 + run, QUERY_DAYS);
+      for (let i = 0; i < warmup; i++) {
+        const p = mix.port();
+        const r = mix.region();
+        await store.rates(p);
+        await store.rates(r);
+        await pgRates(p);
+        await pgRates(r);
+      }
+      const lat = { rp: [] as number[], rr: [] as number[], pp: [] as number[], pr: [] as number[] };
+      // Interleaved, one query at a time, so both engines see the same machine.
+      for (let i = 0; i < queries; i++) {
+        const p = mix.port();
+        const r = mix.region();
+        lat.rp.push(await time(() => store.rates(p)));
+        lat.pp.push(await time(() => pgRates(p)));
+        lat.rr.push(await time(() => store.rates(r)));
+        lat.pr.push(await time(() => pgRates(r)));
+      }
+      measured.ratestore.push({ port: summarize(lat.rp), region: summarize(lat.rr) });
+      measured.postgres.push({ port: summarize(lat.pp), region: summarize(lat.pr) });
+      console.error(`${label} run ${run + 1}/${runs}: region p50 Ratestore ${measured.ratestore[run]!.region.p50.toFixed(3)} ms, ` +
+        `PostgreSQL ${measured.postgres[run]!.region.p50.toFixed(3)} ms; load ${loadavg()[0]!.toFixed(2)}`);
+    }
+    return { kind: 'query', prices, build, checked: checks.length, nullDays, days: QUERY_DAYS, ...measured, maxRssMb: maxRssMb() };
+  } finally {
+    await client.end();
+    await store.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent helpers
+
+function runChild(childArgs: string[], ratestore: boolean): Promise<Figures> {
+  return new Promise((resolvePromise, reject) => {
+    const execArgv = ratestore && profileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+    const child = fork(SELF, ['--child', ...childArgs, '--dir', baseDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+    let figures: Figures | undefined;
+    child.on('message', (message) => (figures = message as Figures));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (figures !== undefined && code === 0) resolvePromise(figures);
+      else reject(new Error(`child ${childArgs.join(' ')} exited with ${signal ?? code}${figures === undefined ? ' and no result' : ''}`));
+    });
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface HttpRun { rps: number; p50: number; p99: number; non2xx: number; errors: number; requests: number }
+
+async function cannon(base: string, paths: string[], connections: number, seconds: number): Promise<HttpRun> {
+  let next = 0;
+  const result = await autocannon({
+    url: base, connections, duration: seconds,
+    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }) }]
+  });
+  return {
+    rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99,
+    non2xx: result.non2xx, errors: result.errors + result.timeouts, requests: result.requests.total
+  };
+}
+
+const queryPath = (q: RatesQuery): string =>
+  `/rates?date_from=${q.dateFrom}&date_to=${q.dateTo}&origin=${encodeURIComponent(q.origin)}&destination=${encodeURIComponent(q.destination)}`;
+
+interface HttpFigures { prices: number; ratestore: HttpRun[]; ratestoreCached: HttpRun[]; postgres: HttpRun[]; loads: number[] }
+
+/** Our server (response cache off, then on) against the minimal Express + pg server, same paths, same concurrency. */
+async function httpScenario(prices: number, storeDir: string, url: string, schema: string, runs: number): Promise<HttpFigures> {
+  const connections = intArg(args, 'connections', 16);
+  const seconds = intArg(args, 'duration', quick ? 5 : 10);
+  const mix = new QueryMix(77, QUERY_DAYS);
+  const paths: string[] = [];
+  for (let i = 0; i < 500; i++) paths.push(queryPath(mix.port()), queryPath(mix.region()));
+  const work = mkdtempSync(join(baseDir, 'ratestore-compare-http-'));
+  const servers: ChildProcess[] = [];
+  try {
+    const start = async (kind: 'ratestore' | 'ratestore-cached' | 'postgres', port: number): Promise<ChildProcess> => {
+      let child: ChildProcess;
+      if (kind === 'postgres') {
+        child = spawn(process.execPath, [PG_SERVER, '--url', url, '--schema', schema, '--port', String(port), '--pool', '8'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      } else {
+        const config = join(work, `${kind}.json`);
+        writeFileSync(config, JSON.stringify({ cache: { entries: kind === 'ratestore' ? 0 : 10_000 }, shutdown: { deadlineMs: 3000 } }));
+        const execArgv = profileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+        child = spawn(process.execPath, [...execArgv, SERVER_CLI, 'serve', '--data', storeDir, '--port', String(port), '--config', config, '--log-level', 'warn'],
+          { stdio: ['ignore', 'ignore', 'inherit'] });
+      }
+      servers.push(child);
+      await waitReady(`http://127.0.0.1:${port}${kind === 'postgres' ? '/healthz' : '/readyz'}`, child, 300_000);
+      return child;
+    };
+    const figures: HttpFigures = { prices, ratestore: [], ratestoreCached: [], postgres: [], loads: [] };
+    // Free ephemeral ports (fetch refuses some low ones, e.g. 4045, as "bad ports").
+    const [pgPort, ourPort, cachedPort] = [await freePort(), await freePort(), await freePort()];
+    const pgChild = await start('postgres', pgPort);
+    // Same answers over HTTP too, for a few paths.
+    let ours = await start('ratestore', ourPort);
+    for (const path of paths.slice(0, 20)) {
+      const a = (await (await fetch(`http://127.0.0.1:${ourPort}${path}`)).json()) as RateAnswer[];
+      const b = (await (await fetch(`http://127.0.0.1:${pgPort}${path}`)).json()) as RateAnswer[];
+      if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`CORRECTNESS MISMATCH over HTTP for ${path}: ${JSON.stringify(a).slice(0, 300)} vs ${JSON.stringify(b).slice(0, 300)}`);
+    }
+    // Warm-up of both, then alternate.
+    await cannon(`http://127.0.0.1:${ourPort}`, paths, connections, 2);
+    await cannon(`http://127.0.0.1:${pgPort}`, paths, connections, 2);
+    for (let run = 0; run < runs; run++) {
+      figures.loads.push(loadavg()[0]!);
+      figures.ratestore.push(await cannon(`http://127.0.0.1:${ourPort}`, paths, connections, seconds));
+      figures.postgres.push(await cannon(`http://127.0.0.1:${pgPort}`, paths, connections, seconds));
+      console.error(`[${fmtInt(prices)}] HTTP run ${run + 1}/${runs}: Ratestore ${fmtInt(figures.ratestore[run]!.rps)} req/s, ` +
+        `Express+pg ${fmtInt(figures.postgres[run]!.rps)} req/s; load ${loadavg()[0]!.toFixed(2)}`);
+    }
+    await stopChild(ours);
+    // The store's lock is released when the server exits; then the same with the response cache on.
+    ours = await start('ratestore-cached', cachedPort);
+    await cannon(`http://127.0.0.1:${cachedPort}`, paths, connections, 2);
+    for (let run = 0; run < runs; run++) figures.ratestoreCached.push(await cannon(`http://127.0.0.1:${cachedPort}`, paths, connections, seconds));
+    await stopChild(ours);
+    await stopChild(pgChild);
+    return figures;
+  } finally {
+    for (const child of servers) await stopChild(child);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface DumpFigures { name: string; prices: number; bytes: number; ratestoreMs: number[]; postgresMs: number[]; checked: number; nullDays: number }
+
+function psqlPath(): string {
+  for (const dir of ['/usr/lib/postgresql/15/bin', ...(process.env.PATH ?? '').split(':')]) if (existsSync(join(dir, 'psql'))) return join(dir, 'psql');
+  const found = spawnSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin/psql | sort -V | tail -1'], { encoding: 'utf8' }).stdout.trim();
+  if (found !== '') return found;
+  throw new Error('psql not found');
+}
+
+/**
+ * Loads a ratestask dump into both, `runs` times each, alternating: Ratestore with `ratestore import`
+ * (a fresh data directory each time), PostgreSQL with `psql --single-transaction -f dump -f index`
+ * into a fresh schema. Wall-clock of the whole command, process start included on both sides.
+ * Then cross-checks 200 random queries on the last load.
+ */
+async function dumpScenario(name: string, file: string, prices: number, url: string, runs: number): Promise<DumpFigures> {
+  const work = mkdtempSync(join(baseDir, 'ratestore-compare-dump-'));
+  const schema = `${SCHEMA_PREFIX}dump`;
+  const indexFile = join(work, 'index.sql');
+  writeFileSync(indexFile, `${INDEX_SQL}\n`);
+  const figures: DumpFigures = { name, prices, bytes: Number(execFileSync('stat', ['-c', '%s', file], { encoding: 'utf8' })), ratestoreMs: [], postgresMs: [], checked: 0, nullDays: 0 };
+  const psql = psqlPath();
+  let storeDir = '';
+  try {
+    for (let run = 0; run < runs; run++) {
+      if (storeDir !== '') rmSync(storeDir, { recursive: true, force: true });
+      storeDir = join(work, `store-${run}`);
+      let started = performance.now();
+      const imported = spawnSync(process.execPath, [SERVER_CLI, 'import', file, '--data', storeDir], { encoding: 'utf8' });
+      figures.ratestoreMs.push(performance.now() - started);
+      if (imported.status !== 0) throw new Error(`ratestore import ${file} failed: ${imported.stderr}${imported.stdout}`);
+      await resetSchema(url, schema, false);
+      started = performance.now();
+      const loaded = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', url, '-f', file, '-f', indexFile],
+        { encoding: 'utf8', env: { ...process.env, PGOPTIONS: `-c search_path=${schema}` } });
+      figures.postgresMs.push(performance.now() - started);
+      if (loaded.status !== 0) throw new Error(`psql -f ${file} failed: ${loaded.stderr}`);
+      console.error(`[dump ${name}] run ${run + 1}/${runs}: ratestore import ${(figures.ratestoreMs[run]! / 1000).toFixed(2)} s, psql ${(figures.postgresMs[run]! / 1000).toFixed(2)} s`);
+    }
+    const client = await connect(url, schema);
+    const store = new Ratestore({ location: storeDir });
+    await store.open();
+    try {
+      await client.query('VACUUM (ANALYZE) prices');
+      const regions = await client.query<{ slug: string; parent_slug: string | null }>('SELECT slug, parent_slug FROM regions');
+      const ports = await client.query<{ code: string; parent_slug: string }>('SELECT code, parent_slug FROM ports');
+      const span = await client.query<{ first: string; days: number }>("SELECT to_char(min(day), 'YYYY-MM-DD') AS first, max(day) - min(day) + 1 AS days FROM prices");
+      const geo = geography([
+        ...regions.rows.map((r) => ({ type: 'region' as const, slug: r.slug, parent: r.parent_slug })),
+        ...ports.rows.map((p) => ({ type: 'port' as const, code: p.code, region: p.parent_slug }))
+      ]);
+      for (const q of checkQueries(geo, span.rows[0]!.first, span.rows[0]!.days, intArg(args, 'check', 200), 99)) {
+        const ours = await ratestoreAnswer(store, q);
+        const { rows } = await client.query<RateAnswer>(ratesQuery(q.dateFrom, q.dateTo, q.origin, q.destination));
+        assertSame(q, ours, rows);
+        figures.checked++;
+        figures.nullDays += ours.filter((row) => row.average_price === null).length;
+      }
+      console.error(`[dump ${name}] ${figures.checked} queries gave the same answers on both engines (${figures.nullDays} null days among them)`);
+    } finally {
+      await store.close();
+      await client.end();
+      await dropSchema(url, schema);
+    }
+    return figures;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent
+
+const s = (ms: number): string => (ms / 1000).toFixed(2);
+const ms3 = (v: number): string => v.toFixed(3);
+const ratio = (x: number): string => (x >= 10 ? `${x.toFixed(0)}x` : `${x.toFixed(2)}x`);
+const verdict = (ok: boolean): string => (ok ? '**pass**' : '**miss**');
+const range = (values: number[], format: (v: number) => string): string =>
+  values.length < 2 ? '' : ` (${format(Math.min(...values))}–${format(Math.max(...values))})`;
+
+async function parent(): Promise<void> {
+  const runs = intArg(args, 'runs', quick ? 3 : 5);
+  const queryRuns = intArg(args, 'query-runs', quick ? 2 : 3);
+  const httpRuns = intArg(args, 'http-runs', quick ? 2 : 3);
+  const ingestSizes = (args.get('ingest-sizes') ?? '50000,1000000').split(',').map(Number);
+  const querySizes = (args.get('query-sizes') ?? (quick ? '1000000' : '1000000,10000000')).split(',').map(Number);
+  const skip = new Set((args.get('skip') ?? '').split(',').filter(Boolean));
+  const started = new Date();
+  const header: string[] = [];
+  header.push(`# Ratestore vs PostgreSQL, ${started.toISOString()}${quick ? ' (--quick)' : ''}`);
+  header.push(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, data under ${baseDir}; load average at start ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(header.join('\n'));
+
+  const postgres = await startPostgres(baseDir);
+  const cleanup = async (): Promise<void> => {
+    await postgres.stop();
+  };
+  const onSignal = (): void => {
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const out: string[] = [];
+  const targets: string[][] = [];
+  const json: Record<string, unknown> = { started: started.toISOString(), quick, node: process.version, postgres: postgres.settings };
+  const loads: number[] = [];
+  const noteLoad = (): void => {
+    loads.push(loadavg()[0]!);
+  };
+  try {
+    console.error(`compare: PostgreSQL: ${postgres.description}`);
+    out.push(`PostgreSQL: ${postgres.description}.`);
+    out.push(`Settings: ${Object.entries(postgres.settings).sort().map(([k, v]) => `${k}=${v}`).join(', ')}.\n`);
+
+    // Ingest ------------------------------------------------------------------------------------
+    if (!skip.has('ingest')) {
+      const schema = `${SCHEMA_PREFIX}ingest`;
+      await resetSchema(postgres.url, schema, true);
+      const client = await connect(postgres.url, schema);
+      await loadCatalog(client, sampleCatalog(CATALOG));
+      await client.end();
+      const results = new Map<number, { ratestore: IngestFigures[]; postgres: IngestFigures[] }>();
+      for (let run = 0; run < runs; run++) {
+        for (const prices of ingestSizes) {
+          noteLoad();
+          const r = (await runChild(['rs-ingest', '--prices', String(prices)], true)) as IngestFigures;
+          const p = (await runChild(['pg-ingest', '--prices', String(prices), '--url', postgres.url, '--schema', schema], false)) as IngestFigures;
+          const entry = results.get(prices) ?? { ratestore: [], postgres: [] };
+          entry.ratestore.push(r);
+          entry.postgres.push(p);
+          results.set(prices, entry);
+          console.error(`ingest ${fmtInt(prices)} run ${run + 1}/${runs}: Ratestore ${s(r.ms)} s (stage ${s(r.stageMs!)} + commit ${s(r.commitMs!)}), PostgreSQL COPY ${s(p.ms)} s; load ${loadavg()[0]!.toFixed(2)}`);
+        }
+      }
+      await dropSchema(postgres.url, schema);
+      json.ingest = Object.fromEntries(results);
+      out.push(`## Atomic ingest (medians of ${runs} runs, each engine in a fresh process per run; min–max in brackets)\n`);
+      out.push('Ratestore: `begin()`, `add()` of 50,000-price chunks, `commit()`. PostgreSQL: `BEGIN`, `COPY prices FROM STDIN` ' +
+        '(pg-copy-streams) into the empty table with its covering index, `COMMIT`. Same prices (sample generator, 31 days), ' +
+        'generated before the clock starts; catalog loaded before, not timed.\n');
+      out.push(table(['prices', 'Ratestore s', 'Ratestore prices/s', 'PostgreSQL s', 'PostgreSQL prices/s', 'Ratestore / PostgreSQL throughput'],
+        [...results].map(([prices, { ratestore, postgres: pgList }]) => {
+          const r = median(ratestore.map((f) => f.ms));
+          const p = median(pgList.map((f) => f.ms));
+          targets.push([`ingest ${fmtInt(prices)} prices: ≥ 2x PostgreSQL's throughput`, ratio(p / r), verdict(p / r >= 2)]);
+          return [fmtInt(prices), s(r) + range(ratestore.map((f) => f.ms), s), fmtInt((prices * 1000) / r), s(p) + range(pgList.map((f) => f.ms), s),
+            fmtInt((prices * 1000) / p), ratio(p / r)];
+        })));
+      out.push('');
+      console.log(out.join('\n'));
+    }
+
+    // Dumps -------------------------------------------------------------------------------------
+    if (!skip.has('dump')) {
+      const dumps: DumpFigures[] = [];
+      const dumpRuns = quick ? 2 : 3;
+      const work = mkdtempSync(join(baseDir, 'ratestore-compare-dumpfile-'));
+      try {
+        const dumpPrices = intArg(args, 'dump-prices', 1_000_000);
+        const file = join(work, 'sample.sql');
+        await writeSampleDump(file, slices(dumpPrices, INGEST_DAYS, dumpPrices));
+        noteLoad();
+        dumps.push(await dumpScenario(`sample, ${fmtInt(dumpPrices)} prices`, file, dumpPrices, postgres.url, dumpRuns));
+        const real = '/work/shared/data/rates.sql';
+        if (existsSync(real)) {
+          noteLoad();
+          dumps.push(await dumpScenario('ratestask rates.sql', real, NaN, postgres.url, dumpRuns));
+        }
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+      json.dumps = dumps;
+      out.push(`## Loading a ratestask dump (wall clock of the command, process start included; medians of ${dumpRuns} runs)\n`);
+      out.push('Ratestore: `ratestore import FILE --data DIR` (fresh directory; the importer reads the file twice). PostgreSQL: ' +
+        '`psql --single-transaction -f FILE -f index.sql` into a fresh schema (the dump\'s tables, COPY sections and keys, then the covering index).\n');
+      out.push(table(['dump', 'size MB', 'Ratestore s', 'PostgreSQL s', 'Ratestore / PostgreSQL speed', 'cross-check'],
+        dumps.map((d) => {
+          const r = median(d.ratestoreMs);
+          const p = median(d.postgresMs);
+          return [d.name, (d.bytes / 2 ** 20).toFixed(1), s(r) + range(d.ratestoreMs, s), s(p) + range(d.postgresMs, s), ratio(p / r),
+            `${d.checked} queries equal (${d.nullDays} null days)`];
+        })));
+      out.push('');
+      console.log(out.slice(-4).join('\n'));
+    }
+
+    // Queries and HTTP per store size -----------------------------------------------------------
+    const queryResults: Array<{ q: QueryFigures; pg: PgLoadFigures; http?: HttpFigures }> = [];
+    if (!skip.has('query')) {
+      for (const prices of querySizes) {
+        const schema = `${SCHEMA_PREFIX}q${prices}`;
+        const storeDir = mkdtempSync(join(baseDir, 'ratestore-compare-store-'));
+        try {
+          noteLoad();
+          const pgLoad = (await runChild(['pg-load', '--prices', String(prices), '--url', postgres.url, '--schema', schema], false)) as PgLoadFigures;
+          console.error(`[${fmtInt(prices)}] PostgreSQL loaded in ${s(pgLoad.build.totalMs)} s + VACUUM ANALYZE ${s(pgLoad.build.vacuumMs!)} s`);
+          noteLoad();
+          const q = (await runChild(['query', '--prices', String(prices), '--store', storeDir, '--url', postgres.url, '--schema', schema,
+            '--runs', String(queryRuns), '--queries', String(intArg(args, 'queries', 200)), '--warmup', String(intArg(args, 'warmup', 30))], true)) as QueryFigures;
+          const entry: { q: QueryFigures; pg: PgLoadFigures; http?: HttpFigures } = { q, pg: pgLoad };
+          if (!skip.has('http')) {
+            noteLoad();
+            entry.http = await httpScenario(prices, storeDir, postgres.url, schema, httpRuns);
+          }
+          queryResults.push(entry);
+        } finally {
+          rmSync(storeDir, { recursive: true, force: true });
+          await dropSchema(postgres.url, schema);
+        }
+      }
+      json.queries = queryResults;
+
+      out.push(`## In-process query latency, 31-day windows (${intArg(args, 'queries', 200)} queries per kind per run, interleaved one at a time across both engines; median over ${queryRuns} runs of each run's percentile)\n`);
+      out.push('Ratestore: `store.rates()` in the benchmark process. PostgreSQL: the canonical query as a named prepared statement ' +
+        'through one `pg` client over loopback (client and network round trip included; that is what an application pays).\n');
+      const rows: string[][] = [];
+      for (const { q } of queryResults) {
+        for (const kind of ['port', 'region'] as const) {
+          const r50 = median(q.ratestore.map((run) => run[kind].p50));
+          const p50 = median(q.postgres.map((run) => run[kind].p50));
+          const r99 = median(q.ratestore.map((run) => run[kind].p99));
+          const p99 = median(q.postgres.map((run) => run[kind].p99));
+          rows.push([fmtInt(q.prices), kind === 'port' ? 'port-to-port' : 'region-to-region',
+            ms3(r50) + range(q.ratestore.map((run) => run[kind].p50), ms3), ms3(r99), ms3(p50) + range(q.postgres.map((run) => run[kind].p50), ms3), ms3(p99),
+            ratio(p50 / r50), ratio(p99 / r99)]);
+        }
+      }
+      out.push(table(['stored prices', 'kind', 'Ratestore p50 ms', 'Ratestore p99 ms', 'PostgreSQL p50 ms', 'PostgreSQL p99 ms', 'speed-up p50', 'speed-up p99'], rows));
+      out.push('');
+      const checked = queryResults.map(({ q }) => `${fmtInt(q.prices)}: ${q.checked} queries, ${q.nullDays} null days`).join('; ');
+      out.push(`Correctness cross-check before measuring (any port or region on each side, windows of 1–31 days, some outside the data): same answers on both engines (${checked}).\n`);
+
+      if (queryResults.some((e) => e.http !== undefined)) {
+        out.push(`## HTTP \`GET /rates\` (autocannon, ${intArg(args, 'connections', 16)} connections, ${intArg(args, 'duration', quick ? 5 : 10)} s per run, medians of ${httpRuns} runs, the two servers alternating)\n`);
+        out.push('The same 1,000 paths (500 port-to-port, 500 region-to-region, 31-day windows) cycled in the same order against each server. ' +
+          'Ratestore: `ratestore serve` (log level warn), response cache off for the comparison; "cache on" is the default configuration (every path repeats, so it measures the cache). ' +
+          'PostgreSQL: Express 5 + a pg pool of 8 running the prepared canonical query. autocannon runs in the benchmark process on the same 2 cores.\n');
+        const httpRows: string[][] = [];
+        for (const { http } of queryResults) {
+          if (http === undefined) continue;
+          const r = median(http.ratestore.map((run) => run.rps));
+          const c = median(http.ratestoreCached.map((run) => run.rps));
+          const p = median(http.postgres.map((run) => run.rps));
+          const bad = [...http.ratestore, ...http.ratestoreCached, ...http.postgres].reduce((sum, run) => sum + run.non2xx + run.errors, 0);
+          httpRows.push([fmtInt(http.prices), fmtInt(r) + range(http.ratestore.map((run) => run.rps), fmtInt),
+            `${median(http.ratestore.map((run) => run.p50))} / ${median(http.ratestore.map((run) => run.p99))}`,
+            fmtInt(p) + range(http.postgres.map((run) => run.rps), fmtInt),
+            `${median(http.postgres.map((run) => run.p50))} / ${median(http.postgres.map((run) => run.p99))}`,
+            ratio(r / p), fmtInt(c), ratio(c / p), String(bad)]);
+          targets.push([`HTTP /rates at ${fmtInt(http.prices)} prices: ≥ 5x Express + pg throughput (Ratestore cache off)`, ratio(r / p), verdict(r / p >= 5)]);
+        }
+        out.push(table(['stored prices', 'Ratestore req/s', 'Ratestore p50 / p99 ms', 'Express+pg req/s', 'Express+pg p50 / p99 ms', 'ratio',
+          'Ratestore cache on req/s', 'ratio cache on', 'non-2xx + errors'], httpRows));
+        out.push('');
+      }
+
+      out.push('## Growth from 1M to 10M stored prices\n');
+      const growthRows: string[][] = [];
+      for (const { q, pg: pgLoad, http } of queryResults) {
+        const rb = q.build.batchesMs;
+        const pb = pgLoad.build.batchesMs;
+        growthRows.push([fmtInt(q.prices), `${s(q.build.totalMs)} (last 1M: ${s(rb[rb.length - 1]!)})`, `${s(pgLoad.build.totalMs)} + VACUUM ${s(pgLoad.build.vacuumMs!)} (last 1M: ${s(pb[pb.length - 1]!)})`,
+          q.build.sizeMb.toFixed(0), pgLoad.build.sizeMb.toFixed(0),
+          ms3(median(q.ratestore.map((run) => run.region.p50))), ms3(median(q.postgres.map((run) => run.region.p50))),
+          http === undefined ? '–' : fmtInt(median(http.ratestore.map((run) => run.rps))), http === undefined ? '–' : fmtInt(median(http.postgres.map((run) => run.rps)))]);
+      }
+      out.push(table(['stored prices', 'Ratestore build s (1M staged commits)', 'PostgreSQL load s (1M COPY transactions)', 'Ratestore disk MB', 'PostgreSQL table+index MB',
+        'Ratestore region p50 ms', 'PostgreSQL region p50 ms', 'Ratestore HTTP req/s', 'Express+pg HTTP req/s'], growthRows));
+      out.push('');
+      const small = queryResults.find((e) => e.q.prices === 1_000_000);
+      const big = queryResults.find((e) => e.q.prices === 10_000_000);
+      if (big !== undefined) {
+        const r = median(big.q.ratestore.map((run) => run.region.p50));
+        const p = median(big.q.postgres.map((run) => run.region.p50));
+        targets.push(['region-to-region 31-day in-process at 10M: ≥ 50x faster than PostgreSQL (p50)', ratio(p / r), verdict(p / r >= 50)]);
+        if (small !== undefined) {
+          const r1 = median(small.q.ratestore.map((run) => run.region.p50));
+          targets.push(['region-to-region p50 flat from 1M to 10M (10M ≤ 1.5x 1M)', `${ms3(r1)} → ${ms3(r)} ms (${ratio(r / r1)})`, verdict(r / r1 <= 1.5)]);
+        }
+      } else if (small !== undefined) {
+        const r = median(small.q.ratestore.map((run) => run.region.p50));
+        const p = median(small.q.postgres.map((run) => run.region.p50));
+        targets.push(['(quick run: 10M not measured) region-to-region 31-day at 1M, speed-up p50', ratio(p / r), '–']);
+      }
+    }
+
+    out.push('## Targets\n');
+    out.push(table(['target', 'measured (medians)', 'verdict'], targets));
+    out.push('');
+    out.push(`Load average (1 min) when each scenario started: ${loads.map((v) => v.toFixed(1)).join(', ')}; at the end ${loadavg()[0]!.toFixed(2)}. ` +
+      `Finished ${new Date().toISOString()} (${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min).`);
+    console.log('\n' + out.join('\n'));
+    json.loads = loads;
+    const jsonFile = args.get('json');
+    if (jsonFile !== undefined) writeFileSync(jsonFile, JSON.stringify(json, null, 2));
+  } finally {
+    await cleanup();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const childKind = args.get('child');
+if (childKind === undefined) {
+  try {
+    await parent();
+  } catch (error) {
+    console.error(error);
+    process.exitCode = 1;
+  }
+} else {
+  const run = { 'rs-ingest': childRatestoreIngest, 'pg-ingest': childPostgresIngest, 'pg-load': childPostgresLoad, query: childQuery }[childKind];
+  if (run === undefined) throw new Error(`unknown --child ${childKind}`);
+  const figures = await run();
+  if (process.send !== undefined) process.send(figures, undefined, undefined, () => process.disconnect());
+  else console.log(JSON.stringify(figures));
+}

@@ -1,0 +1,258 @@
+/**
+ * The PostgreSQL side of the comparison: a throwaway server (Debian's `postgresql` package, initdb
+ * and pg_ctl as the `postgres` user in a temp folder, stopped by its PID), the ratestask schema with
+ * the covering index, COPY loads and the canonical query.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { PortItem, PriceItem, RegionItem } from '@ratestore/core';
+
+/**
+ * Server settings for a benchmark on this machine (2 cores, 23 GiB RAM shared with other users).
+ * Durability as in production, like Ratestore, which fsyncs its commits: fsync, synchronous_commit
+ * and full_page_writes stay on.
+ */
+export const PG_SETTINGS: Record<string, string> = {
+  shared_buffers: '2GB',
+  effective_cache_size: '8GB',
+  work_mem: '64MB',
+  maintenance_work_mem: '1GB',
+  max_wal_size: '16GB',
+  min_wal_size: '1GB',
+  checkpoint_timeout: '30min',
+  random_page_cost: '1.1',
+  effective_io_concurrency: '200',
+  jit: 'off',
+  fsync: 'on',
+  synchronous_commit: 'on',
+  full_page_writes: 'on'
+};
+
+export interface Postgres {
+  /** Connection string of the database to use. */
+  url: string;
+  /** Human-readable description for the report. */
+  description: string;
+  /** Settings as the server reports them. */
+  settings: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The bin directory of the newest installed PostgreSQL, installing Debian's `postgresql` if there is none. */
+function postgresBin(): string {
+  const find = (): string | undefined => {
+    const root = '/usr/lib/postgresql';
+    if (!existsSync(root)) return undefined;
+    const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+    return versions[0] === undefined ? undefined : join(root, versions[0], 'bin');
+  };
+  let bin = find();
+  if (bin === undefined) {
+    console.error('compare: no PostgreSQL binaries under /usr/lib/postgresql; installing Debian\'s postgresql package');
+    execFileSync('apt-get', ['update'], { stdio: 'inherit' });
+    execFileSync('apt-get', ['install', '-y', 'postgresql'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    bin = find();
+    if (bin === undefined) throw new Error('apt-get install postgresql did not provide /usr/lib/postgresql/*/bin/pg_ctl; set DATABASE_URL instead');
+  }
+  return bin;
+}
+
+/** `DATABASE_URL` when set, otherwise a throwaway server on loopback. */
+export async function startPostgres(baseDir: string): Promise<Postgres> {
+  const given = process.env.DATABASE_URL;
+  if (given !== undefined && given !== '') {
+    return { url: given, description: 'the server at DATABASE_URL', settings: await readSettings(given), stop: async () => undefined };
+  }
+  const bin = postgresBin();
+  const root = process.getuid?.() === 0;
+  const run = (file: string, args: string[]): void => {
+    const [cmd, cmdArgs] = root ? ['runuser', ['-u', 'postgres', '--', join(bin, file), ...args]] : [join(bin, file), args];
+    const result = spawnSync(cmd, cmdArgs, { encoding: 'utf8', cwd: '/' });
+    if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} failed (${result.status}): ${result.stderr}${result.stdout}`);
+  };
+  const dir = mkdtempSync(join(baseDir, 'ratestore-compare-pg-'));
+  if (root) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()));
+  const port = await freePort();
+  run('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  const options = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', ...Object.entries(PG_SETTINGS).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
+  run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-t', '120', 'start', '-o', options]);
+  const pid = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      process.kill(pid, 'SIGINT'); // fast shutdown
+      for (let i = 0; i < 600; i++) {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } catch {
+      // already gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const version = execFileSync(join(bin, 'postgres'), ['--version'], { encoding: 'utf8' }).trim();
+  return { url, description: `throwaway ${version} (${bin}), PID ${pid}, data in ${dir} (same disk as the Ratestore stores)`, settings: await readSettings(url), stop };
+}
+
+async function readSettings(url: string): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const names = [...Object.keys(PG_SETTINGS), 'server_version', 'max_parallel_workers_per_gather', 'wal_level', 'lc_collate'];
+    const { rows } = await client.query<{ name: string; setting: string; unit: string | null }>(
+      'SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY($1)', [names]);
+    return Object.fromEntries(rows.map((row) => [row.name, row.setting]));
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema and loads. Each data set lives in its own schema, `ratestore_bench_*`, chosen per connection
+// through search_path, so that DATABASE_URL can point at any database.
+
+export const SCHEMA_PREFIX = 'ratestore_bench_';
+
+/** The ratestask schema; prices carry cents here (numeric), as the sample's prices do. */
+export const TABLES_SQL = `
+CREATE TABLE regions (slug text PRIMARY KEY, name text NOT NULL, parent_slug text REFERENCES regions(slug));
+CREATE TABLE ports (code text PRIMARY KEY, name text NOT NULL, parent_slug text NOT NULL REFERENCES regions(slug));
+CREATE TABLE prices (orig_code text NOT NULL, dest_code text NOT NULL, day date NOT NULL, price numeric(12,2) NOT NULL);`;
+
+export const INDEX_SQL = 'CREATE INDEX prices_day_orig_dest ON prices (day, orig_code, dest_code) INCLUDE (price);';
+
+/** A client whose search_path is the data set's schema. */
+export async function connect(url: string, schema: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await client.connect();
+  return client;
+}
+
+export function poolFor(url: string, schema: string, max: number): pg.Pool {
+  return new pg.Pool({ connectionString: url, options: `-c search_path=${schema}`, max });
+}
+
+/** Drops and creates `schema`; with `tables`, also the tables and the covering index (empty). */
+export async function resetSchema(url: string, schema: string, tables: boolean): Promise<void> {
+  if (!schema.startsWith(SCHEMA_PREFIX)) throw new Error(`refusing to touch schema ${schema}`);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.query(`CREATE SCHEMA ${schema}`);
+    if (tables) await client.query(`SET search_path = ${schema}; ${TABLES_SQL} ${INDEX_SQL}`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  if (!schema.startsWith(SCHEMA_PREFIX)) throw new Error(`refusing to touch schema ${schema}`);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** COPY text format of one field (the sample's strings hold no tabs, newlines or backslashes, but be safe). */
+export function copyField(value: string | null): string {
+  if (value === null) return '\\N';
+  return /[\t\n\r\\]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : value;
+}
+
+/** Loads regions and ports (parents first). */
+export async function loadCatalog(client: pg.Client, catalog: Array<RegionItem | PortItem>): Promise<void> {
+  await client.query('BEGIN');
+  for (const item of catalog) {
+    if (item.type === 'region') await client.query('INSERT INTO regions VALUES ($1, $2, $3)', [item.slug, item.name, item.parent ?? null]);
+  }
+  for (const item of catalog) {
+    if (item.type === 'port') await client.query('INSERT INTO ports VALUES ($1, $2, $3)', [item.code, item.name, item.region]);
+  }
+  await client.query('COMMIT');
+}
+
+/** `COPY prices FROM STDIN` of `prices`, encoded as COPY text on the fly, in 256 KiB writes. No transaction control. */
+export async function copyPrices(client: pg.Client, prices: Iterable<PriceItem>): Promise<number> {
+  let count = 0;
+  function* text(): Generator<string> {
+    let buffer = '';
+    for (const p of prices) {
+      buffer += `${p.origin}\t${p.destination}\t${p.day}\t${p.price}\n`;
+      count++;
+      if (buffer.length >= 1 << 18) {
+        yield buffer;
+        buffer = '';
+      }
+    }
+    if (buffer !== '') yield buffer;
+  }
+  await pipeline(Readable.from(text(), { objectMode: false }), client.query(copyFrom('COPY prices (orig_code, dest_code, day, price) FROM STDIN')));
+  return count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The canonical query: regions expanded to ports by a recursive CTE, GROUP BY day, left-joined to
+// generate_series so every day of the range has a row; averages rounded half away from zero (= half
+// up for positive prices), null below 3 prices.
+
+export const RATES_SQL = `
+WITH RECURSIVE
+  orig_regions(slug) AS (
+    SELECT slug FROM regions WHERE slug = $3::text
+    UNION SELECT r.slug FROM regions r JOIN orig_regions o ON r.parent_slug = o.slug),
+  dest_regions(slug) AS (
+    SELECT slug FROM regions WHERE slug = $4::text
+    UNION SELECT r.slug FROM regions r JOIN dest_regions d ON r.parent_slug = d.slug),
+  orig_ports AS (SELECT code FROM ports WHERE code = $3::text OR parent_slug IN (SELECT slug FROM orig_regions)),
+  dest_ports AS (SELECT code FROM ports WHERE code = $4::text OR parent_slug IN (SELECT slug FROM dest_regions)),
+  daily AS (
+    SELECT p.day, avg(p.price) AS average, count(*) AS n
+    FROM prices p
+    WHERE p.day BETWEEN $1::date AND $2::date
+      AND p.orig_code IN (SELECT code FROM orig_ports)
+      AND p.dest_code IN (SELECT code FROM dest_ports)
+    GROUP BY p.day)
+SELECT to_char(s.day, 'YYYY-MM-DD') AS day,
+       CASE WHEN daily.n >= 3 THEN round(daily.average)::integer END AS average_price
+FROM generate_series($1::date, $2::date, interval '1 day') AS s(day)
+LEFT JOIN daily ON daily.day = s.day
+ORDER BY s.day`;
+
+export interface RateAnswer {
+  day: string;
+  average_price: number | null;
+}
+
+/** The canonical query as a named (server-side prepared) statement. */
+export function ratesQuery(dateFrom: string, dateTo: string, origin: string, destination: string): pg.QueryConfig {
+  return { name: 'ratestore_rates', text: RATES_SQL, values: [dateFrom, dateTo, origin, destination] };
+}

@@ -1,0 +1,504 @@
+/**
+ * `npm run bench:http`: the HTTP server under load. The orchestrator (this process) seeds a temporary
+ * classic-level store with the sample, starts real server processes on it
+ * (`packages/server/dist/cli/main.js serve`, 127.0.0.1, a free port) and drives them with autocannon
+ * (programmatic API, in this process). Scenarios, each repeated --runs times (interleaved), medians:
+ *
+ *   uncached  GET /rates region to region, every request a different query, in-process cache off
+ *             (`cache.entries: 0`), no If-None-Match: every request reads the store
+ *   etag      the same queries with the If-None-Match each client got when it first asked: 304
+ *   cached    in-process cache on, a small set of queries asked over and over (served from the cache)
+ *   upload    POST /v1/batches of a 50k-row NDJSON batch, one at a time, distinct batch ids
+ *
+ *   node benchmarks/dist/http.js [--runs 3] [--duration 10] [--connections 16] [--warmup 3]
+ *     [--prices 1000000] [--days 92] [--window 31] [--uploads 5] [--upload-rows 50000]
+ *     [--scenarios uncached,etag,cached,upload] [--etags 5000] [--hot 1000] [--log-level info]
+ *     [--cpu-prof DIR] [--dir /tmp] [--json results.json]
+ *
+ * --cpu-prof DIR runs the uncached server under `node --cpu-prof` and leaves its profile in DIR
+ * (summarise it with `node benchmarks/dist/cpuprofile-top.js DIR/*.cpuprofile`).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Ratestore, generateSample, sampleCatalog, samplePrices, sampleRoutes, type SampleOptions } from '@ratestore/core';
+import { addDays, fmtInt, intArg, median, mulberry32, parseArgs, regionChains, table } from './util.js';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+const SERVER_MAIN = join(ROOT, 'packages/server/dist/cli/main.js');
+const args = parseArgs(process.argv.slice(2));
+const runs = intArg(args, 'runs', 3);
+const duration = intArg(args, 'duration', 10);
+const connections = intArg(args, 'connections', 16);
+const warmup = intArg(args, 'warmup', 3);
+const totalPrices = intArg(args, 'prices', 1_000_000);
+const days = intArg(args, 'days', 92);
+const windowDays = intArg(args, 'window', 31);
+const uploads = intArg(args, 'uploads', 5);
+const uploadRows = intArg(args, 'upload-rows', 50_000);
+const etagCount = intArg(args, 'etags', 5_000);
+const hotCount = intArg(args, 'hot', 1_000);
+const logLevel = args.get('log-level') ?? 'info';
+const cpuProfDir = args.get('cpu-prof');
+const baseDir = args.get('dir') ?? tmpdir();
+const SCENARIOS = ['uncached', 'etag', 'cached', 'upload'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const scenarios = new Set((args.get('scenarios') ?? SCENARIOS.join(',')).split(',') as Scenario[]);
+for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`--scenarios: unknown scenario ${s}; use ${SCENARIOS.join(',')}`);
+if (windowDays > days) throw new Error('--window must not exceed --days');
+
+const FIRST_DAY = '2016-01-01';
+/** The catalog of every scenario: 200 ports in a region tree 4 levels deep (as bench:core). */
+const CATALOG: SampleOptions = { seed: 1, ports: 200, depth: 4 };
+const CLK_TCK = 100;
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+interface Query {
+  path: string;
+}
+
+/**
+ * Distinct region-to-region queries in a shuffled order: every pair of regions on the chains of the
+ * 1,000 most popular routes (levels 1-4 each side, from the world area down to the coast, as
+ * bench:core draws them), times every window of `windowDays` days inside the data. Returns at most
+ * `count` of them.
+ */
+function regionQueries(count: number, seed: number): Query[] {
+  const catalog = sampleCatalog(CATALOG);
+  const chains = regionChains(catalog);
+  const pairs = new Set<string>();
+  for (const route of sampleRoutes(CATALOG).slice(0, 1_000)) {
+    for (const origin of chains.get(route.origin)!) for (const destination of chains.get(route.destination)!) pairs.add(`${origin}\t${destination}`);
+  }
+  const windows = days - windowDays + 1;
+  const space = [...pairs].flatMap((pair) => Array.from({ length: windows }, (_, w) => `${pair}\t${w}`));
+  const random = mulberry32(seed);
+  for (let i = space.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [space[i], space[j]] = [space[j]!, space[i]!];
+  }
+  return space.slice(0, count).map((entry) => {
+    const [origin, destination, w] = entry.split('\t') as [string, string, string];
+    const dateFrom = addDays(FIRST_DAY, Number(w));
+    return { path: `/rates?${new URLSearchParams({ date_from: dateFrom, date_to: addDays(dateFrom, windowDays - 1), origin, destination })}` };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server processes
+
+interface Server {
+  name: string;
+  url: string;
+  port: number;
+  child: ChildProcess;
+  pid: number;
+  log: string;
+  exited: Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+const hrtimeUs = (): number => Number(process.hrtime.bigint() / 1000n);
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+const running = new Set<Server>();
+
+async function startServer(name: string, data: string, config: object, workDir: string, profileDir?: string): Promise<Server> {
+  const port = await freePort();
+  const configFile = join(workDir, `${name}.config.json`);
+  writeFileSync(configFile, JSON.stringify(config));
+  const log = join(workDir, `${name}.log`);
+  const fd = openSync(log, 'a');
+  const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
+  const child = spawn(process.execPath, [...nodeArgs, SERVER_MAIN, 'serve', '--data', data, '--host', '127.0.0.1', '--port', String(port), '--config', configFile, '--log-level', logLevel], {
+    stdio: ['ignore', fd, fd]
+  });
+  closeSync(fd);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const url = `http://127.0.0.1:${port}`;
+  const server: Server = { name, url, port, child, pid: child.pid!, log, exited };
+  running.add(server);
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`server ${name} exited with ${child.signalCode ?? child.exitCode}; its log:\n${readFileSync(log, 'utf8').slice(-4000)}`);
+    }
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > 120_000) throw new Error(`server ${name} not ready after 120 s; see ${log}`);
+    await sleep(100);
+  }
+  console.error(`server ${name}: pid ${server.pid} on ${url}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return server;
+}
+
+/** SIGTERM by PID (the server drains and exits, writing its --cpu-prof profile), SIGKILL after 30 s. */
+async function stopServer(server: Server): Promise<void> {
+  if (!running.delete(server)) return;
+  if (server.child.exitCode === null && server.child.signalCode === null) {
+    process.kill(server.pid, 'SIGTERM');
+    const timer = setTimeout(() => process.kill(server.pid, 'SIGKILL'), 30_000);
+    await server.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** CPU seconds (user + system) a process (or with `tid`, one of its threads) has used so far, from /proc. */
+function cpuSeconds(pid: number, tid?: number): number {
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+interface LoadFigures {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  mean: number;
+  total: number;
+  /** Counts by status class; errors are socket errors and timeouts. */
+  status: Record<string, number>;
+  errors: number;
+  /** CPU of the server process (every thread: main, libuv pool, V8), in cores. */
+  serverCpu: number;
+  /** CPU of the server's main (JavaScript) thread, in cores: at 1.0 it is the bottleneck. */
+  mainCpu: number;
+  loadgenCpu: number;
+  load1: number;
+  /** process.hrtime of the run in microseconds (the clock of --cpu-prof profiles, shared by processes). */
+  startUs: number;
+  endUs: number;
+}
+
+/** A query source shared by every connection: each request takes the next entry (wrapping around). */
+class Rotation {
+  #next: number;
+  #sent = 0;
+  constructor(readonly queries: Query[], start = 0, readonly headers?: (index: number) => Record<string, string>) {
+    this.#next = start % queries.length;
+  }
+  get sent(): number {
+    return this.#sent;
+  }
+  take(): { path: string; headers: Record<string, string> } {
+    const index = this.#next;
+    this.#next = (index + 1) % this.queries.length;
+    this.#sent++;
+    return { path: this.queries[index]!.path, headers: this.headers?.(index) ?? {} };
+  }
+}
+
+async function load(server: Server, rotation: Rotation, seconds: number, expect: 200 | 304): Promise<LoadFigures> {
+  const load1 = loadavg()[0]!;
+  const serverBefore = cpuSeconds(server.pid);
+  const mainBefore = cpuSeconds(server.pid, server.pid);
+  const loadgenBefore = process.cpuUsage();
+  const startUs = hrtimeUs();
+  const instance = autocannon({
+    url: server.url,
+    connections,
+    duration: seconds,
+    requests: [{
+      setupRequest: (request) => {
+        const next = rotation.take();
+        request.path = next.path;
+        request.headers = { ...request.headers, ...next.headers };
+        return request;
+      }
+    }]
+  });
+  const result = await instance;
+  const endUs = hrtimeUs();
+  const loadgen = process.cpuUsage(loadgenBefore);
+  const status: Record<string, number> = {};
+  for (const cls of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) if (result[cls] > 0) status[cls] = result[cls];
+  const good = expect === 200 ? result['2xx'] : result['3xx'];
+  if (good !== result.requests.total || result.errors > 0 || result.timeouts > 0) {
+    console.error(`  warning: expected ${expect} answers: ${JSON.stringify(status)}, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  return {
+    requestsPerSecond: good / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    mean: result.latency.average,
+    total: result.requests.total,
+    status,
+    errors: result.errors + result.timeouts,
+    serverCpu: (cpuSeconds(server.pid) - serverBefore) / result.duration,
+    mainCpu: (cpuSeconds(server.pid, server.pid) - mainBefore) / result.duration,
+    loadgenCpu: (loadgen.user + loadgen.system) / 1e6 / result.duration,
+    load1,
+    startUs,
+    endUs
+  };
+}
+
+/** Asks each query once (8 at a time), returning the ETags, and the share of answers with at least one average. */
+async function prime(server: Server, queries: Query[]): Promise<{ etags: string[]; nonEmpty: number }> {
+  const etags: string[] = new Array(queries.length);
+  let nonEmpty = 0;
+  let next = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < queries.length) {
+      const i = next++;
+      const res = await fetch(server.url + queries[i]!.path);
+      if (res.status !== 200) throw new Error(`GET ${queries[i]!.path}: ${res.status} ${await res.text()}`);
+      const rows = (await res.json()) as Array<{ average_price: number | null }>;
+      if (rows.some((row) => row.average_price !== null)) nonEmpty++;
+      etags[i] = res.headers.get('etag')!;
+    }
+  }));
+  return { etags, nonEmpty: nonEmpty / queries.length };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uploads
+
+interface UploadFigures {
+  ms: number;
+  rows: number;
+  bytes: number;
+  load1: number;
+}
+
+function uploadBody(index: number): Buffer {
+  const lines: string[] = [];
+  // Each upload brings the next month of prices after the data and the uploads before it.
+  for (const price of samplePrices({ ...CATALOG, prices: uploadRows, dateFrom: addDays(FIRST_DAY, days + index * 31), days: 31 })) lines.push(JSON.stringify(price));
+  return Buffer.from(lines.join('\n') + '\n');
+}
+
+async function upload(server: Server, body: Buffer, batchId: string): Promise<UploadFigures> {
+  const load1 = loadavg()[0]!;
+  const started = performance.now();
+  const res = await fetch(`${server.url}/v1/batches`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': batchId },
+    body
+  });
+  const answer = (await res.json()) as { counts?: { prices?: number } };
+  const ms = performance.now() - started;
+  if (res.status !== 201) throw new Error(`upload ${batchId}: ${res.status} ${JSON.stringify(answer)}`);
+  const rows = answer.counts?.prices ?? NaN;
+  if (rows !== uploadRows) throw new Error(`upload ${batchId}: committed ${rows} prices, expected ${uploadRows}`);
+  return { ms, rows, bytes: body.length, load1 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+/** The commit the server and engine were built from, and which of their sources differ from it. */
+function gitState(): string {
+  try {
+    const git = (...gitArgs: string[]): string => execFileSync('git', gitArgs, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const changed = git('status', '--porcelain', '--', 'packages/core/src', 'packages/server/src').split('\n').filter(Boolean).map((line) => line.slice(3).replace('packages/', ''));
+    return `git ${git('rev-parse', '--short', 'HEAD').trim()}${changed.length > 0 ? ` + uncommitted changes in ${changed.join(', ')}` : ''}`;
+  } catch {
+    return 'git state unknown';
+  }
+}
+
+async function seed(dir: string): Promise<number> {
+  const started = performance.now();
+  const store = new Ratestore({ location: dir });
+  await store.open();
+  try {
+    const result = await store.write(generateSample({ ...CATALOG, prices: totalPrices, dateFrom: FIRST_DAY, days }), { batchId: 'sample-seed' });
+    if (result.counts.prices !== totalPrices) throw new Error(`seeded ${result.counts.prices} prices, expected ${totalPrices}`);
+  } finally {
+    await store.close();
+  }
+  return performance.now() - started;
+}
+
+/** autocannon's latency percentiles are whole milliseconds; a median of two may end in .5. */
+const ms = (v: number): string => String(Number(v.toFixed(1)));
+const range = (values: number[], format: (value: number) => string): string =>
+  values.length < 2 ? '' : ` (${format(Math.min(...values))}–${format(Math.max(...values))})`;
+const pct = (v: number): string => `${(v * 100).toFixed(0)}%`;
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const work = mkdtempSync(join(baseDir, 'ratestore-bench-http-'));
+  let cleaned = false;
+  const cleanup = async (): Promise<void> => {
+    if (cleaned) return;
+    cleaned = true;
+    for (const server of [...running]) await stopServer(server).catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  process.once('SIGTERM', () => void cleanup().finally(() => process.exit(143)));
+  try {
+    console.log(`# Ratestore HTTP benchmark, ${started.toISOString()}`);
+    console.log(`server and engine: ${gitState()}`);
+    console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; ` +
+      `load average at start ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+    console.log(`${fmtInt(totalPrices)} prices over ${days} days; ${runs} runs of ${duration} s per scenario, ${connections} connections, ` +
+      `${warmup} s warm-up; server log level ${logLevel}; data in ${work}\n`);
+
+    const needReads = scenarios.has('uncached') || scenarios.has('etag') || scenarios.has('cached');
+    const dataA = join(work, 'data-uncached');
+    const seedMs = await seed(dataA);
+    console.error(`seeded ${fmtInt(totalPrices)} prices in ${(seedMs / 1000).toFixed(1)} s`);
+    const dataB = join(work, 'data-cached');
+    if (scenarios.has('cached')) cpSync(dataA, dataB, { recursive: true });
+
+    if (cpuProfDir !== undefined) mkdirSync(cpuProfDir, { recursive: true });
+    // Two servers on two copies of the store, so the scenarios can interleave inside each run.
+    const uncachedServer = await startServer('uncached', dataA, { cache: { entries: 0 } }, work, cpuProfDir);
+    const cachedServer = scenarios.has('cached') ? await startServer('cached', dataB, {}, work) : undefined;
+
+    // Enough distinct queries that no request of the uncached scenario repeats one, over all runs.
+    const distinctWanted = Math.max(50_000, (warmup + runs * duration) * 12_000);
+    const queries = needReads ? regionQueries(distinctWanted, 7) : [];
+    if (needReads) console.error(`${fmtInt(queries.length)} distinct region-to-region queries`);
+    const uncachedRotation = new Rotation(queries);
+
+    let etagRotation: Rotation | undefined;
+    let nonEmpty = NaN;
+    if (needReads) {
+      // The ETag queries: a separate slice of the queries (from the end), asked once to get their
+      // tags; without the etag scenario, a few hundred of them only show how many answers hold data.
+      const count = Math.max(1, Math.min(scenarios.has('etag') ? etagCount : 500, queries.length >> 1));
+      const etagQueries = queries.slice(queries.length - count);
+      const primed = await prime(uncachedServer, etagQueries);
+      nonEmpty = primed.nonEmpty;
+      etagRotation = new Rotation(etagQueries, 0, (i) => ({ 'if-none-match': primed.etags[i]! }));
+      console.error(`primed ${fmtInt(etagQueries.length)} queries; ${pct(nonEmpty)} of those answers hold at least one average`);
+    }
+    let hotRotation: Rotation | undefined;
+    if (cachedServer !== undefined) {
+      const hot = regionQueries(hotCount, 11);
+      await prime(cachedServer, hot);
+      hotRotation = new Rotation(hot);
+    }
+
+    if (warmup > 0) {
+      if (scenarios.has('uncached')) await load(uncachedServer, uncachedRotation, warmup, 200);
+      if (scenarios.has('etag')) await load(uncachedServer, etagRotation!, warmup, 304);
+      if (cachedServer !== undefined) await load(cachedServer, hotRotation!, warmup, 200);
+    }
+
+    const results = new Map<Scenario, LoadFigures[]>();
+    const add = (scenario: Scenario, figures: LoadFigures, run: number): void => {
+      results.set(scenario, [...(results.get(scenario) ?? []), figures]);
+      console.error(`${scenario} run ${run + 1}/${runs}: ${fmtInt(figures.requestsPerSecond)} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, ` +
+        `server CPU ${pct(figures.serverCpu)} (main thread ${pct(figures.mainCpu)}), load generator CPU ${pct(figures.loadgenCpu)}, load ${figures.load1.toFixed(2)}` +
+        (cpuProfDir === undefined ? '' : `; --from ${figures.startUs} --to ${figures.endUs}`));
+    };
+    for (let run = 0; run < runs; run++) {
+      if (scenarios.has('uncached')) add('uncached', await load(uncachedServer, uncachedRotation, duration, 200), run);
+      if (scenarios.has('etag')) add('etag', await load(uncachedServer, etagRotation!, duration, 304), run);
+      if (cachedServer !== undefined) add('cached', await load(cachedServer, hotRotation!, duration, 200), run);
+    }
+    const uncachedSent = uncachedRotation.sent;
+    if (cachedServer !== undefined) await stopServer(cachedServer);
+
+    const uploaded: UploadFigures[] = [];
+    if (scenarios.has('upload')) {
+      // After the reads: each upload makes a new version, which would turn the primed ETags stale.
+      const tag = `${process.pid}-${Date.now().toString(36)}`;
+      for (let i = 0; i < uploads; i++) {
+        const body = uploadBody(i);
+        const figures = await upload(uncachedServer, body, `bench-upload-${tag}-${i}`);
+        uploaded.push(figures);
+        console.error(`upload ${i + 1}/${uploads}: ${fmtInt(figures.rows)} rows (${(figures.bytes / 2 ** 20).toFixed(1)} MiB) in ${(figures.ms / 1000).toFixed(2)} s, ` +
+          `${fmtInt((figures.rows * 1000) / figures.ms)} rows/s, load ${figures.load1.toFixed(2)}`);
+      }
+    }
+    await stopServer(uncachedServer);
+
+    // Report
+    const out: string[] = [];
+    const labels: Record<Exclude<Scenario, 'upload'>, string> = {
+      uncached: 'region-to-region `GET /rates`, uncached (cache off, every request a new query)',
+      etag: 'the same with `If-None-Match` → 304',
+      cached: 'in-process cache on, repeated queries'
+    };
+    const rows: string[][] = [];
+    for (const scenario of ['uncached', 'etag', 'cached'] as const) {
+      const list = results.get(scenario);
+      if (list === undefined) continue;
+      const rps = list.map((f) => f.requestsPerSecond);
+      const mainUs = median(list.map((f) => (f.mainCpu * 1e6) / f.requestsPerSecond));
+      rows.push([labels[scenario], fmtInt(median(rps)) + range(rps, fmtInt),
+        ms(median(list.map((f) => f.p50))), ms(median(list.map((f) => f.p99))) + range(list.map((f) => f.p99), ms),
+        fmtInt(median(list.map((f) => f.total))), pct(median(list.map((f) => f.serverCpu))), pct(median(list.map((f) => f.mainCpu))),
+        fmtInt(mainUs), fmtInt(1e6 / mainUs), pct(median(list.map((f) => f.loadgenCpu))),
+        list.map((f) => f.load1.toFixed(1)).join(', ')]);
+    }
+    if (rows.length > 0) {
+      out.push(`## GET /rates under load (${connections} connections, ${duration} s per run; medians of ${runs} runs, min–max in brackets)\n`);
+      out.push(table(['scenario', 'requests/s', 'p50 ms', 'p99 ms', 'requests/run', 'server CPU', 'server main thread CPU', 'main thread µs/request',
+        'requests/s at 100% main thread', 'load generator CPU', 'load avg (1 min) per run'], rows));
+      out.push('\nCPU is in cores (100% = one core): the server process (all threads), its main thread, and this process (autocannon). ' +
+        'The main thread runs all JavaScript, so 1e6 / (its µs per request) is the ceiling of one server process if it had a core to itself.\n');
+      out.push('');
+      const notes: string[] = [];
+      if (results.has('uncached')) {
+        notes.push(`uncached: ${fmtInt(uncachedSent)} requests over the warm-up and all runs, ${fmtInt(queries.length)} distinct queries` +
+          `${uncachedSent > queries.length ? ' (so some repeated)' : ' (none repeated)'}; ${Number.isNaN(nonEmpty) ? '' : `${pct(nonEmpty)} of sampled answers hold at least one average`}`);
+      }
+      if (etagRotation !== undefined && results.has('etag')) notes.push(`etag: ${fmtInt(etagRotation.queries.length)} queries, each with the ETag of its first answer`);
+      if (hotRotation !== undefined) notes.push(`cached: ${fmtInt(hotRotation.queries.length)} queries, primed into the cache before the runs`);
+      out.push(notes.map((n) => `- ${n}`).join('\n'));
+      out.push('');
+    }
+    if (uploaded.length > 0) {
+      const times = uploaded.map((f) => f.ms);
+      const t = median(times);
+      out.push(`## POST /v1/batches, ${fmtInt(uploadRows)}-row NDJSON (${(uploaded[0]!.bytes / 2 ** 20).toFixed(1)} MiB), one at a time (median of ${uploaded.length} uploads, distinct batch ids)\n`);
+      out.push(table(['rows', 'time s', 'rows/s', 'load avg (1 min)'], [[fmtInt(uploadRows), (t / 1000).toFixed(2) + range(times, (v) => (v / 1000).toFixed(2)),
+        fmtInt((uploadRows * 1000) / t), uploaded.map((f) => f.load1.toFixed(1)).join(', ')]]));
+      out.push('');
+    }
+    const uncached = results.get('uncached');
+    if (uncached !== undefined) {
+      const rps = median(uncached.map((f) => f.requestsPerSecond));
+      out.push('## Target (issue 3)\n');
+      out.push(table(['target', 'measured (median)', 'verdict'], [[
+        '≥ 3,000 uncached region-to-region requests/s (server and load generator on the same machine)', `${fmtInt(rps)} req/s`, rps >= 3000 ? '**pass**' : '**miss**'
+      ]]));
+      out.push('');
+    }
+    out.push(`seed: ${fmtInt(totalPrices)} prices written in ${(seedMs / 1000).toFixed(1)} s; load average at the end ${loadavg().map((v) => v.toFixed(2)).join(' ')}` +
+      (cpuProfDir === undefined ? '' : `; CPU profile of the uncached server in ${cpuProfDir}`));
+    console.log(out.join('\n'));
+    const json = args.get('json');
+    if (json !== undefined) {
+      writeFileSync(json, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: cpus().length, runs, duration, connections, prices: totalPrices,
+        results: Object.fromEntries(results), uploads: uploaded }, null, 2));
+    }
+  } finally {
+    await cleanup();
+  }
+}
+
+await main();
