@@ -101,7 +101,9 @@ async function stagePrices(staged: StagedBatch, options: SampleOptions, chunk: n
 async function withStore<T>(work: (store: Ratestore) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(baseDir, 'ratestore-bench-'));
   try {
-    const store = new Ratestore({ location: dir });
+    // The engine's month cache is off unless --read-cache: the query figures measure LevelDB reads,
+    // not repeats of the same pair and month answered from memory.
+    const store = new Ratestore({ location: dir, readCacheMonths: args.has('read-cache') ? 4096 : 0 });
     await store.open();
     try {
       return await work(store);
@@ -307,7 +309,8 @@ async function parent(): Promise<void> {
       const days = prices >= 1_000_000 ? 366 : 92;
       const figures = (await runChild(['query', '--prices', String(prices), '--days', String(days), '--runs', String(runs),
         '--queries', String(intArg(args, 'queries', 2_000)), '--warmup', String(intArg(args, 'warmup', 300)),
-        '--batch', String(intArg(args, 'batch', 1_000_000)), '--chunk', String(chunk), ...(args.has('no-compact') ? ['--no-compact'] : [])])) as QueryFigures;
+        '--batch', String(intArg(args, 'batch', 1_000_000)), '--chunk', String(chunk), ...(args.has('no-compact') ? ['--no-compact'] : []),
+        ...(args.has('read-cache') ? ['--read-cache'] : [])])) as QueryFigures;
       queries.set(prices, figures);
     }
   }
