@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -7,42 +7,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prices, slowRequest, world } from './helpers.js';
+import { CLI, startServerProcess } from './server-process.js';
 
-const MAIN = resolve(fileURLToPath(import.meta.url), '../../dist/cli/main.js');
 const SLOW = resolve(fileURLToPath(import.meta.url), '../fixtures/slow-rates.mjs');
-
-interface Child {
-  process: ChildProcess;
-  url: string;
-  lines: Array<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-async function startChild(args: string[], env: Record<string, string> = {}, preload = false): Promise<Child> {
-  const child = spawn(process.execPath, [...(preload ? ['--import', SLOW] : []), MAIN, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
-  const lines: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl;
-      while ((nl = buffer.indexOf('\n')) !== -1) {
-        const line = JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>;
-        buffer = buffer.slice(nl + 1);
-        lines.push(line);
-        if (line.msg === 'listening') resolveUrl(line.url as string);
-      }
-    });
-    void exited.then((code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
-  return { process: child, url, lines, exited };
-}
 
 function request(url: string, options: { method?: string; body?: string; type?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return slowRequest(url, { method: options.method ?? 'GET', headers: options.body === undefined ? {} : { 'content-type': options.type ?? 'application/json' }, pieces: options.body === undefined ? [] : [options.body], pauseMs: 0 });
@@ -61,7 +28,7 @@ describe('graceful shutdown of a real server process', () => {
     const data = join(dir, 'data');
     const config = join(dir, 'config.json');
     writeFileSync(config, JSON.stringify({ shutdown: { drainDelayMs: 600, deadlineMs: 20_000 } }));
-    const first = await startChild(['--data', data, '--config', config], { RATESTORE_TEST_SLOW_RATES_MS: '1500' }, true);
+    const first = await startServerProcess({ data, args: ['--config', config], env: { RATESTORE_TEST_SLOW_RATES_MS: '1500' }, nodeArgs: ['--import', SLOW] });
 
     expect((await request(`${first.url}/v1/batches`, { method: 'POST', body: JSON.stringify([...world(), ...prices('CNSGH', 'NLRTM', '2016-01-01', [100, 200, 300])]) })).status).toBe(201);
     expect((await request(`${first.url}/v1/uploads`, { method: 'POST', body: JSON.stringify({ batch_id: 'deploy-1' }) })).status).toBe(201);
@@ -101,7 +68,7 @@ describe('graceful shutdown of a real server process', () => {
     for (const l of first.lines.filter((l) => l.msg === 'request')) expect(l.req_id).toEqual(expect.any(String));
 
     // Nothing was lost: a restarted server has the committed batch and both staged chunks, and commits.
-    const second = await startChild(['--data', data]);
+    const second = await startServerProcess({ data });
     try {
       const upload = JSON.parse((await request(`${second.url}/v1/uploads/deploy-1`)).body);
       expect(upload).toMatchObject({ state: 'staged', chunks: [0, 1] });
@@ -117,7 +84,7 @@ describe('graceful shutdown of a real server process', () => {
   });
 
   it('refuses to start on a non-loopback address without keys', async () => {
-    const child = spawn(process.execPath, [MAIN, 'serve', '--memory', '--host', '0.0.0.0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'serve', '--memory', '--host', '0.0.0.0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const [code] = await once(child, 'exit');
