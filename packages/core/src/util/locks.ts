@@ -14,44 +14,60 @@ export class Mutex {
  * not while the batch is being committed or aborted.
  */
 export class NamedSharedLock {
-  readonly #states = new Map<string, { shared: number; exclusive: Promise<unknown> | undefined; idle: Array<() => void> }>();
+  readonly #states = new Map<string, LockState>();
 
   async shared<T>(name: string, task: () => Promise<T>): Promise<T> {
-    const state = this.#state(name);
-    while (state.exclusive !== undefined) await state.exclusive.catch(() => undefined);
-    state.shared++;
+    const state = this.#enter(name);
     try {
-      return await task();
+      while (state.exclusive !== undefined) await state.exclusive.catch(() => undefined);
+      state.shared++;
+      try {
+        return await task();
+      } finally {
+        state.shared--;
+        if (state.shared === 0) for (const wake of state.idle.splice(0)) wake();
+      }
     } finally {
-      state.shared--;
-      if (state.shared === 0) for (const wake of state.idle.splice(0)) wake();
-      this.#forget(name, state);
+      this.#leave(name, state);
     }
   }
 
   async exclusive<T>(name: string, task: () => Promise<T>): Promise<T> {
-    const state = this.#state(name);
-    while (state.exclusive !== undefined || state.shared > 0) {
-      if (state.exclusive !== undefined) await state.exclusive.catch(() => undefined);
-      else await new Promise<void>((resolve) => state.idle.push(resolve));
-    }
-    const running = task();
-    state.exclusive = running;
+    const state = this.#enter(name);
     try {
-      return await running;
+      while (state.exclusive !== undefined || state.shared > 0) {
+        if (state.exclusive !== undefined) await state.exclusive.catch(() => undefined);
+        else await new Promise<void>((resolve) => state.idle.push(resolve));
+      }
+      const running = task();
+      state.exclusive = running;
+      try {
+        return await running;
+      } finally {
+        state.exclusive = undefined;
+      }
     } finally {
-      state.exclusive = undefined;
-      this.#forget(name, state);
+      this.#leave(name, state);
     }
   }
 
-  #state(name: string) {
+  #enter(name: string): LockState {
     let state = this.#states.get(name);
-    if (state === undefined) this.#states.set(name, (state = { shared: 0, exclusive: undefined, idle: [] }));
+    if (state === undefined) this.#states.set(name, (state = { users: 0, shared: 0, exclusive: undefined, idle: [] }));
+    state.users++;
     return state;
   }
 
-  #forget(name: string, state: { shared: number; exclusive: unknown; idle: unknown[] }): void {
-    if (state.shared === 0 && state.exclusive === undefined && state.idle.length === 0) this.#states.delete(name);
+  /** A name's state is dropped only when nobody holds or awaits it, so all callers share one. */
+  #leave(name: string, state: LockState): void {
+    if (--state.users === 0) this.#states.delete(name);
   }
+}
+
+interface LockState {
+  /** Callers holding or waiting for the lock. */
+  users: number;
+  shared: number;
+  exclusive: Promise<unknown> | undefined;
+  idle: Array<() => void>;
 }
