@@ -266,7 +266,9 @@ export class Ratestore {
     checkObject(options, 'options');
     const version = checkInteger(options.version, 'version', 1, 0xffff_fffe);
     const batchId = checkBatchId(options.batchId);
-    return this.#track(this.#writeLock.run(() => this.#revert(batchId, { version, committedAt: options.committedAt ?? new Date().toISOString() })));
+    const committedAt = options.committedAt ?? new Date().toISOString();
+    if (Number.isNaN(Date.parse(committedAt))) throw invalid('committedAt', 'must be an ISO timestamp');
+    return this.#track(this.#writeLock.run(() => this.#revert(batchId, { version, committedAt })));
   }
 
   /** Daily average, count, min and max of the prices from `origin` to `destination`, one row per day. */
@@ -365,6 +367,8 @@ export class Ratestore {
   async #write(items: unknown, batchId: string, replicated: { version: number; committedAt: string } | undefined): Promise<CommitResult> {
     const done = this.#log.batch(batchId);
     if (done !== undefined) return this.#alreadyApplied(done, replicated?.version);
+    // Refuse a replicated batch out of order before staging any of it (checked again at commit).
+    if (replicated !== undefined) this.#nextVersion(replicated.version);
     if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) !== undefined) {
       throw new RatestoreError('RATESTORE_INVALID_ARGUMENT', `batch ${batchId} is staged; commit or abort it, or use another batch id`, { field: 'batchId' });
     }
@@ -471,10 +475,10 @@ export class Ratestore {
 
   async #deleteStaged(batchId: string): Promise<void> {
     const keys = (await this.#db.keys({ ...stagedBatchRange(batchId), keyEncoding: 'utf8' }).all()) as string[];
-    // The meta key goes last, so an interrupted abort still lists the batch and can be retried.
+    // One atomic write: an abort is acknowledged, so it is fsynced like every acknowledged write.
     const batch = this.#db.batch();
     for (const key of keys) batch.del(key, JSON_VALUE);
-    await batch.write();
+    await batch.write(DURABLE);
     this.#chunkCounters.delete(batchId);
   }
 

@@ -2,7 +2,7 @@
  * Key layout. Every key is ASCII so that utf8 and byte order agree on every backend; fields are
  * fixed width or end with `\x00`, which sorts below every byte a field may contain.
  *
- *   a\0{A}\0{B}\0{YYYY-MM}\0{inv epoch}{writer}{source}{part}  aggregate record (see record-codec)
+ *   a\0{A}\0{B}\0{YYYY-MM}\0{inv epoch}{writer}{source}{part}  aggregate record (8 hex digits each) (see record-codec)
  *   c\0{version}                                              commit log entry (JSON)
  *   f\0{txn}                                                  fold marker: txn -> version (JSON)
  *   r\0p\0{CODE}\0{version}  /  r\0r\0{slug}\0{version}       port / region as of a version (JSON)
@@ -20,19 +20,15 @@ export function hex8(value: number): string {
   return value.toString(16).padStart(8, '0');
 }
 
-function hex4(value: number): string {
-  return value.toString(16).padStart(4, '0');
-}
-
 /** Length of the fixed-width suffix `{inv epoch}{writer}{source}{part}` of an aggregate key. */
-export const RECORD_SUFFIX_LENGTH = 28;
+export const RECORD_SUFFIX_LENGTH = 32;
 
 export function groupPrefix(a: string, b: string): string {
   return `a\0${a}\0${b}\0`;
 }
 
 export function recordKey(group: string, epoch: number, writer: number, source: number, part: number): string {
-  return group + '\0' + hex8(HEX8 - epoch) + hex8(writer) + hex8(source) + hex4(part);
+  return group + '\0' + hex8(HEX8 - epoch) + hex8(writer) + hex8(source) + hex8(part);
 }
 
 /** `group` is `a\0{A}\0{B}\0{YYYY-MM}`: everything of the key but the separator and suffix. */

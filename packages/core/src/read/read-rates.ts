@@ -17,13 +17,11 @@ export interface RatesRequest {
   version: number;
 }
 
-/**
- * One range scan over the pair's month records (the pair's rollup, whatever the locations are),
- * merged at `version`. The iterator's implicit snapshot pins the data; the commit log decides which
- * of it belongs to `version`, so the answer is one consistent version from start to end.
- */
+/** One row per day of the range, from the pair's month aggregates at `version` (cached or scanned). */
 export async function readRates(engine: Engine, request: RatesRequest): Promise<RatesResult> {
-  const months = (await cachedMonths(engine, request)) ?? (await scanMonths(engine, request));
+  const wanted = monthsOf(request);
+  const group = groupPrefix(request.origin, request.destination);
+  const months = cachedMonths(engine, request.version, group, wanted) ?? (await scanMonths(engine, request, group, wanted));
   const rows: RateRow[] = [];
   for (let day = request.from; day <= request.to; day++) {
     const date = formatDay(day);
@@ -45,10 +43,10 @@ export async function readRates(engine: Engine, request: RatesRequest): Promise<
 }
 
 /** Every month of the range from the cache, or undefined when any is missing. */
-async function cachedMonths(engine: Engine, request: RatesRequest): Promise<Map<string, MonthAggregates> | undefined> {
+function cachedMonths(engine: Engine, version: number, group: string, wanted: string[]): Map<string, MonthAggregates> | undefined {
   const months = new Map<string, MonthAggregates>();
-  for (const month of monthsOf(request)) {
-    const cached = engine.months.get(MonthCache.key(request.version, groupPrefix(request.origin, request.destination) + month));
+  for (const month of wanted) {
+    const cached = engine.months.get(MonthCache.key(version, group + month));
     if (cached === undefined) return undefined;
     months.set(month, cached);
   }
@@ -60,7 +58,7 @@ async function cachedMonths(engine: Engine, request: RatesRequest): Promise<Map<
  * merged at `version`. The iterator's implicit snapshot pins the data; the commit log decides which
  * of it belongs to `version`, so the answer is one consistent version from start to end.
  */
-async function scanMonths(engine: Engine, request: RatesRequest): Promise<Map<string, MonthAggregates>> {
+async function scanMonths(engine: Engine, request: RatesRequest, group: string, wanted: string[]): Promise<Map<string, MonthAggregates>> {
   const { db, log } = engine;
   const iterator = db.iterator({
     ...pairMonthsRange(request.origin, request.destination, monthOf(request.from), monthOf(request.to)),
@@ -77,12 +75,11 @@ async function scanMonths(engine: Engine, request: RatesRequest): Promise<Map<st
 
   const filter = new VisibilityFilter(log, request.version);
   const months = new Map<string, MonthAggregates>();
-  for (const month of monthsOf(request)) months.set(month, new Map());
+  for (const month of wanted) months.set(month, new Map());
   for (const [key, value] of entries) {
     const record = filter.accept(key, value);
     if (record !== undefined) mergeRecord(value, months.get(record.month)!);
   }
-  const group = groupPrefix(request.origin, request.destination);
   for (const [month, days] of months) engine.months.set(MonthCache.key(request.version, group + month), days);
   return months;
 }

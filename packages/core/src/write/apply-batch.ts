@@ -86,7 +86,6 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
   };
   const marker = db.batch();
   marker.put(commitKey(entry.version), JSON.stringify(entry), JSON_VALUE);
-  marker.put(TXN_KEY, txnValue(txn), JSON_VALUE);
   for (const ref of refs) {
     if (ref.kind === 'port') marker.put(portKey(ref.code, entry.version), JSON.stringify({ name: ref.name, region: ref.region }), JSON_VALUE);
     else marker.put(regionKey(ref.slug, entry.version), JSON.stringify({ name: ref.name, parent: ref.parent }), JSON_VALUE);

@@ -1,7 +1,6 @@
 import type { AbstractChainedBatch } from 'abstract-level';
-import { DURABLE, JSON_VALUE, type Db } from '../db.js';
+import { DURABLE, JSON_VALUE, VIEW_VALUE, type Db } from '../db.js';
 
-const VIEW = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
 
 /**
  * Writes many keys as a sequence of bounded chained batches. LevelDB array batches of a million
@@ -12,7 +11,6 @@ export class RecordWriter {
   readonly #db: Db;
   readonly #maxOps: number;
   #batch: AbstractChainedBatch<Db, string, Uint8Array> | undefined;
-  written = 0;
 
   /**
    * Each write is fsynced, so larger batches mean fewer syncs. At 32k and 64k operations a batch,
@@ -24,7 +22,7 @@ export class RecordWriter {
   }
 
   put(key: string, value: Uint8Array): void {
-    this.#current().put(key, value, VIEW);
+    this.#current().put(key, value, VIEW_VALUE);
   }
 
   /** A JSON value, e.g. the transaction id this writer's records belong to. */
@@ -33,7 +31,7 @@ export class RecordWriter {
   }
 
   del(key: string): void {
-    this.#current().del(key, VIEW);
+    this.#current().del(key, VIEW_VALUE);
   }
 
   /** A point where the pending operations may be written without breaking an invariant. */
@@ -45,15 +43,8 @@ export class RecordWriter {
     const batch = this.#batch;
     this.#batch = undefined;
     if (batch === undefined) return;
-    this.written += batch.length;
     if (batch.length === 0) await batch.close();
     else await batch.write(DURABLE);
-  }
-
-  async discard(): Promise<void> {
-    const batch = this.#batch;
-    this.#batch = undefined;
-    if (batch !== undefined) await batch.close();
   }
 
   #current(): AbstractChainedBatch<Db, string, Uint8Array> {
