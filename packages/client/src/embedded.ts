@@ -17,8 +17,8 @@
  *
  * @module
  */
-import { RatestoreError, type Ratestore } from '@ratestore/core';
-import { ENGINE_STATUS, RatestoreClientError, parameterOf, throwIfAborted, type ItemIssue } from './errors.js';
+import { RatestoreError, httpStatusOf, type Ratestore } from '@ratestore/core';
+import { RatestoreClientError, parameterOf, throwIfAborted, type ItemIssue } from './errors.js';
 import { RatestoreClient, type RatestoreClientOptions } from './remote.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
 import type {
@@ -43,7 +43,7 @@ function clientError(error: unknown): unknown {
   const parameter = parameterOf(error.field);
   const issues = error.issues?.map((issue): ItemIssue => ({ ...issue }));
   return new RatestoreClientError(error.code, error.message, {
-    status: ENGINE_STATUS[error.code] ?? 400,
+    status: httpStatusOf(error),
     ...(error.field === undefined ? {} : { field: error.field }),
     ...(parameter === undefined ? {} : { parameter }),
     ...(issues === undefined ? {} : { issues, issueCount: error.issueCount ?? issues.length }),

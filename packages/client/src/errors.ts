@@ -179,22 +179,6 @@ export function parameterOf(field: string | undefined): string | undefined {
   return field === undefined ? undefined : (FIELD_TO_WIRE[field] ?? field);
 }
 
-/** @internal The status the server answers an engine error with (mirrors the server's table). */
-export const ENGINE_STATUS: Readonly<Record<string, number>> = {
-  RATESTORE_INVALID_ARGUMENT: 400,
-  RATESTORE_INVALID_DATE: 400,
-  RATESTORE_DATE_RANGE_REVERSED: 400,
-  RATESTORE_RANGE_TOO_LONG: 400,
-  RATESTORE_UNKNOWN_LOCATION: 400,
-  RATESTORE_UNKNOWN_VERSION: 400,
-  RATESTORE_VERSION_NOT_RETAINED: 409,
-  RATESTORE_INVALID_BATCH: 422,
-  RATESTORE_UNKNOWN_BATCH: 404,
-  RATESTORE_BATCH_COMMITTED: 409,
-  RATESTORE_VERSION_CONFLICT: 409,
-  RATESTORE_NOT_OPEN: 503
-};
-
 /** @internal */
 export function abortedError(signal: AbortSignal): RatestoreClientError {
   return new RatestoreClientError('RATESTORE_ABORTED', 'the call was aborted', { cause: signal.reason });

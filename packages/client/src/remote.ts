@@ -23,7 +23,7 @@ export interface RatestoreClientOptions {
   apiKey?: string;
   /** Longest time one attempt of a request may take, answer body included. Default 30,000 ms. */
   timeoutMs?: number;
-  /** One attempt only. */
+  /** One attempt only: the same as `retries: false`. */
   noRetry?: boolean;
   /**
    * Longest time one attempt of an upload's commit may take: committing a very large staged batch
@@ -135,7 +135,7 @@ export class RatestoreClient implements RatestoreApi {
     }
     this.#timeoutMs = positive(options.timeoutMs ?? 30_000, 'timeoutMs');
     this.#commitTimeoutMs = positive(options.commitTimeoutMs ?? 600_000, 'commitTimeoutMs');
-    this.#retry = retryPolicy(options.retries);
+    this.#retry = retryPolicy(options.noRetry === true ? false : options.retries);
     if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('options.fetch must be a function');
     if (options.fetch === undefined && typeof globalThis.fetch !== 'function') throw new TypeError('no global fetch: pass options.fetch');
     // Called through globalThis: browsers refuse a fetch detached from window.

@@ -82,6 +82,15 @@ describe('retries', () => {
     expect(fake.requests).toHaveLength(3);
   });
 
+  it('noRetry makes one attempt, like retries: false', async () => {
+    const fake = await fakeServer((_req, res) => problem(res, 503, 'RATESTORE_OVERLOADED', { 'retry-after': '0' }));
+    for (const options of [{ noRetry: true }, { retries: false as const }]) {
+      const error = await new RatestoreClient({ baseUrl: fake.url, ...options }).ports().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'RATESTORE_OVERLOADED', attempts: 1 });
+    }
+    expect(fake.requests).toHaveLength(2);
+  });
+
   it('does not wait past its window when Retry-After asks for longer', async () => {
     const fake = await fakeServer((_req, res) => problem(res, 503, 'RATESTORE_OVERLOADED', { 'retry-after': '30' }));
     const started = Date.now();

@@ -4,6 +4,7 @@ export type {
 } from './store.js';
 export type { FoldResult } from './maintenance/fold-history.js';
 export { RatestoreError } from './errors.js';
+export { httpStatusOf } from './http-status.js';
 export type { RatestoreErrorCode, ItemIssue, ItemIssueCode } from './errors.js';
 export type { Db } from './db.js';
 export type * from './types.js';

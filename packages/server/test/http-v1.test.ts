@@ -239,6 +239,10 @@ describe('v1 API', () => {
     expect(revalidated.headers.get('etag')).toBe(etag);
     const legacy = await t.get('/rates?date_from=2016-01-01&date_to=2016-01-03&origin=china&destination=europe');
     expect((await t.get('/rates?date_from=2016-01-01&date_to=2016-01-03&origin=china&destination=europe', { 'if-none-match': legacy.headers.get('etag')! })).status).toBe(304);
+    // `*` matches an answer that exists, and never turns a 404 or a 400 into a 304.
+    expect((await t.get(path, { 'if-none-match': '*' })).status).toBe(304);
+    expect((await t.get('/v1/batches/no-such-batch', { 'if-none-match': '*' })).status).toBe(404);
+    expect((await t.get('/rates?date_from=2016-02-30&date_to=2016-03-01&origin=china&destination=europe', { 'if-none-match': '*' })).status).toBe(400);
     await t.call('POST', '/v1/batches', { body: prices('CNSGH', 'NLRTM', '2016-01-02', [1, 2, 3]) });
     const changed = await t.get(path, { 'if-none-match': etag });
     expect(changed.status).toBe(200);

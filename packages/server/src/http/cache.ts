@@ -51,14 +51,17 @@ export function etagFor(version: number, route: string, normalized: string): str
   return `"v${version}-${hash}"`;
 }
 
-/** Whether the request's `If-None-Match` matches `etag` (weak comparison, as RFC 9110 asks for GET). */
-export function notModified(req: Request, etag: string): boolean {
+/**
+ * Whether the request's `If-None-Match` matches `etag` (weak comparison, as RFC 9110 asks for GET).
+ * `*` matches only once the answer exists (`exists`): an unknown batch or a bad query is no match.
+ */
+export function notModified(req: Request, etag: string, exists = false): boolean {
   const header = req.headers['if-none-match'];
   if (header === undefined) return false;
   const bare = etag.replace(/^W\//, '');
   return header.split(',').some((tag) => {
     const t = tag.trim();
-    return t === '*' || t.replace(/^W\//, '') === bare;
+    return (exists && t === '*') || t.replace(/^W\//, '') === bare;
   });
 }
 
@@ -106,7 +109,8 @@ export async function cachedRead(
   if (body !== undefined) {
     ctx.onResult?.('hit');
     res.setHeader('ETag', etag);
-    res.type('application/json').send(body);
+    if (notModified(req, etag, true)) res.status(304).end();
+    else res.type('application/json').send(body);
     return;
   }
   ctx.onResult?.('miss');
@@ -116,5 +120,9 @@ export async function cachedRead(
   const actual = result.version === read.version ? etag : etagFor(result.version, read.route, read.normalized);
   if (result.version === read.version) ctx.cache.set(key, body, ctx.latest());
   res.setHeader('ETag', actual);
+  if (notModified(req, actual, true)) {
+    res.status(304).end();
+    return;
+  }
   res.type('application/json').send(body);
 }

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { RatestoreError } from '@ratestore/core';
+import { RatestoreError, httpStatusOf } from '@ratestore/core';
 
 /**
  * Errors answered as RFC 9457 `application/problem+json`. Every problem carries a stable `code`
@@ -55,21 +55,6 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable'
 };
 
-const ENGINE_STATUS: Record<string, number> = {
-  RATESTORE_INVALID_ARGUMENT: 400,
-  RATESTORE_INVALID_DATE: 400,
-  RATESTORE_DATE_RANGE_REVERSED: 400,
-  RATESTORE_RANGE_TOO_LONG: 400,
-  RATESTORE_UNKNOWN_LOCATION: 400,
-  RATESTORE_UNKNOWN_VERSION: 400,
-  RATESTORE_VERSION_NOT_RETAINED: 409,
-  RATESTORE_INVALID_BATCH: 422,
-  RATESTORE_UNKNOWN_BATCH: 404,
-  RATESTORE_BATCH_COMMITTED: 409,
-  RATESTORE_VERSION_CONFLICT: 409,
-  RATESTORE_NOT_OPEN: 503
-};
-
 /** Engine argument names and the request parameters they come from. */
 export type ParameterNames = Record<string, string>;
 
@@ -84,9 +69,7 @@ const DEFAULT_PARAMETERS: ParameterNames = {
 
 /** Turns an engine error into the problem it is answered with. */
 export function fromEngineError(error: RatestoreError, parameters: ParameterNames = {}): HttpProblem {
-  let status = ENGINE_STATUS[error.code] ?? 400;
-  // Reading at a version that was folded away is a bad `as_of`, not a conflict.
-  if (error.code === 'RATESTORE_VERSION_NOT_RETAINED' && error.field === 'asOf') status = 400;
+  const status = httpStatusOf(error);
   const field = error.field;
   const parameter = field === undefined ? undefined : (parameters[field] ?? DEFAULT_PARAMETERS[field] ?? field);
   const extra: Record<string, unknown> = {};

@@ -103,7 +103,7 @@ export function dataDir(option: string | undefined, io: CliIo): string {
   return resolve(option ?? (io.env.RATESTORE_DATA || undefined) ?? './data');
 }
 
-/** `--data` from the command or any command above it (so `ratestore --data x batches list` works too). */
+/** `--data` from the command or any command above it (so `ratestore batches --data x list` works too). */
 export function dataOption(command: Command): string | undefined {
   for (let current: Command | null = command; current !== null; current = current.parent) {
     const value = current.opts().data as unknown;

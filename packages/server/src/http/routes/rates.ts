@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import type { PriceItem } from '@ratestore/core';
+import { RatestoreError, type PriceItem } from '@ratestore/core';
 import type { AppContext } from '../context.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf, objectBody, required } from '../params.js';
@@ -82,8 +82,9 @@ export function ratesRoutes(ctx: AppContext): Router {
       try {
         return await store.write(items(), batchId === undefined ? {} : { batchId });
       } catch (error) {
+        // Anything but a rejected batch goes to the shared handler as it is, stack and all.
+        if (!(error instanceof RatestoreError) || error.code !== 'RATESTORE_INVALID_BATCH') throw error;
         const problem = toProblem(error);
-        if (problem.code !== 'RATESTORE_INVALID_BATCH') throw problem;
         ctx.metrics.rejected.inc();
         // One item per day, all alike: name the body member at fault instead of listing items.
         const issue = (problem.extra?.issues as Array<{ field: string; code: string; reason: string }> | undefined)?.[0];
@@ -92,7 +93,8 @@ export function ratesRoutes(ctx: AppContext): Router {
         throw new HttpProblem(400, code, issue === undefined ? problem.message : `${parameter ?? issue.field}: ${issue.reason}`, parameter === undefined ? {} : { parameter });
       }
     });
-    if (!replay) ctx.metrics.committed(result.counts);
+    if (replay) res.setHeader('Idempotent-Replayed', 'true');
+    else ctx.metrics.committed(result.counts);
     res.status(201).json({ ...commitJson(result), price_usd: price });
   });
 
