@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import { IssueList, RatestoreError } from './errors.js';
-import { DURABLE, JSON_VALUE, VIEW_VALUE, getJson, rangeJson, txnValue, type Db } from './db.js';
+import { DEFAULT_ENCODINGS, DURABLE, JSON_VALUE, VIEW_VALUE, getJson, rangeJson, txnValue, type Db } from './db.js';
 import type { Engine, EngineOptions } from './engine.js';
 import {
   COMMITS_RANGE, FOLDS_RANGE, REFERENCE_RANGE, RETENTION_KEY, STAGED_RANGE, TXN_KEY, commitKey,
@@ -12,7 +12,7 @@ import { CommitLog, type BatchEntry, type LogEntry, type RevertEntry } from './l
 import { Catalog, buildTree, sorted } from './catalog/catalog.js';
 import type { LocatedRef } from './catalog/apply-refs.js';
 import { applyBatch } from './write/apply-batch.js';
-import { stagedSource } from './write/batch-source.js';
+import { memorySource, stagedSource, type BatchSource } from './write/batch-source.js';
 import { ChunkBuilder, type EncodedChunk } from './write/chunk-builder.js';
 import { readRates, notRetained } from './read/read-rates.js';
 import { MonthCache } from './read/month-cache.js';
@@ -119,8 +119,8 @@ export class Ratestore {
   constructor(options: RatestoreOptions = {}) {
     checkObject(options, 'options');
     this.#db = options.db ?? (options.memory === true
-      ? (new MemoryLevel<string, string>() as unknown as Db)
-      : (new ClassicLevel<string, string>(options.location ?? './data') as unknown as Db));
+      ? (new MemoryLevel<string, Uint8Array>(DEFAULT_ENCODINGS) as unknown as Db)
+      : (new ClassicLevel<string, Uint8Array>(options.location ?? './data', DEFAULT_ENCODINGS) as unknown as Db));
     this.#options = {
       maxRangeDays: checkInteger(options.maxRangeDays ?? 366, 'maxRangeDays', 1),
       maxIssues: checkInteger(options.maxIssues ?? 100, 'maxIssues', 1),
@@ -372,22 +372,39 @@ export class Ratestore {
     if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) !== undefined) {
       throw new RatestoreError('RATESTORE_INVALID_ARGUMENT', `batch ${batchId} is staged; commit or abort it, or use another batch id`, { field: 'batchId' });
     }
-    await this.#begin(batchId, true);
+    const issues = new IssueList(this.#options.maxIssues);
+    const builder = new ChunkBuilder(issues);
+    // A batch of one chunk is applied from memory; a larger one is staged chunk by chunk, so that it
+    // is never held whole. The last full chunk is held back until it is known not to be the only one.
+    let held: EncodedChunk | undefined;
+    let staged = 0;
+    const stage = async (chunk: EncodedChunk): Promise<void> => {
+      if (staged === 0) await this.#begin(batchId, true);
+      await this.#putChunk(batchId, staged++, chunk, true);
+    };
     try {
-      const issues = new IssueList(this.#options.maxIssues);
-      const builder = new ChunkBuilder(issues);
       let index = 0;
-      let chunk = 0;
       for await (const slice of itemsOf(items)) {
         for (const item of slice) {
           builder.add(item, index++);
-          if (builder.size >= this.#options.chunkSize) await this.#putChunk(batchId, chunk++, builder.take(), true);
+          if (builder.size >= this.#options.chunkSize) {
+            if (held !== undefined) await stage(held);
+            held = builder.take();
+          }
         }
       }
-      await this.#putChunk(batchId, chunk, builder.take(), true);
+      if (held === undefined || builder.size > 0) {
+        if (held !== undefined) await stage(held);
+        held = builder.take();
+      }
+      if (staged === 0) {
+        const chunk = held;
+        return await this.#writeLock.run(() => this.#apply(batchId, memorySource(chunk), [], replicated, issues));
+      }
+      await stage(held);
       return await this.#commit(batchId, false, replicated, issues);
     } catch (error) {
-      await this.#deleteStaged(batchId);
+      if (staged > 0) await this.#deleteStaged(batchId);
       throw error;
     }
   }
@@ -447,21 +464,25 @@ export class Ratestore {
       if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) === undefined) {
         throw new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${batchId} was not begun (or was aborted)`, { field: 'batchId' });
       }
-      const version = this.#nextVersion(replicated?.version);
       const stagedKeys = (await this.#db.keys({ ...stagedBatchRange(batchId), keyEncoding: 'utf8' }).all()) as string[];
-      const entry = await applyBatch(this.#engineState(), {
-        version,
-        batchId,
-        source: stagedSource(this.#db, batchId, reportChunks),
-        committedAt: replicated?.committedAt ?? new Date().toISOString(),
-        deleteOnCommit: stagedKeys,
-        label: `batch ${batchId}`,
-        issues
-      });
-      this.#chunkCounters.delete(batchId);
-      this.#scheduleFold();
-      return this.#log.batchResult(entry);
+      return this.#apply(batchId, stagedSource(this.#db, batchId, reportChunks), stagedKeys, replicated, issues);
     });
+  }
+
+  /** Applies a batch at the next version, under the write lock; `deleteOnCommit` go with the commit marker. */
+  async #apply(batchId: string, source: BatchSource, deleteOnCommit: string[], replicated?: { version: number; committedAt: string }, issues?: IssueList): Promise<CommitResult> {
+    const entry = await applyBatch(this.#engineState(), {
+      version: this.#nextVersion(replicated?.version),
+      batchId,
+      source,
+      committedAt: replicated?.committedAt ?? new Date().toISOString(),
+      deleteOnCommit,
+      label: `batch ${batchId}`,
+      issues
+    });
+    this.#chunkCounters.delete(batchId);
+    this.#scheduleFold();
+    return this.#log.batchResult(entry);
   }
 
   async #abort(batchId: string): Promise<boolean> {

@@ -16,6 +16,10 @@ export interface Backend {
   cleanup(): void;
 }
 
+// memory-level keeps its own default encodings and classic-level gets the ones the store gives its
+// own databases, so the suite covers both ways records are put (see viewPutOptions in src/db.ts).
+const STORE_ENCODINGS = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
+
 export function memoryBackend(): Backend {
   return { name: 'memory-level', create: () => new MemoryLevel() as unknown as Db, cleanup: () => undefined };
 }
@@ -28,13 +32,13 @@ export function classicBackend(): Backend {
     create() {
       const dir = mkdtempSync(join(tmpdir(), 'ratestore-test-'));
       dirs.push(dir);
-      const db = new ClassicLevel(dir) as unknown as Db;
+      const db = new ClassicLevel(dir, STORE_ENCODINGS) as unknown as Db;
       locations.set(db, dir);
       return db;
     },
     reopen(db) {
       const dir = locations.get(db)!;
-      const again = new ClassicLevel(dir) as unknown as Db;
+      const again = new ClassicLevel(dir, STORE_ENCODINGS) as unknown as Db;
       locations.set(again, dir);
       return again;
     },

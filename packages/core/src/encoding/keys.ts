@@ -27,8 +27,18 @@ export function groupPrefix(a: string, b: string): string {
   return `a\0${a}\0${b}\0`;
 }
 
+/** The group `a\0{A}\0{B}\0{YYYY-MM}` of the records of a pair in one month. */
+export function recordGroup(a: string, b: string, month: string): string {
+  return `a\0${a}\0${b}\0${month}`;
+}
+
+/** What follows the group in a record key; the same for every record a writer writes in one part. */
+export function recordKeySuffix(epoch: number, writer: number, source: number, part: number): string {
+  return '\0' + hex8(HEX8 - epoch) + hex8(writer) + hex8(source) + hex8(part);
+}
+
 export function recordKey(group: string, epoch: number, writer: number, source: number, part: number): string {
-  return group + '\0' + hex8(HEX8 - epoch) + hex8(writer) + hex8(source) + hex8(part);
+  return group + recordKeySuffix(epoch, writer, source, part);
 }
 
 /** `group` is `a\0{A}\0{B}\0{YYYY-MM}`: everything of the key but the separator and suffix. */

@@ -9,17 +9,15 @@ import { yieldToEventLoop } from '../util/yield.js';
 
 const ROW_BYTES = 20;
 
-export interface StagedPrice {
-  origin: string;
-  destination: string;
-  day: number;
-  cents: number;
-  index: number;
-}
-
-export function packCode(code: string): number {
+/** A port code (5 letters A-Z) packed base 26, or -1 if `value` is not one. */
+export function packCode(value: unknown): number {
+  if (typeof value !== 'string' || value.length !== 5) return -1;
   let packed = 0;
-  for (let i = 0; i < 5; i++) packed = packed * 26 + (code.charCodeAt(i) - 65);
+  for (let i = 0; i < 5; i++) {
+    const letter = value.charCodeAt(i) - 65;
+    if (letter < 0 || letter > 25) return -1;
+    packed = packed * 26 + letter;
+  }
   return packed;
 }
 
@@ -29,18 +27,45 @@ export function unpackCode(packed: number): string {
   return code;
 }
 
-export function encodePrices(prices: readonly StagedPrice[]): Uint8Array {
-  const bytes = Buffer.allocUnsafe(prices.length * ROW_BYTES);
-  let at = 0;
-  for (const price of prices) {
-    bytes.writeUInt32LE(packCode(price.origin), at);
-    bytes.writeUInt32LE(packCode(price.destination), at + 4);
-    bytes.writeUInt32LE(price.day, at + 8);
-    bytes.writeUInt32LE(price.cents, at + 12);
-    bytes.writeUInt32LE(price.index, at + 16);
-    at += ROW_BYTES;
+const INITIAL_ROWS = 1024;
+
+/** Encodes price rows as they come, into a buffer that grows by doubling. */
+export class PriceRows {
+  #bytes = new Uint8Array(INITIAL_ROWS * ROW_BYTES);
+  #view = new DataView(this.#bytes.buffer);
+  #length = 0;
+
+  get rows(): number {
+    return this.#length / ROW_BYTES;
   }
-  return bytes;
+
+  push(origin: number, destination: number, day: number, cents: number, index: number): void {
+    if (this.#length === this.#bytes.byteLength) this.#grow();
+    const view = this.#view;
+    const at = this.#length;
+    view.setUint32(at, origin, true);
+    view.setUint32(at + 4, destination, true);
+    view.setUint32(at + 8, day, true);
+    view.setUint32(at + 12, cents, true);
+    view.setUint32(at + 16, index, true);
+    this.#length = at + ROW_BYTES;
+  }
+
+  /** The rows so far, and a fresh start. */
+  take(): Uint8Array {
+    const rows = this.#bytes.subarray(0, this.#length);
+    this.#bytes = new Uint8Array(INITIAL_ROWS * ROW_BYTES);
+    this.#view = new DataView(this.#bytes.buffer);
+    this.#length = 0;
+    return rows;
+  }
+
+  #grow(): void {
+    const bytes = new Uint8Array(this.#bytes.byteLength * 2);
+    bytes.set(this.#bytes);
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer);
+  }
 }
 
 /** Rows handed to `visit` between two yields to the event loop. */

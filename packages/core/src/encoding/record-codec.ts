@@ -21,19 +21,38 @@ export interface DayAggregate {
 /** Per-day aggregates of one month, indexed by day of month (1-31). */
 export type MonthAggregates = Map<number, DayAggregate>;
 
+/** Visits one day of a record: day of month, then its aggregates in cents. */
+export type DayVisitor = (dayOfMonth: number, count: number, sum: number, min: number, max: number) => void;
+
+/** Bytes of a record with `dayCount` days. */
+export function recordBytes(dayCount: number): number {
+  return HEADER_BYTES + dayCount * DAY_BYTES;
+}
+
+/** Writes a record's header into `view` at `at`; returns where its first day goes. */
+export function writeRecordHeader(view: DataView, at: number, reset: boolean, dayCount: number): number {
+  view.setUint8(at, reset ? RESET_FLAG : 0);
+  view.setUint8(at + 1, dayCount);
+  return at + HEADER_BYTES;
+}
+
+/** Writes one day of a record into `view` at `at`; returns where the next day goes. */
+export function writeRecordDay(view: DataView, at: number, dayOfMonth: number, count: number, sum: number, min: number, max: number): number {
+  view.setUint8(at, dayOfMonth);
+  view.setUint32(at + 1, count, true);
+  view.setFloat64(at + 5, sum, true);
+  view.setUint32(at + 13, min, true);
+  view.setUint32(at + 17, max, true);
+  return at + DAY_BYTES;
+}
+
 /** Encodes a record from flat day aggregates: day of month, count, sum, min, max; repeated. */
 export function encodeRecord(reset: boolean, days: readonly number[]): Uint8Array {
   const dayCount = days.length / 5;
-  const bytes = Buffer.allocUnsafe(HEADER_BYTES + dayCount * DAY_BYTES);
-  bytes[0] = reset ? RESET_FLAG : 0;
-  bytes[1] = dayCount;
-  for (let i = 0, at = HEADER_BYTES; i < days.length; i += 5, at += DAY_BYTES) {
-    bytes[at] = days[i]!;
-    bytes.writeUInt32LE(days[i + 1]!, at + 1);
-    bytes.writeDoubleLE(days[i + 2]!, at + 5);
-    bytes.writeUInt32LE(days[i + 3]!, at + 13);
-    bytes.writeUInt32LE(days[i + 4]!, at + 17);
-  }
+  const bytes = new Uint8Array(recordBytes(dayCount));
+  const view = new DataView(bytes.buffer);
+  let at = writeRecordHeader(view, 0, reset, dayCount);
+  for (let i = 0; i < days.length; i += 5) at = writeRecordDay(view, at, days[i]!, days[i + 1]!, days[i + 2]!, days[i + 3]!, days[i + 4]!);
   return bytes;
 }
 
@@ -49,7 +68,7 @@ export function isReset(bytes: Uint8Array): boolean {
 }
 
 /** Visits each day of a record: day of month, then its aggregates in cents. */
-export function forEachDay(bytes: Uint8Array, visit: (dayOfMonth: number, count: number, sum: number, min: number, max: number) => void): void {
+export function forEachDay(bytes: Uint8Array, visit: DayVisitor): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const days = bytes[1]!;
   for (let i = 0, at = HEADER_BYTES; i < days; i++, at += DAY_BYTES) {

@@ -1,5 +1,6 @@
 import type { ItemIssue } from '../errors.js';
 import { parseDay } from './dates.js';
+import { packCode } from '../encoding/price-codec.js';
 
 export const PORT_CODE = /^[A-Z]{5}$/;
 export const REGION_SLUG = /^[a-z0-9_]{1,64}$/;
@@ -8,8 +9,9 @@ const MAX_NAME_LENGTH = 200;
 
 export interface NormalPrice {
   kind: 'price';
-  origin: string;
-  destination: string;
+  /** Port codes packed (see price-codec). */
+  origin: number;
+  destination: number;
   day: number;
   cents: number;
 }
@@ -56,11 +58,10 @@ export function isIssue(value: NormalItem | Issue): value is Issue {
 }
 
 function normalizePrice(record: Record<string, unknown>): NormalPrice | Issue {
-  for (const field of ['origin', 'destination'] as const) {
-    if (typeof record[field] !== 'string' || !PORT_CODE.test(record[field])) {
-      return { field, code: 'RATESTORE_INVALID_FIELD', reason: `${field} must be a port code of 5 letters A-Z, got ${describe(record[field])}` };
-    }
-  }
+  const origin = packCode(record.origin);
+  if (origin < 0) return badPortCode('origin', record.origin);
+  const destination = packCode(record.destination);
+  if (destination < 0) return badPortCode('destination', record.destination);
   const day = parseDay(record.day);
   if (day === undefined) {
     return { field: 'day', code: 'RATESTORE_INVALID_DATE', reason: `day must be a calendar date YYYY-MM-DD between 1900 and 2999, got ${describe(record.day)}` };
@@ -69,7 +70,11 @@ function normalizePrice(record: Record<string, unknown>): NormalPrice | Issue {
   if (cents === undefined) {
     return { field: 'price', code: 'RATESTORE_INVALID_PRICE', reason: `price must be a positive number of USD with at most 2 decimals, at most ${MAX_PRICE}, got ${describe(record.price)}` };
   }
-  return { kind: 'price', origin: record.origin as string, destination: record.destination as string, day, cents };
+  return { kind: 'price', origin, destination, day, cents };
+}
+
+function badPortCode(field: 'origin' | 'destination', value: unknown): Issue {
+  return { field, code: 'RATESTORE_INVALID_FIELD', reason: `${field} must be a port code of 5 letters A-Z, got ${describe(value)}` };
 }
 
 /** Prices are kept as integer cents so that sums stay exact. */

@@ -1,14 +1,13 @@
 import { IssueList, type ItemIssue } from '../errors.js';
 import type { Engine } from '../engine.js';
 import { DURABLE, JSON_VALUE, txnValue } from '../db.js';
-import { TXN_KEY, commitKey, portKey, recordKey, regionKey, groupPrefix } from '../encoding/keys.js';
-import { encodeRecord } from '../encoding/record-codec.js';
+import { TXN_KEY, commitKey, portKey, recordKeySuffix, regionKey } from '../encoding/keys.js';
 import { forEachPrice, packCode, unpackCode } from '../encoding/price-codec.js';
 import { ancestorChains } from '../catalog/catalog.js';
 import { applyRefs } from '../catalog/apply-refs.js';
 import type { BatchEntry } from '../log/commit-log.js';
 import type { BatchSource } from './batch-source.js';
-import { PairAggregator, type PairMonth } from './pair-aggregator.js';
+import { PairAggregator, type EncodedRecord } from './pair-aggregator.js';
 import { RecordWriter } from './record-writer.js';
 import { rebuildRollups } from './rebuild-rollups.js';
 
@@ -47,13 +46,9 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
   // The id goes into the first record batch, atomically with the records it marks.
   writer.putJson(TXN_KEY, txnValue(txn));
   let part = 0;
-  const writeRecords = async (records: Iterable<PairMonth>): Promise<void> => {
+  const writeRecords = async (records: EncodedRecord[]): Promise<void> => {
     if (issues.count > 0) return; // the batch will be rejected: write nothing more
-    for (const record of records) {
-      writer.put(recordKey(groupPrefix(record.a, record.b) + record.month, request.version, txn, txn, part), encodeRecord(false, record.days));
-      await writer.boundary();
-    }
-    part++;
+    await writer.putRecords(records, recordKeySuffix(request.version, txn, txn, part++));
   };
   const aggregator = new PairAggregator({ chains: ancestorChains(nextView), maxCells: options.maxCells, flush: writeRecords });
 

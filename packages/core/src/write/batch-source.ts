@@ -2,6 +2,7 @@ import type { Db } from '../db.js';
 import { VIEW_VALUE, rangeJson } from '../db.js';
 import { chunkOfStagedKey, stagedPricesRange, stagedRefsRange } from '../encoding/keys.js';
 import type { LocatedRef } from '../catalog/apply-refs.js';
+import type { EncodedChunk } from './chunk-builder.js';
 
 /** Prices of one chunk, encoded by price-codec. */
 export interface PriceChunk {
@@ -10,8 +11,7 @@ export interface PriceChunk {
 }
 
 /**
- * Where the items of a batch being applied come from: a staged batch on disk, or (for replication)
- * chunks in hand. Each method may be called once; prices are streamed, never held whole.
+ * Where the items of a batch being applied come from: a staged batch on disk, or one chunk in hand. Each method may be called once; prices are streamed, never held whole.
  */
 export interface BatchSource {
   refs(): Promise<LocatedRef[]>;
@@ -42,6 +42,19 @@ export function stagedSource(db: Db, batchId: string, reportChunks: boolean): Ba
       } finally {
         await iterator.close();
       }
+    }
+  };
+}
+
+/** A batch of one chunk, in hand: `write()` applies small batches without staging them. */
+export function memorySource(chunk: EncodedChunk): BatchSource {
+  return {
+    reportChunks: false,
+    async refs() {
+      return chunk.refs;
+    },
+    async *prices() {
+      yield { chunk: 0, bytes: chunk.prices };
     }
   };
 }

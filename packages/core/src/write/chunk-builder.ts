@@ -1,5 +1,5 @@
 import type { IssueList } from '../errors.js';
-import { encodePrices, type StagedPrice } from '../encoding/price-codec.js';
+import { PriceRows } from '../encoding/price-codec.js';
 import { isIssue, normalizeItem, type NormalRef } from '../validate/items.js';
 
 /** The encoded form of a chunk of items, ready to stage. */
@@ -16,7 +16,7 @@ export interface EncodedChunk {
  * too and a rejected batch reports every bad item, not just the first kind of problem.
  */
 export class ChunkBuilder {
-  #prices: StagedPrice[] = [];
+  readonly #prices = new PriceRows();
   #refs: NormalRef[] = [];
   readonly #issues: IssueList;
   readonly #chunk: number | undefined;
@@ -27,7 +27,7 @@ export class ChunkBuilder {
   }
 
   get size(): number {
-    return this.#prices.length + this.#refs.length;
+    return this.#prices.rows + this.#refs.length;
   }
 
   add(item: unknown, index: number): void {
@@ -35,7 +35,7 @@ export class ChunkBuilder {
     if (isIssue(normal)) {
       this.#issues.add({ index, chunk: this.#chunk, ...normal });
     } else if (normal.kind === 'price') {
-      this.#prices.push({ origin: normal.origin, destination: normal.destination, day: normal.day, cents: normal.cents, index });
+      this.#prices.push(normal.origin, normal.destination, normal.day, normal.cents, index);
     } else {
       this.#refs.push(normal);
     }
@@ -43,8 +43,8 @@ export class ChunkBuilder {
 
   /** The chunk so far, and a fresh start. */
   take(): EncodedChunk {
-    const chunk = { prices: encodePrices(this.#prices), refs: this.#refs, items: this.#prices.length + this.#refs.length };
-    this.#prices = [];
+    const items = this.size;
+    const chunk = { prices: this.#prices.take(), refs: this.#refs, items };
     this.#refs = [];
     return chunk;
   }

@@ -1,42 +1,42 @@
-import { formatDay } from '../validate/dates.js';
-import { CellTable } from './cell-table.js';
+import { monthAndDayOf, monthName } from '../validate/dates.js';
 import { packCode } from '../encoding/price-codec.js';
+import { recordGroup } from '../encoding/keys.js';
+import { YIELD_EVERY, yieldToEventLoop } from '../util/yield.js';
+import { MonthSlots } from './month-slots.js';
 
-/** Day indexes stay below 2^19 (1900-2999), so a cell key (a, b, day) fits a double exactly. */
-const DAY_SPAN = 2 ** 19;
-/** Nodes are numbered; a, b < 2^17 keeps (a * nodes + b) * DAY_SPAN below 2^53. */
+/** Nodes are numbered; a, b < 2^17 keeps a pair (a * nodes + b) below 2^34. */
 export const MAX_NODES = 2 ** 17;
 
-/** Months since 1900 stay below 2^14; a group key (pair, month) then fits a double exactly. */
+/** Months since 1900 stay below 2^14; a key (pair, month) then stays below 2^48, exact in a double. */
 const MONTH_SPAN = 2 ** 14;
 
-/** One record to write: the per-day aggregates of the pair (a, b) in one month. */
-export interface PairMonth {
-  a: string;
-  b: string;
-  month: string;
-  /** Flat: day of month, count, sum, min, max; then the next day. */
-  days: number[];
+/** Days a slot holds cells for: memory is counted in these, used or not. */
+const CELLS_PER_SLOT = 31;
+
+/** One record to write: the group `a\0{A}\0{B}\0{YYYY-MM}` and its encoded per-day aggregates. */
+export interface EncodedRecord {
+  group: string;
+  value: Uint8Array;
 }
 
 export interface PairAggregatorOptions {
   /** Each port's chain: the port, its region, and every ancestor. */
   chains: Map<string, readonly string[]>;
-  /** Cells held before they are written out as a part (bounds memory for any batch size). */
+  /** Day cells held before they are written out as a part (bounds memory for any batch size). */
   maxCells: number;
-  /** Writes one part: records in key order. */
-  flush: (records: Iterable<PairMonth>) => Promise<void>;
+  /** Writes one part: at most one record per group. */
+  flush: (records: EncodedRecord[]) => Promise<void>;
   /** Only pairs where this returns true are kept (used to rebuild affected rollups). */
   keepPair?: (a: string, b: string) => boolean;
 }
 
 /**
- * Aggregates prices per route and day, then rolls each route-day up to every pair of nodes on the
- * origin's and the destination's chains. Route-days are aggregated first because a batch usually
- * has several prices per route and day, so the expansion (one cell per chain pair) runs once per
- * route-day rather than once per price.
+ * Aggregates prices per route and month, then rolls each route-month up to every pair of nodes on
+ * the origin's and the destination's chains. Routes are aggregated first because a batch usually
+ * has several prices per route and day, and months are dense (31 day cells and a mask of the days
+ * in use), so the roll-up costs one hash lookup per pair and month, plus a walk over the days.
  *
- * Route-days are kept per month and expanded month by month, and pair cells are written out only
+ * Route-months are kept per month and rolled up month by month, and pair-months are written out only
  * between months while they fit `maxCells`: every record (pair, month) is then written once, and
  * memory stays bounded whatever the batch's size or spread. Only a single month whose cells alone
  * exceed the bound is written in several parts, which reads merge.
@@ -46,13 +46,15 @@ export class PairAggregator {
   readonly #ids = new Map<string, number>();
   readonly #chainIds = new Map<number, Int32Array>();
   readonly #portIds = new Map<number, number>();
-  readonly #routes = new Map<number, CellTable>();
-  readonly #monthOfDay = new Map<number, MonthOfDay>();
-  #routeCells = 0;
-  readonly #pairs = new CellTable();
+  /** Route-months by month since 1900; keyed by route (origin * nodes + destination). */
+  readonly #routes = new Map<number, MonthSlots>();
+  #routeSlots = 0;
+  /** Pair-months, keyed by pair * MONTH_SPAN + month. */
+  readonly #pairs = new MonthSlots();
   readonly #options: PairAggregatorOptions;
   readonly #keepPair: ((a: number, b: number) => boolean) | undefined;
   readonly #nodes: number;
+  readonly #maxSlots: number;
 
   constructor(options: PairAggregatorOptions) {
     this.#options = options;
@@ -63,6 +65,7 @@ export class PairAggregator {
     }
     this.#nodes = Math.max(1, this.#names.length);
     if (this.#nodes > MAX_NODES) throw new RangeError(`at most ${MAX_NODES} ports and regions are supported`);
+    this.#maxSlots = Math.max(1, Math.floor(options.maxCells / CELLS_PER_SLOT));
     const keepPair = options.keepPair;
     if (keepPair !== undefined) {
       const memo = new Map<number, boolean>();
@@ -81,17 +84,18 @@ export class PairAggregator {
   }
 
   add(origin: number, destination: number, day: number, count: number, sum: number, min: number, max: number): void {
-    const month = this.#month(day).index;
+    const monthAndDay = monthAndDayOf(day);
+    const month = monthAndDay >>> 5;
     let table = this.#routes.get(month);
-    if (table === undefined) this.#routes.set(month, (table = new CellTable()));
+    if (table === undefined) this.#routes.set(month, (table = new MonthSlots()));
     const before = table.size;
-    table.add((origin * this.#nodes + destination) * DAY_SPAN + day, count, sum, min, max);
-    this.#routeCells += table.size - before;
+    table.add(table.slot(origin * this.#nodes + destination), monthAndDay & 31, count, sum, min, max);
+    this.#routeSlots += table.size - before;
   }
 
   /** Called between chunks: rolls up and writes out when the route cells outgrow their bound. */
   async checkpoint(): Promise<void> {
-    if (this.#routeCells >= this.#options.maxCells) await this.#drain();
+    if (this.#routeSlots >= this.#maxSlots) await this.#drain();
   }
 
   /** Writes out what is left. */
@@ -104,68 +108,64 @@ export class PairAggregator {
     for (const month of months) {
       const table = this.#routes.get(month)!;
       this.#routes.delete(month);
-      await this.#expand(table);
-      if (this.#pairs.size >= this.#options.maxCells / 2) await this.#flushPairs();
+      await this.#rollUp(table, month);
+      if (this.#pairs.size >= this.#maxSlots / 2) await this.#flushPairs();
     }
-    this.#routeCells = 0;
+    this.#routeSlots = 0;
     await this.#flushPairs();
   }
 
-  async #expand(routes: CellTable): Promise<void> {
+  async #rollUp(routes: MonthSlots, month: number): Promise<void> {
     const nodes = this.#nodes;
-    let overflow = false;
-    await routes.forEach((key, count, sum, min, max) => {
-      const day = key % DAY_SPAN;
-      const route = (key - day) / DAY_SPAN;
-      const destination = route % nodes;
-      const origins = this.#chainIds.get((route - destination) / nodes)!;
+    const pairs = this.#pairs;
+    const keepPair = this.#keepPair;
+    let merged = 0;
+    for (let route = 0; route < routes.size; route++) {
+      const key = routes.key(route);
+      const destination = key % nodes;
+      const origins = this.#chainIds.get((key - destination) / nodes)!;
       const destinations = this.#chainIds.get(destination)!;
       for (const a of origins) {
         for (const b of destinations) {
-          if (this.#keepPair !== undefined && !this.#keepPair(a, b)) continue;
-          this.#pairs.add((a * nodes + b) * DAY_SPAN + day, count, sum, min, max);
+          if (keepPair !== undefined && !keepPair(a, b)) continue;
+          pairs.merge(pairs.slot((a * nodes + b) * MONTH_SPAN + month), routes, route);
         }
       }
-      overflow ||= this.#pairs.size >= this.#options.maxCells;
-    }, async () => {
-      // One month larger than the bound: write it out in parts rather than grow without limit.
-      if (overflow) {
-        overflow = false;
-        await this.#flushPairs();
+      merged += origins.length * destinations.length;
+      if (merged >= YIELD_EVERY) {
+        merged = 0;
+        await yieldToEventLoop();
+        // One month larger than the bound: write it out in parts rather than grow without limit.
+        if (pairs.size >= this.#maxSlots) await this.#flushPairs();
       }
-    });
-  }
-
-  /** Groups the pair cells into one record per pair and month; readers merge days in any order. */
-  async #flushPairs(): Promise<void> {
-    if (this.#pairs.size === 0) return;
-    const nodes = this.#nodes;
-    const records = new Map<number, PairMonth>();
-    await this.#pairs.forEach((key, count, sum, min, max) => {
-      const day = key % DAY_SPAN;
-      const pair = (key - day) / DAY_SPAN;
-      const month = this.#month(day);
-      const group = pair * MONTH_SPAN + month.index;
-      let record = records.get(group);
-      if (record === undefined) {
-        const b = pair % nodes;
-        record = { a: this.#names[(pair - b) / nodes]!, b: this.#names[b]!, month: month.month, days: [] };
-        records.set(group, record);
-      }
-      record.days.push(month.dayOfMonth, count, sum, min, max);
-    });
-    this.#pairs.clear();
-    await this.#options.flush(records.values());
-  }
-
-  #month(day: number): MonthOfDay {
-    let month = this.#monthOfDay.get(day);
-    if (month === undefined) {
-      const date = formatDay(day);
-      month = { month: date.slice(0, 7), index: (Number(date.slice(0, 4)) - 1900) * 12 + Number(date.slice(5, 7)), dayOfMonth: Number(date.slice(8)) };
-      this.#monthOfDay.set(day, month);
     }
-    return month;
+  }
+
+  /** Encodes one record per pair-month into one slab, then hands them to `flush`. */
+  async #flushPairs(): Promise<void> {
+    const pairs = this.#pairs;
+    if (pairs.size === 0) return;
+    const nodes = this.#nodes;
+    let bytes = 0;
+    for (let slot = 0; slot < pairs.size; slot++) bytes += pairs.recordBytes(slot);
+    const slab = new Uint8Array(bytes);
+    const view = new DataView(slab.buffer);
+    const records: EncodedRecord[] = new Array(pairs.size);
+    const monthNames = new Map<number, string>();
+    let at = 0;
+    for (let slot = 0; slot < pairs.size; slot++) {
+      const key = pairs.key(slot);
+      const month = key % MONTH_SPAN;
+      const pair = (key - month) / MONTH_SPAN;
+      const b = pair % nodes;
+      let name = monthNames.get(month);
+      if (name === undefined) monthNames.set(month, (name = monthName(month)));
+      const end = pairs.encodeRecord(slot, view, at);
+      records[slot] = { group: recordGroup(this.#names[(pair - b) / nodes]!, this.#names[b]!, name), value: slab.subarray(at, end) };
+      at = end;
+    }
+    pairs.clear();
+    await this.#options.flush(records);
   }
 
   #id(node: string): number {
@@ -177,11 +177,4 @@ export class PairAggregator {
     }
     return id;
   }
-}
-
-interface MonthOfDay {
-  month: string;
-  /** Months since 1900. */
-  index: number;
-  dayOfMonth: number;
 }

@@ -1,6 +1,6 @@
 import type { Engine } from '../engine.js';
 import { VIEW_VALUE } from '../db.js';
-import { groupPrefix, portPairsRange, recordKey } from '../encoding/keys.js';
+import { groupPrefix, portPairsRange, recordKey, recordKeySuffix } from '../encoding/keys.js';
 import { encodeRecord, forEachDay } from '../encoding/record-codec.js';
 import { ancestorChains, type CatalogView } from '../catalog/catalog.js';
 import { firstDayOfMonth } from '../validate/dates.js';
@@ -45,13 +45,7 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
         chains: newChains,
         keepPair: keep,
         maxCells: engine.options.maxCells,
-        flush: async (records) => {
-          for (const record of records) {
-            writer.put(recordKey(groupPrefix(record.a, record.b) + record.month, version, txn, source, part), encodeRecord(false, record.days));
-            await writer.boundary();
-          }
-          part++;
-        }
+        flush: (records) => writer.putRecords(records, recordKeySuffix(version, txn, source, part++))
       });
       aggregators.set(source, aggregator);
     }

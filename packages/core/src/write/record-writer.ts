@@ -1,6 +1,6 @@
 import type { AbstractChainedBatch } from 'abstract-level';
-import { DURABLE, JSON_VALUE, VIEW_VALUE, type Db } from '../db.js';
-
+import { DURABLE, JSON_VALUE, VIEW_VALUE, viewPutOptions, type Db } from '../db.js';
+import type { EncodedRecord } from './pair-aggregator.js';
 
 /**
  * Writes many keys as a sequence of bounded chained batches. LevelDB array batches of a million
@@ -10,6 +10,7 @@ import { DURABLE, JSON_VALUE, VIEW_VALUE, type Db } from '../db.js';
 export class RecordWriter {
   readonly #db: Db;
   readonly #maxOps: number;
+  readonly #putOptions: typeof VIEW_VALUE | undefined;
   #batch: AbstractChainedBatch<Db, string, Uint8Array> | undefined;
 
   /**
@@ -19,10 +20,12 @@ export class RecordWriter {
   constructor(db: Db, maxOps = 16_384) {
     this.#db = db;
     this.#maxOps = maxOps;
+    this.#putOptions = viewPutOptions(db);
   }
 
   put(key: string, value: Uint8Array): void {
-    this.#current().put(key, value, VIEW_VALUE);
+    if (this.#putOptions === undefined) this.#current().put(key, value);
+    else this.#current().put(key, value, this.#putOptions);
   }
 
   /** A JSON value, e.g. the transaction id this writer's records belong to. */
@@ -32,6 +35,14 @@ export class RecordWriter {
 
   del(key: string): void {
     this.#current().del(key, VIEW_VALUE);
+  }
+
+  /** Puts each record under its group followed by `keySuffix`; writes batches as they fill. */
+  async putRecords(records: readonly EncodedRecord[], keySuffix: string): Promise<void> {
+    for (const record of records) {
+      this.put(record.group + keySuffix, record.value);
+      if (this.#batch!.length >= this.#maxOps) await this.flush();
+    }
   }
 
   /** A point where the pending operations may be written without breaking an invariant. */

@@ -110,6 +110,20 @@ export function writeSuite(backend: Backend): void {
       expect(await store.stagedBatches()).toEqual([]);
     });
 
+    it('writes batches at the edges of a chunk (one chunk in memory, more staged) whole', async () => {
+      const store = await stores.open({ chunkSize: 10 });
+      await store.write(TREE);
+      let expected: number[] = [];
+      for (const size of [9, 10, 11, 20, 21]) {
+        const prices = Array.from({ length: size }, (_, i) => price('CNSHA', 'NLRTM', '2016-03-01', size * 100 + i));
+        expect((await store.write(prices)).counts.prices).toBe(size);
+        expected = expected.concat(prices.map((p) => p.price));
+        const { rows } = await store.rates({ dateFrom: '2016-03-01', dateTo: '2016-03-01', origin: 'CNSHA', destination: 'north_europe' });
+        expectRows(rows, [row('2016-03-01', expected)]);
+      }
+      expect(await store.stagedBatches()).toEqual([]);
+    });
+
     it('never shows part of a batch to reads running during its commit', async () => {
       // A small cell bound makes the commit write its records in many parts before its marker.
       const store = await stores.open({ chunkSize: 500, maxCells: 20 });

@@ -1,0 +1,164 @@
+import { recordBytes, writeRecordDay, writeRecordHeader } from '../encoding/record-codec.js';
+
+/** Day-of-month cells per slot: index 1-31 are used, 0 is not (so a day of month is its own index). */
+export const DAYS_PER_SLOT = 32;
+const EMPTY = -1;
+const INITIAL_SLOTS = 256;
+
+/**
+ * A hash table from a numeric key (an integer below 2^53, e.g. a route or a pair in one month) to a
+ * slot holding that key's per-day aggregates (count, sum, min, max) for the 31 days of a month,
+ * densely, plus a bit mask of the days that have any. All of it lives in typed arrays: a commit
+ * aggregates millions of cells, and a Map of objects would cost several times the memory and block
+ * the event loop with every rehash. Dense months make merging one slot into another a walk over
+ * set bits, with no hashing per day.
+ *
+ * Slots are numbered in the order keys arrive, so visiting them needs no scan of empty buckets.
+ */
+export class MonthSlots {
+  #slots = 0;
+  #slotCapacity = INITIAL_SLOTS;
+  #buckets = new Int32Array(INITIAL_SLOTS * 2).fill(EMPTY);
+  #keys = new Float64Array(INITIAL_SLOTS);
+  #masks = new Uint32Array(INITIAL_SLOTS);
+  #count = new Uint32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
+  #sum = new Float64Array(INITIAL_SLOTS * DAYS_PER_SLOT);
+  #min = new Uint32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
+  #max = new Uint32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
+
+  /** Slots in use. */
+  get size(): number {
+    return this.#slots;
+  }
+
+  key(slot: number): number {
+    return this.#keys[slot]!;
+  }
+
+  /** Days of month (bit d for day d) that the slot has aggregates for. */
+  mask(slot: number): number {
+    return this.#masks[slot]!;
+  }
+
+  /** The slot of `key`, created empty if the key is new. */
+  slot(key: number): number {
+    const mask = this.#buckets.length - 1;
+    let bucket = hash(key) & mask;
+    for (;;) {
+      const slot = this.#buckets[bucket]!;
+      if (slot === EMPTY) break;
+      if (this.#keys[slot] === key) return slot;
+      bucket = (bucket + 1) & mask;
+    }
+    if (this.#slots === this.#slotCapacity) this.#growSlots();
+    const slot = this.#slots++;
+    this.#buckets[bucket] = slot;
+    this.#keys[slot] = key;
+    this.#masks[slot] = 0;
+    // Keep the buckets at most half full so probe runs stay short.
+    if (this.#slots * 2 > this.#buckets.length) this.#rehash();
+    return slot;
+  }
+
+  /** Adds aggregates to one day of a slot. */
+  add(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number): void {
+    const cell = slot * DAYS_PER_SLOT + dayOfMonth;
+    const bit = 1 << dayOfMonth;
+    if ((this.#masks[slot]! & bit) === 0) {
+      this.#masks[slot]! |= bit;
+      this.#count[cell] = count;
+      this.#sum[cell] = sum;
+      this.#min[cell] = min;
+      this.#max[cell] = max;
+    } else {
+      this.#count[cell]! += count;
+      this.#sum[cell]! += sum;
+      if (min < this.#min[cell]!) this.#min[cell] = min;
+      if (max > this.#max[cell]!) this.#max[cell] = max;
+    }
+  }
+
+  /** Adds every day of slot `from` of `source` into slot `into` of this table. */
+  merge(into: number, source: MonthSlots, from: number): void {
+    let days = source.#masks[from]!;
+    const base = from * DAYS_PER_SLOT;
+    while (days !== 0) {
+      const dayOfMonth = 31 - Math.clz32(days);
+      days ^= 1 << dayOfMonth;
+      const cell = base + dayOfMonth;
+      this.add(into, dayOfMonth, source.#count[cell]!, source.#sum[cell]!, source.#min[cell]!, source.#max[cell]!);
+    }
+  }
+
+  /** Bytes of the slot encoded as a record. */
+  recordBytes(slot: number): number {
+    return recordBytes(bitCount(this.#masks[slot]!));
+  }
+
+  /** Encodes the slot as a record (see record-codec) into `view` at `at`; returns where it ends. */
+  encodeRecord(slot: number, view: DataView, at: number): number {
+    let days = this.#masks[slot]!;
+    at = writeRecordHeader(view, at, false, bitCount(days));
+    const base = slot * DAYS_PER_SLOT;
+    while (days !== 0) {
+      const dayOfMonth = 31 - Math.clz32(days);
+      days ^= 1 << dayOfMonth;
+      const cell = base + dayOfMonth;
+      at = writeRecordDay(view, at, dayOfMonth, this.#count[cell]!, this.#sum[cell]!, this.#min[cell]!, this.#max[cell]!);
+    }
+    return at;
+  }
+
+  /** Empties the table, keeping its capacity for the next round. */
+  clear(): void {
+    this.#buckets.fill(EMPTY);
+    this.#slots = 0;
+  }
+
+  #growSlots(): void {
+    const capacity = this.#slotCapacity * 2;
+    this.#keys = grown(this.#keys, new Float64Array(capacity));
+    this.#masks = grown(this.#masks, new Uint32Array(capacity));
+    this.#count = grown(this.#count, new Uint32Array(capacity * DAYS_PER_SLOT));
+    this.#sum = grown(this.#sum, new Float64Array(capacity * DAYS_PER_SLOT));
+    this.#min = grown(this.#min, new Uint32Array(capacity * DAYS_PER_SLOT));
+    this.#max = grown(this.#max, new Uint32Array(capacity * DAYS_PER_SLOT));
+    this.#slotCapacity = capacity;
+  }
+
+  #rehash(): void {
+    const buckets = new Int32Array(this.#buckets.length * 2).fill(EMPTY);
+    const mask = buckets.length - 1;
+    for (let slot = 0; slot < this.#slots; slot++) {
+      let bucket = hash(this.#keys[slot]!) & mask;
+      while (buckets[bucket] !== EMPTY) bucket = (bucket + 1) & mask;
+      buckets[bucket] = slot;
+    }
+    this.#buckets = buckets;
+  }
+}
+
+function bitCount(mask: number): number {
+  let bits = mask - ((mask >>> 1) & 0x55555555);
+  bits = (bits & 0x33333333) + ((bits >>> 2) & 0x33333333);
+  return Math.imul((bits + (bits >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+function grown<T extends Float64Array | Uint32Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
+}
+
+/**
+ * Keys are numbers built as (a * n + b) * span + c, so their low bits say little: both 32-bit halves
+ * are mixed (murmur3's finalizer) so that every bit of the key reaches the bucket's bits.
+ */
+function hash(key: number): number {
+  let h = (key >>> 0) ^ Math.imul(Math.floor(key / 4294967296), 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
