@@ -43,7 +43,7 @@ const INGEST_DAYS = 31;
 // ---------------------------------------------------------------------------------------------
 // Children
 
-interface IngestFigures { kind: 'ingest'; engine: 'ratestore' | 'postgres'; prices: number; ms: number; stageMs?: number; commitMs?: number; maxRssMb: number }
+interface IngestFigures { kind: 'ingest'; engine: 'ratestore' | 'postgres'; api?: 'write' | 'staged'; prices: number; ms: number; stageMs?: number; commitMs?: number; maxRssMb: number }
 interface Latencies { p50: number; p99: number; mean: number }
 interface QueryRun { port: Latencies; region: Latencies }
 interface BuildFigures { batchesMs: number[]; totalMs: number; vacuumMs?: number; sizeMb: number }
@@ -73,6 +73,7 @@ function duMb(path: string): number {
 
 async function childRatestoreIngest(): Promise<IngestFigures> {
   const prices = intArg(args, 'prices', 50_000);
+  const api = args.get('api') === 'staged' ? 'staged' : 'write';
   const dir = mkdtempSync(join(baseDir, 'ratestore-compare-ingest-'));
   try {
     const store = new Ratestore({ location: dir });
@@ -82,13 +83,19 @@ async function childRatestoreIngest(): Promise<IngestFigures> {
       // The same prices PostgreSQL gets, generated before the clock starts.
       const items = [...samplePrices({ ...CATALOG, prices, dateFrom: FIRST_DAY, days: INGEST_DAYS })];
       const started = performance.now();
+      if (api === 'write') {
+        const result = await store.write(items, { batchId: 'ingest' });
+        const ms = performance.now() - started;
+        if (result.counts.prices !== prices) throw new Error(`committed ${result.counts.prices} prices, expected ${prices}`);
+        return { kind: 'ingest', engine: 'ratestore', api, prices, ms, maxRssMb: maxRssMb() };
+      }
       const staged = await store.begin('ingest');
       for (let at = 0; at < items.length; at += CHUNK) await staged.add(items.slice(at, at + CHUNK));
       const staging = performance.now();
       const result = await staged.commit();
       const ended = performance.now();
       if (result.counts.prices !== prices) throw new Error(`committed ${result.counts.prices} prices, expected ${prices}`);
-      return { kind: 'ingest', engine: 'ratestore', prices, ms: ended - started, stageMs: staging - started, commitMs: ended - staging, maxRssMb: maxRssMb() };
+      return { kind: 'ingest', engine: 'ratestore', api, prices, ms: ended - started, stageMs: staging - started, commitMs: ended - staging, maxRssMb: maxRssMb() };
     } finally {
       await store.close();
     }
@@ -486,32 +493,35 @@ async function parent(): Promise<void> {
       const client = await connect(postgres.url, schema);
       await loadCatalog(client, sampleCatalog(CATALOG));
       await client.end();
-      const results = new Map<number, { ratestore: IngestFigures[]; postgres: IngestFigures[] }>();
+      const results = new Map<number, { write: IngestFigures[]; staged: IngestFigures[]; postgres: IngestFigures[] }>();
       for (let run = 0; run < runs; run++) {
         for (const prices of ingestSizes) {
           noteLoad();
-          const r = (await runChild(['rs-ingest', '--prices', String(prices)], true)) as IngestFigures;
+          const w = (await runChild(['rs-ingest', '--prices', String(prices), '--api', 'write'], true)) as IngestFigures;
+          const st = (await runChild(['rs-ingest', '--prices', String(prices), '--api', 'staged'], true)) as IngestFigures;
           const p = (await runChild(['pg-ingest', '--prices', String(prices), '--url', postgres.url, '--schema', schema], false)) as IngestFigures;
-          const entry = results.get(prices) ?? { ratestore: [], postgres: [] };
-          entry.ratestore.push(r);
+          const entry = results.get(prices) ?? { write: [], staged: [], postgres: [] };
+          entry.write.push(w);
+          entry.staged.push(st);
           entry.postgres.push(p);
           results.set(prices, entry);
-          console.error(`ingest ${fmtInt(prices)} run ${run + 1}/${runs}: Ratestore ${s(r.ms)} s (stage ${s(r.stageMs!)} + commit ${s(r.commitMs!)}), PostgreSQL COPY ${s(p.ms)} s; load ${loadavg()[0]!.toFixed(2)}`);
+          console.error(`ingest ${fmtInt(prices)} run ${run + 1}/${runs}: Ratestore write() ${s(w.ms)} s, staged ${s(st.ms)} s (stage ${s(st.stageMs!)} + commit ${s(st.commitMs!)}), PostgreSQL COPY ${s(p.ms)} s; load ${loadavg()[0]!.toFixed(2)}`);
         }
       }
       await dropSchema(postgres.url, schema);
       json.ingest = Object.fromEntries(results);
       out.push(`## Atomic ingest (medians of ${runs} runs, each engine in a fresh process per run; min–max in brackets)\n`);
-      out.push('Ratestore: `begin()`, `add()` of 50,000-price chunks, `commit()`. PostgreSQL: `BEGIN`, `COPY prices FROM STDIN` ' +
+      out.push('Ratestore `write()`: the whole batch in one call (the counterpart of one COPY transaction). Ratestore staged: `begin()`, ' +
+        '`add()` of 50,000-price chunks (each fsynced, so an upload can resume), `commit()`. PostgreSQL: `BEGIN`, `COPY prices FROM STDIN` ' +
         '(pg-copy-streams) into the empty table with its covering index, `COMMIT`. Same prices (sample generator, 31 days), ' +
         'generated before the clock starts; catalog loaded before, not timed.\n');
-      out.push(table(['prices', 'Ratestore s', 'Ratestore prices/s', 'PostgreSQL s', 'PostgreSQL prices/s', 'Ratestore / PostgreSQL throughput'],
-        [...results].map(([prices, { ratestore, postgres: pgList }]) => {
-          const r = median(ratestore.map((f) => f.ms));
-          const p = median(pgList.map((f) => f.ms));
-          targets.push([`ingest ${fmtInt(prices)} prices: ≥ 2x PostgreSQL's throughput`, ratio(p / r), verdict(p / r >= 2)]);
-          return [fmtInt(prices), s(r) + range(ratestore.map((f) => f.ms), s), fmtInt((prices * 1000) / r), s(p) + range(pgList.map((f) => f.ms), s),
-            fmtInt((prices * 1000) / p), ratio(p / r)];
+      const throughput = (prices: number, ms: number): string => fmtInt((prices * 1000) / ms);
+      out.push(table(['prices', 'Ratestore write() s', 'staged s', 'PostgreSQL s', 'write() prices/s', 'PostgreSQL prices/s', 'write() / PostgreSQL', 'staged / PostgreSQL'],
+        [...results].map(([prices, figures]) => {
+          const [w, st, p] = [figures.write, figures.staged, figures.postgres].map((list) => median(list.map((f) => f.ms))) as [number, number, number];
+          targets.push([`ingest ${fmtInt(prices)} prices (write()): ≥ 2x PostgreSQL's throughput`, ratio(p / w), verdict(p / w >= 2)]);
+          const cell = (list: IngestFigures[], value: number): string => s(value) + range(list.map((f) => f.ms), s);
+          return [fmtInt(prices), cell(figures.write, w), cell(figures.staged, st), cell(figures.postgres, p), throughput(prices, w), throughput(prices, p), ratio(p / w), ratio(p / st)];
         })));
       out.push('');
       console.log(out.join('\n'));
