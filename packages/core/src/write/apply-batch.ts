@@ -1,6 +1,6 @@
 import { IssueList, type ItemIssue } from '../errors.js';
 import type { Engine } from '../engine.js';
-import { DURABLE, JSON_VALUE, txnValue } from '../db.js';
+import { txnValue } from '../db.js';
 import { TXN_KEY, commitKey, portKey, recordKeySuffix, regionKey } from '../encoding/keys.js';
 import { forEachPrice, packCode, unpackCode } from '../encoding/price-codec.js';
 import { ancestorChains } from '../catalog/catalog.js';
@@ -26,9 +26,10 @@ export interface ApplyRequest {
 
 /**
  * Applies a validated, ordered batch at exactly `version`: the seam a cluster mode replays committed
- * batches through. Records are written first under a fresh transaction id, invisible to readers;
- * then one small atomic write (the commit log entry, reference data, staged-chunk deletions) makes
- * the whole batch visible. A crash before that write leaves only invisible debris.
+ * batches through. Records are written under a fresh transaction id, invisible to readers, in
+ * bounded writes; the last of them also carries the marker (the commit log entry, reference data,
+ * staged-chunk deletions) that makes the whole batch visible. A crash before that write leaves only
+ * invisible debris.
  */
 export async function applyBatch(engine: Engine, request: ApplyRequest): Promise<BatchEntry> {
   const { db, log, catalog, options } = engine;
@@ -69,8 +70,6 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
   issues.throwIfAny(request.label);
   await aggregator.finish();
   await rebuildRollups(engine, { writer, headView, nextView, version: request.version, txn });
-  await writer.flush();
-
   const entry: BatchEntry = {
     kind: 'batch',
     version: request.version,
@@ -79,14 +78,14 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
     counts: { prices, ports: refs.filter((ref) => ref.kind === 'port').length, regions: refs.filter((ref) => ref.kind === 'region').length },
     committedAt: request.committedAt
   };
-  const marker = db.batch();
-  marker.put(commitKey(entry.version), JSON.stringify(entry), JSON_VALUE);
+  // The marker rides with the last records: one synced write fewer, and still all or nothing.
+  writer.putJson(commitKey(entry.version), JSON.stringify(entry));
   for (const ref of refs) {
-    if (ref.kind === 'port') marker.put(portKey(ref.code, entry.version), JSON.stringify({ name: ref.name, region: ref.region }), JSON_VALUE);
-    else marker.put(regionKey(ref.slug, entry.version), JSON.stringify({ name: ref.name, parent: ref.parent }), JSON_VALUE);
+    if (ref.kind === 'port') writer.putJson(portKey(ref.code, entry.version), JSON.stringify({ name: ref.name, region: ref.region }));
+    else writer.putJson(regionKey(ref.slug, entry.version), JSON.stringify({ name: ref.name, parent: ref.parent }));
   }
-  for (const key of request.deleteOnCommit) marker.del(key, JSON_VALUE);
-  await marker.write(DURABLE);
+  for (const key of request.deleteOnCommit) writer.del(key);
+  await writer.flush();
 
   for (const ref of refs) catalog.add(entry.version, ref);
   log.add(entry);

@@ -40,6 +40,15 @@ export class MonthSlots {
     return this.#masks[slot]!;
   }
 
+  /** Makes room for `slots` slots at once: growing by doubling copies every cell several times. */
+  reserve(slots: number): void {
+    if (slots <= this.#slotCapacity) return;
+    let capacity = this.#slotCapacity;
+    while (capacity < slots) capacity *= 2;
+    this.#growSlots(capacity);
+    while (this.#buckets.length < capacity * 2) this.#rehash();
+  }
+
   /** The slot of `key`, created empty if the key is new. */
   slot(key: number): number {
     const mask = this.#buckets.length - 1;
@@ -50,7 +59,7 @@ export class MonthSlots {
       if (this.#keys[slot] === key) return slot;
       bucket = (bucket + 1) & mask;
     }
-    if (this.#slots === this.#slotCapacity) this.#growSlots();
+    if (this.#slots === this.#slotCapacity) this.#growSlots(this.#slotCapacity * 2);
     const slot = this.#slots++;
     this.#buckets[bucket] = slot;
     this.#keys[slot] = key;
@@ -115,8 +124,7 @@ export class MonthSlots {
     this.#slots = 0;
   }
 
-  #growSlots(): void {
-    const capacity = this.#slotCapacity * 2;
+  #growSlots(capacity: number): void {
     this.#keys = grown(this.#keys, new Float64Array(capacity));
     this.#masks = grown(this.#masks, new Uint32Array(capacity));
     this.#count = grown(this.#count, new Uint32Array(capacity * DAYS_PER_SLOT));

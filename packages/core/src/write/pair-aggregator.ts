@@ -115,23 +115,42 @@ export class PairAggregator {
     await this.#flushPairs();
   }
 
+  /**
+   * Rolls routes (o, d) up in two steps: first to (o, b) for every b on d's chain, then to (a, b)
+   * for every a on o's chain. Routes from one origin share most of their destinations' regions, so
+   * the middle table is much smaller than routes times chain length, and the roll-up merges far
+   * fewer slots than going from each route to its chain pairs directly.
+   */
   async #rollUp(routes: MonthSlots, month: number): Promise<void> {
     const nodes = this.#nodes;
-    const pairs = this.#pairs;
-    const keepPair = this.#keepPair;
+    const halfway = new MonthSlots();
+    // Sizes seen with the sample data: about 3 (o, b) per route, and 2-3 pairs per (o, b).
+    halfway.reserve(Math.min(routes.size * 3, this.#maxSlots));
     let merged = 0;
     for (let route = 0; route < routes.size; route++) {
       const key = routes.key(route);
       const destination = key % nodes;
-      const origins = this.#chainIds.get((key - destination) / nodes)!;
+      const origin = (key - destination) / nodes;
       const destinations = this.#chainIds.get(destination)!;
-      for (const a of origins) {
-        for (const b of destinations) {
-          if (keepPair !== undefined && !keepPair(a, b)) continue;
-          pairs.merge(pairs.slot((a * nodes + b) * MONTH_SPAN + month), routes, route);
-        }
+      for (const b of destinations) halfway.merge(halfway.slot(origin * nodes + b), routes, route);
+      merged += destinations.length;
+      if (merged >= YIELD_EVERY) {
+        merged = 0;
+        await yieldToEventLoop();
       }
-      merged += origins.length * destinations.length;
+    }
+    const pairs = this.#pairs;
+    pairs.reserve(Math.min(pairs.size + halfway.size * 3, this.#maxSlots));
+    const keepPair = this.#keepPair;
+    for (let slot = 0; slot < halfway.size; slot++) {
+      const key = halfway.key(slot);
+      const b = key % nodes;
+      const origins = this.#chainIds.get((key - b) / nodes)!;
+      for (const a of origins) {
+        if (keepPair !== undefined && !keepPair(a, b)) continue;
+        pairs.merge(pairs.slot((a * nodes + b) * MONTH_SPAN + month), halfway, slot);
+      }
+      merged += origins.length;
       if (merged >= YIELD_EVERY) {
         merged = 0;
         await yieldToEventLoop();
