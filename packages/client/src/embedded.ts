@@ -112,14 +112,7 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
     const store = this.store;
     this.#transport = {
       writeBatch: (items, batchId, signal) => call(signal, async () => commitOf(await store.write(items, { batchId }))),
-      beginUpload: (batchId, signal) =>
-        call(signal, async () => {
-          const done = store.batch(batchId);
-          if (done !== undefined) return { state: 'committed', batchId, result: commitOf(done) };
-          await store.begin(batchId);
-          const staged = (await store.staged(batchId))!;
-          return { state: 'staged', batchId, createdAt: staged.createdAt, chunks: staged.chunks };
-        }),
+      beginUpload: (batchId, signal) => call(signal, () => this.#beginUpload(batchId)),
       putChunk: (batchId, chunk, items, signal) => call(signal, async () => void (await store.addChunk(batchId, items, { chunk }))),
       commitUpload: (batchId, signal) => call(signal, async () => commitOf(await store.commit(batchId))),
       discardUpload: async (batchId) => {
@@ -220,17 +213,26 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
 
   /** A staged upload with its chunks, a committed batch, or undefined. */
   uploadStatus(batchId: string, options: RequestOptions = {}): Promise<UploadStatus | undefined> {
-    return call(options.signal, async (): Promise<UploadStatus | undefined> => {
-      const done = this.store.batch(checkBatchId(batchId));
-      if (done !== undefined) return { state: 'committed', batchId, result: commitOf(done) };
-      const staged = await this.store.staged(batchId);
-      return staged === undefined ? undefined : { state: 'staged', batchId, createdAt: staged.createdAt, chunks: staged.chunks };
-    });
+    return call(options.signal, () => this.#uploadStatus(checkBatchId(batchId)));
   }
 
   /** Drops a staged upload; false when there was none. */
   abortUpload(batchId: string, options: RequestOptions = {}): Promise<boolean> {
     return call(options.signal, () => this.store.abort(checkBatchId(batchId)));
+  }
+
+  async #uploadStatus(batchId: string): Promise<UploadStatus | undefined> {
+    const done = this.store.batch(batchId);
+    if (done !== undefined) return { state: 'committed', batchId, result: commitOf(done) };
+    const staged = await this.store.staged(batchId);
+    return staged === undefined ? undefined : { state: 'staged', batchId, createdAt: staged.createdAt, chunks: staged.chunks };
+  }
+
+  /** Stages the upload unless the batch is committed already (the status says which). */
+  async #beginUpload(batchId: string): Promise<UploadStatus> {
+    // begin() documents no answer for a committed batch: do not call it for one.
+    if (this.store.batch(batchId) === undefined) await this.store.begin(batchId);
+    return (await this.#uploadStatus(batchId))!;
   }
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { RatestoreClientError, abortedError, fieldOf, throwIfAborted, type ItemIssue } from './errors.js';
+import { InFlight } from './in-flight.js';
 import { backoffDelay, parseRetryAfter, retryPolicy, sleep, type RetryOptions, type RetryPolicy } from './retry.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
 import type {
@@ -86,6 +87,10 @@ function revertOf(wire: Wire): RevertResult {
   return { batchId: wire.batch_id as string, revertedVersion: wire.reverted_version as number, version: wire.version as number, revertedAt: wire.reverted_at as string };
 }
 
+function uploadPath(batchId: string): string {
+  return `/v1/uploads/${encodeURIComponent(batchId)}`;
+}
+
 function uploadOf(wire: Wire): UploadStatus {
   if (wire.state === 'committed') return { state: 'committed', batchId: wire.batch_id as string, result: commitOf(wire.result as Wire) };
   return { state: 'staged', batchId: wire.batch_id as string, createdAt: wire.created_at as string, chunks: wire.chunks as number[] };
@@ -116,6 +121,8 @@ export class RatestoreClient implements RatestoreApi {
   readonly #retry: RetryPolicy;
   readonly #fetch: FetchFunction;
   readonly #transport: UploadTransport;
+  /** Status lookups of uploads whose chunk answers were lost, by batch id. */
+  readonly #heldLookups = new InFlight<string, readonly number[] | undefined>();
 
   /**
    * @param options - where the server is, the key, timeouts, retries, a custom fetch
@@ -222,39 +229,54 @@ export class RatestoreClient implements RatestoreApi {
 
   /** `GET /v1/uploads/{id}`: a staged upload with its chunks, a committed batch, or undefined. */
   async uploadStatus(batchId: string, options: RequestOptions = {}): Promise<UploadStatus | undefined> {
-    const wire = await this.#call<Wire>('GET', `/v1/uploads/${encodeURIComponent(checkBatchId(batchId))}`, { signal: options.signal, notFound: ['RATESTORE_UNKNOWN_BATCH'] });
-    return wire === undefined ? undefined : uploadOf(wire);
+    return this.#uploadStatus(checkBatchId(batchId), options.signal);
   }
 
   /** `DELETE /v1/uploads/{id}`: drops a staged upload; false when there was none. */
   async abortUpload(batchId: string, options: RequestOptions = {}): Promise<boolean> {
-    const done = await this.#call<null>('DELETE', `/v1/uploads/${encodeURIComponent(checkBatchId(batchId))}`, { signal: options.signal, notFound: ['RATESTORE_UNKNOWN_BATCH'] });
+    const done = await this.#call<null>('DELETE', uploadPath(checkBatchId(batchId)), { signal: options.signal, notFound: ['RATESTORE_UNKNOWN_BATCH'] });
     return done !== undefined;
   }
 
+  /** `GET /v1/uploads/{id}`; `once`: a single attempt, no retries. */
+  async #uploadStatus(batchId: string, signal: AbortSignal | undefined, once = false): Promise<UploadStatus | undefined> {
+    const wire = await this.#call<Wire>('GET', uploadPath(batchId), { signal, notFound: ['RATESTORE_UNKNOWN_BATCH'], noRetry: once });
+    return wire === undefined ? undefined : uploadOf(wire);
+  }
+
+  /**
+   * The chunks the server holds of a staged upload, or undefined when it cannot tell. A server that
+   * died mid-request loses the answers of every chunk in flight at once: the chunks asking while a
+   * lookup is pending share it rather than each sending its own. Sharing a lookup that began before
+   * a chunk's answer was lost is safe: a staged chunk stays held, so an early answer can only miss
+   * the chunk, and re-sending it replaces it with the same items.
+   */
+  #heldChunks(batchId: string, signal: AbortSignal): Promise<readonly number[] | undefined> {
+    return this.#heldLookups.join(batchId, async () => {
+      // One attempt: if the server is still away, sending the chunk again backs off as usual.
+      const status = await this.#uploadStatus(batchId, signal, true).catch(() => undefined);
+      return status?.state === 'staged' && Array.isArray(status.chunks) ? status.chunks : undefined;
+    });
+  }
+
   #uploadTransport(): UploadTransport {
-    const path = (batchId: string) => `/v1/uploads/${encodeURIComponent(batchId)}`;
     return {
       writeBatch: async (items, batchId, signal) =>
         commitOf((await this.#call<Wire>('POST', '/v1/batches', { body: ndjson(items), contentType: ND_JSON, headers: { 'idempotency-key': batchId }, signal }))!),
       beginUpload: async (batchId, signal) =>
         uploadOf((await this.#call<Wire>('POST', '/v1/uploads', { body: JSON.stringify({ batch_id: batchId }), contentType: 'application/json', headers: { 'idempotency-key': batchId }, signal }))!),
       putChunk: async (batchId, chunk, items, signal) => {
-        await this.#call('PUT', `${path(batchId)}/chunks/${chunk}`, {
+        await this.#call('PUT', `${uploadPath(batchId)}/chunks/${chunk}`, {
           body: ndjson(items),
           contentType: ND_JSON,
           signal,
           // After a lost answer (the server may have died mid-request), ask whether it holds the chunk.
-          beforeResend: async () => {
-            // One attempt: if the server is still away, sending the chunk again backs off as usual.
-            const wire = await this.#call<Wire>('GET', path(batchId), { signal, notFound: ['RATESTORE_UNKNOWN_BATCH'], noRetry: true }).catch(() => undefined);
-            return wire?.state === 'staged' && Array.isArray(wire.chunks) && wire.chunks.includes(chunk) ? { value: null } : undefined;
-          }
+          beforeResend: async () => ((await this.#heldChunks(batchId, signal))?.includes(chunk) === true ? { value: null } : undefined)
         });
       },
-      commitUpload: async (batchId, signal) => commitOf((await this.#call<Wire>('POST', `${path(batchId)}/commit`, { signal, timeoutMs: this.#commitTimeoutMs }))!),
+      commitUpload: async (batchId, signal) => commitOf((await this.#call<Wire>('POST', `${uploadPath(batchId)}/commit`, { signal, timeoutMs: this.#commitTimeoutMs }))!),
       discardUpload: async (batchId) => {
-        await this.#call('DELETE', path(batchId), { notFound: ['RATESTORE_UNKNOWN_BATCH'], timeoutMs: Math.min(this.#timeoutMs, 10_000), noRetry: true }).catch(() => undefined);
+        await this.#call('DELETE', uploadPath(batchId), { notFound: ['RATESTORE_UNKNOWN_BATCH'], timeoutMs: Math.min(this.#timeoutMs, 10_000), noRetry: true }).catch(() => undefined);
       }
     };
   }

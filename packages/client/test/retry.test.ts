@@ -172,6 +172,36 @@ describe('retries', () => {
       'POST /v1/uploads', 'PUT /v1/uploads/lost/chunks/0', 'PUT /v1/uploads/lost/chunks/1', 'GET /v1/uploads/lost', 'PUT /v1/uploads/lost/chunks/2', 'POST /v1/uploads/lost/commit'
     ]);
   });
+
+  it('chunks whose answers were lost together share one status lookup', async () => {
+    const held = new Set<number>();
+    const waiting: http.ServerResponse[] = [];
+    let statusLookups = 0;
+    const fake = await fakeServer((req, res) => {
+      const path = req.url!;
+      if (req.method === 'POST' && path === '/v1/uploads') json(res, 201, { batch_id: 'wave', state: 'staged', created_at: '2016-01-01T00:00:00.000Z', chunks: [] });
+      else if (req.method === 'PUT') {
+        held.add(Number(path.split('/').pop()));
+        // The server stages all three chunks, then dies before answering any of them.
+        waiting.push(res);
+        if (waiting.length === 3) for (const lost of waiting) lost.socket!.destroy();
+      } else if (req.method === 'GET') {
+        statusLookups++;
+        // Slow enough that every chunk, after its short backoff, asks while this lookup is pending.
+        setTimeout(() => json(res, 200, { batch_id: 'wave', state: 'staged', created_at: '2016-01-01T00:00:00.000Z', chunks: [...held].sort() }), 300);
+      } else if (path === '/v1/uploads/wave/commit') json(res, 201, { batch_id: 'wave', version: 3, counts: { prices: 6, ports: 0, regions: 0 }, committed_at: '2016-01-01T00:00:00.000Z' });
+      else problem(res, 404, 'RATESTORE_NOT_FOUND');
+    });
+    const items = Array.from({ length: 6 }, (_, i) => ({ origin: 'CNSGH', destination: 'NLRTM', day: '2016-01-01', price: i + 1 }));
+    const result = await new RatestoreClient({ baseUrl: fake.url, retries: { minDelayMs: 10, maxDelayMs: 20 } }).uploadBatch(items, { batchId: 'wave', chunkSize: 2, concurrency: 3 });
+    expect(result.version).toBe(3);
+    expect(statusLookups).toBe(1);
+    // Every chunk learnt from the one lookup that the server holds it: none was sent again.
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      'GET /v1/uploads/wave', 'POST /v1/uploads', 'POST /v1/uploads/wave/commit',
+      'PUT /v1/uploads/wave/chunks/0', 'PUT /v1/uploads/wave/chunks/1', 'PUT /v1/uploads/wave/chunks/2'
+    ]);
+  });
 });
 
 describe('client options', () => {
