@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ratestore, RatestoreError, type RateRow } from '../src/index.js';
 import { CHUNKS, PORTS, PROBE_DAY, REGIONS, batchId, chunkItems, priceOf, yearOf, CHUNK_PRICES } from './fixtures/crash-content.mjs';
+import { random as mulberry32 } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(here, 'fixtures', 'crash-child.mjs');
@@ -125,17 +126,6 @@ function diffRows(rows: RateRow[], expected: Map<string, Agg> | undefined, label
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic choices
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Where to kill. The child prints a line before and after every database write, naming what it
