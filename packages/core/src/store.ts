@@ -6,7 +6,7 @@ import { DEFAULT_ENCODINGS, DURABLE, JSON_VALUE, VIEW_VALUE, getJson, rangeJson,
 import type { Engine, EngineOptions } from './engine.js';
 import {
   COMMITS_RANGE, FOLDS_RANGE, REFERENCE_RANGE, RETENTION_KEY, STAGED_RANGE, TXN_KEY, commitKey,
-  stagedBatchRange, stagedCountKey, stagedCountsRange, stagedMetaKey, stagedPricesKey, stagedPricesRange, stagedRefsKey, chunkOfStagedKey
+  isStagedMetaKey, parseReferenceKey, txnOfFoldKey, stagedBatchRange, stagedCountKey, stagedCountsRange, stagedMetaKey, stagedPricesKey, stagedPricesRange, stagedRefsKey, chunkOfStagedKey
 } from './encoding/keys.js';
 import { CommitLog, type BatchEntry, type LogEntry, type RevertEntry } from './log/commit-log.js';
 import { Catalog, buildTree, sorted } from './catalog/catalog.js';
@@ -193,7 +193,7 @@ export class Ratestore {
   async begin(batchId: string): Promise<StagedBatch> {
     this.#assertOpen();
     checkBatchId(batchId);
-    await this.#track(this.#batchLock.exclusive(batchId, () => this.#begin(batchId, false)));
+    await this.#track(this.#batchLock.exclusive(batchId, () => this.#begin(batchId)));
     return new StagedBatch(this, batchId);
   }
 
@@ -304,14 +304,12 @@ export class Ratestore {
 
   port(code: string, options: VersionOptions = {}): Port | undefined {
     if (typeof code !== 'string' || !PORT_CODE.test(code)) throw invalid('code', 'must be 5 letters A-Z');
-    const port = this.#view(options).ports.get(code);
-    return port === undefined ? undefined : { ...port };
+    return this.#catalog.port(code, this.#versionOf(options));
   }
 
   region(slug: string, options: VersionOptions = {}): Region | undefined {
     if (typeof slug !== 'string' || !REGION_SLUG.test(slug)) throw invalid('slug', 'must match [a-z0-9_]{1,64}');
-    const region = this.#view(options).regions.get(slug);
-    return region === undefined ? undefined : { ...region };
+    return this.#catalog.region(slug, this.#versionOf(options));
   }
 
   /** The region tree: top-level regions with their ports and sub-regions. */
@@ -347,14 +345,14 @@ export class Ratestore {
   async #load(): Promise<void> {
     this.#lastTxn = (await getJson<number>(this.#db, TXN_KEY)) ?? 0;
     this.#log.foldedThrough = (await getJson<{ foldedThrough: number }>(this.#db, RETENTION_KEY))?.foldedThrough ?? 0;
-    for (const [key, fold] of await rangeJson<{ version: number }>(this.#db, FOLDS_RANGE)) this.#log.addFold(parseInt(key.slice(2), 16), fold.version);
+    for (const [key, fold] of await rangeJson<{ version: number }>(this.#db, FOLDS_RANGE)) this.#log.addFold(txnOfFoldKey(key), fold.version);
     for (const [, entry] of await rangeJson<LogEntry>(this.#db, COMMITS_RANGE)) this.#log.add(entry);
     const refs: Array<[number, LocatedRef]> = [];
     for (const [key, value] of await rangeJson<Record<string, string | null>>(this.#db, REFERENCE_RANGE)) {
-      const [, kind, id, version] = key.split('\0') as [string, string, string, string];
-      refs.push([parseInt(version, 16), kind === 'p'
-        ? { kind: 'port', index: 0, code: id, name: value.name!, region: value.region! }
-        : { kind: 'region', index: 0, slug: id, name: value.name!, parent: value.parent ?? null }]);
+      const { kind, id, version } = parseReferenceKey(key);
+      refs.push([version, kind === 'port'
+        ? { kind, index: 0, code: id, name: value.name!, region: value.region! }
+        : { kind, index: 0, slug: id, name: value.name!, parent: value.parent ?? null }]);
     }
     refs.sort((x, y) => x[0] - y[0]);
     for (const [version, ref] of refs) this.#catalog.add(version, ref);
@@ -369,7 +367,7 @@ export class Ratestore {
     if (done !== undefined) return this.#alreadyApplied(done, replicated?.version);
     // Refuse a replicated batch out of order before staging any of it (checked again at commit).
     if (replicated !== undefined) this.#nextVersion(replicated.version);
-    if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) !== undefined) {
+    if ((await this.#meta(batchId)) !== undefined) {
       throw new RatestoreError('RATESTORE_INVALID_ARGUMENT', `batch ${batchId} is staged; commit or abort it, or use another batch id`, { field: 'batchId' });
     }
     const issues = new IssueList(this.#options.maxIssues);
@@ -379,7 +377,7 @@ export class Ratestore {
     let held: EncodedChunk | undefined;
     let staged = 0;
     const stage = async (chunk: EncodedChunk): Promise<void> => {
-      if (staged === 0) await this.#begin(batchId, true);
+      if (staged === 0) await this.#putMeta(batchId, true);
       await this.#putChunk(batchId, staged++, chunk, true);
     };
     try {
@@ -402,16 +400,24 @@ export class Ratestore {
         return await this.#writeLock.run(() => this.#apply(batchId, memorySource(chunk), [], replicated, issues));
       }
       await stage(held);
-      return await this.#commit(batchId, false, replicated, issues);
+      return await this.#writeLock.run(() => this.#commitStaged(batchId, false, replicated, issues));
     } catch (error) {
       if (staged > 0) await this.#deleteStaged(batchId);
       throw error;
     }
   }
 
-  async #begin(batchId: string, internal: boolean): Promise<void> {
+  async #begin(batchId: string): Promise<void> {
     if (this.#log.batch(batchId) !== undefined) return;
-    if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) !== undefined) return;
+    if ((await this.#meta(batchId)) !== undefined) return;
+    await this.#putMeta(batchId, false);
+  }
+
+  async #meta(batchId: string): Promise<StagedMeta | undefined> {
+    return getJson<StagedMeta>(this.#db, stagedMetaKey(batchId));
+  }
+
+  async #putMeta(batchId: string, internal: boolean): Promise<void> {
     const meta: StagedMeta = { batchId, createdAt: new Date().toISOString(), ...(internal ? { internal } : {}) };
     await this.#db.put(stagedMetaKey(batchId), JSON.stringify(meta), { ...JSON_VALUE, ...durability(internal) });
   }
@@ -420,9 +426,7 @@ export class Ratestore {
     if (this.#log.batch(batchId) !== undefined) {
       throw new RatestoreError('RATESTORE_BATCH_COMMITTED', `batch ${batchId} is already committed`, { field: 'batchId' });
     }
-    if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) === undefined) {
-      throw new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${batchId} was not begun (or was aborted)`, { field: 'batchId' });
-    }
+    if ((await this.#meta(batchId)) === undefined) throw unknownBatch(batchId);
     const issues = new IssueList(this.#options.maxIssues);
     const builder = new ChunkBuilder(issues, requested);
     let index = 0;
@@ -461,12 +465,15 @@ export class Ratestore {
     return this.#writeLock.run(async () => {
       const done = this.#log.batch(batchId);
       if (done !== undefined) return this.#alreadyApplied(done, replicated?.version);
-      if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) === undefined) {
-        throw new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${batchId} was not begun (or was aborted)`, { field: 'batchId' });
-      }
-      const stagedKeys = (await this.#db.keys({ ...stagedBatchRange(batchId), keyEncoding: 'utf8' }).all()) as string[];
-      return this.#apply(batchId, stagedSource(this.#db, batchId, reportChunks), stagedKeys, replicated, issues);
+      if ((await this.#meta(batchId)) === undefined) throw unknownBatch(batchId);
+      return this.#commitStaged(batchId, reportChunks, replicated, issues);
     });
+  }
+
+  /** Commits a batch known to be staged, under the write lock. */
+  async #commitStaged(batchId: string, reportChunks: boolean, replicated?: { version: number; committedAt: string }, issues?: IssueList): Promise<CommitResult> {
+    const stagedKeys = (await this.#db.keys({ ...stagedBatchRange(batchId), keyEncoding: 'utf8' }).all()) as string[];
+    return this.#apply(batchId, stagedSource(this.#db, batchId, reportChunks), stagedKeys, replicated, issues);
   }
 
   /** Applies a batch at the next version, under the write lock; `deleteOnCommit` go with the commit marker. */
@@ -489,7 +496,7 @@ export class Ratestore {
     if (this.#log.batch(batchId) !== undefined) {
       throw new RatestoreError('RATESTORE_BATCH_COMMITTED', `batch ${batchId} is committed; revert it instead`, { field: 'batchId' });
     }
-    if ((await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId))) === undefined) return false;
+    if ((await this.#meta(batchId)) === undefined) return false;
     await this.#deleteStaged(batchId);
     return true;
   }
@@ -504,15 +511,18 @@ export class Ratestore {
   }
 
   async #staged(batchId: string): Promise<StagedBatchInfo | undefined> {
-    const meta = await getJson<StagedMeta>(this.#db, stagedMetaKey(batchId));
-    if (meta === undefined) return undefined;
+    const meta = await this.#meta(batchId);
+    return meta === undefined ? undefined : this.#stagedInfo(meta);
+  }
+
+  async #stagedInfo({ batchId, createdAt }: StagedMeta): Promise<StagedBatchInfo> {
     const counts = await rangeJson<number>(this.#db, stagedCountsRange(batchId));
-    return { batchId, createdAt: meta.createdAt, chunks: await this.#stagedChunks(batchId), items: counts.reduce((sum, [, items]) => sum + items, 0) };
+    return { batchId, createdAt, chunks: await this.#stagedChunks(batchId), items: counts.reduce((sum, [, items]) => sum + items, 0) };
   }
 
   async #stagedBatches(): Promise<StagedBatchInfo[]> {
     const batches: StagedBatchInfo[] = [];
-    for (const meta of await this.#stagedMetas()) batches.push((await this.#staged(meta.batchId))!);
+    for (const meta of await this.#stagedMetas()) batches.push(await this.#stagedInfo(meta));
     return batches;
   }
 
@@ -521,7 +531,7 @@ export class Ratestore {
     const keys = (await this.#db.keys({ ...STAGED_RANGE, keyEncoding: 'utf8' }).all()) as string[];
     const metas: StagedMeta[] = [];
     for (const key of keys) {
-      if (!key.endsWith('\0m')) continue;
+      if (!isStagedMetaKey(key)) continue;
       const meta = await getJson<StagedMeta>(this.#db, key);
       if (meta !== undefined) metas.push(meta);
     }
@@ -598,9 +608,16 @@ export class Ratestore {
   }
 
   #view(options: VersionOptions) {
+    const version = this.#versionOf(options);
+    // The head's view is cached: listing ports and regions at the head is the common case.
+    return options.asOf === undefined ? this.#catalog.headView() : this.#catalog.view(version);
+  }
+
+  /** The version `options.asOf` names, checked; the head when absent. */
+  #versionOf(options: VersionOptions): number {
     this.#assertOpen();
     checkObject(options, 'options');
-    return options.asOf === undefined ? this.#catalog.headView() : this.#catalog.view(this.#checkVersion(options.asOf));
+    return options.asOf === undefined ? this.#log.head : this.#checkVersion(options.asOf);
   }
 
   #track<T>(operation: Promise<T>): Promise<T> {
@@ -660,4 +677,8 @@ function durability(internal: boolean): { sync: boolean } {
 
 function revertResult(entry: RevertEntry): RevertResult {
   return { batchId: entry.batchId, revertedVersion: entry.revertedVersion, version: entry.version, revertedAt: entry.committedAt };
+}
+
+function unknownBatch(batchId: string): RatestoreError {
+  return new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${batchId} was not begun (or was aborted)`, { field: 'batchId' });
 }

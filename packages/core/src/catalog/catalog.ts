@@ -49,6 +49,18 @@ export class Catalog {
     return this.#headView;
   }
 
+  /** One port as of `version`, without building a whole view. */
+  port(code: string, version: number): Port | undefined {
+    const state = at(this.#ports.get(code) ?? [], version);
+    return state === undefined ? undefined : { code, name: state.name, region: state.region };
+  }
+
+  /** One region as of `version`, without building a whole view. */
+  region(slug: string, version: number): Region | undefined {
+    const state = at(this.#regions.get(slug) ?? [], version);
+    return state === undefined ? undefined : { slug, name: state.name, parent: state.parent };
+  }
+
   /** 'port', 'region' or undefined, as of `version`. */
   kindOf(location: string, version: number): 'port' | 'region' | undefined {
     const ports = this.#ports.get(location);

@@ -87,6 +87,9 @@ export const FOLDS_RANGE = { gte: 'f\0', lt: 'f\x01' };
 export function foldKey(txn: number): string {
   return 'f\0' + hex8(txn);
 }
+export function txnOfFoldKey(key: string): number {
+  return parseInt(key.slice(2), 16);
+}
 
 export const REFERENCE_RANGE = { gte: 'r\0', lt: 'r\x01' };
 export function portKey(code: string, version: number): string {
@@ -95,10 +98,19 @@ export function portKey(code: string, version: number): string {
 export function regionKey(slug: string, version: number): string {
   return `r\0r\0${slug}\0${hex8(version)}`;
 }
+/** What a port or region key names: its kind, its code or slug, and the version it is as of. */
+export function parseReferenceKey(key: string): { kind: 'port' | 'region'; id: string; version: number } {
+  const [, kind, id, version] = key.split('\0') as [string, string, string, string];
+  return { kind: kind === 'p' ? 'port' : 'region', id, version: parseInt(version, 16) };
+}
 
 export const STAGED_RANGE = { gte: 's\0', lt: 's\x01' };
 export function stagedMetaKey(batchId: string): string {
   return `s\0${batchId}\0m`;
+}
+/** Whether a key of STAGED_RANGE is a batch's meta record (the others are its chunks). */
+export function isStagedMetaKey(key: string): boolean {
+  return key.endsWith('\0m');
 }
 export function stagedRefsKey(batchId: string, chunk: number): string {
   return `s\0${batchId}\0r\0${hex8(chunk)}`;

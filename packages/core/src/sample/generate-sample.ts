@@ -6,6 +6,7 @@
  * held as a list, so millions of them cost no memory.
  */
 import type { BatchItem, PortItem, PriceItem, RegionItem } from '../types.js';
+import { formatDay, parseDay } from '../validate/dates.js';
 
 export interface SampleOptions {
   /** Seed of the pseudo-random generator; the same options always give the same items. Default 1. */
@@ -190,12 +191,14 @@ interface Resolved {
   seed: number;
   prices: number;
   ports: number;
+  /** Days since 1970-01-01. */
   firstDay: number;
   days: number;
   depth: number;
 }
 
-const DAY_MS = 86_400_000;
+/** Days from 1900-01-01 (the engine's day 0) to 1970-01-01: the sample's random streams count from 1970. */
+const DAYS_1900_TO_1970 = 25_567;
 const MAX_PORTS = 50_000;
 
 function resolve(options: SampleOptions = {}): Resolved {
@@ -205,23 +208,16 @@ function resolve(options: SampleOptions = {}): Resolved {
     return v;
   };
   const dateFrom = options.dateFrom ?? '2016-01-01';
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dateFrom);
-  const firstDay = match === null ? NaN : Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / DAY_MS;
-  if (match === null || !Number.isInteger(firstDay) || formatDay(firstDay) !== dateFrom) {
-    throw new RangeError(`sample option dateFrom must be a date YYYY-MM-DD, got ${String(dateFrom)}`);
-  }
+  const day = parseDay(dateFrom);
+  if (day === undefined) throw new RangeError(`sample option dateFrom must be a date YYYY-MM-DD from 1900 to 2999, got ${String(dateFrom)}`);
   return {
     seed: int(options.seed, 1, 'seed', -0x8000_0000, 0xffff_ffff) | 0,
     prices: int(options.prices, 50_000, 'prices', 0, Number.MAX_SAFE_INTEGER),
     ports: int(options.ports, 200, 'ports', 2, MAX_PORTS),
-    firstDay,
+    firstDay: day + DAYS_1900_TO_1970,
     days: int(options.days, 31, 'days', 1, 36_500),
     depth: int(options.depth, 4, 'depth', 1, 4)
   };
-}
-
-function formatDay(epochDay: number): string {
-  return new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -459,7 +455,7 @@ export function* samplePrices(options?: SampleOptions): Generator<PriceItem> {
   const { prices, days, firstDay, seed } = resolved;
   for (let d = 0; d < days; d++) {
     const epochDay = firstDay + d;
-    const day = formatDay(epochDay);
+    const day = formatDay(epochDay - DAYS_1900_TO_1970);
     const season = (2 * Math.PI * epochDay) / 365.25;
     let left = Math.floor((prices * (d + 1)) / days) - Math.floor((prices * d) / days);
     const random = mulberry32(mix(seed, epochDay));

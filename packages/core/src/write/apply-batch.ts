@@ -60,7 +60,7 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
       const from = aggregator.portId(origin);
       const to = aggregator.portId(destination);
       if (from === undefined || to === undefined) {
-        issues.add(unknownPort(request, chunk, index, from === undefined ? 'origin' : 'destination', from === undefined ? origin : destination));
+        issues.add(unknownPort(request, chunk, index, from !== undefined, origin, destination));
         return;
       }
       aggregator.add(from, to, day, 1, cents, cents, cents);
@@ -96,12 +96,15 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
 async function reportUnknownPorts(request: ApplyRequest, ports: Set<number>, issues: IssueList): Promise<void> {
   for await (const { chunk, bytes } of request.source.prices()) {
     await forEachPrice(bytes, (origin, destination, _day, _cents, index) => {
-      if (!ports.has(origin)) issues.add(unknownPort(request, chunk, index, 'origin', origin));
-      else if (!ports.has(destination)) issues.add(unknownPort(request, chunk, index, 'destination', destination));
+      const originKnown = ports.has(origin);
+      if (!originKnown || !ports.has(destination)) issues.add(unknownPort(request, chunk, index, originKnown, origin, destination));
     });
   }
 }
 
-function unknownPort(request: ApplyRequest, chunk: number, index: number, field: 'origin' | 'destination', packed: number): ItemIssue {
-  return { index, chunk: request.source.reportChunks ? chunk : undefined, field, code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${unpackCode(packed)} does not exist` };
+/** The issue of a price whose origin (or else destination) is no known port. */
+function unknownPort(request: ApplyRequest, chunk: number, index: number, originKnown: boolean, origin: number, destination: number): ItemIssue {
+  const field = originKnown ? 'destination' : 'origin';
+  const code = unpackCode(originKnown ? destination : origin);
+  return { index, chunk: request.source.reportChunks ? chunk : undefined, field, code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${code} does not exist` };
 }
