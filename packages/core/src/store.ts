@@ -371,7 +371,7 @@ export class Ratestore {
       throw new RatestoreError('RATESTORE_INVALID_ARGUMENT', `batch ${batchId} is staged; commit or abort it, or use another batch id`, { field: 'batchId' });
     }
     const issues = new IssueList(this.#options.maxIssues);
-    const builder = new ChunkBuilder(issues);
+    const builder = new ChunkBuilder(issues, undefined, this.#options.chunkSize);
     // A batch of one chunk is applied from memory; a larger one is staged chunk by chunk, so that it
     // is never held whole. The last full chunk is held back until it is known not to be the only one.
     let held: EncodedChunk | undefined;

@@ -28,12 +28,22 @@ export function unpackCode(packed: number): string {
 }
 
 const INITIAL_ROWS = 1024;
+const MAX_INITIAL_ROWS = 65_536;
+const EMPTY_ROWS = new Uint8Array(0);
 
 /** Encodes price rows as they come, into a buffer that grows by doubling. */
 export class PriceRows {
-  #bytes = new Uint8Array(INITIAL_ROWS * ROW_BYTES);
-  #view = new DataView(this.#bytes.buffer);
+  readonly #initialRows: number;
+  #bytes: Uint8Array;
+  #view: DataView;
   #length = 0;
+
+  /** `expectedRows`: room made at the first row, e.g. a chunk's size (at most MAX_INITIAL_ROWS). */
+  constructor(expectedRows = INITIAL_ROWS) {
+    this.#initialRows = Math.min(MAX_INITIAL_ROWS, Math.max(1, expectedRows));
+    this.#bytes = EMPTY_ROWS;
+    this.#view = new DataView(this.#bytes.buffer);
+  }
 
   get rows(): number {
     return this.#length / ROW_BYTES;
@@ -54,14 +64,14 @@ export class PriceRows {
   /** The rows so far, and a fresh start. */
   take(): Uint8Array {
     const rows = this.#bytes.subarray(0, this.#length);
-    this.#bytes = new Uint8Array(INITIAL_ROWS * ROW_BYTES);
+    this.#bytes = EMPTY_ROWS;
     this.#view = new DataView(this.#bytes.buffer);
     this.#length = 0;
     return rows;
   }
 
   #grow(): void {
-    const bytes = new Uint8Array(this.#bytes.byteLength * 2);
+    const bytes = new Uint8Array(Math.max(this.#initialRows * ROW_BYTES, this.#bytes.byteLength * 2));
     bytes.set(this.#bytes);
     this.#bytes = bytes;
     this.#view = new DataView(bytes.buffer);

@@ -14,16 +14,21 @@ export const MAX_YEAR = 2999;
 /** Batches repeat the same few hundred days millions of times; parsing each once pays off. */
 const parsed = new Map<string, number | undefined>();
 const PARSED_LIMIT = 100_000;
+const lastParsed: { value: string | undefined; day: number | undefined } = { value: undefined, day: undefined };
 
 /** Parses a strict `YYYY-MM-DD` calendar date; returns undefined for anything else. */
 export function parseDay(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
+  // Batches mostly come grouped by day: the last answer saves a hash lookup per price.
+  if (value === lastParsed.value) return lastParsed.day;
   let day = parsed.get(value);
   if (day === undefined && !parsed.has(value)) {
     if (parsed.size >= PARSED_LIMIT) parsed.clear();
     day = parseDayUncached(value);
     parsed.set(value, day);
   }
+  lastParsed.value = value;
+  lastParsed.day = day;
   return day;
 }
 

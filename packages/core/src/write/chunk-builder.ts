@@ -16,14 +16,16 @@ export interface EncodedChunk {
  * too and a rejected batch reports every bad item, not just the first kind of problem.
  */
 export class ChunkBuilder {
-  readonly #prices = new PriceRows();
+  readonly #prices: PriceRows;
   #refs: NormalRef[] = [];
   readonly #issues: IssueList;
   readonly #chunk: number | undefined;
 
-  constructor(issues: IssueList, chunk?: number) {
+  /** `chunk`: the chunk number item issues name; `expectedItems`: the chunk size, if known. */
+  constructor(issues: IssueList, chunk?: number, expectedItems?: number) {
     this.#issues = issues;
     this.#chunk = chunk;
+    this.#prices = new PriceRows(expectedItems);
   }
 
   get size(): number {

@@ -49,6 +49,9 @@ export class PairAggregator {
   /** Route-months by month since 1900; keyed by route (origin * nodes + destination). */
   readonly #routes = new Map<number, MonthSlots>();
   #routeSlots = 0;
+  #lastDay = -1;
+  #lastDayOfMonth = 0;
+  #lastTable: MonthSlots | undefined;
   /** Pair-months, keyed by pair * MONTH_SPAN + month. */
   readonly #pairs = new MonthSlots();
   readonly #options: PairAggregatorOptions;
@@ -84,12 +87,19 @@ export class PairAggregator {
   }
 
   add(origin: number, destination: number, day: number, count: number, sum: number, min: number, max: number): void {
-    const monthAndDay = monthAndDayOf(day);
-    const month = monthAndDay >>> 5;
-    let table = this.#routes.get(month);
-    if (table === undefined) this.#routes.set(month, (table = new MonthSlots()));
+    // Batches mostly come grouped by day: the day's month and table are kept for the next price.
+    if (day !== this.#lastDay) {
+      const monthAndDay = monthAndDayOf(day);
+      const month = monthAndDay >>> 5;
+      let table = this.#routes.get(month);
+      if (table === undefined) this.#routes.set(month, (table = new MonthSlots()));
+      this.#lastDay = day;
+      this.#lastDayOfMonth = monthAndDay & 31;
+      this.#lastTable = table;
+    }
+    const table = this.#lastTable!;
     const before = table.size;
-    table.add(table.slot(origin * this.#nodes + destination), monthAndDay & 31, count, sum, min, max);
+    table.add(table.slot(origin * this.#nodes + destination), this.#lastDayOfMonth, count, sum, min, max);
     this.#routeSlots += table.size - before;
   }
 
@@ -104,6 +114,9 @@ export class PairAggregator {
   }
 
   async #drain(): Promise<void> {
+    // The tables are rolled up and dropped: the next price must not land in one of them.
+    this.#lastDay = -1;
+    this.#lastTable = undefined;
     const months = [...this.#routes.keys()].sort((x, y) => x - y);
     for (const month of months) {
       const table = this.#routes.get(month)!;
