@@ -19,8 +19,14 @@ export function createLogger(level = 'info', destination?: DestinationStream): L
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Gives each request an id and a child logger, and logs one line when its response is done. */
-export function requestLogger(logger: Logger) {
+/** Called once per response with its duration, measured once for the log line and the metrics. */
+export type RequestDone = (req: Request, res: Response, seconds: number, finished: boolean) => void;
+
+/**
+ * Gives each request an id and a child logger, and logs one line when its response is done (or
+ * the connection dropped first: `finished` false), then hands the same timing to `onDone`.
+ */
+export function requestLogger(logger: Logger, onDone?: RequestDone) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const given = req.headers['x-request-id'];
     req.id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -28,10 +34,12 @@ export function requestLogger(logger: Logger) {
     res.setHeader('X-Request-Id', req.id);
     const started = process.hrtime.bigint();
     res.on('close', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const line = { method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 100) / 100, key: req.auth?.name };
-      if (!res.writableFinished) req.log.warn({ ...line, aborted: true }, 'request aborted');
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const finished = res.writableFinished;
+      const line = { method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(seconds * 1e5) / 100, key: req.auth?.name };
+      if (!finished) req.log.warn({ ...line, aborted: true }, 'request aborted');
       else req.log.info(line, 'request');
+      onDone?.(req, res, seconds, finished);
     });
     next();
   };

@@ -37,6 +37,12 @@ export class Metrics {
     });
   }
 
+  /** One response sent, with the time the request logger measured for it. */
+  request(method: string, route: string, status: number, seconds: number): void {
+    this.requests.inc({ method, route, status: String(status) });
+    this.duration.observe({ method, route }, seconds);
+  }
+
   committed(counts: { prices: number; ports: number; regions: number }): void {
     this.batches.inc({ kind: 'commit' });
     this.rows.inc({ kind: 'price' }, counts.prices);

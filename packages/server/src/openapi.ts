@@ -75,7 +75,12 @@ export function openApiDocument(): Schema {
           summary: 'Store one price for every day of a range (original API)',
           requestBody: { required: true, content: json(ref('PriceUpload')) },
           parameters: [idempotencyKey],
-          responses: { 201: ok('Stored as one batch', ref('PostRateResult')), ...writeErrors, 502: problem('Exchange rates unavailable') }
+          responses: {
+            201: ok('Stored as one batch (or the first result of a retried batch id, its price read back from the store)', ref('PostRateResult')),
+            ...writeErrors,
+            409: problem('A retried batch id that was committed for another route or range, or whose version is no longer retained'),
+            502: problem('Exchange rates unavailable')
+          }
         }
       },
       '/v1/rates': {

@@ -1,4 +1,5 @@
-import { generateSample, sampleRoutes, type Ratestore, type SampleOptions } from '@ratestore/core';
+import { generateSample, sampleRoutes, type Ratestore, type RegionNode, type SampleOptions } from '@ratestore/core';
+import { dayText, epochDay } from './days.js';
 
 export interface ExampleQuery {
   origin: string;
@@ -18,35 +19,45 @@ export async function seedIfEmpty(store: Ratestore, sample: SampleOptions = DEFA
   return { seeded: true, prices: result.counts.prices, ms: Date.now() - started };
 }
 
-function addDays(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
+/** The start-up example reads at most this many routes: readiness waits for it. */
+const EXAMPLE_READS = 2;
 
 /**
  * A query that answers with averages from this store's data, for the startup log: the sample's most
  * popular route (origin port to the destination port's region) when the sample is loaded, otherwise
- * the first pair of top-level regions with enough prices in the first days of 2016.
+ * a route between the two top-level regions with the most ports, in the first days of the sample.
  */
 export async function exampleQuery(store: Ratestore, sample: SampleOptions = DEFAULT_SAMPLE): Promise<ExampleQuery | undefined> {
   const dateFrom = sample.dateFrom ?? '2016-01-01';
-  const dateTo = addDays(dateFrom, 9);
-  const candidates: Array<[string, string]> = [];
-  if (store.batch('sample-seed') !== undefined) {
-    for (const route of sampleRoutes(sample).slice(0, 3)) {
-      const region = store.port(route.destination)?.region;
-      if (region !== undefined) candidates.push([route.origin, region]);
-      candidates.push([route.origin, route.destination]);
-    }
-  }
-  const roots = store.tree().map((node) => node.slug).slice(0, 6);
-  for (const origin of roots) for (const destination of roots) candidates.push([origin, destination]);
-  for (const [origin, destination] of candidates) {
+  const dateTo = dayText(epochDay(dateFrom)! + 9);
+  for (const [origin, destination] of likelyRoutes(store, sample).slice(0, EXAMPLE_READS)) {
     try {
       const { rows } = await store.rates({ dateFrom, dateTo, origin, destination });
       if (rows.some((row) => row.average !== null)) return { origin, destination, dateFrom, dateTo };
     } catch {
-      // not a usable candidate
+      // not a usable route
     }
   }
   return undefined;
+}
+
+/** Routes likely to have prices, best first, chosen from the catalog alone (no price is read). */
+function likelyRoutes(store: Ratestore, sample: SampleOptions): Array<[string, string]> {
+  if (store.batch('sample-seed') !== undefined) {
+    const [route] = sampleRoutes(sample);
+    if (route !== undefined) {
+      const routes: Array<[string, string]> = [[route.origin, route.destination]];
+      const region = store.port(route.destination)?.region;
+      // To the destination's region first: more prices, so a fuller answer.
+      if (region !== undefined) routes.unshift([route.origin, region]);
+      return routes;
+    }
+  }
+  const [first, second] = store.tree().map((node) => ({ slug: node.slug, ports: portCount(node) })).sort((a, b) => b.ports - a.ports);
+  if (first === undefined) return [];
+  return second === undefined ? [[first.slug, first.slug]] : [[first.slug, second.slug], [second.slug, first.slug]];
+}
+
+function portCount(node: RegionNode): number {
+  return node.ports.length + node.regions.reduce((sum, child) => sum + portCount(child), 0);
 }

@@ -18,6 +18,19 @@ beforeAll(async () => {
 });
 afterAll(() => files.cleanup());
 
+/** Runs `args` while the store is open elsewhere (as a running server holds it). */
+async function expectLocked(args: string[]): Promise<void> {
+  const holder = new Ratestore({ location: data });
+  await holder.open();
+  try {
+    const run = await cli(args);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error RATESTORE_DATA_LOCKED: the data directory is in use by another process/);
+  } finally {
+    await holder.close();
+  }
+}
+
 describe('ratestore rates', () => {
   it('prints a table, one row per day, null averages as -', async () => {
     const run = await cli(['rates', '--from', '2016-01-01', '--to', '2016-01-05', '--origin', 'china_east', '--destination', 'world', '--data', data]);
@@ -47,16 +60,19 @@ describe('ratestore rates', () => {
   });
 
   it.each([
-    [['--from', '2016-02-30', '--to', '2016-03-01', '--origin', 'CNSGH', '--destination', 'NLRTM'], 'RATESTORE_INVALID_DATE'],
-    [['--from', '2016-03-02', '--to', '2016-03-01', '--origin', 'CNSGH', '--destination', 'NLRTM'], 'RATESTORE_DATE_RANGE_REVERSED'],
-    [['--from', '2016-01-01', '--to', '2017-03-01', '--origin', 'CNSGH', '--destination', 'NLRTM'], 'RATESTORE_RANGE_TOO_LONG'],
-    [['--from', '2016-01-01', '--to', '2016-01-02', '--origin', 'CNSGH', '--destination', 'mars'], 'RATESTORE_UNKNOWN_LOCATION'],
-    [['--from', '2016-01-01', '--to', '2016-01-02', '--origin', 'CNSGH', '--destination', 'NLRTM', '--as-of', '9'], 'RATESTORE_UNKNOWN_VERSION']
-  ])('prints the store error code for %j, exit 1', async (args, code) => {
+    [['--from', '2016-02-30', '--to', '2016-03-01', '--origin', 'CNSGH', '--destination', 'NLRTM'], 'RATESTORE_INVALID_DATE', /--from must be a calendar date/],
+    [['--from', '2016-03-01', '--to', '2016-02-30', '--origin', 'CNSGH', '--destination', 'NLRTM'], 'RATESTORE_INVALID_DATE', /--to must be a calendar date/],
+    [['--from', '2016-03-02', '--to', '2016-03-01', '--origin', 'CNSGH', '--destination', 'NLRTM'], 'RATESTORE_DATE_RANGE_REVERSED', /--from 2016-03-02 is after --to 2016-03-01/],
+    [['--from', '2016-01-01', '--to', '2017-03-01', '--origin', 'CNSGH', '--destination', 'NLRTM'], 'RATESTORE_RANGE_TOO_LONG', /spans 426 days/],
+    [['--from', '2016-01-01', '--to', '2016-01-02', '--origin', 'CNSGH', '--destination', 'mars'], 'RATESTORE_UNKNOWN_LOCATION', /--destination "mars" is neither/],
+    [['--from', '2016-01-01', '--to', '2016-01-02', '--origin', 'CNSGH', '--destination', 'NLRTM', '--as-of', '9'], 'RATESTORE_UNKNOWN_VERSION', /version 9/]
+  ])('prints the store error code for %j, exit 1, naming the flags typed', async (args, code, message) => {
     const run = await cli(['rates', ...args, '--data', data]);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(new RegExp(`^error ${code}: .+\\n$`));
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/dateFrom|dateTo|asOf/);
   });
 
   it('usage errors exit 2', async () => {
@@ -69,21 +85,36 @@ describe('ratestore rates', () => {
   });
 
   it('says so when another process (a server) holds the store', async () => {
-    const holder = new Ratestore({ location: data });
-    await holder.open();
-    try {
-      const run = await cli(['batches', 'list', '--data', data]);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/^error RATESTORE_DATA_LOCKED: the data directory is in use by another process/);
-    } finally {
-      await holder.close();
-    }
+    await expectLocked(['batches', 'list', '--data', data]);
   });
 
   it('does not create a store that is not there', async () => {
     const run = await cli(['rates', '--from', '2016-01-01', '--to', '2016-01-02', '--origin', 'CNSGH', '--destination', 'NLRTM', '--data', `${files.dir}/none`]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^error RATESTORE_DATA_NOT_FOUND: no store at .*none/);
+  });
+});
+
+describe('ratestore serve', () => {
+  const serve = (args: string[]) => cli(['serve', '--port', '0', '--log-level', 'silent', ...args]);
+
+  it('reports a store another process holds as RATESTORE_DATA_LOCKED', async () => {
+    await expectLocked(['serve', '--port', '0', '--log-level', 'silent', '--data', data]);
+  });
+
+  it('reports any other failure to open the store as RATESTORE_START_FAILED, with its cause', async () => {
+    const run = await serve(['--data', files.file('not-a-directory', 'x')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error RATESTORE_START_FAILED: .*failed to open \(EEXIST/);
+  });
+
+  it('reports configuration errors as RATESTORE_CONFIG and usage errors as RATESTORE_USAGE', async () => {
+    const open = await serve(['--memory', '--host', '0.0.0.0']);
+    expect(open.code).toBe(1);
+    expect(open.stderr).toMatch(/^error RATESTORE_CONFIG: no API key is configured/);
+    const port = await serve(['--memory', '--port', 'x']);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toMatch(/^error RATESTORE_USAGE: .*the port must be a number/);
   });
 });
 

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { Ratestore, type BatchItem } from '@ratestore/core';
 import { createApp } from '../src/http/app.js';
 import { defaultConfig, validateConfig, type ConfigInput, type ServerConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, type Logger } from '../src/logger.js';
 import { openApiDocument } from '../src/openapi.js';
 import type { ExchangeRateSource } from '../src/currency.js';
 import type { AppContext } from '../src/http/context.js';
@@ -80,7 +80,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { config?: ConfigInput; items?: BatchItem[]; exchangeRates?: ExchangeRateSource } = {}): Promise<TestServer> {
+export async function startTestServer(options: { config?: ConfigInput; items?: BatchItem[]; exchangeRates?: ExchangeRateSource; logger?: Logger } = {}): Promise<TestServer> {
   const base = defaultConfig();
   const config = validateConfig({
     ...base,
@@ -97,7 +97,7 @@ export async function startTestServer(options: { config?: ConfigInput; items?: B
   await store.open();
   if (options.items !== undefined) await store.write(options.items, { batchId: 'fixture' });
   const { app, context } = createApp(store, config, {
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
     defaultMetrics: false,
     ...(options.exchangeRates === undefined ? {} : { exchangeRates: options.exchangeRates })
   });

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileRateSource, OpenExchangeRatesSource, toUsd } from '../src/currency.js';
+import { FileRateSource, OpenExchangeRatesSource, toUsd, type ExchangeRateSource } from '../src/currency.js';
+import { HttpProblem } from '../src/http/problem.js';
 import { prices, startTestServer, world, type TestServer } from './helpers.js';
 
 const q = (params: Record<string, string>) => `/rates?${new URLSearchParams(params)}`;
@@ -123,6 +124,8 @@ describe('original API: POST /rates', () => {
   const cases: Array<[string, Record<string, unknown>, string, string]> = [
     ['a missing member', (({ price: _, ...rest }) => rest)(good), 'RATESTORE_MISSING_PARAMETER', 'price'],
     ['an invalid date', { ...good, date_to: '2016-02-30' }, 'RATESTORE_INVALID_DATE', 'date_to'],
+    ['a first day the store does not take', { ...good, date_from: '1899-12-31', date_to: '1900-01-01' }, 'RATESTORE_INVALID_DATE', 'date_from'],
+    ['a last day the store does not take', { ...good, date_from: '2999-12-31', date_to: '3000-01-01' }, 'RATESTORE_INVALID_DATE', 'date_to'],
     ['a reversed range', { ...good, date_from: '2016-05-01' }, 'RATESTORE_DATE_RANGE_REVERSED', 'date_from'],
     ['a negative price', { ...good, price: -5 }, 'RATESTORE_INVALID_PARAMETER', 'price'],
     ['a price as text', { ...good, price: '100' }, 'RATESTORE_INVALID_PARAMETER', 'price'],
@@ -155,6 +158,58 @@ describe('original API: POST /rates', () => {
     const again = await t.call('POST', '/rates', { body: good, headers });
     expect(again.body).toEqual(first.body);
     expect(t.store.version).toBe(first.body.version);
+  });
+});
+
+describe('original API: POST /rates retried', () => {
+  let down = false;
+  const rates: ExchangeRateSource = {
+    description: 'test rates',
+    rate: async (currency) => {
+      if (down) throw new HttpProblem(502, 'RATESTORE_CURRENCY_UNAVAILABLE', 'exchange rates are unavailable: test');
+      return currency === 'EUR' ? 0.8 : undefined;
+    }
+  };
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ items: [...world(), ...prices('CNSGH', 'NLRTM', '2016-07-01', [10, 20.5])], exchangeRates: rates });
+  });
+  afterAll(() => t.close());
+  const body = { date_from: '2016-07-01', date_to: '2016-07-03', origin_code: 'CNSGH', destination_code: 'NLRTM', price: 1000.01, currency: 'EUR' };
+
+  it('answers what the first request answered, price_usd included, without converting again', async () => {
+    down = false;
+    const headers = { 'idempotency-key': 'post-rates-eur' };
+    const first = await t.call('POST', '/rates', { body, headers });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ counts: { prices: 3 }, price_usd: 1250.01 });
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    // A later price on the same day, and the exchange-rate source goes down.
+    expect((await t.call('POST', '/rates', { body: { ...body, date_to: '2016-07-01', price: 80 } })).status).toBe(201);
+    down = true;
+    expect((await t.call('POST', '/rates', { body })).body).toMatchObject({ status: 502, code: 'RATESTORE_CURRENCY_UNAVAILABLE' });
+    const version = t.store.version;
+    const again = await t.call('POST', '/rates', { body, headers });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(t.store.version).toBe(version);
+  });
+
+  it('refuses a key reused for another route or range with 409, and a batch whose history is folded', async () => {
+    down = false;
+    const headers = { 'idempotency-key': 'post-rates-other' };
+    expect((await t.call('POST', '/rates', { body: { ...body, currency: 'USD' }, headers })).body.price_usd).toBe(1000.01);
+    const version = t.store.version;
+    for (const other of [{ destination_code: 'DEHAM' }, { date_from: '2016-06-30' }, { origin_code: 42 }]) {
+      const r = await t.call('POST', '/rates', { body: { ...body, ...other }, headers });
+      expect(r.body).toMatchObject({ status: 409, code: 'RATESTORE_BATCH_COMMITTED', parameter: 'batch_id' });
+    }
+    await t.store.compact({ retainVersions: 0 });
+    expect(t.store.retainedFrom).toBe(version);
+    const folded = await t.call('POST', '/rates', { body, headers });
+    expect(folded.body).toMatchObject({ status: 409, code: 'RATESTORE_VERSION_NOT_RETAINED', parameter: 'batch_id' });
+    expect(t.store.version).toBe(version);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../src/logger.js';
 import { openApiDocument } from '../src/openapi.js';
 import { prices, startTestServer, world, type TestServer } from './helpers.js';
 
@@ -69,6 +70,35 @@ describe('v1 API', () => {
     const cycle = await t.call('PUT', '/v1/regions/europe', { body: { name: 'Europe', parent: 'baltic' } });
     expect(cycle.status).toBe(422);
     expect(cycle.body.code).toBe('RATESTORE_REGION_CYCLE');
+  });
+
+  it('a retried port or region change answers the first result and writes nothing', async () => {
+    const headers = { 'idempotency-key': 'put-port-retry' };
+    const first = await t.call('PUT', '/v1/ports/GBSOU', { body: { name: 'Southampton', region: 'north_europe' }, headers });
+    expect(first.status).toBe(201);
+    const commits = () => t.context.metrics.batches.get().then((metric) => metric.values.find((value) => value.labels.kind === 'commit')?.value);
+    const counted = await commits();
+    const again = await t.call('PUT', '/v1/ports/GBSOU', { body: { name: 'Southampton', region: 'north_europe' }, headers });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(t.store.version).toBe(first.body.version);
+    expect(await commits()).toBe(counted);
+  });
+
+  it('a region lists its ports and sub-regions without copying the catalog on every request', async () => {
+    const ports = vi.spyOn(t.store, 'ports');
+    try {
+      const version = t.store.version;
+      for (const slug of ['europe', 'north_europe', 'china']) expect((await t.get(`/v1/regions/${slug}`)).status).toBe(200);
+      expect((await t.get('/v1/regions/china')).body.region).toMatchObject({ ports: ['CNSGH'], regions: [] });
+      expect(ports).toHaveBeenCalledTimes(1);
+      expect((await t.get(`/v1/regions/europe?as_of=${version}`)).body.region.regions).toContain('north_europe');
+      expect((await t.get('/v1/regions/europe?as_of=1')).body.region.regions).toEqual(['north_europe']);
+      expect(ports).toHaveBeenCalledTimes(2);
+    } finally {
+      ports.mockRestore();
+    }
   });
 
   it('POST /v1/batches as JSON, NDJSON and CSV', async () => {
@@ -179,11 +209,17 @@ describe('v1 API', () => {
   });
 
   it('staged uploads: create, chunks in any order, re-send, commit; abort; errors', async () => {
+    const staged = vi.spyOn(t.store, 'staged');
     const created = await t.call('POST', '/v1/uploads', { body: { batch_id: 'big-1' } });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ batch_id: 'big-1', state: 'staged', chunks: [] });
+    expect(created.body).toMatchObject({ batch_id: 'big-1', state: 'staged', chunks: [], items: 0 });
     expect(created.headers.get('location')).toBe('/v1/uploads/big-1');
-    expect((await t.call('POST', '/v1/uploads', { body: { batch_id: 'big-1' } })).status).toBe(200);
+    const resumed = await t.call('POST', '/v1/uploads', { body: { batch_id: 'big-1' } });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body).toEqual(created.body);
+    // Creating or resuming an upload reads it once.
+    expect(staged).toHaveBeenCalledTimes(2);
+    staged.mockRestore();
     const chunk = (n: number, raw: string, type = 'application/x-ndjson') => t.call('PUT', `/v1/uploads/big-1/chunks/${n}`, { raw, type });
     expect((await chunk(2, ndjson(prices('CNSGH', 'DEHAM', '2016-06-01', [3]))))).toMatchObject({ status: 200, body: { batch_id: 'big-1', chunk: 2, items: 1 } });
     expect((await chunk(0, 'origin,destination,day,price\nCNSGH,DEHAM,2016-06-01,1\n', 'text/csv')).body.items).toBe(1);
@@ -281,6 +317,20 @@ describe('v1 API', () => {
     const missing = await fetch(`${t.url}/nope`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: 'RATESTORE_NOT_FOUND' });
+  });
+
+  it('times a request once, for its log line and its metrics alike', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const timed = await startTestServer({ logger: createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }) });
+    try {
+      expect((await timed.get('/healthz', { 'x-request-id': 'timed-1' })).status).toBe(200);
+      const metrics = (await timed.get('/metrics')).text;
+      const sum = Number(/ratestore_http_request_duration_seconds_sum\{method="GET",route="\/healthz"\} (\S+)/.exec(metrics)![1]);
+      const line = lines.find((l) => l.req_id === 'timed-1' && l.msg === 'request');
+      expect(line?.ms).toBe(Math.round(sum * 1e5) / 100);
+    } finally {
+      await timed.close();
+    }
   });
 
   it('every response carries a request id, taken from X-Request-Id when sane', async () => {

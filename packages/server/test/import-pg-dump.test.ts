@@ -133,6 +133,16 @@ describe('readPgDump', () => {
     const items = await collect(readPgDump(files.file('strings.sql', text)));
     expect(items.map((item) => (item as { name: string }).name)).toEqual(["It's", 'C:\\dir', 'tab\there', "O'Neil"]);
   });
+
+  it('reads octal and hex escapes of E strings as UTF-8 bytes, as COPY data', async () => {
+    const text = [
+      "INSERT INTO regions VALUES ('br', E'S\\303\\243o Paulo', NULL), ('se', E'Ume\\xc3\\xa5', NULL), ('mix', E'\\x41\\303\\251\\n\\u00e9', NULL);",
+      "INSERT INTO ports VALUES ('BRSSZ', E'Santos \\342\\200\\224 S\\xC3\\xA3o Paulo', 'br');",
+      ''
+    ].join('\n');
+    const items = await collect(readPgDump(files.file('bytes.sql', text)));
+    expect(items.map((item) => (item as { name: string }).name)).toEqual(['São Paulo', 'Umeå', 'Aé\né', 'Santos — São Paulo']);
+  });
 });
 
 describe('importing a ratestask dump into a store', () => {

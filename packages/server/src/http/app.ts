@@ -68,16 +68,10 @@ export function createApp(store: Ratestore, config: ServerConfig, options: AppOp
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(context.lifecycle.middleware());
-  app.use(requestLogger(logger));
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const route = req.route?.path === undefined ? 'unmatched' : String(req.route.path);
-      metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      metrics.duration.observe({ method: req.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
-    });
-    next();
-  });
+  app.use(requestLogger(logger, (req, res, seconds, finished) => {
+    // A response cut off before it was sent is logged, not counted.
+    if (finished) metrics.request(req.method, req.route?.path === undefined ? 'unmatched' : String(req.route.path), res.statusCode, seconds);
+  }));
   app.use(healthRoutes(context));
   app.use(metricsRoutes(context));
   app.use(openApiRoutes());

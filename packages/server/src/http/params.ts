@@ -25,6 +25,25 @@ export function optionalInteger(req: Request, name: string, min: number): number
   return Number(value);
 }
 
+/** The version a read answers at: `as_of` when given (and not beyond the latest), else the latest. */
+export interface ReadVersion {
+  asOf: number | undefined;
+  /** The version read, which names the answer (its ETag and cache entry). */
+  version: number;
+  /** An `as_of` read: its answer never changes. */
+  pinned: boolean;
+}
+
+/**
+ * The `as_of` query parameter of a read, against the latest version. An `as_of` beyond it is not
+ * pinned: the engine refuses it with RATESTORE_UNKNOWN_VERSION, and nothing is cached under it.
+ */
+export function readVersion(req: Request, latest: number): ReadVersion {
+  const asOf = optionalInteger(req, 'as_of', 0);
+  const pinned = asOf !== undefined && asOf <= latest;
+  return { asOf, version: pinned ? asOf : latest, pinned };
+}
+
 /** The batch id of a write: `Idempotency-Key`, or `batch_id` in the query; they must agree. */
 export function batchIdOf(req: Request, fromBody?: unknown): string | undefined {
   const header = req.headers['idempotency-key'];

@@ -37,6 +37,8 @@ export class SqlLexer {
   #mode: Mode = 'normal';
   #buf = '';
   #escapes = false;
+  /** Bytes of octal and hex escapes not yet decoded: a run of them is one UTF-8 sequence. */
+  #bytes: number[] = [];
   #dollarTag = '';
   #blockDepth = 0;
   #startLine = 0;
@@ -66,17 +68,17 @@ export class SqlLexer {
           const ch = line[i]!;
           if (ch === "'") {
             if (line[i + 1] === "'") {
-              this.#buf += "'";
+              this.#append("'");
               i += 2;
             } else {
-              this.#push({ t: 'string', v: this.#buf });
+              this.#push({ t: 'string', v: this.#takeString() });
               this.#mode = 'normal';
               i++;
             }
           } else if (ch === '\\' && this.#escapes) {
             i = this.#escape(line, i);
           } else {
-            this.#buf += ch;
+            this.#append(ch);
             i++;
           }
           continue;
@@ -199,7 +201,8 @@ export class SqlLexer {
       i += punct.length;
     }
     // A line break inside a string or identifier is part of it; elsewhere it separates tokens.
-    if (this.#mode === 'squote' || this.#mode === 'dquote' || this.#mode === 'dollar') this.#buf += '\n';
+    if (this.#mode === 'squote') this.#append('\n');
+    else if (this.#mode === 'dquote' || this.#mode === 'dollar') this.#buf += '\n';
     if (this.#tokens.length > 0 || this.#mode !== 'normal') this.#text += ' ';
   }
 
@@ -211,6 +214,22 @@ export class SqlLexer {
     this.#mode = 'squote';
     this.#escapes = escapes;
     this.#buf = '';
+  }
+
+  /** Text of a '...' string; first decodes the escaped bytes before it. */
+  #append(text: string): void {
+    if (this.#bytes.length > 0) this.#decodeBytes();
+    this.#buf += text;
+  }
+
+  #takeString(): string {
+    if (this.#bytes.length > 0) this.#decodeBytes();
+    return this.#buf;
+  }
+
+  #decodeBytes(): void {
+    this.#buf += Buffer.from(this.#bytes).toString('utf8');
+    this.#bytes = [];
   }
 
   #push(token: Token): void {
@@ -227,35 +246,38 @@ export class SqlLexer {
     }
   }
 
-  /** Resolves one backslash escape of an E'...' string at `i`; returns the index after it. */
+  /**
+   * Resolves one backslash escape of an E'...' string at `i`; returns the index after it. Octal and
+   * hex escapes are bytes of the (UTF-8) text, as in COPY data, so E'S\303\243o' is "São".
+   */
   #escape(line: string, i: number): number {
     const next = line[i + 1];
     if (next === undefined) {
       // A backslash at the end of a line escapes the line break.
-      this.#buf += '\n';
+      this.#append('\n');
       return i + 1;
     }
     const simple: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
     if (simple[next] !== undefined) {
-      this.#buf += simple[next];
+      this.#append(simple[next]);
       return i + 2;
     }
     const octal = /^[0-7]{1,3}/.exec(line.slice(i + 1, i + 4));
     if (octal !== null) {
-      this.#buf += String.fromCharCode(parseInt(octal[0], 8) & 0xff);
+      this.#bytes.push(parseInt(octal[0], 8) & 0xff);
       return i + 1 + octal[0].length;
     }
     const hex = /^x([0-9A-Fa-f]{1,2})/.exec(line.slice(i + 1, i + 4));
     if (hex !== null) {
-      this.#buf += String.fromCharCode(parseInt(hex[1]!, 16));
+      this.#bytes.push(parseInt(hex[1]!, 16));
       return i + 1 + hex[0].length;
     }
     const unicode = /^(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})/.exec(line.slice(i + 1, i + 10));
     if (unicode !== null) {
-      this.#buf += String.fromCodePoint(parseInt(unicode[0].slice(1), 16));
+      this.#append(String.fromCodePoint(parseInt(unicode[0].slice(1), 16)));
       return i + 1 + unicode[0].length;
     }
-    this.#buf += next;
+    this.#append(next);
     return i + 2;
   }
 }

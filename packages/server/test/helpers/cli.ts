@@ -3,6 +3,7 @@ import { registerBatchesCommand } from '../../src/cli/commands/batches.js';
 import type { CliIo } from '../../src/cli/commands/common.js';
 import { registerImportCommand } from '../../src/cli/commands/import.js';
 import { registerRatesCommand } from '../../src/cli/commands/rates.js';
+import { registerServeCommand } from '../../src/cli/commands/serve.js';
 
 export interface CliRun {
   code: number;
@@ -15,8 +16,9 @@ class Exit {
 }
 
 /**
- * Runs `ratestore ARGS` in-process: a fresh commander program with the import, rates and batches
- * commands registered on a captured output, as main.ts registers them on the process.
+ * Runs `ratestore ARGS` in-process: a fresh commander program with the import, rates, batches and
+ * serve commands registered on a captured output, as main.ts registers them on the process. (A
+ * serve that starts keeps running: only its failures to start are for this helper.)
  */
 export async function cli(args: string[], options: { env?: Record<string, string>; tty?: boolean; progressIntervalMs?: number } = {}): Promise<CliRun> {
   const out = { code: 0, stdout: '', stderr: '' };
@@ -39,6 +41,7 @@ export async function cli(args: string[], options: { env?: Record<string, string
   registerImportCommand(program, io);
   registerRatesCommand(program, io);
   registerBatchesCommand(program, io);
+  registerServeCommand(program, io);
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (error) {

@@ -1,25 +1,24 @@
 import type { Command } from 'commander';
 import type { BatchInfo } from '@ratestore/core';
-import { CliError, configureCommand, count, dataDir, dataOption, processIo, runAction, table, withStore, type CliIo } from './common.js';
+import { CliError, configureCommand, count, printJson, processIo, runAction, storeOptions, table, withCommandStore, type CliIo } from './common.js';
 
 interface BatchesOptions {
-  data?: string;
   json?: boolean;
 }
 
-const DATA_HELP = 'data directory (default: $RATESTORE_DATA, then ./data)';
+/** The batch id argument, where the engine speaks of `batchId`. */
+const FLAGS = { batchId: '<id>' };
 
 /** `ratestore batches list|show ID|revert ID [--data DIR] [--json]`. */
 export function registerBatchesCommand(program: Command, io: CliIo = processIo()): void {
-  const batches = configureCommand(program.command('batches').description('list, show and revert committed batches'), io);
-  batches.option('--data <dir>', DATA_HELP);
+  const batches = storeOptions(configureCommand(program.command('batches').description('list, show and revert committed batches'), io));
 
-  const list = batches.command('list').description('the batch log, in version order').option('--data <dir>', DATA_HELP).option('--json', 'print JSON');
+  const list = storeOptions(batches.command('list').description('the batch log, in version order'), 'print JSON');
   list.action(async (options: BatchesOptions, cmd: Command) => {
-    await runAction(io, () => withStore(dataDir(dataOption(cmd), io), { mustExist: true }, async (store) => {
+    await runAction(io, () => withCommandStore(cmd, io, async (store) => {
       const all = store.batches();
       if (options.json === true) {
-        io.stdout.write(`${JSON.stringify({ version: store.version, batches: all }, null, 2)}\n`);
+        printJson(io, { version: store.version, batches: all });
         return;
       }
       if (all.length === 0) {
@@ -34,25 +33,26 @@ export function registerBatchesCommand(program: Command, io: CliIo = processIo()
     }));
   });
 
-  const show = batches.command('show').description('one batch').argument('<id>', 'batch id').option('--data <dir>', DATA_HELP).option('--json', 'print JSON');
+  const show = storeOptions(batches.command('show').description('one batch').argument('<id>', 'batch id'), 'print JSON');
   show.action(async (id: string, options: BatchesOptions, cmd: Command) => {
-    await runAction(io, () => withStore(dataDir(dataOption(cmd), io), { mustExist: true }, async (store) => {
+    await runAction(io, () => withCommandStore(cmd, io, async (store) => {
       const batch = store.batch(id);
       if (batch === undefined) throw new CliError('RATESTORE_UNKNOWN_BATCH', `batch ${id} was never committed`);
-      io.stdout.write(options.json === true ? `${JSON.stringify(batch, null, 2)}\n` : describeBatch(batch));
-    }));
+      if (options.json === true) printJson(io, batch);
+      else io.stdout.write(describeBatch(batch));
+    }), FLAGS);
   });
 
-  const revert = batches.command('revert').description('revert a batch: a new version without its prices (its ports and regions stay)')
-    .argument('<id>', 'batch id').option('--data <dir>', DATA_HELP).option('--json', 'print JSON');
+  const revert = storeOptions(batches.command('revert').description('revert a batch: a new version without its prices (its ports and regions stay)')
+    .argument('<id>', 'batch id'), 'print JSON');
   revert.action(async (id: string, options: BatchesOptions, cmd: Command) => {
-    await runAction(io, () => withStore(dataDir(dataOption(cmd), io), { mustExist: true }, async (store) => {
+    await runAction(io, () => withCommandStore(cmd, io, async (store) => {
       const before = store.batch(id)?.revertedBy ?? null;
       const result = await store.revert(id);
-      if (options.json === true) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      if (options.json === true) printJson(io, result);
       else if (before !== null) io.stdout.write(`batch ${id} (version ${result.revertedVersion}) was already reverted by version ${result.version}; nothing written\n`);
       else io.stdout.write(`reverted batch ${id} (version ${result.revertedVersion}) as version ${result.version}\n`);
-    }));
+    }), FLAGS);
   });
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command, type CommanderError } from 'commander';
 import { Ratestore, RatestoreError } from '@ratestore/core';
+import { ConfigError } from '../../config.js';
 import { ImportError } from '../../import/errors.js';
 
 /**
@@ -72,30 +73,63 @@ export function configureCommand(command: Command, io: CliIo): Command {
     });
 }
 
-/** Runs a command's work, printing any failure as `error CODE: message` and setting the exit code. */
-export async function runAction(io: CliIo, work: () => Promise<void>): Promise<void> {
+/** Engine argument names and the flags (or arguments) of a command they come from. */
+export type FlagNames = Record<string, string>;
+
+/**
+ * Runs a command's work, printing any failure as `error CODE: message` and setting the exit code.
+ * `flags` names engine arguments as the user typed them (`dateFrom` is `--from`).
+ */
+export async function runAction(io: CliIo, work: () => Promise<void>, flags: FlagNames = {}): Promise<void> {
   try {
     await work();
   } catch (error) {
-    const { code, message, exitCode } = describeError(error);
+    const { code, message, exitCode } = describeError(error, flags);
     io.stderr.write(`error ${code}: ${message}\n`);
     io.setExitCode(exitCode);
   }
 }
 
-export function describeError(error: unknown): { code: string; message: string; exitCode: number } {
+export function describeError(error: unknown, flags: FlagNames = {}): { code: string; message: string; exitCode: number } {
   if (error instanceof CliError) return { code: error.code, message: error.message, exitCode: error.exitCode };
   if (error instanceof ImportError) {
     return { code: error.code, message: error.message, exitCode: error.code === 'RATESTORE_IMPORT_UNKNOWN_FORMAT' ? EXIT_USAGE : EXIT_FAILURE };
   }
-  if (error instanceof RatestoreError) return { code: error.code, message: error.message, exitCode: EXIT_FAILURE };
-  const levelCode = (error as { code?: unknown; cause?: { code?: unknown } } | undefined);
-  if (levelCode?.cause?.code === 'LEVEL_LOCKED' || levelCode?.code === 'LEVEL_LOCKED') {
+  if (error instanceof RatestoreError) return { code: error.code, message: inFlags(error.message, flags), exitCode: EXIT_FAILURE };
+  if (error instanceof ConfigError) return { code: 'RATESTORE_CONFIG', message: error.message, exitCode: EXIT_FAILURE };
+  if (isLocked(error)) {
     return { code: 'RATESTORE_DATA_LOCKED', message: 'the data directory is in use by another process (a running server?); stop it or use its HTTP API', exitCode: EXIT_FAILURE };
   }
   const message = error instanceof Error ? error.message : String(error);
-  const code = typeof levelCode?.code === 'string' ? levelCode.code : 'RATESTORE_INTERNAL';
-  return { code, message, exitCode: EXIT_FAILURE };
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return { code: typeof code === 'string' ? code : 'RATESTORE_INTERNAL', message, exitCode: EXIT_FAILURE };
+}
+
+/** Whether opening a store failed because another process holds its directory (LevelDB's lock). */
+export function isLocked(error: unknown): boolean {
+  const failure = error as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  return failure?.code === 'LEVEL_LOCKED' || failure?.cause?.code === 'LEVEL_LOCKED';
+}
+
+/** An engine message in the user's words: the engine's argument names become the flags typed. */
+function inFlags(message: string, flags: FlagNames): string {
+  return message.replace(/\b[a-z][A-Za-z]*\b/g, (word) => (Object.hasOwn(flags, word) ? flags[word]! : word));
+}
+
+/** Adds `--data DIR` to a command and, with `json` (what the JSON output holds), `--json`. */
+export function storeOptions(command: Command, json?: string): Command {
+  command.option('--data <dir>', 'data directory (default: $RATESTORE_DATA, then ./data)');
+  return json === undefined ? command : command.option('--json', json);
+}
+
+/** Runs `work` with the store of the command's `--data` open; the store must exist already. */
+export function withCommandStore<T>(command: Command, io: CliIo, work: (store: Ratestore) => Promise<T>): Promise<T> {
+  return withStore(dataDir(dataOption(command), io), { mustExist: true }, work);
+}
+
+/** Prints a `--json` answer. */
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** The data directory: `--data`, else `RATESTORE_DATA`, else `./data`. */

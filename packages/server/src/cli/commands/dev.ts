@@ -1,7 +1,8 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { createLogger } from '../../logger.js';
 import { DEFAULT_SAMPLE } from '../../seed.js';
+import { configureCommand, integerOption, processIo, runAction, type CliIo } from './common.js';
 import { portOption, serveUntilSignal } from './serve.js';
 
 interface DevFlags {
@@ -12,34 +13,23 @@ interface DevFlags {
   seed?: number;
 }
 
-function whole(name: string, min: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}`);
-    return Number(value);
-  };
-}
-
 /** `ratestore dev`: an in-memory store with generated sample data, served at once. */
-export function registerDevCommand(program: Command): void {
-  program
+export function registerDevCommand(program: Command, io: CliIo = processIo()): void {
+  const command = program
     .command('dev')
     .description('serve an in-memory store filled with generated sample data (nothing is written to disk)')
     .option('--port <n>', 'port, 0 for any free one (default: $PORT, then 3000)', portOption)
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
-    .option('--prices <n>', `sample prices (default ${DEFAULT_SAMPLE.prices})`, whole('--prices', 1))
-    .option('--ports <n>', `sample ports (default ${DEFAULT_SAMPLE.ports})`, whole('--ports', 2))
-    .option('--seed <n>', 'seed of the generator (default 1)', whole('--seed', 0))
-    .action(async (flags: DevFlags) => {
-      let config;
-      try {
-        config = loadConfig({
-          overrides: { memory: true, ...(flags.port === undefined ? {} : { port: flags.port }), ...(flags.host === undefined ? {} : { host: flags.host }) }
-        });
-      } catch (error) {
-        process.stderr.write(`error RATESTORE_CONFIG: ${(error as Error).message}\n`);
-        process.exitCode = 1;
-        return;
-      }
+    .option('--prices <n>', `sample prices (default ${DEFAULT_SAMPLE.prices})`, integerOption('--prices', 1))
+    .option('--ports <n>', `sample ports (default ${DEFAULT_SAMPLE.ports})`, integerOption('--ports', 2))
+    .option('--seed <n>', 'seed of the generator (default 1)', integerOption('--seed', 0));
+  configureCommand(command, io);
+  command.action(async (flags: DevFlags) => {
+    await runAction(io, async () => {
+      const config = loadConfig({
+        env: io.env,
+        overrides: { memory: true, ...(flags.port === undefined ? {} : { port: flags.port }), ...(flags.host === undefined ? {} : { host: flags.host }) }
+      });
       const sample = {
         ...DEFAULT_SAMPLE,
         ...(flags.prices === undefined ? {} : { prices: flags.prices }),
@@ -48,4 +38,5 @@ export function registerDevCommand(program: Command): void {
       };
       await serveUntilSignal({ config, logger: createLogger(config.logLevel), seedIfEmpty: true, sample });
     });
+  });
 }

@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import { Ratestore, RatestoreError, type BatchItem, type CommitResult, type ItemIssue } from '@ratestore/core';
 import { ImportSource, FORMATS, hashFile, importBatchId, parseFormat, type ImportFormat } from '../../import/source.js';
 import {
-  EXIT_FAILURE, configureCommand, count, dataDir, dataOption, openStore, processIo, runAction, storeExists,
+  EXIT_FAILURE, configureCommand, count, dataDir, dataOption, openStore, processIo, runAction, storeExists, storeOptions,
   type CliIo
 } from './common.js';
 
@@ -27,8 +27,8 @@ export function registerImportCommand(program: Command, io: CliIo = processIo())
   const command = program
     .command('import')
     .description('import PostgreSQL ratestask dumps (.sql), CSV price files (.csv) or NDJSON item files (.ndjson, .jsonl), each as one atomic batch')
-    .argument('<files...>', 'files to import, in order')
-    .option('--data <dir>', 'data directory (default: $RATESTORE_DATA, then ./data)')
+    .argument('<files...>', 'files to import, in order');
+  storeOptions(command)
     .option('--dry-run', 'check the files against the store without writing anything')
     .option('--format <format>', `read every file as this format (${FORMATS.join(', ')}) instead of going by the extension`, (value: string) => {
       const format = parseFormat(value);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { RatesResult } from '@ratestore/core';
-import { configureCommand, dataDir, dataOption, integerOption, processIo, runAction, table, withStore, type CliIo } from './common.js';
+import { configureCommand, integerOption, printJson, processIo, runAction, storeOptions, table, withCommandStore, type CliIo } from './common.js';
 
 interface RatesOptions {
   from: string;
@@ -9,9 +9,11 @@ interface RatesOptions {
   destination: string;
   minCount?: number;
   asOf?: number;
-  data?: string;
   json?: boolean;
 }
+
+/** The flags the engine's query arguments come from. */
+const FLAGS = { dateFrom: '--from', dateTo: '--to', origin: '--origin', destination: '--destination', minCount: '--min-count', asOf: '--as-of' };
 
 /** `ratestore rates --from --to --origin --destination [--min-count N] [--as-of V] [--data DIR] [--json]`. */
 export function registerRatesCommand(program: Command, io: CliIo = processIo()): void {
@@ -23,12 +25,11 @@ export function registerRatesCommand(program: Command, io: CliIo = processIo()):
     .requiredOption('--origin <code>', 'origin port code or region slug')
     .requiredOption('--destination <code>', 'destination port code or region slug')
     .option('--min-count <n>', 'days with fewer prices get no average (default 3)', integerOption('--min-count', 1))
-    .option('--as-of <version>', 'read as of this data version instead of the latest', integerOption('--as-of', 0))
-    .option('--data <dir>', 'data directory (default: $RATESTORE_DATA, then ./data)')
-    .option('--json', 'print the result as JSON: {"version": N, "rows": [{day, average, count, min, max}, ...]}');
+    .option('--as-of <version>', 'read as of this data version instead of the latest', integerOption('--as-of', 0));
+  storeOptions(command, 'print the result as JSON: {"version": N, "rows": [{day, average, count, min, max}, ...]}');
   configureCommand(command, io);
   command.action(async (options: RatesOptions, cmd: Command) => {
-    await runAction(io, () => withStore(dataDir(dataOption(cmd), io), { mustExist: true }, async (store) => {
+    await runAction(io, () => withCommandStore(cmd, io, async (store) => {
       const result = await store.rates({
         dateFrom: options.from,
         dateTo: options.to,
@@ -37,8 +38,9 @@ export function registerRatesCommand(program: Command, io: CliIo = processIo()):
         ...(options.minCount === undefined ? {} : { minCount: options.minCount }),
         ...(options.asOf === undefined ? {} : { asOf: options.asOf })
       });
-      io.stdout.write(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatRates(options, result));
-    }));
+      if (options.json === true) printJson(io, result);
+      else io.stdout.write(formatRates(options, result));
+    }), FLAGS);
   });
 }
 

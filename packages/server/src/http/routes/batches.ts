@@ -1,11 +1,12 @@
 import { Router } from 'express';
-import { RatestoreError, type BatchItem } from '@ratestore/core';
+import type { BatchItem } from '@ratestore/core';
 import type { AppContext } from '../context.js';
 import { bodyFormat, bodyItems } from '../body.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf } from '../params.js';
 import { HttpProblem } from '../problem.js';
-import { batchJson, commitJson, revertJson } from '../wire.js';
+import { batchJson, revertJson } from '../wire.js';
+import { commitBatch } from '../write.js';
 
 /** Atomic batches in one request (JSON array, NDJSON or CSV, streamed), the batch log, reverts. */
 export function batchRoutes(ctx: AppContext): Router {
@@ -16,24 +17,14 @@ export function batchRoutes(ctx: AppContext): Router {
   router.post('/v1/batches', ctx.auth.require('write'), async (req, res) => {
     const format = bodyFormat(req);
     const batchId = batchIdOf(req);
-    const first = batchId === undefined ? undefined : store.batch(batchId);
-    if (first !== undefined) {
-      // A retry of a committed upload: the first result, and the body is not read.
-      res.setHeader('Idempotent-Replayed', 'true');
-      res.status(201).json(commitJson(first));
-      return;
-    }
-    const items = bodyItems(req, format, limits()) as AsyncIterable<BatchItem>;
-    const result = await ctx.admission.run(async () => {
-      try {
-        return await store.write(items, batchId === undefined ? {} : { batchId });
-      } catch (error) {
-        if (error instanceof RatestoreError && error.code === 'RATESTORE_INVALID_BATCH') ctx.metrics.rejected.inc();
-        throw error;
+    // A retry of a committed upload is answered before its body is read.
+    await commitBatch(ctx, res, {
+      batchId,
+      prepare: () => {
+        const items = bodyItems(req, format, limits()) as AsyncIterable<BatchItem>;
+        return { commit: () => store.write(items, batchId === undefined ? {} : { batchId }) };
       }
     });
-    ctx.metrics.committed(result.counts);
-    res.status(201).json(commitJson(result));
   });
 
   router.get('/v1/batches', ctx.auth.require('read'), async (req, res) => {

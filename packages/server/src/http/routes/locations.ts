@@ -1,11 +1,11 @@
 import express, { Router, type Request, type Response } from 'express';
-import type { BatchItem } from '@ratestore/core';
+import { RatestoreError, type BatchItem } from '@ratestore/core';
 import type { AppContext } from '../context.js';
 import { cachedRead } from '../cache.js';
-import { batchIdOf, objectBody, optionalInteger } from '../params.js';
+import { batchIdOf, objectBody, readVersion } from '../params.js';
 import { HttpProblem, fromEngineError } from '../problem.js';
-import { RatestoreError } from '@ratestore/core';
-import { commitJson } from '../wire.js';
+import { RegionIndex } from '../region-index.js';
+import { commitBatch, firstIssueProblem } from '../write.js';
 
 /** Ports, regions and the region tree: read them (optionally `as_of` a version), change them through batches. */
 export function locationRoutes(ctx: AppContext): Router {
@@ -14,11 +14,10 @@ export function locationRoutes(ctx: AppContext): Router {
   const read = ctx.auth.require('read');
   const write = ctx.auth.require('write');
   const json = express.json({ limit: ctx.config.limits.jsonBodyBytes, type: () => true });
+  const children = new RegionIndex(store);
 
   const versioned = async (req: Request, res: Response, route: string, key: string, body: (asOf: number | undefined, version: number) => unknown) => {
-    const asOf = optionalInteger(req, 'as_of', 0);
-    const pinned = asOf !== undefined && asOf <= store.version;
-    const version = pinned ? asOf : store.version;
+    const { asOf, version, pinned } = readVersion(req, store.version);
     await cachedRead(reads, req, res, { version, pinned, route, normalized: JSON.stringify([key, asOf ?? null]) }, () => {
       try {
         return { version, body: body(asOf, asOf ?? version) };
@@ -43,36 +42,22 @@ export function locationRoutes(ctx: AppContext): Router {
 
   router.get('/v1/regions/:slug', read, (req, res) =>
     versioned(req, res, 'v1/region', String((req.params.slug)), (asOf, version) => {
-      const options = asOf === undefined ? {} : { asOf };
-      const region = store.region(String((req.params.slug)), options);
+      const region = store.region(String((req.params.slug)), asOf === undefined ? {} : { asOf });
       if (region === undefined) throw new HttpProblem(404, 'RATESTORE_NOT_FOUND', `no region ${String(req.params.slug)}`, { parameter: 'slug' });
-      const ports = store.ports(options).filter((port) => port.region === region.slug).map((port) => port.code);
-      const regions = store.regions(options).filter((child) => child.parent === region.slug).map((child) => child.slug);
-      return { version, region: { ...region, ports, regions } };
+      return { version, region: { ...region, ...children.children(region.slug, asOf) } };
     }));
 
   router.get('/v1/tree', read, (req, res) =>
     versioned(req, res, 'v1/tree', '', (asOf, version) => ({ version, regions: store.tree(asOf === undefined ? {} : { asOf }) })));
 
-  /** A change of one port or region is a batch of one item. */
-  const change = async (req: Request, res: Response, item: BatchItem, parameters: Record<string, string>) => {
+  /** A change of one port or region is a batch of one item; a bad member is answered as that member. */
+  const change = (req: Request, res: Response, item: BatchItem, parameters: Record<string, string>) => {
     const batchId = batchIdOf(req);
-    const replay = batchId !== undefined && store.batch(batchId) !== undefined;
-    const result = await ctx.admission.run(async () => {
-      try {
-        return await store.write([item], batchId === undefined ? {} : { batchId });
-      } catch (error) {
-        if (!(error instanceof RatestoreError) || error.code !== 'RATESTORE_INVALID_BATCH') throw error;
-        ctx.metrics.rejected.inc();
-        const issue = error.issues?.[0];
-        throw new HttpProblem(422, issue?.code ?? error.code, issue === undefined ? error.message : `${issue.field}: ${issue.reason}`, {
-          ...(issue === undefined ? {} : { parameter: parameters[issue.field] ?? issue.field }),
-          extra: { issues: error.issues, issue_count: error.issueCount }
-        });
-      }
+    return commitBatch(ctx, res, {
+      batchId,
+      prepare: () => ({ commit: () => store.write([item], batchId === undefined ? {} : { batchId }) }),
+      rejected: (error) => firstIssueProblem(error, { status: 422, listIssues: true, parameterOf: (issue) => parameters[issue.field] })
     });
-    if (!replay) ctx.metrics.committed(result.counts);
-    res.status(201).json(commitJson(result));
   };
 
   router.put('/v1/ports/:code', write, json, async (req, res) => {

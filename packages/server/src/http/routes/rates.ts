@@ -1,25 +1,16 @@
 import express, { Router } from 'express';
-import { RatestoreError, type PriceItem } from '@ratestore/core';
+import { RatestoreError, type BatchInfo, type PriceItem, type Ratestore } from '@ratestore/core';
 import type { AppContext } from '../context.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf, objectBody, required } from '../params.js';
-import { HttpProblem, toProblem } from '../problem.js';
-import { commitJson, roundHalfUp } from '../wire.js';
+import { HttpProblem } from '../problem.js';
+import { roundHalfUp } from '../wire.js';
+import { commitBatch, firstIssueProblem } from '../write.js';
 import { toUsd } from '../../currency.js';
+import { dayText, epochDay } from '../../days.js';
 
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Days since the epoch of a real calendar date `YYYY-MM-DD`, or undefined. */
-function epochDay(text: string): number | undefined {
-  const m = DAY.exec(text);
-  if (m === null) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return new Date(ms).toISOString().slice(0, 10) === text ? ms / 86_400_000 : undefined;
-}
-
-function dayText(epoch: number): string {
-  return new Date(epoch * 86_400_000).toISOString().slice(0, 10);
-}
+/** The body members of POST /rates that item fields come from; `day` is told apart by the item's place. */
+const MEMBERS: Record<string, string> = { origin: 'origin_code', destination: 'destination_code', price: 'price' };
 
 /** The original API: `GET /rates` (bare list, integer averages) and `POST /rates` (one price over a range). */
 export function ratesRoutes(ctx: AppContext): Router {
@@ -47,56 +38,96 @@ export function ratesRoutes(ctx: AppContext): Router {
 
   router.post('/rates', ctx.auth.require('write'), express.json({ limit: ctx.config.limits.jsonBodyBytes, type: () => true }), async (req, res) => {
     const body = objectBody(req);
-    for (const name of ['date_from', 'date_to', 'origin_code', 'destination_code', 'price']) {
-      if (body[name] === undefined || body[name] === null || body[name] === '') {
-        throw new HttpProblem(400, 'RATESTORE_MISSING_PARAMETER', `the body member ${name} is required`, { parameter: name });
-      }
-    }
-    const days: number[] = [];
-    for (const name of ['date_from', 'date_to'] as const) {
-      const day = typeof body[name] === 'string' ? epochDay(body[name]) : undefined;
-      if (day === undefined) throw new HttpProblem(400, 'RATESTORE_INVALID_DATE', `${name} must be a calendar date YYYY-MM-DD, got ${JSON.stringify(body[name])}`, { parameter: name });
-      days.push(day);
-    }
-    const [from, to] = days as [number, number];
-    if (from > to) throw new HttpProblem(400, 'RATESTORE_DATE_RANGE_REVERSED', `date_from ${String(body.date_from)} is after date_to ${String(body.date_to)}`, { parameter: 'date_from' });
-    if (to - from + 1 > ctx.config.limits.postRangeDays) {
-      throw new HttpProblem(400, 'RATESTORE_RANGE_TOO_LONG', `the range spans ${to - from + 1} days; at most ${ctx.config.limits.postRangeDays} are allowed`, { parameter: 'date_to' });
-    }
-    for (const name of ['origin_code', 'destination_code']) {
-      if (typeof body[name] !== 'string') throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `${name} must be a port code`, { parameter: name });
-    }
-    if (typeof body.price !== 'number' || !Number.isFinite(body.price) || body.price <= 0) {
-      throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `price must be a positive number, got ${JSON.stringify(body.price)}`, { parameter: 'price' });
-    }
-    if (body.currency !== undefined && typeof body.currency !== 'string') throw new HttpProblem(400, 'RATESTORE_UNKNOWN_CURRENCY', 'currency must be a currency code such as EUR', { parameter: 'currency' });
-    const price = await toUsd(ctx.exchangeRates, body.price, (body.currency as string | undefined) ?? 'USD');
-    const origin = body.origin_code as string;
-    const destination = body.destination_code as string;
-    function* items(): Generator<PriceItem> {
-      for (let day = from; day <= to; day++) yield { origin, destination, day: dayText(day), price };
-    }
     const batchId = batchIdOf(req);
-    const replay = batchId !== undefined && store.batch(batchId) !== undefined;
-    const result = await ctx.admission.run(async () => {
-      try {
-        return await store.write(items(), batchId === undefined ? {} : { batchId });
-      } catch (error) {
-        // Anything but a rejected batch goes to the shared handler as it is, stack and all.
-        if (!(error instanceof RatestoreError) || error.code !== 'RATESTORE_INVALID_BATCH') throw error;
-        const problem = toProblem(error);
-        ctx.metrics.rejected.inc();
-        // One item per day, all alike: name the body member at fault instead of listing items.
-        const issue = (problem.extra?.issues as Array<{ field: string; code: string; reason: string }> | undefined)?.[0];
-        const parameter = issue === undefined ? undefined : { origin: 'origin_code', destination: 'destination_code', price: 'price', day: 'date_from' }[issue.field];
-        const code = issue?.code ?? problem.code;
-        throw new HttpProblem(400, code, issue === undefined ? problem.message : `${parameter ?? issue.field}: ${issue.reason}`, parameter === undefined ? {} : { parameter });
-      }
+    await commitBatch(ctx, res, {
+      batchId,
+      // The first answer's price, read back from the store: converting again could give another
+      // price, or fail while the exchange-rate source is down.
+      replayExtra: async (first) => ({ price_usd: await storedPrice(store, first, body) }),
+      prepare: async () => {
+        const range = checkRange(body, ctx.config.limits.postRangeDays);
+        const price = await toUsd(ctx.exchangeRates, range.price, range.currency);
+        return { commit: () => store.write(items(range, price), batchId === undefined ? {} : { batchId }), extra: { price_usd: price } };
+      },
+      // One item per day, all alike: name the body member at fault instead of listing items. The
+      // engine judges each day (it takes years 1900 to 2999): the first is date_from, the last date_to.
+      rejected: (error) => firstIssueProblem(error, {
+        status: 400,
+        listIssues: false,
+        parameterOf: (issue) => (issue.field === 'day' ? (issue.index === 0 ? 'date_from' : 'date_to') : MEMBERS[issue.field])
+      })
     });
-    if (replay) res.setHeader('Idempotent-Replayed', 'true');
-    else ctx.metrics.committed(result.counts);
-    res.status(201).json({ ...commitJson(result), price_usd: price });
   });
 
   return router;
+}
+
+interface PostedRange {
+  from: number;
+  to: number;
+  origin: string;
+  destination: string;
+  price: number;
+  currency: string;
+}
+
+/** The members of a POST /rates body, checked: 400 names the first one at fault. */
+function checkRange(body: Record<string, unknown>, maxDays: number): PostedRange {
+  for (const name of ['date_from', 'date_to', 'origin_code', 'destination_code', 'price']) {
+    if (body[name] === undefined || body[name] === null || body[name] === '') {
+      throw new HttpProblem(400, 'RATESTORE_MISSING_PARAMETER', `the body member ${name} is required`, { parameter: name });
+    }
+  }
+  const day = (name: 'date_from' | 'date_to'): number => {
+    const value = epochDay(body[name]);
+    if (value === undefined) throw new HttpProblem(400, 'RATESTORE_INVALID_DATE', `${name} must be a calendar date YYYY-MM-DD, got ${JSON.stringify(body[name])}`, { parameter: name });
+    return value;
+  };
+  const from = day('date_from');
+  const to = day('date_to');
+  if (from > to) throw new HttpProblem(400, 'RATESTORE_DATE_RANGE_REVERSED', `date_from ${String(body.date_from)} is after date_to ${String(body.date_to)}`, { parameter: 'date_from' });
+  if (to - from + 1 > maxDays) {
+    throw new HttpProblem(400, 'RATESTORE_RANGE_TOO_LONG', `the range spans ${to - from + 1} days; at most ${maxDays} are allowed`, { parameter: 'date_to' });
+  }
+  for (const name of ['origin_code', 'destination_code']) {
+    if (typeof body[name] !== 'string') throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `${name} must be a port code`, { parameter: name });
+  }
+  if (typeof body.price !== 'number' || !Number.isFinite(body.price) || body.price <= 0) {
+    throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `price must be a positive number, got ${JSON.stringify(body.price)}`, { parameter: 'price' });
+  }
+  if (body.currency !== undefined && typeof body.currency !== 'string') throw new HttpProblem(400, 'RATESTORE_UNKNOWN_CURRENCY', 'currency must be a currency code such as EUR', { parameter: 'currency' });
+  return { from, to, origin: body.origin_code as string, destination: body.destination_code as string, price: body.price, currency: (body.currency as string | undefined) ?? 'USD' };
+}
+
+function* items(range: PostedRange, price: number): Generator<PriceItem> {
+  for (let day = range.from; day <= range.to; day++) yield { origin: range.origin, destination: range.destination, day: dayText(day), price };
+}
+
+/**
+ * The price a committed POST /rates batch stored, for a replay: what the route's first day gained at
+ * the batch's version (every day of the batch holds the same price). The retry must name the route
+ * and a day of the first request (a key reused for another request is refused), and the version
+ * before the batch must still be readable.
+ */
+async function storedPrice(store: Ratestore, first: BatchInfo, body: Record<string, unknown>): Promise<number> {
+  const { origin_code: origin, destination_code: destination, date_from: day } = body;
+  const previous = first.version - 1;
+  if (previous < store.retainedFrom) {
+    throw new HttpProblem(409, 'RATESTORE_VERSION_NOT_RETAINED', `batch ${first.batchId} (version ${first.version}) is older than the retained history, so its price can no longer be told`, { parameter: 'batch_id' });
+  }
+  if (typeof origin === 'string' && typeof destination === 'string' && typeof day === 'string') {
+    const total = async (asOf: number) => {
+      const row = (await store.rates({ dateFrom: day, dateTo: day, origin, destination, minCount: 1, asOf }).catch(notFound))?.rows[0];
+      return { count: row?.count ?? 0, sum: (row?.average ?? 0) * (row?.count ?? 0) };
+    };
+    const [after, before] = await Promise.all([total(first.version), total(previous)]);
+    if (after.count - before.count === 1) return Math.round((after.sum - before.sum) * 100) / 100;
+  }
+  throw new HttpProblem(409, 'RATESTORE_BATCH_COMMITTED', `batch ${first.batchId} is already committed (version ${first.version}) for another route or range: a retry must repeat the first request`, { parameter: 'batch_id' });
+}
+
+/** A route or day the store refuses holds no price of the batch. */
+function notFound(error: unknown): undefined {
+  if (error instanceof RatestoreError) return undefined;
+  throw error;
 }

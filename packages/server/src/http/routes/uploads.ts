@@ -6,6 +6,7 @@ import { bodyFormat, bodyItems } from '../body.js';
 import { batchIdOf, objectBody } from '../params.js';
 import { HttpProblem, fromEngineError } from '../problem.js';
 import { commitJson } from '../wire.js';
+import { admitted, commitBatch } from '../write.js';
 
 function stagedJson(info: StagedBatchInfo): Record<string, unknown> {
   return { batch_id: info.batchId, state: 'staged', created_at: info.createdAt, chunks: info.chunks, items: info.items };
@@ -24,33 +25,30 @@ export function uploadRoutes(ctx: AppContext): Router {
   const json = express.json({ limit: ctx.config.limits.jsonBodyBytes, type: () => true });
   const idParams = { batchId: 'id' };
 
+  /** Reads and bookkeeping of uploads; their writes go through `admitted`. */
   const engine = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof RatestoreError) {
-        if (error.code === 'RATESTORE_INVALID_BATCH') ctx.metrics.rejected.inc();
-        throw fromEngineError(error, idParams);
-      }
-      throw error;
+      throw error instanceof RatestoreError ? fromEngineError(error, idParams) : error;
     }
   };
 
   router.post('/v1/uploads', write, json, async (req, res) => {
     const body = req.body === undefined ? {} : objectBody(req);
     const batchId = batchIdOf(req, body.batch_id) ?? randomUUID();
-    const committed = engine(async () => store.batch(batchId));
-    const done = await committed;
+    const done = await engine(async () => store.batch(batchId));
     if (done !== undefined) {
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(200).json({ batch_id: batchId, state: 'committed', result: commitJson(done) });
       return;
     }
-    const existing = await engine(() => store.staged(batchId));
-    if (existing === undefined) await engine(() => store.begin(batchId));
-    const info = existing ?? (await engine(() => store.staged(batchId)));
+    const requestedAt = new Date().toISOString();
+    await engine(() => store.begin(batchId));
+    // begin() resumes an upload staged before: one made before this request is no new one.
+    const info = (await engine(() => store.staged(batchId)))!;
     res.setHeader('Location', `/v1/uploads/${encodeURIComponent(batchId)}`);
-    res.status(existing === undefined ? 201 : 200).json(stagedJson(info!));
+    res.status(info.createdAt >= requestedAt ? 201 : 200).json(stagedJson(info));
   });
 
   router.get('/v1/uploads', read, async (_req, res) => {
@@ -77,22 +75,24 @@ export function uploadRoutes(ctx: AppContext): Router {
     const chunk = Number(String(req.params.chunk));
     const format = bodyFormat(req);
     const items = bodyItems(req, format, { maxBytes: ctx.config.limits.batchBodyBytes, maxItems: ctx.config.limits.batchItems });
-    const result = await ctx.admission.run(() => engine(() => store.addChunk(id, items as AsyncIterable<BatchItem>, { chunk })));
+    const result = await admitted(ctx, () => store.addChunk(id, items as AsyncIterable<BatchItem>, { chunk }), { parameters: idParams });
     res.json({ batch_id: result.batchId, chunk: result.chunk, items: result.items });
   });
 
   router.post('/v1/uploads/:id/commit', write, async (req, res) => {
     const id = String(req.params.id);
-    const replay = store.batch(id) !== undefined;
-    // The item limit is per batch: chunks are checked one by one as they arrive, the whole here.
-    const staged = replay ? undefined : await engine(() => store.staged(id));
-    if (staged !== undefined && staged.items > ctx.config.limits.batchItems) {
-      throw new HttpProblem(413, 'RATESTORE_TOO_MANY_ITEMS', `the upload holds ${staged.items} items; a batch may hold at most ${ctx.config.limits.batchItems}`, { parameter: 'id' });
-    }
-    const result = await ctx.admission.run(() => engine(() => store.commit(id)));
-    if (replay) res.setHeader('Idempotent-Replayed', 'true');
-    else ctx.metrics.committed(result.counts);
-    res.status(201).json(commitJson(result));
+    await commitBatch(ctx, res, {
+      batchId: id,
+      parameters: idParams,
+      prepare: async () => {
+        // The item limit is per batch: chunks are checked one by one as they arrive, the whole here.
+        const staged = await engine(() => store.staged(id));
+        if (staged !== undefined && staged.items > ctx.config.limits.batchItems) {
+          throw new HttpProblem(413, 'RATESTORE_TOO_MANY_ITEMS', `the upload holds ${staged.items} items; a batch may hold at most ${ctx.config.limits.batchItems}`, { parameter: 'id' });
+        }
+        return { commit: () => store.commit(id) };
+      }
+    });
   });
 
   router.delete('/v1/uploads/:id', write, async (req, res) => {

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { cachedRead } from '../cache.js';
-import { optionalInteger, required } from '../params.js';
+import { optionalInteger, readVersion, required } from '../params.js';
 
 /** `GET /v1/rates`: exact averages with count, min and max, `min_count`, `as_of`, and the version read. */
 export function v1RatesRoutes(ctx: AppContext): Router {
@@ -13,9 +13,7 @@ export function v1RatesRoutes(ctx: AppContext): Router {
     const origin = required(req, 'origin');
     const destination = required(req, 'destination');
     const minCount = optionalInteger(req, 'min_count', 1) ?? 3;
-    const asOf = optionalInteger(req, 'as_of', 0);
-    const pinned = asOf !== undefined && asOf <= store.version;
-    const version = pinned ? asOf : store.version;
+    const { asOf, version, pinned } = readVersion(req, store.version);
     const normalized = JSON.stringify([dateFrom, dateTo, origin, destination, minCount, asOf ?? null]);
     await cachedRead(reads, req, res, { version, pinned, route: 'v1/rates', normalized }, async () => {
       const result = await store.rates({ dateFrom, dateTo, origin, destination, minCount, ...(asOf === undefined ? {} : { asOf }) });

@@ -1,0 +1,95 @@
+import type { Response } from 'express';
+import { RatestoreError, type BatchInfo, type CommitResult, type ItemIssue } from '@ratestore/core';
+import type { AppContext } from './context.js';
+import { HttpProblem, fromEngineError, type ParameterNames } from './problem.js';
+import { commitJson } from './wire.js';
+
+/** How a route's engine errors are answered. */
+export interface EngineAnswers {
+  /** Engine argument names and the request parameters they come from. */
+  parameters?: ParameterNames;
+  /** The answer to a rejected batch; default: 422 `RATESTORE_INVALID_BATCH` listing its issues. */
+  rejected?(error: RatestoreError): HttpProblem;
+}
+
+/** A write that is no replay, checked and ready to run. */
+export interface PreparedCommit {
+  commit(): Promise<CommitResult>;
+  /** Members the answer adds to the commit result. */
+  extra?: Record<string, unknown>;
+}
+
+export interface CommitRequest extends EngineAnswers {
+  /** The batch id the client named, if any. */
+  batchId: string | undefined;
+  /**
+   * Checks the request and readies the write. Runs only when the batch is not committed yet, and
+   * before the write waits for admission, so a bad request never queues.
+   */
+  prepare(): PreparedCommit | Promise<PreparedCommit>;
+  /** Members a replay adds to the first result: the same the first answer had. */
+  replayExtra?(first: BatchInfo): Promise<Record<string, unknown>>;
+}
+
+/**
+ * The write pipeline of every route that commits a batch. A batch id that is already committed is
+ * answered with the first result (`Idempotent-Replayed: true`) and nothing else runs: no body is
+ * read, nothing converted, nothing counted. Otherwise the write waits for admission, and the commit
+ * is answered 201 and counted.
+ */
+export async function commitBatch(ctx: AppContext, res: Response, request: CommitRequest): Promise<void> {
+  const first = committed(ctx, request);
+  if (first !== undefined) {
+    const extra = request.replayExtra === undefined ? {} : await request.replayExtra(first);
+    res.setHeader('Idempotent-Replayed', 'true');
+    res.status(201).json({ ...commitJson(first), ...extra });
+    return;
+  }
+  const prepared = await request.prepare();
+  const result = await admitted(ctx, () => prepared.commit(), request);
+  ctx.metrics.committed(result.counts);
+  res.status(201).json({ ...commitJson(result), ...prepared.extra });
+}
+
+function committed(ctx: AppContext, request: CommitRequest): BatchInfo | undefined {
+  if (request.batchId === undefined) return undefined;
+  try {
+    return ctx.store.batch(request.batchId);
+  } catch (error) {
+    throw error instanceof RatestoreError ? fromEngineError(error, request.parameters) : error;
+  }
+}
+
+/**
+ * Runs `work` once admitted. A rejected batch is counted; engine errors are answered with the
+ * route's parameter names; anything else goes on as it is, stack and all, to the shared handler.
+ */
+export async function admitted<T>(ctx: AppContext, work: () => Promise<T>, answers: EngineAnswers = {}): Promise<T> {
+  return ctx.admission.run(async () => {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof RatestoreError)) throw error;
+      if (error.code !== 'RATESTORE_INVALID_BATCH') throw fromEngineError(error, answers.parameters);
+      ctx.metrics.rejected.inc();
+      throw answers.rejected?.(error) ?? fromEngineError(error, answers.parameters);
+    }
+  });
+}
+
+/**
+ * A rejected batch that the client sent as a few body members rather than items, answered as its
+ * first issue: that issue's code, and the member at fault in `parameter`.
+ */
+export function firstIssueProblem(
+  error: RatestoreError,
+  options: { status: number; parameterOf(issue: ItemIssue): string | undefined; listIssues: boolean }
+): HttpProblem {
+  const issue = error.issues?.[0];
+  if (issue === undefined) return fromEngineError(error);
+  const parameter = options.parameterOf(issue) ?? (issue.field === '' ? undefined : issue.field);
+  return new HttpProblem(options.status, issue.code, `${parameter ?? 'item'}: ${issue.reason}`, {
+    ...(parameter === undefined ? {} : { parameter }),
+    ...(options.listIssues ? { extra: { issues: error.issues, issue_count: error.issueCount ?? error.issues!.length } } : {})
+  });
+}
