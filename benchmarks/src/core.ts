@@ -9,22 +9,21 @@
  *
  * A child alone (e.g. to profile it): node --cpu-prof benchmarks/dist/core.js --child commit --prices 1000000
  */
-import { execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { type Ratestore } from '@ratestore/core';
+import { runAsChild, runChild } from './child.js';
+import { BUILD_BATCH, QueryMix, STAGE_CHUNK, batchOptions } from './sample.js';
+import { buildQueryStore, stagePrices, withTempStore, writeCatalog, type BuiltBatch } from './store.js';
 import {
-  Ratestore, sampleCatalog, samplePrices, sampleRoutes, type PriceItem, type RatesQuery, type SampleOptions, type StagedBatch
-} from '@ratestore/core';
-import { addDays, fmtInt, intArg, median, mulberry32, parseArgs, quantile, regionChains, table } from './util.js';
+  addDays, fmtInt, gitState, hrtimeUs, intArg, machine, maxRssMb, median, minMax, numbersArg, parseArgs, percent, perSecond, seconds,
+  summarizeLatencies, table, verdict, type LatencySummary
+} from './util.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const args = parseArgs(process.argv.slice(2));
 const baseDir = args.get('dir') ?? tmpdir();
-const FIRST_DAY = '2016-01-01';
-/** The catalog of every scenario: 200 ports in a region tree 4 levels deep. */
-const CATALOG: SampleOptions = { seed: 1, ports: 200, depth: 4 };
 
 // ---------------------------------------------------------------------------------------------
 // Children
@@ -45,11 +44,8 @@ interface CommitFigures {
   commitEndUs: number;
 }
 
-interface Latencies {
+interface Latencies extends LatencySummary {
   n: number;
-  p50: number;
-  p99: number;
-  mean: number;
   /** Share of the answers with at least one price. */
   nonEmpty: number;
 }
@@ -59,7 +55,7 @@ interface QueryFigures {
   prices: number;
   days: number;
   buildMs: number;
-  batches: Array<{ prices: number; stageMs: number; commitMs: number }>;
+  batches: BuiltBatch[];
   /** `byLevel[k - 1]`: the region queries whose deeper side is at level k (level 1 both: area to area). */
   runs: Array<{ port: Latencies; region: Latencies; byLevel: Latencies[] }>;
   /** The same queries after `compactRange` over every key. */
@@ -67,64 +63,24 @@ interface QueryFigures {
   maxRssMb: number;
 }
 
-type Figures = CommitFigures | QueryFigures;
-
-const hrtimeUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
-const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
-
-/** Stages `options`' prices in chunks of `chunk` items; times only the `add()` calls. */
-async function stagePrices(staged: StagedBatch, options: SampleOptions, chunk: number): Promise<{ stageMs: number; generateMs: number; count: number }> {
-  const prices = samplePrices(options);
-  let stageMs = 0;
-  let generateMs = 0;
-  let count = 0;
-  for (;;) {
-    const started = performance.now();
-    const items: PriceItem[] = [];
-    while (items.length < chunk) {
-      const next = prices.next();
-      if (next.done === true) break;
-      items.push(next.value);
-    }
-    generateMs += performance.now() - started;
-    if (items.length === 0) break;
-    count += items.length;
-    const adding = performance.now();
-    await staged.add(items);
-    stageMs += performance.now() - adding;
-    if (items.length < chunk) break;
-  }
-  return { stageMs, generateMs, count };
-}
 
 async function withStore<T>(work: (store: Ratestore) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(baseDir, 'ratestore-bench-'));
-  try {
-    // The engine's month cache is off unless --read-cache: the query figures measure LevelDB reads,
-    // not repeats of the same pair and month answered from memory.
-    const store = new Ratestore({ location: dir, readCacheMonths: args.has('read-cache') ? 4096 : 0 });
-    await store.open();
-    try {
-      return await work(store);
-    } finally {
-      await store.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // The engine's month cache is off unless --read-cache: the query figures measure LevelDB reads,
+  // not repeats of the same pair and month answered from memory.
+  return withTempStore(baseDir, 'ratestore-bench-', { readCacheMonths: args.has('read-cache') ? 4096 : 0 }, work);
 }
 
 async function childCommit(): Promise<CommitFigures> {
   const prices = intArg(args, 'prices', 1_000_000);
-  const chunk = intArg(args, 'chunk', 50_000);
+  const chunk = intArg(args, 'chunk', STAGE_CHUNK);
   return withStore(async (store) => {
     // The ports and regions are already there; the measured batch holds prices only.
-    await store.write(sampleCatalog(CATALOG), { batchId: 'catalog' });
+    await writeCatalog(store);
     (globalThis as { gc?: () => void }).gc?.();
     const baseRssMb = rssMb();
     const staged = await store.begin('bench');
-    const { stageMs, generateMs, count } = await stagePrices(staged, { ...CATALOG, prices, dateFrom: FIRST_DAY, days: 31 }, chunk);
+    const { stageMs, generateMs, count } = await stagePrices(staged, batchOptions(prices), chunk);
     const commitStartUs = hrtimeUs();
     const started = performance.now();
     const result = await staged.commit();
@@ -138,8 +94,8 @@ async function childCommit(): Promise<CommitFigures> {
 async function childQuery(): Promise<QueryFigures> {
   const total = intArg(args, 'prices', 53_000);
   const days = intArg(args, 'days', 92);
-  const batchSize = intArg(args, 'batch', 1_000_000);
-  const chunk = intArg(args, 'chunk', 50_000);
+  const batchSize = intArg(args, 'batch', BUILD_BATCH);
+  const chunk = intArg(args, 'chunk', STAGE_CHUNK);
   const runs = intArg(args, 'runs', 3);
   const queries = intArg(args, 'queries', 2_000);
   const warmup = intArg(args, 'warmup', 300);
@@ -147,69 +103,36 @@ async function childQuery(): Promise<QueryFigures> {
   return withStore(async (store) => {
     // Build: the catalog, then staged commits of `batchSize` prices, each over the next slice of days.
     const buildStarted = performance.now();
-    await store.write(sampleCatalog(CATALOG), { batchId: 'catalog' });
-    const batchCount = Math.max(1, Math.ceil(total / batchSize));
-    const batches: QueryFigures['batches'] = [];
-    for (let b = 0; b < batchCount; b++) {
-      const fromDay = Math.floor((b * days) / batchCount);
-      const toDay = Math.floor(((b + 1) * days) / batchCount);
-      const prices = Math.floor((total * (b + 1)) / batchCount) - Math.floor((total * b) / batchCount);
-      const staged = await store.begin(`build-${b}`);
-      const { stageMs } = await stagePrices(staged, { ...CATALOG, prices, dateFrom: addDays(FIRST_DAY, fromDay), days: toDay - fromDay }, chunk);
-      const started = performance.now();
-      await staged.commit();
-      const commitMs = performance.now() - started;
-      batches.push({ prices, stageMs, commitMs });
+    const batches = await buildQueryStore(store, total, days, batchSize, chunk, (b, batchCount, slice, { prices, stageMs, commitMs }) => {
       if (batchCount > 1) {
-        console.error(`${label} batch ${b + 1}/${batchCount}: ${fmtInt(prices)} prices, ${addDays(FIRST_DAY, fromDay)}..${addDays(FIRST_DAY, toDay - 1)}, ` +
-          `stage ${(stageMs / 1000).toFixed(2)} s + commit ${(commitMs / 1000).toFixed(2)} s; ${((performance.now() - buildStarted) / 1000).toFixed(0)} s so far, rss ${rssMb().toFixed(0)} MB`);
+        const { dateFrom, days: sliceDays } = slice.options;
+        console.error(`${label} batch ${b + 1}/${batchCount}: ${fmtInt(prices)} prices, ${dateFrom}..${addDays(dateFrom!, sliceDays! - 1)}, ` +
+          `stage ${seconds(stageMs)} s + commit ${seconds(commitMs)} s; ${((performance.now() - buildStarted) / 1000).toFixed(0)} s so far, rss ${rssMb().toFixed(0)} MB`);
       }
-    }
+    });
     const buildMs = performance.now() - buildStarted;
     console.error(`${label} built in ${(buildMs / 1000).toFixed(1)} s; querying`);
-
-    // Query material: popular routes, and each port's chain of regions from the top level down.
-    const catalog = sampleCatalog(CATALOG);
-    const chains = regionChains(catalog);
-    const depth = Math.max(...[...chains.values()].map((chain) => chain.length));
-    const routes = sampleRoutes(CATALOG).slice(0, 100);
 
     const measure = async (phase: string): Promise<QueryFigures['runs']> => {
     const figures: QueryFigures['runs'] = [];
     for (let run = 0; run < runs; run++) {
-      const random = mulberry32(1_000 + run);
-      const window = (): { dateFrom: string; dateTo: string } => {
-        const dateFrom = addDays(FIRST_DAY, Math.floor(random() * (days - 30)));
-        return { dateFrom, dateTo: addDays(dateFrom, 30) };
-      };
-      const portQuery = (): RatesQuery => {
-        const route = routes[Math.floor(random() * routes.length)]!;
-        return { ...window(), origin: route.origin, destination: route.destination };
-      };
-      const regionQuery = (): { query: RatesQuery; level: number } => {
-        const route = routes[Math.floor(random() * routes.length)]!;
-        const from = chains.get(route.origin)!;
-        const to = chains.get(route.destination)!;
-        const fromLevel = Math.min(from.length, 1 + Math.floor(random() * depth));
-        const toLevel = Math.min(to.length, 1 + Math.floor(random() * depth));
-        return { query: { ...window(), origin: from[fromLevel - 1]!, destination: to[toLevel - 1]! }, level: Math.max(fromLevel, toLevel) };
-      };
+      const mix = new QueryMix(1_000 + run, days);
       for (let i = 0; i < warmup; i++) {
-        await store.rates(portQuery());
-        await store.rates(regionQuery().query);
+        await store.rates(mix.port());
+        await store.rates(mix.region());
       }
       const port: number[] = [];
       const region: number[] = [];
-      const byLevel = Array.from({ length: depth }, () => ({ latencies: [] as number[], hits: 0 }));
+      const byLevel = Array.from({ length: mix.depth }, () => ({ latencies: [] as number[], hits: 0 }));
       let portHits = 0;
       let regionHits = 0;
       // Interleaved, one query at a time, so both kinds see the same machine.
       for (let i = 0; i < queries; i++) {
-        const p = portQuery();
+        const p = mix.port();
         let started = performance.now();
         const portRows = await store.rates(p);
         port.push(performance.now() - started);
-        const r = regionQuery();
+        const r = mix.regionWithLevel();
         started = performance.now();
         const regionRows = await store.rates(r.query);
         const elapsed = performance.now() - started;
@@ -243,63 +166,37 @@ async function childQuery(): Promise<QueryFigures> {
 }
 
 function summarize(latencies: number[], hits: number): Latencies {
-  const sorted = Float64Array.from(latencies).sort();
-  const mean = latencies.reduce((sum, value) => sum + value, 0) / Math.max(1, latencies.length);
-  return { n: latencies.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), mean, nonEmpty: hits / Math.max(1, latencies.length) };
+  return { n: latencies.length, ...summarizeLatencies(latencies), nonEmpty: hits / Math.max(1, latencies.length) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Parent
 
-function runChild(childArgs: string[]): Promise<Figures> {
-  return new Promise((resolve, reject) => {
-    const child = fork(SELF, ['--child', ...childArgs, '--dir', baseDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let figures: Figures | undefined;
-    child.on('message', (message) => (figures = message as Figures));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (figures !== undefined) resolve(figures);
-      else reject(new Error(`benchmark child ${childArgs.join(' ')} exited with ${signal ?? code} and no result`));
-    });
-  });
-}
-
-const s = (ms: number): string => (ms / 1000).toFixed(2);
-const perSecond = (count: number, ms: number): string => fmtInt((count * 1000) / ms);
-const range = (values: number[], format: (value: number) => string): string =>
-  values.length < 2 ? '' : ` (${format(Math.min(...values))}–${format(Math.max(...values))})`;
-const verdict = (ok: boolean): string => (ok ? '**pass**' : '**miss**');
-
-/** The commit the engine was built from, and whether packages/core differs from it. */
-function gitState(): string {
-  try {
-    const git = (...gitArgs: string[]): string => execFileSync('git', gitArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const changed = git('status', '--porcelain', '--', 'packages/core/src').split('\n').filter(Boolean).map((line) => line.slice(3).replace('packages/core/src/', ''));
-    return `git ${git('rev-parse', '--short', 'HEAD').trim()}${changed.length > 0 ? ` + uncommitted changes in packages/core/src (${changed.join(', ')})` : ''}`;
-  } catch {
-    return 'git state unknown';
-  }
+/** One scenario in a fresh process (see child.ts), its data under --dir. */
+function runScenario<T extends CommitFigures | QueryFigures>(kind: T['kind'], childArgs: string[]): Promise<T> {
+  return runChild<T>(SELF, kind, [...childArgs, '--dir', baseDir]);
 }
 
 async function parent(): Promise<void> {
   const runs = intArg(args, 'runs', 3);
   const only = args.get('only');
-  const chunk = intArg(args, 'chunk', 50_000);
-  const commitSizes = (args.get('commit-sizes') ?? '50000,1000000').split(',').map(Number);
-  const querySizes = (args.get('query-sizes') ?? '53000,10000000').split(',').map(Number);
+  const chunk = intArg(args, 'chunk', STAGE_CHUNK);
+  const commitSizes = numbersArg(args, 'commit-sizes', '50000,1000000');
+  const querySizes = numbersArg(args, 'query-sizes', '53000,10000000');
   const started = new Date();
   console.log(`# @ratestore/core benchmark, ${started.toISOString()}`);
-  console.log(`engine: ${gitState()}`);
-  console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${runs} runs, data in ${baseDir}\n`);
+  console.log(`engine: ${gitState(process.cwd(), ['packages/core/src'],
+    (changed) => `packages/core/src (${changed.map((file) => file.replace('packages/core/src/', '')).join(', ')})`)}`);
+  console.log(`${machine()}, ${runs} runs, data in ${baseDir}\n`);
 
   const commits = new Map<number, CommitFigures[]>();
   if (only === undefined || only === 'commit') {
     // The sizes alternate within each run, so noise from other work on the machine hits them alike.
     for (let run = 0; run < runs; run++) {
       for (const prices of commitSizes) {
-        const figures = (await runChild(['commit', '--prices', String(prices), '--chunk', String(chunk)])) as CommitFigures;
+        const figures = await runScenario<CommitFigures>('commit', ['--prices', String(prices), '--chunk', String(chunk)]);
         commits.set(prices, [...(commits.get(prices) ?? []), figures]);
-        console.error(`commit ${fmtInt(prices)} run ${run + 1}/${runs}: stage ${s(figures.stageMs)} s, commit ${s(figures.commitMs)} s, peak RSS ${figures.maxRssMb.toFixed(0)} MB`);
+        console.error(`commit ${fmtInt(prices)} run ${run + 1}/${runs}: stage ${seconds(figures.stageMs)} s, commit ${seconds(figures.commitMs)} s, peak RSS ${figures.maxRssMb.toFixed(0)} MB`);
       }
     }
   }
@@ -307,10 +204,10 @@ async function parent(): Promise<void> {
   if (only === undefined || only === 'query') {
     for (const prices of querySizes) {
       const days = prices >= 1_000_000 ? 366 : 92;
-      const figures = (await runChild(['query', '--prices', String(prices), '--days', String(days), '--runs', String(runs),
+      const figures = await runScenario<QueryFigures>('query', ['--prices', String(prices), '--days', String(days), '--runs', String(runs),
         '--queries', String(intArg(args, 'queries', 2_000)), '--warmup', String(intArg(args, 'warmup', 300)),
-        '--batch', String(intArg(args, 'batch', 1_000_000)), '--chunk', String(chunk), ...(args.has('no-compact') ? ['--no-compact'] : []),
-        ...(args.has('read-cache') ? ['--read-cache'] : [])])) as QueryFigures;
+        '--batch', String(intArg(args, 'batch', BUILD_BATCH)), '--chunk', String(chunk), ...(args.has('no-compact') ? ['--no-compact'] : []),
+        ...(args.has('read-cache') ? ['--read-cache'] : [])]);
       queries.set(prices, figures);
     }
   }
@@ -325,8 +222,8 @@ async function parent(): Promise<void> {
         const commit = median(list.map((f) => f.commitMs));
         const totals = list.map((f) => f.stageMs + f.commitMs);
         const total = median(totals);
-        return [fmtInt(prices), s(stage), s(commit) + range(list.map((f) => f.commitMs), s), s(total) + range(totals, s),
-          perSecond(prices, total), perSecond(prices, commit), median(list.map((f) => f.maxRssMb)).toFixed(0) + range(list.map((f) => f.maxRssMb), (v) => v.toFixed(0)),
+        return [fmtInt(prices), seconds(stage), seconds(commit) + minMax(list.map((f) => f.commitMs), seconds), seconds(total) + minMax(totals, seconds),
+          perSecond(prices, total), perSecond(prices, commit), median(list.map((f) => f.maxRssMb)).toFixed(0) + minMax(list.map((f) => f.maxRssMb), (v) => v.toFixed(0)),
           median(list.map((f) => f.baseRssMb)).toFixed(0)];
       })));
     out.push('');
@@ -346,9 +243,9 @@ async function parent(): Promise<void> {
       for (const [phase, phaseRuns] of phases) for (const [kind, get] of kinds) {
         const list = phaseRuns.map(get);
         rows.push([fmtInt(prices), `${figures.days}`, phase, kind, String(median(list.map((l) => l.n))),
-          median(list.map((l) => l.p50)).toFixed(3) + range(list.map((l) => l.p50), (v) => v.toFixed(3)),
-          median(list.map((l) => l.p99)).toFixed(3) + range(list.map((l) => l.p99), (v) => v.toFixed(3)),
-          median(list.map((l) => l.mean)).toFixed(3), `${(median(list.map((l) => l.nonEmpty)) * 100).toFixed(0)}%`]);
+          median(list.map((l) => l.p50)).toFixed(3) + minMax(list.map((l) => l.p50), (v) => v.toFixed(3)),
+          median(list.map((l) => l.p99)).toFixed(3) + minMax(list.map((l) => l.p99), (v) => v.toFixed(3)),
+          median(list.map((l) => l.mean)).toFixed(3), percent(median(list.map((l) => l.nonEmpty)))]);
       }
     }
     out.push(table(['stored prices', 'days of data', 'store state', 'kind', 'queries/run', 'p50 ms', 'p99 ms', 'mean ms', 'non-empty answers'], rows));
@@ -356,10 +253,10 @@ async function parent(): Promise<void> {
     const builds = [...queries.values()].filter((figures) => figures.batches.length > 1);
     for (const figures of builds) {
       const commitsMs = figures.batches.map((b) => b.commitMs);
-      out.push(`Build of the ${fmtInt(figures.prices)} store: ${figures.batches.length} staged batches in ${s(figures.buildMs)} s; ` +
-        `per batch stage ${s(median(figures.batches.map((b) => b.stageMs)))} s + commit ${s(median(commitsMs))} s (medians), ` +
-        `commit of the first batch ${s(commitsMs[0]!)} s, of the last ${s(commitsMs[commitsMs.length - 1]!)} s; peak RSS ${figures.maxRssMb.toFixed(0)} MB` +
-        `${figures.compacted === undefined ? '' : `; compactRange over all keys afterwards ${s(figures.compacted.compactMs)} s`}.\n`);
+      out.push(`Build of the ${fmtInt(figures.prices)} store: ${figures.batches.length} staged batches in ${seconds(figures.buildMs)} s; ` +
+        `per batch stage ${seconds(median(figures.batches.map((b) => b.stageMs)))} s + commit ${seconds(median(commitsMs))} s (medians), ` +
+        `commit of the first batch ${seconds(commitsMs[0]!)} s, of the last ${seconds(commitsMs[commitsMs.length - 1]!)} s; peak RSS ${figures.maxRssMb.toFixed(0)} MB` +
+        `${figures.compacted === undefined ? '' : `; compactRange over all keys afterwards ${seconds(figures.compacted.compactMs)} s`}.\n`);
     }
   }
 
@@ -370,8 +267,8 @@ async function parent(): Promise<void> {
     const total = median(million.map((f) => f.stageMs + f.commitMs));
     const commit = median(million.map((f) => f.commitMs));
     const rss = median(million.map((f) => f.maxRssMb));
-    targets.push(['1M prices committed in ≤ 3 s (whole write: staging + commit)', `${s(total)} s`, verdict(total <= 3000)]);
-    targets.push(['1M prices committed in ≤ 3 s (commit call alone)', `${s(commit)} s`, verdict(commit <= 3000)]);
+    targets.push(['1M prices committed in ≤ 3 s (whole write: staging + commit)', `${seconds(total)} s`, verdict(total <= 3000)]);
+    targets.push(['1M prices committed in ≤ 3 s (commit call alone)', `${seconds(commit)} s`, verdict(commit <= 3000)]);
     targets.push(['1M staged commit peak RSS < 300 MB', `${rss.toFixed(0)} MB`, verdict(rss < 300)]);
   }
   for (const [prices, figures] of queries) {
@@ -397,14 +294,5 @@ async function parent(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 const childKind = args.get('child');
-if (childKind === undefined) {
-  await parent();
-} else {
-  const figures = childKind === 'commit' ? await childCommit() : childKind === 'query' ? await childQuery() : undefined;
-  if (figures === undefined) throw new Error(`unknown --child ${childKind}`);
-  if (process.send !== undefined) {
-    process.send(figures, undefined, undefined, () => process.disconnect());
-  } else {
-    console.log(JSON.stringify(figures));
-  }
-}
+if (childKind === undefined) await parent();
+else await runAsChild(childKind, { commit: childCommit, query: childQuery });

@@ -18,16 +18,19 @@
  * --cpu-prof DIR runs the uncached server under `node --cpu-prof` and leaves its profile in DIR
  * (summarise it with `node benchmarks/dist/cpuprofile-top.js DIR/*.cpuprofile`).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Ratestore, generateSample, sampleCatalog, samplePrices, sampleRoutes, type SampleOptions } from '@ratestore/core';
-import { addDays, fmtInt, intArg, median, mulberry32, parseArgs, regionChains, table } from './util.js';
+import { Ratestore, generateSample, sampleCatalog, samplePrices, sampleRoutes } from '@ratestore/core';
+import { cleanupOnSignal, freePort, stopProcess, waitReady } from './child.js';
+import { BATCH_DAYS, CATALOG, FIRST_DAY, regionChains } from './sample.js';
+import {
+  addDays, fmtInt, gitState, hrtimeUs, intArg, loadAverages, machine, median, minMax, mulberry32, parseArgs, percent, perSecond, seconds, table,
+  verdict
+} from './util.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const SERVER_MAIN = join(ROOT, 'packages/server/dist/cli/main.js');
@@ -52,9 +55,6 @@ const scenarios = new Set((args.get('scenarios') ?? SCENARIOS.join(',')).split('
 for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`--scenarios: unknown scenario ${s}; use ${SCENARIOS.join(',')}`);
 if (windowDays > days) throw new Error('--window must not exceed --days');
 
-const FIRST_DAY = '2016-01-01';
-/** The catalog of every scenario: 200 ports in a region tree 4 levels deep (as bench:core). */
-const CATALOG: SampleOptions = { seed: 1, ports: 200, depth: 4 };
 const CLK_TCK = 100;
 
 // ---------------------------------------------------------------------------------------------
@@ -101,21 +101,8 @@ interface Server {
   child: ChildProcess;
   pid: number;
   log: string;
-  exited: Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-const hrtimeUs = (): number => Number(process.hrtime.bigint() / 1000n);
-const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 const running = new Set<Server>();
 
 async function startServer(name: string, data: string, config: object, workDir: string, profileDir?: string): Promise<Server> {
@@ -129,37 +116,21 @@ async function startServer(name: string, data: string, config: object, workDir: 
     stdio: ['ignore', fd, fd]
   });
   closeSync(fd);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const url = `http://127.0.0.1:${port}`;
-  const server: Server = { name, url, port, child, pid: child.pid!, log, exited };
+  const server: Server = { name, url, port, child, pid: child.pid!, log };
   running.add(server);
   const started = Date.now();
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`server ${name} exited with ${child.signalCode ?? child.exitCode}; its log:\n${readFileSync(log, 'utf8').slice(-4000)}`);
-    }
-    try {
-      const res = await fetch(`${url}/readyz`);
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() - started > 120_000) throw new Error(`server ${name} not ready after 120 s; see ${log}`);
-    await sleep(100);
+  try {
+    await waitReady(`${url}/readyz`, child, 120_000);
+  } catch (error) {
+    throw new Error(`server ${name}: ${(error as Error).message}; its log:\n${readFileSync(log, 'utf8').slice(-4000)}`);
   }
   console.error(`server ${name}: pid ${server.pid} on ${url}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return server;
 }
 
-/** SIGTERM by PID (the server drains and exits, writing its --cpu-prof profile), SIGKILL after 30 s. */
 async function stopServer(server: Server): Promise<void> {
-  if (!running.delete(server)) return;
-  if (server.child.exitCode === null && server.child.signalCode === null) {
-    process.kill(server.pid, 'SIGTERM');
-    const timer = setTimeout(() => process.kill(server.pid, 'SIGKILL'), 30_000);
-    await server.exited;
-    clearTimeout(timer);
-  }
+  if (running.delete(server)) await stopProcess(server.child, 30_000);
 }
 
 /** CPU seconds (user + system) a process (or with `tid`, one of its threads) has used so far, from /proc. */
@@ -290,7 +261,8 @@ interface UploadFigures {
 function uploadBody(index: number): Buffer {
   const lines: string[] = [];
   // Each upload brings the next month of prices after the data and the uploads before it.
-  for (const price of samplePrices({ ...CATALOG, prices: uploadRows, dateFrom: addDays(FIRST_DAY, days + index * 31), days: 31 })) lines.push(JSON.stringify(price));
+  const options = { ...CATALOG, prices: uploadRows, dateFrom: addDays(FIRST_DAY, days + index * BATCH_DAYS), days: BATCH_DAYS };
+  for (const price of samplePrices(options)) lines.push(JSON.stringify(price));
   return Buffer.from(lines.join('\n') + '\n');
 }
 
@@ -313,17 +285,6 @@ async function upload(server: Server, body: Buffer, batchId: string): Promise<Up
 // ---------------------------------------------------------------------------------------------
 // Main
 
-/** The commit the server and engine were built from, and which of their sources differ from it. */
-function gitState(): string {
-  try {
-    const git = (...gitArgs: string[]): string => execFileSync('git', gitArgs, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const changed = git('status', '--porcelain', '--', 'packages/core/src', 'packages/server/src').split('\n').filter(Boolean).map((line) => line.slice(3).replace('packages/', ''));
-    return `git ${git('rev-parse', '--short', 'HEAD').trim()}${changed.length > 0 ? ` + uncommitted changes in ${changed.join(', ')}` : ''}`;
-  } catch {
-    return 'git state unknown';
-  }
-}
-
 async function seed(dir: string): Promise<number> {
   const started = performance.now();
   const store = new Ratestore({ location: dir });
@@ -339,27 +300,19 @@ async function seed(dir: string): Promise<number> {
 
 /** autocannon's latency percentiles are whole milliseconds; a median of two may end in .5. */
 const ms = (v: number): string => String(Number(v.toFixed(1)));
-const range = (values: number[], format: (value: number) => string): string =>
-  values.length < 2 ? '' : ` (${format(Math.min(...values))}–${format(Math.max(...values))})`;
-const pct = (v: number): string => `${(v * 100).toFixed(0)}%`;
 
 async function main(): Promise<void> {
   const started = new Date();
   const work = mkdtempSync(join(baseDir, 'ratestore-bench-http-'));
-  let cleaned = false;
-  const cleanup = async (): Promise<void> => {
-    if (cleaned) return;
-    cleaned = true;
+  const cleanup = cleanupOnSignal(async () => {
     for (const server of [...running]) await stopServer(server).catch(() => undefined);
     rmSync(work, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
-  process.once('SIGTERM', () => void cleanup().finally(() => process.exit(143)));
+  });
   try {
     console.log(`# Ratestore HTTP benchmark, ${started.toISOString()}`);
-    console.log(`server and engine: ${gitState()}`);
-    console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; ` +
-      `load average at start ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+    console.log(`server and engine: ${gitState(ROOT, ['packages/core/src', 'packages/server/src'],
+      (changed) => changed.map((file) => file.replace('packages/', '')).join(', '))}`);
+    console.log(`${machine()}; load average at start ${loadAverages()}`);
     console.log(`${fmtInt(totalPrices)} prices over ${days} days; ${runs} runs of ${duration} s per scenario, ${connections} connections, ` +
       `${warmup} s warm-up; server log level ${logLevel}; data in ${work}\n`);
 
@@ -391,7 +344,7 @@ async function main(): Promise<void> {
       const primed = await prime(uncachedServer, etagQueries);
       nonEmpty = primed.nonEmpty;
       etagRotation = new Rotation(etagQueries, 0, (i) => ({ 'if-none-match': primed.etags[i]! }));
-      console.error(`primed ${fmtInt(etagQueries.length)} queries; ${pct(nonEmpty)} of those answers hold at least one average`);
+      console.error(`primed ${fmtInt(etagQueries.length)} queries; ${percent(nonEmpty)} of those answers hold at least one average`);
     }
     let hotRotation: Rotation | undefined;
     if (cachedServer !== undefined) {
@@ -410,7 +363,7 @@ async function main(): Promise<void> {
     const add = (scenario: Scenario, figures: LoadFigures, run: number): void => {
       results.set(scenario, [...(results.get(scenario) ?? []), figures]);
       console.error(`${scenario} run ${run + 1}/${runs}: ${fmtInt(figures.requestsPerSecond)} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, ` +
-        `server CPU ${pct(figures.serverCpu)} (main thread ${pct(figures.mainCpu)}), load generator CPU ${pct(figures.loadgenCpu)}, load ${figures.load1.toFixed(2)}` +
+        `server CPU ${percent(figures.serverCpu)} (main thread ${percent(figures.mainCpu)}), load generator CPU ${percent(figures.loadgenCpu)}, load ${figures.load1.toFixed(2)}` +
         (cpuProfDir === undefined ? '' : `; --from ${figures.startUs} --to ${figures.endUs}`));
     };
     for (let run = 0; run < runs; run++) {
@@ -429,8 +382,8 @@ async function main(): Promise<void> {
         const body = uploadBody(i);
         const figures = await upload(uncachedServer, body, `bench-upload-${tag}-${i}`);
         uploaded.push(figures);
-        console.error(`upload ${i + 1}/${uploads}: ${fmtInt(figures.rows)} rows (${(figures.bytes / 2 ** 20).toFixed(1)} MiB) in ${(figures.ms / 1000).toFixed(2)} s, ` +
-          `${fmtInt((figures.rows * 1000) / figures.ms)} rows/s, load ${figures.load1.toFixed(2)}`);
+        console.error(`upload ${i + 1}/${uploads}: ${fmtInt(figures.rows)} rows (${(figures.bytes / 2 ** 20).toFixed(1)} MiB) in ${seconds(figures.ms)} s, ` +
+          `${perSecond(figures.rows, figures.ms)} rows/s, load ${figures.load1.toFixed(2)}`);
       }
     }
     await stopServer(uncachedServer);
@@ -448,10 +401,10 @@ async function main(): Promise<void> {
       if (list === undefined) continue;
       const rps = list.map((f) => f.requestsPerSecond);
       const mainUs = median(list.map((f) => (f.mainCpu * 1e6) / f.requestsPerSecond));
-      rows.push([labels[scenario], fmtInt(median(rps)) + range(rps, fmtInt),
-        ms(median(list.map((f) => f.p50))), ms(median(list.map((f) => f.p99))) + range(list.map((f) => f.p99), ms),
-        fmtInt(median(list.map((f) => f.total))), pct(median(list.map((f) => f.serverCpu))), pct(median(list.map((f) => f.mainCpu))),
-        fmtInt(mainUs), fmtInt(1e6 / mainUs), pct(median(list.map((f) => f.loadgenCpu))),
+      rows.push([labels[scenario], fmtInt(median(rps)) + minMax(rps, fmtInt),
+        ms(median(list.map((f) => f.p50))), ms(median(list.map((f) => f.p99))) + minMax(list.map((f) => f.p99), ms),
+        fmtInt(median(list.map((f) => f.total))), percent(median(list.map((f) => f.serverCpu))), percent(median(list.map((f) => f.mainCpu))),
+        fmtInt(mainUs), fmtInt(1e6 / mainUs), percent(median(list.map((f) => f.loadgenCpu))),
         list.map((f) => f.load1.toFixed(1)).join(', ')]);
     }
     if (rows.length > 0) {
@@ -464,7 +417,7 @@ async function main(): Promise<void> {
       const notes: string[] = [];
       if (results.has('uncached')) {
         notes.push(`uncached: ${fmtInt(uncachedSent)} requests over the warm-up and all runs, ${fmtInt(queries.length)} distinct queries` +
-          `${uncachedSent > queries.length ? ' (so some repeated)' : ' (none repeated)'}; ${Number.isNaN(nonEmpty) ? '' : `${pct(nonEmpty)} of sampled answers hold at least one average`}`);
+          `${uncachedSent > queries.length ? ' (so some repeated)' : ' (none repeated)'}; ${Number.isNaN(nonEmpty) ? '' : `${percent(nonEmpty)} of sampled answers hold at least one average`}`);
       }
       if (etagRotation !== undefined && results.has('etag')) notes.push(`etag: ${fmtInt(etagRotation.queries.length)} queries, each with the ETag of its first answer`);
       if (hotRotation !== undefined) notes.push(`cached: ${fmtInt(hotRotation.queries.length)} queries, primed into the cache before the runs`);
@@ -475,8 +428,8 @@ async function main(): Promise<void> {
       const times = uploaded.map((f) => f.ms);
       const t = median(times);
       out.push(`## POST /v1/batches, ${fmtInt(uploadRows)}-row NDJSON (${(uploaded[0]!.bytes / 2 ** 20).toFixed(1)} MiB), one at a time (median of ${uploaded.length} uploads, distinct batch ids)\n`);
-      out.push(table(['rows', 'time s', 'rows/s', 'load avg (1 min)'], [[fmtInt(uploadRows), (t / 1000).toFixed(2) + range(times, (v) => (v / 1000).toFixed(2)),
-        fmtInt((uploadRows * 1000) / t), uploaded.map((f) => f.load1.toFixed(1)).join(', ')]]));
+      out.push(table(['rows', 'time s', 'rows/s', 'load avg (1 min)'], [[fmtInt(uploadRows), seconds(t) + minMax(times, seconds),
+        perSecond(uploadRows, t), uploaded.map((f) => f.load1.toFixed(1)).join(', ')]]));
       out.push('');
     }
     const uncached = results.get('uncached');
@@ -484,11 +437,11 @@ async function main(): Promise<void> {
       const rps = median(uncached.map((f) => f.requestsPerSecond));
       out.push('## Target (issue 3)\n');
       out.push(table(['target', 'measured (median)', 'verdict'], [[
-        '≥ 3,000 uncached region-to-region requests/s (server and load generator on the same machine)', `${fmtInt(rps)} req/s`, rps >= 3000 ? '**pass**' : '**miss**'
+        '≥ 3,000 uncached region-to-region requests/s (server and load generator on the same machine)', `${fmtInt(rps)} req/s`, verdict(rps >= 3000)
       ]]));
       out.push('');
     }
-    out.push(`seed: ${fmtInt(totalPrices)} prices written in ${(seedMs / 1000).toFixed(1)} s; load average at the end ${loadavg().map((v) => v.toFixed(2)).join(' ')}` +
+    out.push(`seed: ${fmtInt(totalPrices)} prices written in ${(seedMs / 1000).toFixed(1)} s; load average at the end ${loadAverages()}` +
       (cpuProfDir === undefined ? '' : `; CPU profile of the uncached server in ${cpuProfDir}`));
     console.log(out.join('\n'));
     const json = args.get('json');

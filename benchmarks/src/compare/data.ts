@@ -1,40 +1,13 @@
-/** Data and queries shared by both engines: the sample catalog, the query mix, dumps, answers. */
+/**
+ * What bench:compare needs beyond the shared sample (../sample.ts): Ratestore's answers in the wire
+ * shape, the correctness cross-check of both engines, and the sample written as a ratestask dump.
+ */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { sampleCatalog, samplePrices, sampleRoutes, type PriceItem, type RatesQuery, type Ratestore, type SampleOptions } from '@ratestore/core';
-import { addDays, mulberry32, regionChains, type CatalogItem } from '../util.js';
+import { sampleCatalog, type RatesQuery, type Ratestore } from '@ratestore/core';
+import { CATALOG, regionChains, slicePrices, type CatalogItem, type Slice } from '../sample.js';
+import { addDays, mulberry32, roundHalfUp } from '../util.js';
 import { copyField, type RateAnswer } from './postgres.js';
-
-export const FIRST_DAY = '2016-01-01';
-/** The catalog of every synthetic data set: 200 ports in a region tree 4 levels deep (as bench:core). */
-export const CATALOG: SampleOptions = { seed: 1, ports: 200, depth: 4 };
-
-/** A store of `total` prices over `days` days, as `batches` slices of consecutive days (as bench:core builds it). */
-export interface Slice {
-  options: SampleOptions;
-  prices: number;
-}
-
-export function slices(total: number, days: number, batchSize: number): Slice[] {
-  const count = Math.max(1, Math.ceil(total / batchSize));
-  const out: Slice[] = [];
-  for (let b = 0; b < count; b++) {
-    const fromDay = Math.floor((b * days) / count);
-    const toDay = Math.floor(((b + 1) * days) / count);
-    const prices = Math.floor((total * (b + 1)) / count) - Math.floor((total * b) / count);
-    out.push({ prices, options: { ...CATALOG, prices, dateFrom: addDays(FIRST_DAY, fromDay), days: toDay - fromDay } });
-  }
-  return out;
-}
-
-export function* slicePrices(list: Slice[]): Generator<PriceItem> {
-  for (const slice of list) yield* samplePrices(slice.options);
-}
-
-/** Rounds half up to an integer, robust to float noise in exact averages (as the server's wire.ts). */
-export function roundHalfUp(value: number): number {
-  return Math.floor(Math.round(value * 1e6) / 1e6 + 0.5);
-}
 
 /** A Ratestore answer in the wire shape of `GET /rates`. */
 export async function ratestoreAnswer(store: Ratestore, q: RatesQuery): Promise<RateAnswer[]> {
@@ -45,71 +18,19 @@ export async function ratestoreAnswer(store: Ratestore, q: RatesQuery): Promise<
 // ---------------------------------------------------------------------------------------------
 // Queries
 
-interface Geography {
-  /** Region slug → parent slug. */
-  parent: Map<string, string | null>;
-  /** Port code → its regions from the top level down. */
-  chains: Map<string, string[]>;
-  depth: number;
-  portCodes: string[];
-  regionSlugs: string[];
-}
-
-export function geography(catalog: readonly CatalogItem[]): Geography {
-  const parent = new Map<string, string | null>();
-  for (const item of catalog) if (item.type === 'region') parent.set(item.slug, item.parent ?? null);
-  const chains = regionChains(catalog);
-  return {
-    parent, chains, depth: Math.max(...[...chains.values()].map((chain) => chain.length)),
-    portCodes: [...chains.keys()], regionSlugs: [...parent.keys()]
-  };
-}
-
-/**
- * The benchmark's query mix, as bench:core: 31-day windows inside the data; port-to-port on one of the
- * 100 most popular routes; region-to-region from such a route, each side's region at a random level
- * (area to area down to coast to coast).
- */
-export class QueryMix {
-  readonly #random: () => number;
-  readonly #routes = sampleRoutes(CATALOG).slice(0, 100);
-  readonly #geo = geography(sampleCatalog(CATALOG));
-
-  constructor(seed: number, readonly days: number) {
-    this.#random = mulberry32(seed);
-  }
-
-  #window(): { dateFrom: string; dateTo: string } {
-    const dateFrom = addDays(FIRST_DAY, Math.floor(this.#random() * (this.days - 30)));
-    return { dateFrom, dateTo: addDays(dateFrom, 30) };
-  }
-
-  port(): RatesQuery {
-    const route = this.#routes[Math.floor(this.#random() * this.#routes.length)]!;
-    return { ...this.#window(), origin: route.origin, destination: route.destination };
-  }
-
-  region(): RatesQuery {
-    const route = this.#routes[Math.floor(this.#random() * this.#routes.length)]!;
-    const from = this.#geo.chains.get(route.origin)!;
-    const to = this.#geo.chains.get(route.destination)!;
-    const fromLevel = Math.min(from.length, 1 + Math.floor(this.#random() * this.#geo.depth));
-    const toLevel = Math.min(to.length, 1 + Math.floor(this.#random() * this.#geo.depth));
-    return { ...this.#window(), origin: from[fromLevel - 1]!, destination: to[toLevel - 1]! };
-  }
-}
-
 /**
  * Queries for the correctness cross-check, wider than the benchmark mix so that every rule is
  * exercised: any port or region on either side (including rare routes, so that many days have fewer
  * than 3 prices or none), windows of 1 to 31 days that may start before or run past the data.
  */
-export function checkQueries(geo: Geography, firstDay: string, days: number, count: number, seed: number): RatesQuery[] {
+export function checkQueries(catalog: readonly CatalogItem[], firstDay: string, days: number, count: number, seed: number): RatesQuery[] {
+  const chains = regionChains(catalog);
+  const portCodes = [...chains.keys()];
   const random = mulberry32(seed);
   const pickOf = <T>(list: T[]): T => list[Math.floor(random() * list.length)]!;
   const side = (): string => {
-    const code = pickOf(geo.portCodes);
-    const chain = geo.chains.get(code)!;
+    const code = pickOf(portCodes);
+    const chain = chains.get(code)!;
     const level = Math.floor(random() * (chain.length + 1));
     return level === chain.length ? code : chain[level]!;
   };

@@ -12,20 +12,23 @@
  * --quick: 1M query store only, fewer runs, shorter HTTP runs.
  * --profile DIR: the Ratestore children and server run with --cpu-prof into DIR.
  */
-import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Ratestore, sampleCatalog, samplePrices, type PriceItem, type RatesQuery } from '@ratestore/core';
-import { fmtInt, intArg, median, parseArgs, quantile, table } from '../util.js';
+import { Ratestore, sampleCatalog, samplePrices, type RatesQuery } from '@ratestore/core';
+import { cleanupOnSignal, freePort, runAsChild, runChild, stopProcess, waitReady } from '../child.js';
+import { BATCH_DAYS, BUILD_BATCH, CATALOG, FIRST_DAY, QueryMix, STAGE_CHUNK, batchOptions, slices } from '../sample.js';
+import { buildQueryStore, withTempStore, writeCatalog } from '../store.js';
 import {
-  CATALOG, FIRST_DAY, QueryMix, assertSame, checkQueries, geography, ratestoreAnswer, slices, writeSampleDump
-} from './data.js';
+  fmtInt, intArg, loadAverages, machine, maxRssMb, median, minMax, numbersArg, parseArgs, perSecond, ratio, seconds, summarizeLatencies, table,
+  verdict, type LatencySummary
+} from '../util.js';
+import { assertSame, checkQueries, ratestoreAnswer, writeSampleDump } from './data.js';
 import {
-  INDEX_SQL, SCHEMA_PREFIX, connect, freePort, copyPrices, dropSchema, loadCatalog, ratesQuery, resetSchema, startPostgres,
-  type RateAnswer
+  INDEX_SQL, SCHEMA_PREFIX, connect, copyPrices, dropSchema, loadCatalog, ratesQuery, resetSchema, startPostgres, type RateAnswer
 } from './postgres.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -36,16 +39,13 @@ const args = parseArgs(process.argv.slice(2));
 const quick = args.has('quick');
 const baseDir = args.get('dir') ?? tmpdir();
 const profileDir = args.get('profile');
-const CHUNK = 50_000;
 const QUERY_DAYS = 366;
-const INGEST_DAYS = 31;
 
 // ---------------------------------------------------------------------------------------------
 // Children
 
 interface IngestFigures { kind: 'ingest'; engine: 'ratestore' | 'postgres'; api?: 'write' | 'staged'; warm?: boolean; prices: number; ms: number; stageMs?: number; commitMs?: number; maxRssMb: number }
-interface Latencies { p50: number; p99: number; mean: number }
-interface QueryRun { port: Latencies; region: Latencies }
+interface QueryRun { port: LatencySummary; region: LatencySummary }
 interface BuildFigures { batchesMs: number[]; totalMs: number; vacuumMs?: number; sizeMb: number }
 interface QueryFigures {
   kind: 'query';
@@ -59,9 +59,6 @@ interface QueryFigures {
   maxRssMb: number;
 }
 interface PgLoadFigures { kind: 'pg-load'; prices: number; build: BuildFigures }
-type Figures = IngestFigures | QueryFigures | PgLoadFigures;
-
-const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
 function duMb(path: string): number {
   try {
@@ -87,34 +84,25 @@ async function childRatestoreIngest(): Promise<IngestFigures> {
 }
 
 async function ratestoreIngest(api: 'write' | 'staged', prices: number): Promise<IngestFigures> {
-  const dir = mkdtempSync(join(baseDir, 'ratestore-compare-ingest-'));
-  try {
-    const store = new Ratestore({ location: dir });
-    await store.open();
-    try {
-      await store.write(sampleCatalog(CATALOG), { batchId: 'catalog' });
-      // The same prices PostgreSQL gets, generated before the clock starts.
-      const items = [...samplePrices({ ...CATALOG, prices, dateFrom: FIRST_DAY, days: INGEST_DAYS })];
-      const started = performance.now();
-      if (api === 'write') {
-        const result = await store.write(items, { batchId: 'ingest' });
-        const ms = performance.now() - started;
-        if (result.counts.prices !== prices) throw new Error(`committed ${result.counts.prices} prices, expected ${prices}`);
-        return { kind: 'ingest', engine: 'ratestore', api, prices, ms, maxRssMb: maxRssMb() };
-      }
-      const staged = await store.begin('ingest');
-      for (let at = 0; at < items.length; at += CHUNK) await staged.add(items.slice(at, at + CHUNK));
-      const staging = performance.now();
-      const result = await staged.commit();
-      const ended = performance.now();
+  return withTempStore(baseDir, 'ratestore-compare-ingest-', {}, async (store) => {
+    await writeCatalog(store);
+    // The same prices PostgreSQL gets, generated before the clock starts.
+    const items = [...samplePrices(batchOptions(prices))];
+    const started = performance.now();
+    if (api === 'write') {
+      const result = await store.write(items, { batchId: 'ingest' });
+      const ms = performance.now() - started;
       if (result.counts.prices !== prices) throw new Error(`committed ${result.counts.prices} prices, expected ${prices}`);
-      return { kind: 'ingest', engine: 'ratestore', api, prices, ms: ended - started, stageMs: staging - started, commitMs: ended - staging, maxRssMb: maxRssMb() };
-    } finally {
-      await store.close();
+      return { kind: 'ingest', engine: 'ratestore', api, prices, ms, maxRssMb: maxRssMb() };
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    const staged = await store.begin('ingest');
+    for (let at = 0; at < items.length; at += STAGE_CHUNK) await staged.add(items.slice(at, at + STAGE_CHUNK));
+    const staging = performance.now();
+    const result = await staged.commit();
+    const ended = performance.now();
+    if (result.counts.prices !== prices) throw new Error(`committed ${result.counts.prices} prices, expected ${prices}`);
+    return { kind: 'ingest', engine: 'ratestore', api, prices, ms: ended - started, stageMs: staging - started, commitMs: ended - staging, maxRssMb: maxRssMb() };
+  });
 }
 
 async function childPostgresIngest(): Promise<IngestFigures> {
@@ -124,7 +112,7 @@ async function childPostgresIngest(): Promise<IngestFigures> {
     // An empty indexed table, its catalog loaded, nothing dirty left from the previous run.
     await client.query('TRUNCATE prices');
     await client.query('CHECKPOINT');
-    const items = [...samplePrices({ ...CATALOG, prices, dateFrom: FIRST_DAY, days: INGEST_DAYS })];
+    const items = [...samplePrices(batchOptions(prices))];
     const started = performance.now();
     await client.query('BEGIN');
     const count = await copyPrices(client, items);
@@ -148,7 +136,7 @@ async function childPostgresLoad(): Promise<PgLoadFigures> {
     await loadCatalog(client, sampleCatalog(CATALOG));
     const batchesMs: number[] = [];
     let totalMs = 0;
-    const list = slices(prices, QUERY_DAYS, 1_000_000);
+    const list = slices(prices, QUERY_DAYS, BUILD_BATCH);
     for (const [b, slice] of list.entries()) {
       const items = [...samplePrices(slice.options)];
       const started = performance.now();
@@ -158,7 +146,7 @@ async function childPostgresLoad(): Promise<PgLoadFigures> {
       const ms = performance.now() - started;
       batchesMs.push(ms);
       totalMs += ms;
-      if (list.length > 1) console.error(`[pg ${fmtInt(prices)}] COPY batch ${b + 1}/${list.length}: ${(ms / 1000).toFixed(2)} s`);
+      if (list.length > 1) console.error(`[pg ${fmtInt(prices)}] COPY batch ${b + 1}/${list.length}: ${seconds(ms)} s`);
     }
     const started = performance.now();
     await client.query('VACUUM (ANALYZE) prices');
@@ -168,11 +156,6 @@ async function childPostgresLoad(): Promise<PgLoadFigures> {
   } finally {
     await client.end();
   }
-}
-
-function summarize(latencies: number[]): Latencies {
-  const sorted = Float64Array.from(latencies).sort();
-  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), mean: latencies.reduce((s, v) => s + v, 0) / latencies.length };
 }
 
 /**
@@ -190,34 +173,14 @@ async function childQuery(): Promise<QueryFigures> {
   const client = await connect(args.get('url')!, args.get('schema')!);
   try {
     // Build: the catalog, then one staged commit per 1M-price slice of days (generation not timed).
-    await store.write(sampleCatalog(CATALOG), { batchId: 'catalog' });
-    const batchesMs: number[] = [];
-    for (const [b, slice] of slices(prices, QUERY_DAYS, 1_000_000).entries()) {
-      const staged = await store.begin(`build-${b}`);
-      let ms = 0;
-      const items = samplePrices(slice.options);
-      for (;;) {
-        const chunk: PriceItem[] = [];
-        for (let next = items.next(); !next.done; next = items.next()) {
-          chunk.push(next.value);
-          if (chunk.length === CHUNK) break;
-        }
-        if (chunk.length === 0) break;
-        const started = performance.now();
-        await staged.add(chunk);
-        ms += performance.now() - started;
-      }
-      const started = performance.now();
-      await staged.commit();
-      ms += performance.now() - started;
-      batchesMs.push(ms);
-    }
+    const batches = await buildQueryStore(store, prices, QUERY_DAYS, BUILD_BATCH, STAGE_CHUNK);
+    const batchesMs = batches.map((batch) => batch.stageMs + batch.commitMs);
     const build: BuildFigures = { batchesMs, totalMs: batchesMs.reduce((s, v) => s + v, 0), sizeMb: duMb(args.get('store')!) };
     console.error(`${label} Ratestore built in ${(build.totalMs / 1000).toFixed(1)} s; cross-checking`);
 
     // Correctness: the same numbers for 200 random queries.
     let nullDays = 0;
-    const checks = checkQueries(geography(sampleCatalog(CATALOG)), FIRST_DAY, QUERY_DAYS, intArg(args, 'check', 200), 4242 + prices);
+    const checks = checkQueries(sampleCatalog(CATALOG), FIRST_DAY, QUERY_DAYS, intArg(args, 'check', 200), 4242 + prices);
     for (const q of checks) {
       const ours = await ratestoreAnswer(store, q);
       const { rows } = await client.query<RateAnswer>(ratesQuery(q.dateFrom, q.dateTo, q.origin, q.destination));
@@ -253,8 +216,8 @@ async function childQuery(): Promise<QueryFigures> {
         lat.rr.push(await time(() => store.rates(r)));
         lat.pr.push(await time(() => pgRates(r)));
       }
-      measured.ratestore.push({ port: summarize(lat.rp), region: summarize(lat.rr) });
-      measured.postgres.push({ port: summarize(lat.pp), region: summarize(lat.pr) });
+      measured.ratestore.push({ port: summarizeLatencies(lat.rp), region: summarizeLatencies(lat.rr) });
+      measured.postgres.push({ port: summarizeLatencies(lat.pp), region: summarizeLatencies(lat.pr) });
       console.error(`${label} run ${run + 1}/${runs}: region p50 Ratestore ${measured.ratestore[run]!.region.p50.toFixed(3)} ms, ` +
         `PostgreSQL ${measured.postgres[run]!.region.p50.toFixed(3)} ms; load ${loadavg()[0]!.toFixed(2)}`);
     }
@@ -268,50 +231,21 @@ async function childQuery(): Promise<QueryFigures> {
 // ---------------------------------------------------------------------------------------------
 // Parent helpers
 
-function runChild(childArgs: string[], ratestore: boolean): Promise<Figures> {
-  return new Promise((resolvePromise, reject) => {
-    const execArgv = ratestore && profileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-    const child = fork(SELF, ['--child', ...childArgs, '--dir', baseDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
-    let figures: Figures | undefined;
-    child.on('message', (message) => (figures = message as Figures));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (figures !== undefined && code === 0) resolvePromise(figures);
-      else reject(new Error(`child ${childArgs.join(' ')} exited with ${signal ?? code}${figures === undefined ? ' and no result' : ''}`));
-    });
-  });
-}
-
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready`);
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} not ready after ${timeoutMs} ms`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
+/**
+ * One measured piece of work in a fresh process (see child.ts), its data under --dir; with --profile,
+ * the Ratestore ones under --cpu-prof. No other Node flags of this process are passed on.
+ */
+function runScenario<T extends IngestFigures | QueryFigures | PgLoadFigures>(kind: string, childArgs: string[], ratestore: boolean): Promise<T> {
+  const execArgv = ratestore && profileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  return runChild<T>(SELF, kind, [...childArgs, '--dir', baseDir], execArgv);
 }
 
 interface HttpRun { rps: number; p50: number; p99: number; non2xx: number; errors: number; requests: number }
 
-async function cannon(base: string, paths: string[], connections: number, seconds: number): Promise<HttpRun> {
+async function cannon(base: string, paths: string[], connections: number, duration: number): Promise<HttpRun> {
   let next = 0;
   const result = await autocannon({
-    url: base, connections, duration: seconds,
+    url: base, connections, duration,
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }) }]
   });
   return {
@@ -328,7 +262,7 @@ interface HttpFigures { prices: number; ratestore: HttpRun[]; ratestoreCached: H
 /** Our server (response cache off, then on) against the minimal Express + pg server, same paths, same concurrency. */
 async function httpScenario(prices: number, storeDir: string, url: string, schema: string, runs: number): Promise<HttpFigures> {
   const connections = intArg(args, 'connections', 16);
-  const seconds = intArg(args, 'duration', quick ? 5 : 10);
+  const duration = intArg(args, 'duration', quick ? 5 : 10);
   const mix = new QueryMix(77, QUERY_DAYS);
   const paths: string[] = [];
   for (let i = 0; i < 500; i++) paths.push(queryPath(mix.port()), queryPath(mix.region()));
@@ -366,21 +300,21 @@ async function httpScenario(prices: number, storeDir: string, url: string, schem
     await cannon(`http://127.0.0.1:${pgPort}`, paths, connections, 2);
     for (let run = 0; run < runs; run++) {
       figures.loads.push(loadavg()[0]!);
-      figures.ratestore.push(await cannon(`http://127.0.0.1:${ourPort}`, paths, connections, seconds));
-      figures.postgres.push(await cannon(`http://127.0.0.1:${pgPort}`, paths, connections, seconds));
+      figures.ratestore.push(await cannon(`http://127.0.0.1:${ourPort}`, paths, connections, duration));
+      figures.postgres.push(await cannon(`http://127.0.0.1:${pgPort}`, paths, connections, duration));
       console.error(`[${fmtInt(prices)}] HTTP run ${run + 1}/${runs}: Ratestore ${fmtInt(figures.ratestore[run]!.rps)} req/s, ` +
         `Express+pg ${fmtInt(figures.postgres[run]!.rps)} req/s; load ${loadavg()[0]!.toFixed(2)}`);
     }
-    await stopChild(ours);
+    await stopProcess(ours, 15_000);
     // The store's lock is released when the server exits; then the same with the response cache on.
     ours = await start('ratestore-cached', cachedPort);
     await cannon(`http://127.0.0.1:${cachedPort}`, paths, connections, 2);
-    for (let run = 0; run < runs; run++) figures.ratestoreCached.push(await cannon(`http://127.0.0.1:${cachedPort}`, paths, connections, seconds));
-    await stopChild(ours);
-    await stopChild(pgChild);
+    for (let run = 0; run < runs; run++) figures.ratestoreCached.push(await cannon(`http://127.0.0.1:${cachedPort}`, paths, connections, duration));
+    await stopProcess(ours, 15_000);
+    await stopProcess(pgChild, 15_000);
     return figures;
   } finally {
-    for (const child of servers) await stopChild(child);
+    for (const child of servers) await stopProcess(child, 15_000);
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -422,7 +356,7 @@ async function dumpScenario(name: string, file: string, prices: number, url: str
         { encoding: 'utf8', env: { ...process.env, PGOPTIONS: `-c search_path=${schema}` } });
       figures.postgresMs.push(performance.now() - started);
       if (loaded.status !== 0) throw new Error(`psql -f ${file} failed: ${loaded.stderr}`);
-      console.error(`[dump ${name}] run ${run + 1}/${runs}: ratestore import ${(figures.ratestoreMs[run]! / 1000).toFixed(2)} s, psql ${(figures.postgresMs[run]! / 1000).toFixed(2)} s`);
+      console.error(`[dump ${name}] run ${run + 1}/${runs}: ratestore import ${seconds(figures.ratestoreMs[run]!)} s, psql ${seconds(figures.postgresMs[run]!)} s`);
     }
     const client = await connect(url, schema);
     const store = new Ratestore({ location: storeDir });
@@ -432,11 +366,11 @@ async function dumpScenario(name: string, file: string, prices: number, url: str
       const regions = await client.query<{ slug: string; parent_slug: string | null }>('SELECT slug, parent_slug FROM regions');
       const ports = await client.query<{ code: string; parent_slug: string }>('SELECT code, parent_slug FROM ports');
       const span = await client.query<{ first: string; days: number }>("SELECT to_char(min(day), 'YYYY-MM-DD') AS first, max(day) - min(day) + 1 AS days FROM prices");
-      const geo = geography([
+      const catalog = [
         ...regions.rows.map((r) => ({ type: 'region' as const, slug: r.slug, parent: r.parent_slug })),
         ...ports.rows.map((p) => ({ type: 'port' as const, code: p.code, region: p.parent_slug }))
-      ]);
-      for (const q of checkQueries(geo, span.rows[0]!.first, span.rows[0]!.days, intArg(args, 'check', 200), 99)) {
+      ];
+      for (const q of checkQueries(catalog, span.rows[0]!.first, span.rows[0]!.days, intArg(args, 'check', 200), 99)) {
         const ours = await ratestoreAnswer(store, q);
         const { rows } = await client.query<RateAnswer>(ratesQuery(q.dateFrom, q.dateTo, q.origin, q.destination));
         assertSame(q, ours, rows);
@@ -458,35 +392,23 @@ async function dumpScenario(name: string, file: string, prices: number, url: str
 // ---------------------------------------------------------------------------------------------
 // Parent
 
-const s = (ms: number): string => (ms / 1000).toFixed(2);
 const ms3 = (v: number): string => v.toFixed(3);
-const ratio = (x: number): string => (x >= 10 ? `${x.toFixed(0)}x` : `${x.toFixed(2)}x`);
-const verdict = (ok: boolean): string => (ok ? '**pass**' : '**miss**');
-const range = (values: number[], format: (v: number) => string): string =>
-  values.length < 2 ? '' : ` (${format(Math.min(...values))}–${format(Math.max(...values))})`;
 
 async function parent(): Promise<void> {
   const runs = intArg(args, 'runs', quick ? 3 : 5);
   const queryRuns = intArg(args, 'query-runs', quick ? 2 : 3);
   const httpRuns = intArg(args, 'http-runs', quick ? 2 : 3);
-  const ingestSizes = (args.get('ingest-sizes') ?? '50000,1000000').split(',').map(Number);
-  const querySizes = (args.get('query-sizes') ?? (quick ? '1000000' : '1000000,10000000')).split(',').map(Number);
+  const ingestSizes = numbersArg(args, 'ingest-sizes', '50000,1000000');
+  const querySizes = numbersArg(args, 'query-sizes', quick ? '1000000' : '1000000,10000000');
   const skip = new Set((args.get('skip') ?? '').split(',').filter(Boolean));
   const started = new Date();
   const header: string[] = [];
   header.push(`# Ratestore vs PostgreSQL, ${started.toISOString()}${quick ? ' (--quick)' : ''}`);
-  header.push(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, data under ${baseDir}; load average at start ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  header.push(`${machine()}, data under ${baseDir}; load average at start ${loadAverages()}`);
   console.log(header.join('\n'));
 
   const postgres = await startPostgres(baseDir);
-  const cleanup = async (): Promise<void> => {
-    await postgres.stop();
-  };
-  const onSignal = (): void => {
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const cleanup = cleanupOnSignal(() => postgres.stop());
   const out: string[] = [];
   const targets: string[][] = [];
   const json: Record<string, unknown> = { started: started.toISOString(), quick, node: process.version, postgres: postgres.settings };
@@ -519,10 +441,10 @@ async function parent(): Promise<void> {
           const entry = results.get(prices) ?? { write: [], writeCold: [], staged: [], postgres: [] };
           results.set(prices, entry);
           for (const [name, flags] of Object.entries(series) as Array<[keyof typeof series, readonly string[]]>) {
-            entry[name].push((await runChild(['rs-ingest', '--prices', String(prices), ...flags], true)) as IngestFigures);
+            entry[name].push(await runScenario<IngestFigures>('rs-ingest', ['--prices', String(prices), ...flags], true));
           }
-          entry.postgres.push((await runChild(['pg-ingest', '--prices', String(prices), '--url', postgres.url, '--schema', schema], false)) as IngestFigures);
-          const last = (name: Series): string => s(entry[name].at(-1)!.ms);
+          entry.postgres.push(await runScenario<IngestFigures>('pg-ingest', ['--prices', String(prices), '--url', postgres.url, '--schema', schema], false));
+          const last = (name: Series): string => seconds(entry[name].at(-1)!.ms);
           console.error(`ingest ${fmtInt(prices)} run ${run + 1}/${runs}: Ratestore write() ${last('write')} s (cold ${last('writeCold')} s), staged ${last('staged')} s, PostgreSQL COPY ${last('postgres')} s; load ${loadavg()[0]!.toFixed(2)}`);
         }
       }
@@ -535,15 +457,14 @@ async function parent(): Promise<void> {
         `Warm: the Ratestore process first commits ${WARMUP_BATCHES} untimed batches of ${fmtInt(WARMUP_PRICES)} prices into throwaway stores, ` +
         'as a server that has taken uploads before; cold: the timed batch is the first of a fresh process (V8 has compiled none of the write path). ' +
         'Same prices (sample generator, 31 days) into an empty store or table, generated before the clock starts; catalog loaded before, not timed.\n');
-      const throughput = (prices: number, ms: number): string => fmtInt((prices * 1000) / ms);
       out.push(table(['prices', 'write() s', 'write() cold s', 'staged s', 'PostgreSQL s', 'write() prices/s', 'PostgreSQL prices/s', 'write() / PostgreSQL', 'cold / PostgreSQL', 'staged / PostgreSQL'],
         [...results].map(([prices, figures]) => {
           const m = (name: Series): number => median(figures[name].map((f) => f.ms));
-          const cell = (name: Series): string => s(m(name)) + range(figures[name].map((f) => f.ms), s);
+          const cell = (name: Series): string => seconds(m(name)) + minMax(figures[name].map((f) => f.ms), seconds);
           const p = m('postgres');
           targets.push([`ingest ${fmtInt(prices)} prices (write(), warm): ≥ 2x PostgreSQL's throughput`, ratio(p / m('write')), verdict(p / m('write') >= 2)]);
           targets.push([`ingest ${fmtInt(prices)} prices (write(), cold process): ≥ 2x PostgreSQL's throughput`, ratio(p / m('writeCold')), verdict(p / m('writeCold') >= 2)]);
-          return [fmtInt(prices), cell('write'), cell('writeCold'), cell('staged'), cell('postgres'), throughput(prices, m('write')), throughput(prices, p),
+          return [fmtInt(prices), cell('write'), cell('writeCold'), cell('staged'), cell('postgres'), perSecond(prices, m('write')), perSecond(prices, p),
             ratio(p / m('write')), ratio(p / m('writeCold')), ratio(p / m('staged'))];
         })));
       out.push('');
@@ -558,7 +479,7 @@ async function parent(): Promise<void> {
       try {
         const dumpPrices = intArg(args, 'dump-prices', 1_000_000);
         const file = join(work, 'sample.sql');
-        await writeSampleDump(file, slices(dumpPrices, INGEST_DAYS, dumpPrices));
+        await writeSampleDump(file, slices(dumpPrices, BATCH_DAYS, dumpPrices));
         noteLoad();
         dumps.push(await dumpScenario(`sample, ${fmtInt(dumpPrices)} prices`, file, dumpPrices, postgres.url, dumpRuns));
         const real = '/work/shared/data/rates.sql';
@@ -577,7 +498,7 @@ async function parent(): Promise<void> {
         dumps.map((d) => {
           const r = median(d.ratestoreMs);
           const p = median(d.postgresMs);
-          return [d.name, (d.bytes / 2 ** 20).toFixed(1), s(r) + range(d.ratestoreMs, s), s(p) + range(d.postgresMs, s), ratio(p / r),
+          return [d.name, (d.bytes / 2 ** 20).toFixed(1), seconds(r) + minMax(d.ratestoreMs, seconds), seconds(p) + minMax(d.postgresMs, seconds), ratio(p / r),
             `${d.checked} queries equal (${d.nullDays} null days)`];
         })));
       out.push('');
@@ -592,11 +513,11 @@ async function parent(): Promise<void> {
         const storeDir = mkdtempSync(join(baseDir, 'ratestore-compare-store-'));
         try {
           noteLoad();
-          const pgLoad = (await runChild(['pg-load', '--prices', String(prices), '--url', postgres.url, '--schema', schema], false)) as PgLoadFigures;
-          console.error(`[${fmtInt(prices)}] PostgreSQL loaded in ${s(pgLoad.build.totalMs)} s + VACUUM ANALYZE ${s(pgLoad.build.vacuumMs!)} s`);
+          const pgLoad = await runScenario<PgLoadFigures>('pg-load', ['--prices', String(prices), '--url', postgres.url, '--schema', schema], false);
+          console.error(`[${fmtInt(prices)}] PostgreSQL loaded in ${seconds(pgLoad.build.totalMs)} s + VACUUM ANALYZE ${seconds(pgLoad.build.vacuumMs!)} s`);
           noteLoad();
-          const q = (await runChild(['query', '--prices', String(prices), '--store', storeDir, '--url', postgres.url, '--schema', schema,
-            '--runs', String(queryRuns), '--queries', String(intArg(args, 'queries', 200)), '--warmup', String(intArg(args, 'warmup', 30))], true)) as QueryFigures;
+          const q = await runScenario<QueryFigures>('query', ['--prices', String(prices), '--store', storeDir, '--url', postgres.url, '--schema', schema,
+            '--runs', String(queryRuns), '--queries', String(intArg(args, 'queries', 200)), '--warmup', String(intArg(args, 'warmup', 30))], true);
           const entry: { q: QueryFigures; pg: PgLoadFigures; http?: HttpFigures } = { q, pg: pgLoad };
           if (!skip.has('http')) {
             noteLoad();
@@ -621,7 +542,7 @@ async function parent(): Promise<void> {
           const r99 = median(q.ratestore.map((run) => run[kind].p99));
           const p99 = median(q.postgres.map((run) => run[kind].p99));
           rows.push([fmtInt(q.prices), kind === 'port' ? 'port-to-port' : 'region-to-region',
-            ms3(r50) + range(q.ratestore.map((run) => run[kind].p50), ms3), ms3(r99), ms3(p50) + range(q.postgres.map((run) => run[kind].p50), ms3), ms3(p99),
+            ms3(r50) + minMax(q.ratestore.map((run) => run[kind].p50), ms3), ms3(r99), ms3(p50) + minMax(q.postgres.map((run) => run[kind].p50), ms3), ms3(p99),
             ratio(p50 / r50), ratio(p99 / r99)]);
         }
       }
@@ -642,9 +563,9 @@ async function parent(): Promise<void> {
           const c = median(http.ratestoreCached.map((run) => run.rps));
           const p = median(http.postgres.map((run) => run.rps));
           const bad = [...http.ratestore, ...http.ratestoreCached, ...http.postgres].reduce((sum, run) => sum + run.non2xx + run.errors, 0);
-          httpRows.push([fmtInt(http.prices), fmtInt(r) + range(http.ratestore.map((run) => run.rps), fmtInt),
+          httpRows.push([fmtInt(http.prices), fmtInt(r) + minMax(http.ratestore.map((run) => run.rps), fmtInt),
             `${median(http.ratestore.map((run) => run.p50))} / ${median(http.ratestore.map((run) => run.p99))}`,
-            fmtInt(p) + range(http.postgres.map((run) => run.rps), fmtInt),
+            fmtInt(p) + minMax(http.postgres.map((run) => run.rps), fmtInt),
             `${median(http.postgres.map((run) => run.p50))} / ${median(http.postgres.map((run) => run.p99))}`,
             ratio(r / p), fmtInt(c), ratio(c / p), String(bad)]);
           targets.push([`HTTP /rates at ${fmtInt(http.prices)} prices: ≥ 5x Express + pg throughput (Ratestore cache off)`, ratio(r / p), verdict(r / p >= 5)]);
@@ -659,7 +580,7 @@ async function parent(): Promise<void> {
       for (const { q, pg: pgLoad, http } of queryResults) {
         const rb = q.build.batchesMs;
         const pb = pgLoad.build.batchesMs;
-        growthRows.push([fmtInt(q.prices), `${s(q.build.totalMs)} (last 1M: ${s(rb[rb.length - 1]!)})`, `${s(pgLoad.build.totalMs)} + VACUUM ${s(pgLoad.build.vacuumMs!)} (last 1M: ${s(pb[pb.length - 1]!)})`,
+        growthRows.push([fmtInt(q.prices), `${seconds(q.build.totalMs)} (last 1M: ${seconds(rb[rb.length - 1]!)})`, `${seconds(pgLoad.build.totalMs)} + VACUUM ${seconds(pgLoad.build.vacuumMs!)} (last 1M: ${seconds(pb[pb.length - 1]!)})`,
           q.build.sizeMb.toFixed(0), pgLoad.build.sizeMb.toFixed(0),
           ms3(median(q.ratestore.map((run) => run.region.p50))), ms3(median(q.postgres.map((run) => run.region.p50))),
           http === undefined ? '–' : fmtInt(median(http.ratestore.map((run) => run.rps))), http === undefined ? '–' : fmtInt(median(http.postgres.map((run) => run.rps)))]);
@@ -709,9 +630,5 @@ if (childKind === undefined) {
     process.exitCode = 1;
   }
 } else {
-  const run = { 'rs-ingest': childRatestoreIngest, 'pg-ingest': childPostgresIngest, 'pg-load': childPostgresLoad, query: childQuery }[childKind];
-  if (run === undefined) throw new Error(`unknown --child ${childKind}`);
-  const figures = await run();
-  if (process.send !== undefined) process.send(figures, undefined, undefined, () => process.disconnect());
-  else console.log(JSON.stringify(figures));
+  await runAsChild(childKind, { 'rs-ingest': childRatestoreIngest, 'pg-ingest': childPostgresIngest, 'pg-load': childPostgresLoad, query: childQuery });
 }

@@ -5,14 +5,13 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PortItem, PriceItem, RegionItem } from '@ratestore/core';
+import { freePort } from '../child.js';
 
 /**
  * Server settings for a benchmark on this machine (2 cores, 23 GiB RAM shared with other users).
@@ -43,17 +42,6 @@ export interface Postgres {
   /** Settings as the server reports them. */
   settings: Record<string, string>;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The bin directory of the newest installed PostgreSQL, installing Debian's `postgresql` if there is none. */
@@ -120,13 +108,20 @@ export async function startPostgres(baseDir: string): Promise<Postgres> {
 }
 
 async function readSettings(url: string): Promise<Record<string, string>> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  return withClient(url, async (client) => {
     const names = [...Object.keys(PG_SETTINGS), 'server_version', 'max_parallel_workers_per_gather', 'wal_level', 'lc_collate'];
     const { rows } = await client.query<{ name: string; setting: string; unit: string | null }>(
       'SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY($1)', [names]);
     return Object.fromEntries(rows.map((row) => [row.name, row.setting]));
+  });
+}
+
+/** Runs `work` on a client of `url` with the server's default search_path, and ends the client. */
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
   } finally {
     await client.end();
   }
@@ -159,27 +154,17 @@ export function poolFor(url: string, schema: string, max: number): pg.Pool {
 
 /** Drops and creates `schema`; with `tables`, also the tables and the covering index (empty). */
 export async function resetSchema(url: string, schema: string, tables: boolean): Promise<void> {
-  if (!schema.startsWith(SCHEMA_PREFIX)) throw new Error(`refusing to touch schema ${schema}`);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await dropSchema(url, schema);
+  await withClient(url, async (client) => {
     await client.query(`CREATE SCHEMA ${schema}`);
     if (tables) await client.query(`SET search_path = ${schema}; ${TABLES_SQL} ${INDEX_SQL}`);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 export async function dropSchema(url: string, schema: string): Promise<void> {
+  // Only the benchmark's own schemas: DATABASE_URL may point at a database that holds other data.
   if (!schema.startsWith(SCHEMA_PREFIX)) throw new Error(`refusing to touch schema ${schema}`);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await withClient(url, (client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
 }
 
 /** COPY text format of one field (the sample's strings hold no tabs, newlines or backslashes, but be safe). */
