@@ -47,7 +47,7 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
   // The id goes into the first record batch, atomically with the records it marks.
   writer.putJson(TXN_KEY, txnValue(txn));
   let part = 0;
-  const writeRecords = async (records: EncodedRecord[]): Promise<void> => {
+  const writeRecords = async (records: Iterable<EncodedRecord>): Promise<void> => {
     if (issues.count > 0) return; // the batch will be rejected: write nothing more
     await writer.putRecords(records, recordKeySuffix(request.version, txn, txn, part++));
   };

@@ -43,10 +43,9 @@ export class MonthSlots {
   /** Makes room for `slots` slots at once: growing by doubling copies every cell several times. */
   reserve(slots: number): void {
     if (slots <= this.#slotCapacity) return;
-    let capacity = this.#slotCapacity;
-    while (capacity < slots) capacity *= 2;
-    this.#growSlots(capacity);
-    while (this.#buckets.length < capacity * 2) this.#rehash();
+    // Cells take exactly the room asked for; only the buckets need a power of two.
+    this.#growSlots(slots);
+    while (this.#buckets.length < slots * 2) this.#rehash();
   }
 
   /** The slot of `key`, created empty if the key is new. */

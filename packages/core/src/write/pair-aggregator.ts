@@ -24,8 +24,8 @@ export interface PairAggregatorOptions {
   chains: Map<string, readonly string[]>;
   /** Day cells held before they are written out as a part (bounds memory for any batch size). */
   maxCells: number;
-  /** Writes one part: at most one record per group. */
-  flush: (records: EncodedRecord[]) => Promise<void>;
+  /** Writes one part: at most one record per group, each to be put before the next is asked for. */
+  flush: (records: Iterable<EncodedRecord>) => Promise<void>;
   /** Only pairs where this returns true are kept (used to rebuild affected rollups). */
   keepPair?: (a: string, b: string) => boolean;
 }
@@ -137,8 +137,8 @@ export class PairAggregator {
   async #rollUp(routes: MonthSlots, month: number): Promise<void> {
     const nodes = this.#nodes;
     const halfway = new MonthSlots();
-    // Sizes seen with the sample data: about 3 (o, b) per route, and 2-3 pairs per (o, b).
-    halfway.reserve(Math.min(routes.size * 3, this.#maxSlots));
+    // Sizes seen with the sample data: 2.4-2.7 (o, b) per route, and 2.2-2.4 pairs per (o, b).
+    halfway.reserve(Math.min(Math.ceil(routes.size * 2.75), this.#maxSlots));
     let merged = 0;
     for (let route = 0; route < routes.size; route++) {
       const key = routes.key(route);
@@ -153,7 +153,7 @@ export class PairAggregator {
       }
     }
     const pairs = this.#pairs;
-    pairs.reserve(Math.min(pairs.size + halfway.size * 3, this.#maxSlots));
+    pairs.reserve(Math.min(pairs.size + Math.ceil(halfway.size * 2.5), this.#maxSlots));
     const keepPair = this.#keepPair;
     for (let slot = 0; slot < halfway.size; slot++) {
       const key = halfway.key(slot);
@@ -173,16 +173,25 @@ export class PairAggregator {
     }
   }
 
-  /** Encodes one record per pair-month into one slab, then hands them to `flush`. */
+  /** Writes out one record per pair-month, encoded into one slab as `flush` takes them. */
   async #flushPairs(): Promise<void> {
     const pairs = this.#pairs;
     if (pairs.size === 0) return;
-    const nodes = this.#nodes;
     let bytes = 0;
     for (let slot = 0; slot < pairs.size; slot++) bytes += pairs.recordBytes(slot);
-    const slab = new Uint8Array(bytes);
+    await this.#options.flush(this.#records(new Uint8Array(bytes)));
+    pairs.clear();
+  }
+
+  /**
+   * The records of the pair-months, made one at a time: a batch makes tens of thousands, and
+   * records that die as soon as they are put cost the garbage collector far less than an array of
+   * them kept alive until the last is written.
+   */
+  *#records(slab: Uint8Array): Generator<EncodedRecord> {
+    const pairs = this.#pairs;
+    const nodes = this.#nodes;
     const view = new DataView(slab.buffer);
-    const records: EncodedRecord[] = new Array(pairs.size);
     const monthNames = new Map<number, string>();
     let at = 0;
     for (let slot = 0; slot < pairs.size; slot++) {
@@ -193,11 +202,9 @@ export class PairAggregator {
       let name = monthNames.get(month);
       if (name === undefined) monthNames.set(month, (name = monthName(month)));
       const end = pairs.encodeRecord(slot, view, at);
-      records[slot] = { group: recordGroup(this.#names[(pair - b) / nodes]!, this.#names[b]!, name), value: slab.subarray(at, end) };
+      yield { group: recordGroup(this.#names[(pair - b) / nodes]!, this.#names[b]!, name), value: slab.subarray(at, end) };
       at = end;
     }
-    pairs.clear();
-    await this.#options.flush(records);
   }
 
   #id(node: string): number {

@@ -43,7 +43,7 @@ export class RecordWriter {
   }
 
   /** Puts each record under its group followed by `keySuffix`; writes batches as they fill. */
-  async putRecords(records: readonly EncodedRecord[], keySuffix: string): Promise<void> {
+  async putRecords(records: Iterable<EncodedRecord>, keySuffix: string): Promise<void> {
     for (const record of records) {
       this.put(record.group + keySuffix, record.value);
       if (this.#batch!.length >= this.#maxOps) await this.#startWrite();
