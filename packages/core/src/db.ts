@@ -22,18 +22,8 @@ export const DURABLE = { sync: true } as const;
 
 export const VIEW_VALUE = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
 
-/** The default encodings of the databases the store makes itself: those of its bulk writes. */
+/** The default encodings of the databases the store makes itself: see BatchOps for why. */
 export const DEFAULT_ENCODINGS = VIEW_VALUE;
-
-/**
- * Options for the puts of binary values that commits make by the ten thousand. abstract-level
- * spreads a put's options into the operation it builds, and V8 spreads an object naming encodings
- * that the operation then overrides several times slower than the put itself (measured: ~6 µs
- * against ~1.5 µs a put); a database whose defaults are already `DEFAULT_ENCODINGS` needs none.
- */
-export function viewPutOptions(db: Db): typeof VIEW_VALUE | undefined {
-  return db.keyEncoding() === db.keyEncoding('utf8') && db.valueEncoding() === db.valueEncoding('view') ? undefined : VIEW_VALUE;
-}
 
 export async function getJson<T>(db: Db, key: string): Promise<T | undefined> {
   const text = (await db.get(key, JSON_VALUE)) as string | undefined;

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import { IssueList, RatestoreError } from './errors.js';
-import { DEFAULT_ENCODINGS, DURABLE, JSON_VALUE, VIEW_VALUE, getJson, rangeJson, txnValue, type Db } from './db.js';
+import { DEFAULT_ENCODINGS, DURABLE, JSON_VALUE, getJson, rangeJson, txnValue, type Db } from './db.js';
 import type { Engine, EngineOptions } from './engine.js';
+import { BatchOps } from './batch-ops.js';
 import {
   COMMITS_RANGE, FOLDS_RANGE, REFERENCE_RANGE, RETENTION_KEY, STAGED_RANGE, TXN_KEY, commitKey,
   isStagedMetaKey, parseReferenceKey, txnOfFoldKey, stagedBatchRange, stagedCountKey, stagedCountsRange, stagedMetaKey, stagedPricesKey, stagedPricesRange, stagedRefsKey, chunkOfStagedKey
@@ -102,6 +103,7 @@ type Status = 'new' | 'opening' | 'open' | 'closing' | 'closed';
  */
 export class Ratestore {
   readonly #db: Db;
+  readonly #ops: BatchOps;
   readonly #options: EngineOptions;
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #log = new CommitLog();
@@ -121,6 +123,7 @@ export class Ratestore {
     this.#db = options.db ?? (options.memory === true
       ? (new MemoryLevel<string, Uint8Array>(DEFAULT_ENCODINGS) as unknown as Db)
       : (new ClassicLevel<string, Uint8Array>(options.location ?? './data', DEFAULT_ENCODINGS) as unknown as Db));
+    this.#ops = new BatchOps(this.#db);
     this.#options = {
       maxRangeDays: checkInteger(options.maxRangeDays ?? 366, 'maxRangeDays', 1),
       maxIssues: checkInteger(options.maxIssues ?? 100, 'maxIssues', 1),
@@ -449,10 +452,10 @@ export class Ratestore {
 
   async #putChunk(batchId: string, chunk: number, encoded: EncodedChunk, internal: boolean): Promise<void> {
     const batch = this.#db.batch();
-    batch.put(stagedPricesKey(batchId, chunk), encoded.prices, VIEW_VALUE);
-    if (encoded.refs.length > 0) batch.put(stagedRefsKey(batchId, chunk), JSON.stringify(encoded.refs), JSON_VALUE);
-    else batch.del(stagedRefsKey(batchId, chunk), JSON_VALUE);
-    batch.put(stagedCountKey(batchId, chunk), JSON.stringify(encoded.items), JSON_VALUE);
+    this.#ops.bytes(batch, stagedPricesKey(batchId, chunk), encoded.prices);
+    if (encoded.refs.length > 0) this.#ops.json(batch, stagedRefsKey(batchId, chunk), JSON.stringify(encoded.refs));
+    else this.#ops.del(batch, stagedRefsKey(batchId, chunk));
+    this.#ops.json(batch, stagedCountKey(batchId, chunk), JSON.stringify(encoded.items));
     await batch.write(durability(internal));
     const counter = this.#chunkCounters.get(batchId);
     if (counter !== undefined) {
@@ -505,7 +508,7 @@ export class Ratestore {
     const keys = (await this.#db.keys({ ...stagedBatchRange(batchId), keyEncoding: 'utf8' }).all()) as string[];
     // One atomic write: an abort is acknowledged, so it is fsynced like every acknowledged write.
     const batch = this.#db.batch();
-    for (const key of keys) batch.del(key, JSON_VALUE);
+    for (const key of keys) this.#ops.del(batch, key);
     await batch.write(DURABLE);
     this.#chunkCounters.delete(batchId);
   }
@@ -561,8 +564,8 @@ export class Ratestore {
       committedAt: replicated?.committedAt ?? new Date().toISOString()
     };
     const marker = this.#db.batch();
-    marker.put(commitKey(entry.version), JSON.stringify(entry), JSON_VALUE);
-    marker.put(TXN_KEY, txnValue(entry.txn), JSON_VALUE);
+    this.#ops.json(marker, commitKey(entry.version), JSON.stringify(entry));
+    this.#ops.json(marker, TXN_KEY, txnValue(entry.txn));
     await marker.write(DURABLE);
     this.#log.add(entry);
     this.#scheduleFold();

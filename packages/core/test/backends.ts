@@ -17,7 +17,7 @@ export interface Backend {
 }
 
 // memory-level keeps its own default encodings and classic-level gets the ones the store gives its
-// own databases, so the suite covers both ways records are put (see viewPutOptions in src/db.ts).
+// own databases, so the suite covers both ways records are put (see BatchOps in src/batch-ops.ts).
 const STORE_ENCODINGS = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
 
 export function memoryBackend(): Backend {

@@ -1,5 +1,6 @@
 import type { Engine } from '../engine.js';
-import { DURABLE, JSON_VALUE, VIEW_VALUE, txnValue } from '../db.js';
+import { BatchOps } from '../batch-ops.js';
+import { DURABLE, VIEW_VALUE, txnValue } from '../db.js';
 import { AGGREGATES_RANGE, FOLDED_SOURCE, RETENTION_KEY, TXN_KEY, foldKey, parseRecordKey, recordKey } from '../encoding/keys.js';
 import { encodeRecord, flatDays, isReset, mergeRecord, type MonthAggregates } from '../encoding/record-codec.js';
 import { VisibilityFilter } from '../read/visible-records.js';
@@ -25,9 +26,10 @@ export async function foldHistory(engine: Engine, horizon: number): Promise<Fold
   const { db, log } = engine;
   const txn = engine.nextTxn();
   const setup = db.batch();
-  setup.put(TXN_KEY, txnValue(txn), JSON_VALUE);
-  setup.put(foldKey(txn), JSON.stringify({ version: horizon }), JSON_VALUE);
-  setup.put(RETENTION_KEY, JSON.stringify({ foldedThrough: horizon }), JSON_VALUE);
+  const ops = new BatchOps(db);
+  ops.json(setup, TXN_KEY, txnValue(txn));
+  ops.json(setup, foldKey(txn), JSON.stringify({ version: horizon }));
+  ops.json(setup, RETENTION_KEY, JSON.stringify({ foldedThrough: horizon }));
   await setup.write(DURABLE);
   log.addFold(txn, horizon);
   log.foldedThrough = horizon;

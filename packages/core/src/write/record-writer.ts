@@ -1,5 +1,6 @@
 import type { AbstractChainedBatch } from 'abstract-level';
-import { DURABLE, JSON_VALUE, VIEW_VALUE, viewPutOptions, type Db } from '../db.js';
+import { DURABLE, type Db } from '../db.js';
+import { BatchOps } from '../batch-ops.js';
 import type { EncodedRecord } from './pair-aggregator.js';
 
 /**
@@ -14,7 +15,7 @@ import type { EncodedRecord } from './pair-aggregator.js';
 export class RecordWriter {
   readonly #db: Db;
   readonly #maxOps: number;
-  readonly #putOptions: typeof VIEW_VALUE | undefined;
+  readonly #ops: BatchOps;
   #batch: AbstractChainedBatch<Db, string, Uint8Array> | undefined;
   #writing: Promise<void> | undefined;
 
@@ -25,21 +26,20 @@ export class RecordWriter {
   constructor(db: Db, maxOps = 16_384) {
     this.#db = db;
     this.#maxOps = maxOps;
-    this.#putOptions = viewPutOptions(db);
+    this.#ops = new BatchOps(db);
   }
 
   put(key: string, value: Uint8Array): void {
-    if (this.#putOptions === undefined) this.#current().put(key, value);
-    else this.#current().put(key, value, this.#putOptions);
+    this.#ops.bytes(this.#current(), key, value);
   }
 
   /** A JSON value, e.g. the transaction id this writer's records belong to. */
   putJson(key: string, value: string): void {
-    this.#current().put(key, value as unknown as Uint8Array, JSON_VALUE);
+    this.#ops.json(this.#current(), key, value);
   }
 
   del(key: string): void {
-    this.#current().del(key, VIEW_VALUE);
+    this.#ops.del(this.#current(), key);
   }
 
   /** Puts each record under its group followed by `keySuffix`; writes batches as they fill. */
