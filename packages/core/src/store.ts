@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import { IssueList, RatestoreError } from './errors.js';
-import { DEFAULT_ENCODINGS, DURABLE, JSON_VALUE, getJson, rangeJson, txnValue, type Db } from './db.js';
+import { CLASSIC_OPTIONS, DEFAULT_ENCODINGS, DURABLE, JSON_VALUE, getJson, rangeJson, txnValue, type Db } from './db.js';
 import type { Engine, EngineOptions } from './engine.js';
 import { BatchOps } from './batch-ops.js';
 import {
@@ -122,7 +122,7 @@ export class Ratestore {
     checkObject(options, 'options');
     this.#db = options.db ?? (options.memory === true
       ? (new MemoryLevel<string, Uint8Array>(DEFAULT_ENCODINGS) as unknown as Db)
-      : (new ClassicLevel<string, Uint8Array>(options.location ?? './data', DEFAULT_ENCODINGS) as unknown as Db));
+      : (new ClassicLevel<string, Uint8Array>(options.location ?? './data', CLASSIC_OPTIONS) as unknown as Db));
     this.#ops = new BatchOps(this.#db);
     this.#options = {
       maxRangeDays: checkInteger(options.maxRangeDays ?? 366, 'maxRangeDays', 1),

@@ -23,6 +23,15 @@ describe('sample generator', () => {
     expect(c).not.toEqual(a);
   });
 
+  it('gives the same prices as earlier releases, so benchmark figures stay comparable', () => {
+    // Pinned from the generator as it was when the benchmarks in docs/benchmarks.md were first run.
+    const prices = [...samplePrices({ seed: 1, prices: 20, dateFrom: '2016-01-01', days: 2 })];
+    expect([prices[0], prices[19]]).toEqual([
+      { origin: 'USDLD', destination: 'CNDLD', day: '2016-01-01', price: 1606 },
+      { origin: 'EGLNR', destination: 'INHGR', day: '2016-01-02', price: 1641.7 }
+    ]);
+  });
+
   it('produces the requested counts, catalog first (regions, then ports)', () => {
     const items = [...generateSample({ prices: 1_234, ports: 60, days: 10 })];
     const kinds = items.map((item) => item.type ?? 'price');

@@ -214,7 +214,7 @@ function resolve(options: SampleOptions = {}): Resolved {
     seed: int(options.seed, 1, 'seed', -0x8000_0000, 0xffff_ffff) | 0,
     prices: int(options.prices, 50_000, 'prices', 0, Number.MAX_SAFE_INTEGER),
     ports: int(options.ports, 200, 'ports', 2, MAX_PORTS),
-    firstDay: day + DAYS_1900_TO_1970,
+    firstDay: day - DAYS_1900_TO_1970,
     days: int(options.days, 31, 'days', 1, 36_500),
     depth: int(options.depth, 4, 'depth', 1, 4)
   };
@@ -455,7 +455,7 @@ export function* samplePrices(options?: SampleOptions): Generator<PriceItem> {
   const { prices, days, firstDay, seed } = resolved;
   for (let d = 0; d < days; d++) {
     const epochDay = firstDay + d;
-    const day = formatDay(epochDay - DAYS_1900_TO_1970);
+    const day = formatDay(epochDay + DAYS_1900_TO_1970);
     const season = (2 * Math.PI * epochDay) / 365.25;
     let left = Math.floor((prices * (d + 1)) / days) - Math.floor((prices * d) / days);
     const random = mulberry32(mix(seed, epochDay));
