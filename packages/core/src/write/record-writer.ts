@@ -1,7 +1,10 @@
 import type { AbstractChainedBatch } from 'abstract-level';
 import { DURABLE, type Db } from '../db.js';
 import { BatchOps } from '../batch-ops.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import type { EncodedRecord } from './pair-aggregator.js';
+
+const PUTS_BETWEEN_YIELDS = 4096;
 
 /**
  * Writes many keys as a sequence of bounded chained batches. LevelDB array batches of a million
@@ -44,9 +47,12 @@ export class RecordWriter {
 
   /** Puts each record under its group followed by `keySuffix`; writes batches as they fill. */
   async putRecords(records: Iterable<EncodedRecord>, keySuffix: string): Promise<void> {
+    let put = 0;
     for (const record of records) {
       this.put(record.group + keySuffix, record.value);
       if (this.#batch!.length >= this.#maxOps) await this.#startWrite();
+      // Encoding and putting a record takes a few microseconds: let queries in now and then.
+      else if (++put % PUTS_BETWEEN_YIELDS === 0) await yieldToEventLoop();
     }
   }
 
