@@ -77,10 +77,6 @@ export function summarizeLatencies(latencies: number[]): LatencySummary {
 }
 
 /** Rounds half up to an integer, robust to float noise in exact averages (as the server's wire.ts does for `average_price`). */
-export function roundHalfUp(value: number): number {
-  return Math.floor(Math.round(value * 1e6) / 1e6 + 0.5);
-}
-
 export function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }

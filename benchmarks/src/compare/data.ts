@@ -4,15 +4,15 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { sampleCatalog, type RatesQuery, type Ratestore } from '@ratestore/core';
+import { roundAverage, sampleCatalog, type RatesQuery, type Ratestore } from '@ratestore/core';
 import { CATALOG, regionChains, slicePrices, type CatalogItem, type Slice } from '../sample.js';
-import { addDays, mulberry32, roundHalfUp } from '../util.js';
+import { addDays, mulberry32 } from '../util.js';
 import { copyField, type RateAnswer } from './postgres.js';
 
 /** A Ratestore answer in the wire shape of `GET /rates`. */
 export async function ratestoreAnswer(store: Ratestore, q: RatesQuery): Promise<RateAnswer[]> {
   const result = await store.rates(q);
-  return result.rows.map((row) => ({ day: row.day, average_price: row.average === null ? null : roundHalfUp(row.average) }));
+  return result.rows.map((row) => ({ day: row.day, average_price: row.average === null ? null : roundAverage(row.average) }));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { RatestoreError, httpStatusOf, type Ratestore } from '@ratestore/core';
+import { RatestoreError, httpStatusOf, roundAverage, type Ratestore } from '@ratestore/core';
 import { RatestoreClientError, parameterOf, throwIfAborted, type ItemIssue } from './errors.js';
 import { RatestoreClient, type RatestoreClientOptions } from './remote.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
@@ -30,11 +30,6 @@ import type {
 export interface EmbeddedClientOptions {
   /** An opened store. The client does not own it: open and close it yourself. */
   store: Ratestore;
-}
-
-/** Rounds half up to an integer (1112.5 -> 1113), robust to float noise, exactly as the server does. */
-function roundHalfUp(value: number): number {
-  return Math.floor(Math.round(value * 1e6) / 1e6 + 0.5);
 }
 
 /** A core error as the client error the server would have produced (same code, status, parameter). */
@@ -126,7 +121,7 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
     return call(query?.signal, async () => {
       requireQuery(query);
       const result = await this.store.rates({ dateFrom: query.dateFrom, dateTo: query.dateTo, origin: query.origin, destination: query.destination });
-      return result.rows.map((row) => ({ day: row.day, averagePrice: row.average === null ? null : roundHalfUp(row.average) }));
+      return result.rows.map((row) => ({ day: row.day, averagePrice: row.average === null ? null : roundAverage(row.average) }));
     });
   }
 

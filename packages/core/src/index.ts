@@ -5,6 +5,7 @@ export type {
 export type { FoldResult } from './maintenance/fold-history.js';
 export { RatestoreError } from './errors.js';
 export { httpStatusOf } from './http-status.js';
+export { roundAverage } from './wire-rounding.js';
 export type { RatestoreErrorCode, ItemIssue, ItemIssueCode } from './errors.js';
 export type { Db } from './db.js';
 export type * from './types.js';

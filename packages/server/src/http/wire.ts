@@ -12,8 +12,3 @@ export function batchJson(info: BatchInfo): Record<string, unknown> {
 export function revertJson(result: RevertResult): Record<string, unknown> {
   return { batch_id: result.batchId, reverted_version: result.revertedVersion, version: result.version, reverted_at: result.revertedAt };
 }
-
-/** Rounds half up to an integer (1112.5 -> 1113), robust to float noise in exact averages. */
-export function roundHalfUp(value: number): number {
-  return Math.floor(Math.round(value * 1e6) / 1e6 + 0.5);
-}

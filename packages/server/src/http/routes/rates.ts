@@ -1,10 +1,9 @@
 import express, { Router } from 'express';
-import { RatestoreError, type BatchInfo, type PriceItem, type Ratestore } from '@ratestore/core';
+import { RatestoreError, roundAverage, type BatchInfo, type PriceItem, type Ratestore } from '@ratestore/core';
 import type { AppContext } from '../context.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf, objectBody, required } from '../params.js';
 import { HttpProblem } from '../problem.js';
-import { roundHalfUp } from '../wire.js';
 import { commitBatch, firstIssueProblem } from '../write.js';
 import { toUsd } from '../../currency.js';
 import { dayText, epochDay } from '../../days.js';
@@ -31,7 +30,7 @@ export function ratesRoutes(ctx: AppContext): Router {
       if (result.version !== version) res.setHeader('X-Ratestore-Version', String(result.version));
       return {
         version: result.version,
-        body: result.rows.map((row) => ({ day: row.day, average_price: row.average === null ? null : roundHalfUp(row.average) }))
+        body: result.rows.map((row) => ({ day: row.day, average_price: row.average === null ? null : roundAverage(row.average) }))
       };
     });
   });
