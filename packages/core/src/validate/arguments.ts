@@ -36,7 +36,12 @@ export function checkObject(value: unknown, field: string): Record<string, unkno
 /** Iterates arrays and sync iterables without a microtask per item, async iterables as they come. */
 export async function* itemsOf(items: unknown, field = 'items'): AsyncGenerator<unknown[]> {
   const SLICE = 4096;
-  if (items !== null && typeof items === 'object' && Symbol.iterator in items) {
+  if (Array.isArray(items)) {
+    for (let at = 0; at < items.length; at += SLICE) {
+      if (at > 0) await yieldToEventLoop();
+      yield items.slice(at, at + SLICE);
+    }
+  } else if (items !== null && typeof items === 'object' && Symbol.iterator in items) {
     let slice: unknown[] = [];
     for (const item of items as Iterable<unknown>) {
       slice.push(item);
