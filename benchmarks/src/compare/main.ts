@@ -468,7 +468,7 @@ async function parent(): Promise<void> {
             ratio(p / m('write')), ratio(p / m('writeCold')), ratio(p / m('staged'))];
         })));
       out.push('');
-      console.log(out.join('\n'));
+      console.error(out.join('\n'));
     }
 
     // Dumps -------------------------------------------------------------------------------------
@@ -502,7 +502,7 @@ async function parent(): Promise<void> {
             `${d.checked} queries equal (${d.nullDays} null days)`];
         })));
       out.push('');
-      console.log(out.slice(-4).join('\n'));
+      console.error(out.slice(-4).join('\n'));
     }
 
     // Queries and HTTP per store size -----------------------------------------------------------
