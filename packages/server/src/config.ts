@@ -63,6 +63,10 @@ export interface ServerConfig {
     /** With keys configured: whether reads need a key with the `read` scope. */
     readsNeedKey: boolean;
   };
+  cors: {
+    /** Origins (`scheme://host[:port]`) whose web pages may call the API, or `*` for any; empty: no CORS headers. */
+    origins: string[];
+  };
   currency: {
     /** Exchange-rate file (USD base). Default: the one shipped with the package. */
     ratesFile?: string;
@@ -87,6 +91,7 @@ export function defaultConfig(): ServerConfig {
     uploads: { concurrency: 2, queue: 32, retryAfterSeconds: 5 },
     shutdown: { deadlineMs: 30_000, drainDelayMs: 0 },
     auth: { keys: [], readsNeedKey: false },
+    cors: { origins: [] },
     currency: { endpoint: 'https://openexchangerates.org/api', cacheSeconds: 3600 },
     logLevel: 'info'
   };
@@ -122,6 +127,31 @@ function parseScopes(scopes: unknown, where: string): Scope[] {
     if (!SCOPES.includes(scope as Scope)) throw new ConfigError(`${where}: unknown scope ${JSON.stringify(scope)}; use read, write, admin`);
   }
   return [...new Set(scopes as Scope[])];
+}
+
+/** Parses a comma-separated list of origins (`RATESTORE_CORS_ORIGINS`). */
+function parseOrigins(text: string): string[] {
+  return checkOrigins(text.split(',').map((s) => s.trim()).filter((s) => s !== ''), 'RATESTORE_CORS_ORIGINS');
+}
+
+/** Origins exactly as browsers send them in `Origin` (`https://example.com`, `http://localhost:8080`), or `*`. */
+function checkOrigins(origins: unknown, where: string): string[] {
+  if (!Array.isArray(origins)) throw new ConfigError(`${where} must be a list of origins (scheme://host[:port]) or "*"`);
+  const checked = origins.map((origin: unknown, i) => {
+    if (origin === '*') return origin;
+    let url: URL | undefined;
+    try {
+      url = typeof origin === 'string' ? new URL(origin) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError(`${where}[${i}]: ${JSON.stringify(origin)} is not an origin: use http(s)://host[:port], or "*" for any origin`);
+    }
+    if (url.origin !== origin) throw new ConfigError(`${where}[${i}]: ${JSON.stringify(origin)} is not an origin as browsers send it: use ${JSON.stringify(url.origin)}`);
+    return origin;
+  });
+  return [...new Set(checked)];
 }
 
 function merge<T>(base: T, patch: unknown): T {
@@ -177,6 +207,7 @@ export function loadConfig(options: LoadOptions = {}): ServerConfig {
   if (env.RATESTORE_LOG_LEVEL) fromEnv.logLevel = env.RATESTORE_LOG_LEVEL;
   if (env.RATESTORE_READS_NEED_KEY) fromEnv.auth = { readsNeedKey: bool(env.RATESTORE_READS_NEED_KEY, 'RATESTORE_READS_NEED_KEY') };
   if (env.RATESTORE_API_KEYS) fromEnv.auth = { ...fromEnv.auth, keys: [...config.auth.keys, ...parseApiKeys(env.RATESTORE_API_KEYS)] };
+  if (env.RATESTORE_CORS_ORIGINS) fromEnv.cors = { origins: parseOrigins(env.RATESTORE_CORS_ORIGINS) };
   const currency: ConfigInput['currency'] = {};
   if (env.RATESTORE_EXCHANGE_RATES_FILE) currency.ratesFile = env.RATESTORE_EXCHANGE_RATES_FILE;
   if (env.RATESTORE_OXR_APP_ID) currency.appId = env.RATESTORE_OXR_APP_ID;
@@ -220,6 +251,7 @@ export function validateConfig(config: ServerConfig): ServerConfig {
     return key;
   });
   if (typeof config.cache.control !== 'string') throw new ConfigError('cache.control must be a string');
+  config.cors = { origins: checkOrigins(config.cors?.origins, 'cors.origins') };
   return config;
 }
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { Ratestore, type BatchItem } from '@ratestore/core';
 import { createApp } from '../src/http/app.js';
 import { defaultConfig, validateConfig, type ConfigInput, type ServerConfig } from '../src/config.js';
@@ -91,6 +91,7 @@ export async function startTestServer(options: { config?: ConfigInput; items?: B
     uploads: { ...base.uploads, ...options.config?.uploads },
     shutdown: { ...base.shutdown, ...options.config?.shutdown },
     auth: { ...base.auth, ...options.config?.auth } as ServerConfig['auth'],
+    cors: { ...base.cors, ...options.config?.cors },
     currency: { ...base.currency, ...options.config?.currency }
   } as ServerConfig);
   const store = new Ratestore({ memory: true, maxRangeDays: config.maxRangeDays });
@@ -140,6 +141,16 @@ export async function startTestServer(options: { config?: ConfigInput; items?: B
       await store.close();
     }
   };
+}
+
+/** A test server for the enclosing `describe`: started before its tests, closed after them. */
+export function useTestServer(options: Parameters<typeof startTestServer>[0] = {}): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(options);
+  });
+  afterAll(() => server?.close());
+  return () => server!;
 }
 
 /** A small world: two nested regions and three ports. */

@@ -7,6 +7,7 @@ import { Metrics } from '../metrics.js';
 import { Admission } from './admission.js';
 import { Auth } from './auth.js';
 import { ResponseCache } from './cache.js';
+import { corsMiddleware } from './cors.js';
 import type { AppContext } from './context.js';
 import { HttpProblem, problemHandler } from './problem.js';
 import { Lifecycle } from './shutdown.js';
@@ -72,6 +73,8 @@ export function createApp(store: Ratestore, config: ServerConfig, options: AppOp
     // A response cut off before it was sent is logged, not counted.
     if (finished) metrics.request(req.method, req.route?.path === undefined ? 'unmatched' : String(req.route.path), res.statusCode, seconds);
   }));
+  const cors = corsMiddleware(config.cors.origins);
+  if (cors !== undefined) app.use(cors);
   app.use(healthRoutes(context));
   app.use(metricsRoutes(context));
   app.use(openApiRoutes());

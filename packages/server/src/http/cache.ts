@@ -98,7 +98,8 @@ export async function cachedRead(
   const key = `${read.pinned ? '@' : ''}${read.version}|${read.route}|${read.normalized}`;
   const etag = etagFor(read.version, read.route, read.normalized);
   res.setHeader('Cache-Control', ctx.cacheControl);
-  if (ctx.vary !== undefined) res.setHeader('Vary', ctx.vary);
+  // Added to, not replacing, what is there (`Origin` with CORS on).
+  if (ctx.vary !== undefined) res.vary(ctx.vary);
   if (notModified(req, etag)) {
     ctx.onResult?.('not_modified');
     res.setHeader('ETag', etag);
