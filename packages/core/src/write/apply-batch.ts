@@ -51,7 +51,8 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
     if (issues.count > 0) return; // the batch will be rejected: write nothing more
     await writer.putRecords(records, recordKeySuffix(request.version, txn, txn, part++));
   };
-  const aggregator = new PairAggregator({ chains: ancestorChains(nextView), maxCells: options.maxCells, flush: writeRecords });
+  const nextChains = ancestorChains(nextView);
+  const aggregator = new PairAggregator({ chains: nextChains, maxCells: options.maxCells, flush: writeRecords });
 
   let prices = 0;
   for await (const { chunk, bytes } of request.source.prices()) {
@@ -69,7 +70,7 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
   }
   issues.throwIfAny(request.label);
   await aggregator.finish();
-  await rebuildRollups(engine, { writer, headView, nextView, version: request.version, txn });
+  await rebuildRollups(engine, { writer, headView, nextChains, version: request.version, txn });
   const entry: BatchEntry = {
     kind: 'batch',
     version: request.version,

@@ -14,7 +14,8 @@ const RESET_SOURCE = 0;
 export interface RebuildRequest {
   writer: RecordWriter;
   headView: CatalogView;
-  nextView: CatalogView;
+  /** The chains of the catalog the batch makes (its aggregation uses the same). */
+  nextChains: Map<string, readonly string[]>;
   version: number;
   txn: number;
 }
@@ -29,7 +30,7 @@ export interface RebuildRequest {
  */
 export async function rebuildRollups(engine: Engine, request: RebuildRequest): Promise<void> {
   const oldChains = ancestorChains(request.headView);
-  const newChains = ancestorChains(request.nextView);
+  const newChains = request.nextChains;
   const affected = changedNodes(oldChains, newChains);
   if (affected.size === 0) return;
   const keep = (a: string, b: string): boolean => affected.has(a) || affected.has(b);
@@ -89,7 +90,7 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
 }
 
 /** Regions that gained or lost a port: the symmetric difference of each port's old and new chain. */
-function changedNodes(oldChains: Map<string, string[]>, newChains: Map<string, string[]>): Set<string> {
+function changedNodes(oldChains: Map<string, readonly string[]>, newChains: Map<string, readonly string[]>): Set<string> {
   const changed = new Set<string>();
   for (const [port, oldChain] of oldChains) {
     const newChain = newChains.get(port)!;
