@@ -38,6 +38,11 @@ export async function getJson<T>(db: Db, key: string): Promise<T | undefined> {
   return text === undefined ? undefined : (JSON.parse(text) as T);
 }
 
+/** The keys of a range. */
+export async function rangeKeys(db: Db, range: { gte: string; lt: string }): Promise<string[]> {
+  return (await db.keys({ ...range, keyEncoding: 'utf8' }).all()) as string[];
+}
+
 /** Reads every entry of a range as [key, JSON value]. */
 export async function rangeJson<T>(db: Db, range: { gte: string; lt: string }): Promise<Array<[string, T]>> {
   const entries = (await db.iterator({ ...range, ...JSON_VALUE }).all()) as Array<[string, string]>;

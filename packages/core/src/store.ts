@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import { IssueList, RatestoreError } from './errors.js';
-import { CLASSIC_OPTIONS, DEFAULT_ENCODINGS, DURABLE, JSON_VALUE, getJson, rangeJson, txnValue, type Db } from './db.js';
+import { CLASSIC_OPTIONS, DEFAULT_ENCODINGS, DURABLE, JSON_VALUE, getJson, rangeJson, rangeKeys, txnValue, type Db } from './db.js';
 import type { Engine, EngineOptions } from './engine.js';
 import { BatchOps } from './batch-ops.js';
 import {
@@ -475,7 +475,7 @@ export class Ratestore {
 
   /** Commits a batch known to be staged, under the write lock. */
   async #commitStaged(batchId: string, reportChunks: boolean, replicated?: { version: number; committedAt: string }, issues?: IssueList): Promise<CommitResult> {
-    const stagedKeys = (await this.#db.keys({ ...stagedBatchRange(batchId), keyEncoding: 'utf8' }).all()) as string[];
+    const stagedKeys = await rangeKeys(this.#db, stagedBatchRange(batchId));
     return this.#apply(batchId, stagedSource(this.#db, batchId, reportChunks), stagedKeys, replicated, issues);
   }
 
@@ -505,7 +505,7 @@ export class Ratestore {
   }
 
   async #deleteStaged(batchId: string): Promise<void> {
-    const keys = (await this.#db.keys({ ...stagedBatchRange(batchId), keyEncoding: 'utf8' }).all()) as string[];
+    const keys = await rangeKeys(this.#db, stagedBatchRange(batchId));
     // One atomic write: an abort is acknowledged, so it is fsynced like every acknowledged write.
     const batch = this.#db.batch();
     for (const key of keys) this.#ops.del(batch, key);
@@ -531,7 +531,7 @@ export class Ratestore {
 
   /** The meta records of staged batches (their chunks share the range and are not JSON: skip them). */
   async #stagedMetas(): Promise<StagedMeta[]> {
-    const keys = (await this.#db.keys({ ...STAGED_RANGE, keyEncoding: 'utf8' }).all()) as string[];
+    const keys = await rangeKeys(this.#db, STAGED_RANGE);
     const metas: StagedMeta[] = [];
     for (const key of keys) {
       if (!isStagedMetaKey(key)) continue;
@@ -542,7 +542,7 @@ export class Ratestore {
   }
 
   async #stagedChunks(batchId: string): Promise<number[]> {
-    const keys = (await this.#db.keys({ ...stagedPricesRange(batchId), keyEncoding: 'utf8' }).all()) as string[];
+    const keys = await rangeKeys(this.#db, stagedPricesRange(batchId));
     return keys.map(chunkOfStagedKey);
   }
 

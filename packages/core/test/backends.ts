@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import type { Db } from '../src/index.js';
+import { DEFAULT_ENCODINGS } from '../src/db.js';
 
 /** A backend the shared suite runs on: how to make a fresh database, and how to reopen it. */
 export interface Backend {
@@ -18,7 +19,6 @@ export interface Backend {
 
 // memory-level keeps its own default encodings and classic-level gets the ones the store gives its
 // own databases, so the suite covers both ways records are put (see BatchOps in src/batch-ops.ts).
-const STORE_ENCODINGS = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
 
 export function memoryBackend(): Backend {
   return { name: 'memory-level', create: () => new MemoryLevel() as unknown as Db, cleanup: () => undefined };
@@ -32,13 +32,13 @@ export function classicBackend(): Backend {
     create() {
       const dir = mkdtempSync(join(tmpdir(), 'ratestore-test-'));
       dirs.push(dir);
-      const db = new ClassicLevel(dir, STORE_ENCODINGS) as unknown as Db;
+      const db = new ClassicLevel(dir, DEFAULT_ENCODINGS) as unknown as Db;
       locations.set(db, dir);
       return db;
     },
     reopen(db) {
       const dir = locations.get(db)!;
-      const again = new ClassicLevel(dir, STORE_ENCODINGS) as unknown as Db;
+      const again = new ClassicLevel(dir, DEFAULT_ENCODINGS) as unknown as Db;
       locations.set(again, dir);
       return again;
     },

@@ -29,7 +29,7 @@ export function groupPrefix(a: string, b: string): string {
 
 /** The group `a\0{A}\0{B}\0{YYYY-MM}` of the records of a pair in one month. */
 export function recordGroup(a: string, b: string, month: string): string {
-  return `a\0${a}\0${b}\0${month}`;
+  return groupPrefix(a, b) + month;
 }
 
 /** What follows the group in a record key; the same for every record a writer writes in one part. */
