@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { MonthAggregates } from '../encoding/record-codec.js';
 
 /**
@@ -7,11 +8,11 @@ import type { MonthAggregates } from '../encoding/record-codec.js';
  * Queries over overlapping date windows of the same pairs then skip LevelDB altogether.
  */
 export class MonthCache {
-  readonly #capacity: number;
-  readonly #entries = new Map<string, MonthAggregates>();
+  /** Least recently used first out; undefined when the cache is off (capacity 0). */
+  readonly #entries: LRUCache<string, MonthAggregates> | undefined;
 
   constructor(capacity: number) {
-    this.#capacity = capacity;
+    this.#entries = capacity === 0 ? undefined : new LRUCache({ max: capacity });
   }
 
   static key(version: number, group: string): string {
@@ -19,18 +20,10 @@ export class MonthCache {
   }
 
   get(key: string): MonthAggregates | undefined {
-    const entry = this.#entries.get(key);
-    if (entry !== undefined) {
-      // Map keeps insertion order: re-inserting makes this the most recently used.
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
-    }
-    return entry;
+    return this.#entries?.get(key);
   }
 
   set(key: string, month: MonthAggregates): void {
-    if (this.#capacity === 0) return;
-    if (this.#entries.size >= this.#capacity) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(key, month);
+    this.#entries?.set(key, month);
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Read caching. Every read answer is a function of (data version, route, normalised query), so its
@@ -8,37 +9,32 @@ import type { Request, Response } from 'express';
  * entries unreachable and they are dropped.
  */
 export class ResponseCache {
-  readonly #max: number;
-  readonly #entries = new Map<string, string>();
+  /** Undefined when caching is off (no entries). */
+  readonly #entries: LRUCache<string, string> | undefined;
   #version = -1;
 
   constructor(maxEntries: number) {
-    this.#max = maxEntries;
+    this.#entries = maxEntries > 0 ? new LRUCache({ max: maxEntries }) : undefined;
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#entries?.size ?? 0;
   }
 
   get(key: string): string | undefined {
-    const body = this.#entries.get(key);
-    if (body !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, body);
-    }
-    return body;
+    return this.#entries?.get(key);
   }
 
   /** `latest` is the store's current version: entries of older ones are dropped once it moves. */
   set(key: string, body: string, latest: number): void {
-    if (this.#max === 0) return;
+    if (this.#entries === undefined) return;
     if (latest !== this.#version) {
       this.#version = latest;
-      for (const k of this.#entries.keys()) if (!k.startsWith(`${latest}|`) && !k.startsWith('@')) this.#entries.delete(k);
+      const current = `${latest}|`;
+      // The keys are copied first: the cache does not promise a walk that survives deletions.
+      for (const k of [...this.#entries.keys()]) if (!k.startsWith(current) && !k.startsWith('@')) this.#entries.delete(k);
     }
-    this.#entries.delete(key);
     this.#entries.set(key, body);
-    while (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
   }
 }
 

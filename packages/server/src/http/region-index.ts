@@ -1,4 +1,5 @@
 import type { Ratestore } from '@ratestore/core';
+import { LRUCache } from 'lru-cache';
 
 export interface RegionChildren {
   /** Codes of the ports directly in the region, sorted. */
@@ -15,13 +16,12 @@ const NONE: RegionChildren = { ports: [], regions: [] };
  */
 export class RegionIndex {
   readonly #store: Ratestore;
-  readonly #maxVersions: number;
-  readonly #byVersion = new Map<number, Map<string, RegionChildren>>();
+  readonly #byVersion: LRUCache<number, Map<string, RegionChildren>>;
 
-  /** `maxVersions`: how many versions are kept (the latest and a few `as_of` ones). */
+  /** `maxVersions`: how many versions are kept (the latest and a few `as_of` ones), least recently read dropped first. */
   constructor(store: Ratestore, maxVersions = 4) {
     this.#store = store;
-    this.#maxVersions = maxVersions;
+    this.#byVersion = new LRUCache({ max: maxVersions });
   }
 
   /** The children of `slug` at `asOf`, or at the latest version. */
@@ -31,7 +31,6 @@ export class RegionIndex {
     if (index === undefined) {
       index = this.#build(asOf === undefined ? {} : { asOf });
       this.#byVersion.set(version, index);
-      if (this.#byVersion.size > this.#maxVersions) this.#byVersion.delete(this.#byVersion.keys().next().value!);
     }
     return index.get(slug) ?? NONE;
   }
