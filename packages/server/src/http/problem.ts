@@ -84,6 +84,20 @@ export function fromEngineError(error: RatestoreError, parameters: ParameterName
   });
 }
 
+/**
+ * Runs `work`, answering an engine error with the route's parameter names (or with `answer`'s
+ * problem, when it has one for the error); anything else goes on as it is, stack and all, to the
+ * shared handler.
+ */
+export async function engineCall<T>(work: () => T | Promise<T>, parameters?: ParameterNames, answer?: (error: RatestoreError) => HttpProblem | undefined): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof RatestoreError)) throw error;
+    throw answer?.(error) ?? fromEngineError(error, parameters);
+  }
+}
+
 export function toProblem(error: unknown, parameters?: ParameterNames): HttpProblem {
   if (error instanceof HttpProblem) return error;
   if (error instanceof RatestoreError) return fromEngineError(error, parameters);

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
-import { RatestoreError, type BatchInfo, type CommitResult, type ItemIssue } from '@ratestore/core';
+import type { BatchInfo, CommitResult, ItemIssue, RatestoreError } from '@ratestore/core';
 import type { AppContext } from './context.js';
-import { HttpProblem, fromEngineError, type ParameterNames } from './problem.js';
+import { HttpProblem, engineCall, fromEngineError, type ParameterNames } from './problem.js';
 import { commitJson } from './wire.js';
 
 /** How a route's engine errors are answered. */
@@ -38,7 +38,8 @@ export interface CommitRequest extends EngineAnswers {
  * is answered 201 and counted.
  */
 export async function commitBatch(ctx: AppContext, res: Response, request: CommitRequest): Promise<void> {
-  const first = committed(ctx, request);
+  const { batchId } = request;
+  const first = batchId === undefined ? undefined : await engineCall(() => ctx.store.batch(batchId), request.parameters);
   if (first !== undefined) {
     const extra = request.replayExtra === undefined ? {} : await request.replayExtra(first);
     res.setHeader('Idempotent-Replayed', 'true');
@@ -51,30 +52,18 @@ export async function commitBatch(ctx: AppContext, res: Response, request: Commi
   res.status(201).json({ ...commitJson(result), ...prepared.extra });
 }
 
-function committed(ctx: AppContext, request: CommitRequest): BatchInfo | undefined {
-  if (request.batchId === undefined) return undefined;
-  try {
-    return ctx.store.batch(request.batchId);
-  } catch (error) {
-    throw error instanceof RatestoreError ? fromEngineError(error, request.parameters) : error;
-  }
-}
-
 /**
  * Runs `work` once admitted. A rejected batch is counted; engine errors are answered with the
  * route's parameter names; anything else goes on as it is, stack and all, to the shared handler.
  */
-export async function admitted<T>(ctx: AppContext, work: () => Promise<T>, answers: EngineAnswers = {}): Promise<T> {
-  return ctx.admission.run(async () => {
-    try {
-      return await work();
-    } catch (error) {
-      if (!(error instanceof RatestoreError)) throw error;
-      if (error.code !== 'RATESTORE_INVALID_BATCH') throw fromEngineError(error, answers.parameters);
+export function admitted<T>(ctx: AppContext, work: () => Promise<T>, answers: EngineAnswers = {}): Promise<T> {
+  return ctx.admission.run(() =>
+    engineCall(work, answers.parameters, (error) => {
+      if (error.code !== 'RATESTORE_INVALID_BATCH') return undefined;
       ctx.metrics.rejected.inc();
-      throw answers.rejected?.(error) ?? fromEngineError(error, answers.parameters);
-    }
-  });
+      return answers.rejected?.(error);
+    })
+  );
 }
 
 /**

@@ -1,9 +1,9 @@
 import express, { Router, type Request, type Response } from 'express';
-import { RatestoreError, type BatchItem } from '@ratestore/core';
+import type { BatchItem } from '@ratestore/core';
 import type { AppContext } from '../context.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf, objectBody, readVersion } from '../params.js';
-import { HttpProblem, fromEngineError } from '../problem.js';
+import { HttpProblem, engineCall } from '../problem.js';
 import { RegionIndex } from '../region-index.js';
 import { commitBatch, firstIssueProblem } from '../write.js';
 
@@ -18,13 +18,8 @@ export function locationRoutes(ctx: AppContext): Router {
 
   const versioned = async (req: Request, res: Response, route: string, key: string, body: (asOf: number | undefined, version: number) => unknown) => {
     const { asOf, version, pinned } = readVersion(req, store.version);
-    await cachedRead(reads, req, res, { version, pinned, route, normalized: JSON.stringify([key, asOf ?? null]) }, () => {
-      try {
-        return { version, body: body(asOf, asOf ?? version) };
-      } catch (error) {
-        throw error instanceof RatestoreError ? fromEngineError(error, { code: 'code', slug: 'slug' }) : error;
-      }
-    });
+    await cachedRead(reads, req, res, { version, pinned, route, normalized: JSON.stringify([key, asOf ?? null]) }, () =>
+      engineCall(() => ({ version, body: body(asOf, asOf ?? version) }), { code: 'code', slug: 'slug' }));
   };
 
   router.get('/v1/ports', read, (req, res) =>

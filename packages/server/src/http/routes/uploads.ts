@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
-import { RatestoreError, type BatchItem, type StagedBatchInfo } from '@ratestore/core';
+import type { BatchItem, StagedBatchInfo } from '@ratestore/core';
 import type { AppContext } from '../context.js';
 import { bodyFormat, bodyItems } from '../body.js';
 import { batchIdOf, objectBody } from '../params.js';
-import { HttpProblem, fromEngineError } from '../problem.js';
+import { HttpProblem, engineCall } from '../problem.js';
 import { commitJson } from '../wire.js';
 import { admitted, commitBatch } from '../write.js';
 
@@ -26,18 +26,12 @@ export function uploadRoutes(ctx: AppContext): Router {
   const idParams = { batchId: 'id' };
 
   /** Reads and bookkeeping of uploads; their writes go through `admitted`. */
-  const engine = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      throw error instanceof RatestoreError ? fromEngineError(error, idParams) : error;
-    }
-  };
+  const engine = <T>(work: () => T | Promise<T>): Promise<T> => engineCall(work, idParams);
 
   router.post('/v1/uploads', write, json, async (req, res) => {
     const body = req.body === undefined ? {} : objectBody(req);
     const batchId = batchIdOf(req, body.batch_id) ?? randomUUID();
-    const done = await engine(async () => store.batch(batchId));
+    const done = await engine(() => store.batch(batchId));
     if (done !== undefined) {
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(200).json({ batch_id: batchId, state: 'committed', result: commitJson(done) });
@@ -57,7 +51,7 @@ export function uploadRoutes(ctx: AppContext): Router {
 
   router.get('/v1/uploads/:id', read, async (req, res) => {
     const id = String(req.params.id);
-    const done = await engine(async () => store.batch(id));
+    const done = await engine(() => store.batch(id));
     if (done !== undefined) {
       res.json({ batch_id: id, state: 'committed', result: commitJson(done) });
       return;
