@@ -2,14 +2,30 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { RatestoreError } from '@ratestore/core';
 import { ConfigError, loadConfig, type ConfigInput } from '../../config.js';
-import { createLogger, type Logger } from '../../logger.js';
+import { createLogger } from '../../logger.js';
 import { startServer, type RunningServer, type StartOptions } from '../../server.js';
 import { DEFAULT_SAMPLE } from '../../seed.js';
 import { CliError, configureCommand, dataOption, isLocked, processIo, runAction, storeOptions, type CliIo } from './common.js';
 
-export function portOption(value: string): number {
+function portOption(value: string): number {
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('the port must be a number from 0 to 65535');
   return Number(value);
+}
+
+/** `--port` and `--host`, of the commands that serve. */
+export interface ListenFlags {
+  port?: number;
+  host?: string;
+}
+
+/** Adds `--port` and `--host` to a command that serves. */
+export function listenOptions(command: Command, hostHelp: string): Command {
+  return command.option('--port <n>', 'port, 0 for any free one (default: $PORT, then 3000)', portOption).option('--host <host>', hostHelp);
+}
+
+/** The configuration `--port` and `--host` set. */
+export function listenOverrides(flags: ListenFlags): ConfigInput {
+  return { ...(flags.port === undefined ? {} : { port: flags.port }), ...(flags.host === undefined ? {} : { host: flags.host }) };
 }
 
 /**
@@ -17,9 +33,9 @@ export function portOption(value: string): number {
  * that cannot start throws: RATESTORE_CONFIG, RATESTORE_DATA_LOCKED (another process holds the
  * data directory), an engine code, or RATESTORE_START_FAILED for anything else.
  */
-export async function serveUntilSignal(options: StartOptions & { logger: Logger }): Promise<RunningServer> {
-  const running = await start(options);
-  const { logger } = options;
+export async function serveUntilSignal(options: StartOptions): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(options.config.logLevel);
+  const running = await start({ ...options, logger });
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -52,9 +68,7 @@ async function start(options: StartOptions): Promise<RunningServer> {
   }
 }
 
-interface ServeFlags {
-  port?: number;
-  host?: string;
+interface ServeFlags extends ListenFlags {
   memory?: boolean;
   config?: string;
   seedIfEmpty?: boolean;
@@ -63,9 +77,7 @@ interface ServeFlags {
 
 /** `ratestore serve [--data DIR] [--port N] [--host H] [--memory]`. */
 export function registerServeCommand(program: Command, io: CliIo = processIo()): void {
-  const command = storeOptions(program.command('serve').description('serve the HTTP API over a store (default ./data on 127.0.0.1:3000)'))
-    .option('--port <n>', 'port, 0 for any free one (default: $PORT, then 3000)', portOption)
-    .option('--host <host>', 'address to listen on (default 127.0.0.1; others need API keys)')
+  const command = listenOptions(storeOptions(program.command('serve').description('serve the HTTP API over a store (default ./data on 127.0.0.1:3000)')), 'address to listen on (default 127.0.0.1; others need API keys)')
     .option('--memory', 'keep the store in memory (lost on exit)')
     .option('--config <file>', 'JSON configuration file (default: $RATESTORE_CONFIG)')
     .option('--seed-if-empty', 'load generated sample data when the store is empty')
@@ -76,14 +88,13 @@ export function registerServeCommand(program: Command, io: CliIo = processIo()):
       const data = dataOption(cmd);
       const overrides: ConfigInput = {
         ...(data === undefined ? {} : { data }),
-        ...(flags.port === undefined ? {} : { port: flags.port }),
-        ...(flags.host === undefined ? {} : { host: flags.host }),
+        ...listenOverrides(flags),
         ...(flags.memory === true ? { memory: true } : {}),
         ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel })
       };
       const config = loadConfig({ env: io.env, ...(flags.config === undefined ? {} : { file: flags.config }), overrides });
       config.data = resolve(config.data);
-      await serveUntilSignal({ config, logger: createLogger(config.logLevel), seedIfEmpty: flags.seedIfEmpty === true, sample: DEFAULT_SAMPLE });
+      await serveUntilSignal({ config, seedIfEmpty: flags.seedIfEmpty === true, sample: DEFAULT_SAMPLE });
     });
   });
 }
