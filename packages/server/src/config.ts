@@ -108,10 +108,15 @@ export class ConfigError extends Error {
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 export type ConfigInput = DeepPartial<ServerConfig>;
 
+/** The items of a comma-separated environment variable, trimmed, empty ones left out. */
+function commaList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
 /** Parses `KEY:scope+scope[@requests/seconds]`, comma-separated. */
 export function parseApiKeys(text: string): ApiKey[] {
   const keys: ApiKey[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const part of commaList(text)) {
     const match = /^([^:\s]+):([a-z+]+)(?:@(\d+)\/(\d+(?:\.\d+)?))?$/.exec(part);
     if (match === null) throw new ConfigError(`RATESTORE_API_KEYS: "${part.replace(/^[^:]*/, '…')}" is not KEY:scope+scope[@requests/seconds]`);
     const key: ApiKey = { key: match[1]!, scopes: parseScopes(match[2]!.split('+'), 'RATESTORE_API_KEYS') };
@@ -131,7 +136,7 @@ function parseScopes(scopes: unknown, where: string): Scope[] {
 
 /** Parses a comma-separated list of origins (`RATESTORE_CORS_ORIGINS`). */
 function parseOrigins(text: string): string[] {
-  return checkOrigins(text.split(',').map((s) => s.trim()).filter((s) => s !== ''), 'RATESTORE_CORS_ORIGINS');
+  return checkOrigins(commaList(text), 'RATESTORE_CORS_ORIGINS');
 }
 
 /** Origins exactly as browsers send them in `Origin` (`https://example.com`, `http://localhost:8080`), or `*`. */
