@@ -1,7 +1,7 @@
 import type { BatchItem } from '@ratestore/core';
 import { ImportError } from './errors.js';
 import { readLines, nullTracker, type ReadTracker } from './lines.js';
-import { SqlLexer, type Statement, type Token } from './sql-lexer.js';
+import { SqlLexer, byteEscape, type Statement, type Token } from './sql-lexer.js';
 
 /**
  * Reads a PostgreSQL plain-text dump of the ratestask schema (tables ports, regions, prices) as
@@ -463,16 +463,10 @@ export function decodeCopyField(field: string): string | null {
       i = slash + 2;
       continue;
     }
-    const octal = /^[0-7]{1,3}/.exec(field.slice(slash + 1, slash + 4));
-    if (octal !== null) {
-      bytes.push(parseInt(octal[0], 8) & 0xff);
-      i = slash + 1 + octal[0].length;
-      continue;
-    }
-    const hex = /^x([0-9A-Fa-f]{1,2})/.exec(field.slice(slash + 1, slash + 4));
-    if (hex !== null) {
-      bytes.push(parseInt(hex[1]!, 16));
-      i = slash + 1 + hex[0].length;
+    const escaped = byteEscape(field, slash);
+    if (escaped !== undefined) {
+      bytes.push(escaped.byte);
+      i = escaped.end;
       continue;
     }
     // Any other escaped character stands for itself (`\\` is a backslash).

@@ -262,15 +262,10 @@ export class SqlLexer {
       this.#append(simple[next]);
       return i + 2;
     }
-    const octal = /^[0-7]{1,3}/.exec(line.slice(i + 1, i + 4));
-    if (octal !== null) {
-      this.#bytes.push(parseInt(octal[0], 8) & 0xff);
-      return i + 1 + octal[0].length;
-    }
-    const hex = /^x([0-9A-Fa-f]{1,2})/.exec(line.slice(i + 1, i + 4));
-    if (hex !== null) {
-      this.#bytes.push(parseInt(hex[1]!, 16));
-      return i + 1 + hex[0].length;
+    const escaped = byteEscape(line, i);
+    if (escaped !== undefined) {
+      this.#bytes.push(escaped.byte);
+      return escaped.end;
     }
     const unicode = /^(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})/.exec(line.slice(i + 1, i + 10));
     if (unicode !== null) {
@@ -280,6 +275,18 @@ export class SqlLexer {
     this.#append(next);
     return i + 2;
   }
+}
+
+/**
+ * The byte an octal (`\303`) or hex (`\xc3`) escape stands for, its backslash at `slash`, and the
+ * index after it; undefined for any other escape. E'...' strings and COPY data spell bytes alike.
+ */
+export function byteEscape(text: string, slash: number): { byte: number; end: number } | undefined {
+  const octal = /^[0-7]{1,3}/.exec(text.slice(slash + 1, slash + 4));
+  if (octal !== null) return { byte: parseInt(octal[0], 8) & 0xff, end: slash + 1 + octal[0].length };
+  const hex = /^x([0-9A-Fa-f]{1,2})/.exec(text.slice(slash + 1, slash + 4));
+  if (hex !== null) return { byte: parseInt(hex[1]!, 16), end: slash + 1 + hex[0].length };
+  return undefined;
 }
 
 function shorten(text: string): string {
