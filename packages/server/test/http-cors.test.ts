@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseApiKeys } from '../src/config.js';
 import { cli } from './helpers/cli.js';
+import { tempDir } from './helpers/ratestask-dump.js';
 import { prices, useTestServer, world, type TestServer } from './helpers.js';
 
 const RATES = '/rates?date_from=2016-01-01&date_to=2016-01-02&origin=CNSGH&destination=NLRTM';
@@ -158,17 +156,10 @@ describe('CORS with API keys', () => {
 });
 
 describe('CORS configuration', () => {
-  const dirs: string[] = [];
-  afterAll(() => {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-  const configFile = (content: unknown): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'ratestore-cors-'));
-    dirs.push(dir);
-    const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify(content));
-    return file;
-  };
+  const files = tempDir();
+  afterAll(() => files.cleanup());
+  let written = 0;
+  const configFile = (content: unknown): string => files.file(`config-${++written}.json`, JSON.stringify(content));
 
   it('comes from the config file, or RATESTORE_CORS_ORIGINS (comma-separated) in its place', () => {
     expect(loadConfig({ env: {} }).cors).toEqual({ origins: [] });
