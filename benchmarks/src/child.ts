@@ -5,11 +5,25 @@
  *   `runAsChild` in the child), so that each piece starts from a fresh process: its own peak RSS,
  *   no JIT or cache state from the pieces before. The child gets `--child KIND` and its options, and
  *   sends its figures back over IPC; run by hand, it prints them as JSON instead.
- * - Servers under load: a free port to start one on, waiting until it answers, stopping it.
+ * - Servers under load: `ratestore serve` started the same way by every script, a free port to start
+ *   one on, waiting until it answers, stopping it.
  * - Cleanup that also runs when the run is interrupted, so that no server or temporary data outlives it.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The checkout this script was built in (benchmarks/dist/child.js is two levels down). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The built CLI of @ratestore/server: `ratestore serve`, `ratestore import`. */
+export const SERVER_CLI = join(REPO_ROOT, 'packages', 'server', 'dist', 'cli', 'main.js');
+
+/** Node flags that leave a CPU profile in `dir` when the process exits; none without a `dir`. */
+export function cpuProfFlags(dir: string | undefined): string[] {
+  return dir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', dir];
+}
 
 /**
  * Runs `script --child KIND ...args` in a new Node process and resolves with the figures it sends.
@@ -47,6 +61,26 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+export interface ServerOptions {
+  /** The store's directory. */
+  data: string;
+  port: number;
+  /** The server's configuration, written to `configFile`. */
+  config: object;
+  configFile: string;
+  logLevel: string;
+  stdio: StdioOptions;
+  /** Runs the server under --cpu-prof, its profile left here. */
+  profileDir?: string;
+}
+
+/** Starts `ratestore serve` on 127.0.0.1:`port`; returns at once (wait for `/readyz` with `waitReady`). */
+export function spawnServer(options: ServerOptions): ChildProcess {
+  writeFileSync(options.configFile, JSON.stringify(options.config));
+  return spawn(process.execPath, [...cpuProfFlags(options.profileDir), SERVER_CLI, 'serve', '--data', options.data, '--host', '127.0.0.1',
+    '--port', String(options.port), '--config', options.configFile, '--log-level', options.logLevel], { stdio: options.stdio });
 }
 
 /** Polls `url` every 100 ms until it answers 2xx; throws if `child` exits first or `timeoutMs` passes. */

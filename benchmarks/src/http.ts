@@ -18,22 +18,19 @@
  * --cpu-prof DIR runs the uncached server under `node --cpu-prof` and leaves its profile in DIR
  * (summarise it with `node benchmarks/dist/cpuprofile-top.js DIR/*.cpuprofile`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Ratestore, generateSample, sampleCatalog, samplePrices, sampleRoutes } from '@ratestore/core';
-import { cleanupOnSignal, freePort, stopProcess, waitReady } from './child.js';
-import { BATCH_DAYS, CATALOG, FIRST_DAY, regionChains } from './sample.js';
+import { REPO_ROOT, cleanupOnSignal, freePort, spawnServer, stopProcess, waitReady } from './child.js';
+import { BATCH_DAYS, CATALOG, FIRST_DAY, batchOptions, ratesPath, regionChains } from './sample.js';
 import {
   addDays, fmtInt, gitState, hrtimeUs, intArg, loadAverages, machine, median, minMax, mulberry32, parseArgs, percent, perSecond, seconds, table,
   verdict
 } from './util.js';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-const SERVER_MAIN = join(ROOT, 'packages/server/dist/cli/main.js');
 const args = parseArgs(process.argv.slice(2));
 const runs = intArg(args, 'runs', 3);
 const duration = intArg(args, 'duration', 10);
@@ -87,7 +84,7 @@ function regionQueries(count: number, seed: number): Query[] {
   return space.slice(0, count).map((entry) => {
     const [origin, destination, w] = entry.split('\t') as [string, string, string];
     const dateFrom = addDays(FIRST_DAY, Number(w));
-    return { path: `/rates?${new URLSearchParams({ date_from: dateFrom, date_to: addDays(dateFrom, windowDays - 1), origin, destination })}` };
+    return { path: ratesPath({ dateFrom, dateTo: addDays(dateFrom, windowDays - 1), origin, destination }) };
   });
 }
 
@@ -97,7 +94,6 @@ function regionQueries(count: number, seed: number): Query[] {
 interface Server {
   name: string;
   url: string;
-  port: number;
   child: ChildProcess;
   pid: number;
   log: string;
@@ -107,17 +103,12 @@ const running = new Set<Server>();
 
 async function startServer(name: string, data: string, config: object, workDir: string, profileDir?: string): Promise<Server> {
   const port = await freePort();
-  const configFile = join(workDir, `${name}.config.json`);
-  writeFileSync(configFile, JSON.stringify(config));
   const log = join(workDir, `${name}.log`);
   const fd = openSync(log, 'a');
-  const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
-  const child = spawn(process.execPath, [...nodeArgs, SERVER_MAIN, 'serve', '--data', data, '--host', '127.0.0.1', '--port', String(port), '--config', configFile, '--log-level', logLevel], {
-    stdio: ['ignore', fd, fd]
-  });
+  const child = spawnServer({ data, port, config, configFile: join(workDir, `${name}.config.json`), logLevel, stdio: ['ignore', fd, fd], profileDir });
   closeSync(fd);
   const url = `http://127.0.0.1:${port}`;
-  const server: Server = { name, url, port, child, pid: child.pid!, log };
+  const server: Server = { name, url, child, pid: child.pid!, log };
   running.add(server);
   const started = Date.now();
   try {
@@ -185,7 +176,7 @@ class Rotation {
   }
 }
 
-async function load(server: Server, rotation: Rotation, seconds: number, expect: 200 | 304): Promise<LoadFigures> {
+async function load(server: Server, rotation: Rotation, durationS: number, expect: 200 | 304): Promise<LoadFigures> {
   const load1 = loadavg()[0]!;
   const serverBefore = cpuSeconds(server.pid);
   const mainBefore = cpuSeconds(server.pid, server.pid);
@@ -194,7 +185,7 @@ async function load(server: Server, rotation: Rotation, seconds: number, expect:
   const instance = autocannon({
     url: server.url,
     connections,
-    duration: seconds,
+    duration: durationS,
     requests: [{
       setupRequest: (request) => {
         const next = rotation.take();
@@ -261,8 +252,7 @@ interface UploadFigures {
 function uploadBody(index: number): Buffer {
   const lines: string[] = [];
   // Each upload brings the next month of prices after the data and the uploads before it.
-  const options = { ...CATALOG, prices: uploadRows, dateFrom: addDays(FIRST_DAY, days + index * BATCH_DAYS), days: BATCH_DAYS };
-  for (const price of samplePrices(options)) lines.push(JSON.stringify(price));
+  for (const price of samplePrices(batchOptions(uploadRows, addDays(FIRST_DAY, days + index * BATCH_DAYS)))) lines.push(JSON.stringify(price));
   return Buffer.from(lines.join('\n') + '\n');
 }
 
@@ -310,7 +300,7 @@ async function main(): Promise<void> {
   });
   try {
     console.log(`# Ratestore HTTP benchmark, ${started.toISOString()}`);
-    console.log(`server and engine: ${gitState(ROOT, ['packages/core/src', 'packages/server/src'],
+    console.log(`server and engine: ${gitState(REPO_ROOT, ['packages/core/src', 'packages/server/src'],
       (changed) => changed.map((file) => file.replace('packages/', '')).join(', '))}`);
     console.log(`${machine()}; load average at start ${loadAverages()}`);
     console.log(`${fmtInt(totalPrices)} prices over ${days} days; ${runs} runs of ${duration} s per scenario, ${connections} connections, ` +

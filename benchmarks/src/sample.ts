@@ -4,7 +4,7 @@
  * queries. bench:core, bench:http and bench:compare share these so that their figures describe the
  * same data and can be read side by side.
  */
-import { sampleCatalog, samplePrices, sampleRoutes, type PriceItem, type RatesQuery, type SampleOptions } from '@ratestore/core';
+import { sampleCatalog, sampleRoutes, type PortItem, type RatesQuery, type RegionItem, type SampleOptions } from '@ratestore/core';
 import { addDays, mulberry32 } from './util.js';
 
 export const FIRST_DAY = '2016-01-01';
@@ -17,9 +17,9 @@ export const STAGE_CHUNK = 50_000;
 /** Prices per staged commit when a query store is built: a large store is built as several commits, the way it would grow. */
 export const BUILD_BATCH = 1_000_000;
 
-/** A batch of `prices` prices over BATCH_DAYS days from FIRST_DAY. */
-export function batchOptions(prices: number): SampleOptions {
-  return { ...CATALOG, prices, dateFrom: FIRST_DAY, days: BATCH_DAYS };
+/** A batch of `prices` prices over BATCH_DAYS days from `dateFrom`. */
+export function batchOptions(prices: number, dateFrom = FIRST_DAY): SampleOptions {
+  return { ...CATALOG, prices, dateFrom, days: BATCH_DAYS };
 }
 
 /** One commit of a store built in slices: its prices and the sample options that generate them. */
@@ -41,12 +41,8 @@ export function slices(total: number, days: number, batchSize: number): Slice[] 
   return out;
 }
 
-export function* slicePrices(list: Slice[]): Generator<PriceItem> {
-  for (const slice of list) yield* samplePrices(slice.options);
-}
-
-/** A catalog item as the sample generator yields it: a region or a port. */
-export type CatalogItem = { type: 'region'; slug: string; parent?: string | null } | { type: 'port'; code: string; region: string };
+/** What `regionChains` reads of a catalog item: a region and its parent, or a port and its region. */
+export type CatalogItem = Pick<RegionItem, 'type' | 'slug' | 'parent'> | Pick<PortItem, 'type' | 'code' | 'region'>;
 
 /** For each port of a catalog, its regions from the top level down. */
 export function regionChains(catalog: readonly CatalogItem[]): Map<string, string[]> {
@@ -101,4 +97,9 @@ export class QueryMix {
     const toLevel = Math.min(to.length, 1 + Math.floor(this.#random() * this.depth));
     return { query: { ...this.#window(), origin: from[fromLevel - 1]!, destination: to[toLevel - 1]! }, level: Math.max(fromLevel, toLevel) };
   }
+}
+
+/** The `GET /rates` path (with its query string) of a query. */
+export function ratesPath(q: RatesQuery): string {
+  return `/rates?${new URLSearchParams({ date_from: q.dateFrom, date_to: q.dateTo, origin: q.origin, destination: q.destination })}`;
 }

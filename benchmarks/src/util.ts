@@ -51,7 +51,7 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** The q-quantile (0..1) of sorted values, nearest rank. */
-export function quantile(sorted: ArrayLike<number>, q: number): number {
+function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
@@ -76,7 +76,7 @@ export function summarizeLatencies(latencies: number[]): LatencySummary {
   return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), mean };
 }
 
-/** Rounds half up to an integer, robust to float noise in exact averages (as the server's wire.ts does for `average_price`). */
+/** The day `days` after `day` (both `YYYY-MM-DD`, UTC); negative goes back. */
 export function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }

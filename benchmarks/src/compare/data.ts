@@ -4,10 +4,11 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { roundAverage, sampleCatalog, type RatesQuery, type Ratestore } from '@ratestore/core';
-import { CATALOG, regionChains, slicePrices, type CatalogItem, type Slice } from '../sample.js';
+import type pg from 'pg';
+import { roundAverage, sampleCatalog, samplePrices, type RatesQuery, type Ratestore, type SampleOptions } from '@ratestore/core';
+import { CATALOG, regionChains, type CatalogItem } from '../sample.js';
 import { addDays, mulberry32 } from '../util.js';
-import { copyField, type RateAnswer } from './postgres.js';
+import { copyField, ratesQuery, type RateAnswer } from './postgres.js';
 
 /** A Ratestore answer in the wire shape of `GET /rates`. */
 export async function ratestoreAnswer(store: Ratestore, q: RatesQuery): Promise<RateAnswer[]> {
@@ -43,8 +44,23 @@ export function checkQueries(catalog: readonly CatalogItem[], firstDay: string, 
   return out;
 }
 
+/**
+ * Asks both engines each of `queries` (the store in-process, PostgreSQL the canonical query) and
+ * throws at the first answer that differs; otherwise returns how many queries and null days there were.
+ */
+export async function crossCheck(store: Ratestore, client: pg.Client, queries: RatesQuery[]): Promise<{ checked: number; nullDays: number }> {
+  let nullDays = 0;
+  for (const q of queries) {
+    const ours = await ratestoreAnswer(store, q);
+    const { rows } = await client.query<RateAnswer>(ratesQuery(q));
+    assertSame(q, ours, rows);
+    nullDays += ours.filter((row) => row.average_price === null).length;
+  }
+  return { checked: queries.length, nullDays };
+}
+
 /** Throws, naming the first differing day, when two answers differ. */
-export function assertSame(q: RatesQuery, ours: RateAnswer[], theirs: RateAnswer[]): void {
+function assertSame(q: RatesQuery, ours: RateAnswer[], theirs: RateAnswer[]): void {
   const a = JSON.stringify(ours);
   const b = JSON.stringify(theirs);
   if (a === b) return;
@@ -57,11 +73,12 @@ export function assertSame(q: RatesQuery, ours: RateAnswer[], theirs: RateAnswer
 // Dumps
 
 /**
- * Writes the sample as a ratestask dump (pg_dump plain format: tables, COPY sections in pg_dump's
- * order ports, prices, regions, then the keys). The price column is numeric because the sample's
- * prices carry cents; the importer of @ratestore/server skips the DDL either way.
+ * Writes the sample's catalog and the prices `prices` describes as a ratestask dump (pg_dump plain
+ * format: tables, COPY sections in pg_dump's order ports, prices, regions, then the keys). The price
+ * column is numeric because the sample's prices carry cents; the importer of @ratestore/server skips
+ * the DDL either way.
  */
-export async function writeSampleDump(path: string, list: Slice[]): Promise<number> {
+export async function writeSampleDump(path: string, prices: SampleOptions): Promise<void> {
   const out = createWriteStream(path);
   let buffer = '';
   const flush = async (force = false): Promise<void> => {
@@ -78,10 +95,8 @@ export async function writeSampleDump(path: string, list: Slice[]): Promise<numb
     `COPY ports (code, name, parent_slug) FROM stdin;\n`;
   for (const item of catalog) if (item.type === 'port') buffer += `${copyField(item.code)}\t${copyField(item.name)}\t${copyField(item.region)}\n`;
   buffer += '\\.\n\n\nCOPY prices (orig_code, dest_code, day, price) FROM stdin;\n';
-  let count = 0;
-  for (const p of slicePrices(list)) {
+  for (const p of samplePrices(prices)) {
     buffer += `${p.origin}\t${p.destination}\t${p.day}\t${p.price}\n`;
-    count++;
     await flush();
   }
   buffer += '\\.\n\n\nCOPY regions (slug, name, parent_slug) FROM stdin;\n';
@@ -94,5 +109,4 @@ export async function writeSampleDump(path: string, list: Slice[]): Promise<numb
   await flush(true);
   out.end();
   await once(out, 'finish');
-  return count;
 }

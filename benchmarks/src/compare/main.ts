@@ -13,32 +13,38 @@
  * --profile DIR: the Ratestore children and server run with --cpu-prof into DIR.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Ratestore, sampleCatalog, samplePrices, type RatesQuery } from '@ratestore/core';
-import { cleanupOnSignal, freePort, runAsChild, runChild, stopProcess, waitReady } from '../child.js';
-import { BATCH_DAYS, BUILD_BATCH, CATALOG, FIRST_DAY, QueryMix, STAGE_CHUNK, batchOptions, slices } from '../sample.js';
+import { SERVER_CLI, cleanupOnSignal, cpuProfFlags, freePort, runAsChild, runChild, spawnServer, stopProcess, waitReady } from '../child.js';
+import { BUILD_BATCH, CATALOG, FIRST_DAY, QueryMix, STAGE_CHUNK, batchOptions, ratesPath, slices } from '../sample.js';
 import { buildQueryStore, withTempStore, writeCatalog } from '../store.js';
 import {
   fmtInt, intArg, loadAverages, machine, maxRssMb, median, minMax, numbersArg, parseArgs, perSecond, ratio, seconds, summarizeLatencies, table,
   verdict, type LatencySummary
 } from '../util.js';
-import { assertSame, checkQueries, ratestoreAnswer, writeSampleDump } from './data.js';
+import { checkQueries, crossCheck, writeSampleDump } from './data.js';
 import {
-  INDEX_SQL, SCHEMA_PREFIX, connect, copyPrices, dropSchema, loadCatalog, ratesQuery, resetSchema, startPostgres, type RateAnswer
+  INDEX_SQL, SCHEMA_PREFIX, connect, copyPrices, createDataSet, dropSchema, installedPostgresBin, ratesQuery, resetSchema, startPostgres,
+  type RateAnswer
 } from './postgres.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const ROOT = resolve(dirname(SELF), '..', '..', '..');
-const SERVER_CLI = join(ROOT, 'packages', 'server', 'dist', 'cli', 'main.js');
 const PG_SERVER = join(dirname(SELF), 'pg-server.js');
 const args = parseArgs(process.argv.slice(2));
 const quick = args.has('quick');
 const baseDir = args.get('dir') ?? tmpdir();
 const profileDir = args.get('profile');
+/** In-process queries per kind per run (the query child's, and the report's). */
+const queryCount = intArg(args, 'queries', 200);
+/** Queries of each correctness cross-check (the query child's and the dumps'). */
+const checkCount = intArg(args, 'check', 200);
+/** autocannon's connections and seconds per HTTP run. */
+const connections = intArg(args, 'connections', 16);
+const duration = intArg(args, 'duration', quick ? 5 : 10);
 const QUERY_DAYS = 366;
 
 // ---------------------------------------------------------------------------------------------
@@ -114,9 +120,7 @@ async function childPostgresIngest(): Promise<IngestFigures> {
     await client.query('CHECKPOINT');
     const items = [...samplePrices(batchOptions(prices))];
     const started = performance.now();
-    await client.query('BEGIN');
     const count = await copyPrices(client, items);
-    await client.query('COMMIT');
     const ms = performance.now() - started;
     if (count !== prices) throw new Error(`copied ${count} prices, expected ${prices}`);
     return { kind: 'ingest', engine: 'postgres', prices, ms, maxRssMb: maxRssMb() };
@@ -130,19 +134,15 @@ async function childPostgresLoad(): Promise<PgLoadFigures> {
   const prices = intArg(args, 'prices', 1_000_000);
   const url = args.get('url')!;
   const schema = args.get('schema')!;
-  await resetSchema(url, schema, true);
-  const client = await connect(url, schema);
+  const client = await createDataSet(url, schema, sampleCatalog(CATALOG));
   try {
-    await loadCatalog(client, sampleCatalog(CATALOG));
     const batchesMs: number[] = [];
     let totalMs = 0;
     const list = slices(prices, QUERY_DAYS, BUILD_BATCH);
     for (const [b, slice] of list.entries()) {
       const items = [...samplePrices(slice.options)];
       const started = performance.now();
-      await client.query('BEGIN');
       await copyPrices(client, items);
-      await client.query('COMMIT');
       const ms = performance.now() - started;
       batchesMs.push(ms);
       totalMs += ms;
@@ -165,7 +165,6 @@ async function childPostgresLoad(): Promise<PgLoadFigures> {
 async function childQuery(): Promise<QueryFigures> {
   const prices = intArg(args, 'prices', 1_000_000);
   const runs = intArg(args, 'runs', 3);
-  const queries = intArg(args, 'queries', 200);
   const warmup = intArg(args, 'warmup', 30);
   const label = `[${fmtInt(prices)}]`;
   const store = new Ratestore({ location: args.get('store')! });
@@ -179,22 +178,15 @@ async function childQuery(): Promise<QueryFigures> {
     console.error(`${label} Ratestore built in ${(build.totalMs / 1000).toFixed(1)} s; cross-checking`);
 
     // Correctness: the same numbers for 200 random queries.
-    let nullDays = 0;
-    const checks = checkQueries(sampleCatalog(CATALOG), FIRST_DAY, QUERY_DAYS, intArg(args, 'check', 200), 4242 + prices);
-    for (const q of checks) {
-      const ours = await ratestoreAnswer(store, q);
-      const { rows } = await client.query<RateAnswer>(ratesQuery(q.dateFrom, q.dateTo, q.origin, q.destination));
-      assertSame(q, ours, rows);
-      nullDays += ours.filter((row) => row.average_price === null).length;
-    }
-    console.error(`${label} ${checks.length} queries gave the same answers on both engines (${nullDays} null days among them); measuring`);
+    const { checked, nullDays } = await crossCheck(store, client, checkQueries(sampleCatalog(CATALOG), FIRST_DAY, QUERY_DAYS, checkCount, 4242 + prices));
+    console.error(`${label} ${checked} queries gave the same answers on both engines (${nullDays} null days among them); measuring`);
 
     const time = async (work: () => Promise<unknown>): Promise<number> => {
       const started = performance.now();
       await work();
       return performance.now() - started;
     };
-    const pgRates = (q: RatesQuery): Promise<unknown> => client.query(ratesQuery(q.dateFrom, q.dateTo, q.origin, q.destination));
+    const pgRates = (q: RatesQuery): Promise<unknown> => client.query(ratesQuery(q));
     const measured: { ratestore: QueryRun[]; postgres: QueryRun[] } = { ratestore: [], postgres: [] };
     for (let run = 0; run < runs; run++) {
       const mix = new QueryMix(1_000 + run, QUERY_DAYS);
@@ -208,7 +200,7 @@ async function childQuery(): Promise<QueryFigures> {
       }
       const lat = { rp: [] as number[], rr: [] as number[], pp: [] as number[], pr: [] as number[] };
       // Interleaved, one query at a time, so both engines see the same machine.
-      for (let i = 0; i < queries; i++) {
+      for (let i = 0; i < queryCount; i++) {
         const p = mix.port();
         const r = mix.region();
         lat.rp.push(await time(() => store.rates(p)));
@@ -221,7 +213,7 @@ async function childQuery(): Promise<QueryFigures> {
       console.error(`${label} run ${run + 1}/${runs}: region p50 Ratestore ${measured.ratestore[run]!.region.p50.toFixed(3)} ms, ` +
         `PostgreSQL ${measured.postgres[run]!.region.p50.toFixed(3)} ms; load ${loadavg()[0]!.toFixed(2)}`);
     }
-    return { kind: 'query', prices, build, checked: checks.length, nullDays, days: QUERY_DAYS, ...measured, maxRssMb: maxRssMb() };
+    return { kind: 'query', prices, build, checked, nullDays, days: QUERY_DAYS, ...measured, maxRssMb: maxRssMb() };
   } finally {
     await client.end();
     await store.close();
@@ -236,13 +228,12 @@ async function childQuery(): Promise<QueryFigures> {
  * the Ratestore ones under --cpu-prof. No other Node flags of this process are passed on.
  */
 function runScenario<T extends IngestFigures | QueryFigures | PgLoadFigures>(kind: string, childArgs: string[], ratestore: boolean): Promise<T> {
-  const execArgv = ratestore && profileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  return runChild<T>(SELF, kind, [...childArgs, '--dir', baseDir], execArgv);
+  return runChild<T>(SELF, kind, [...childArgs, '--dir', baseDir], cpuProfFlags(ratestore ? profileDir : undefined));
 }
 
 interface HttpRun { rps: number; p50: number; p99: number; non2xx: number; errors: number; requests: number }
 
-async function cannon(base: string, paths: string[], connections: number, duration: number): Promise<HttpRun> {
+async function cannon(base: string, paths: string[], duration: number): Promise<HttpRun> {
   let next = 0;
   const result = await autocannon({
     url: base, connections, duration,
@@ -254,18 +245,13 @@ async function cannon(base: string, paths: string[], connections: number, durati
   };
 }
 
-const queryPath = (q: RatesQuery): string =>
-  `/rates?date_from=${q.dateFrom}&date_to=${q.dateTo}&origin=${encodeURIComponent(q.origin)}&destination=${encodeURIComponent(q.destination)}`;
-
 interface HttpFigures { prices: number; ratestore: HttpRun[]; ratestoreCached: HttpRun[]; postgres: HttpRun[]; loads: number[] }
 
 /** Our server (response cache off, then on) against the minimal Express + pg server, same paths, same concurrency. */
 async function httpScenario(prices: number, storeDir: string, url: string, schema: string, runs: number): Promise<HttpFigures> {
-  const connections = intArg(args, 'connections', 16);
-  const duration = intArg(args, 'duration', quick ? 5 : 10);
   const mix = new QueryMix(77, QUERY_DAYS);
   const paths: string[] = [];
-  for (let i = 0; i < 500; i++) paths.push(queryPath(mix.port()), queryPath(mix.region()));
+  for (let i = 0; i < 500; i++) paths.push(ratesPath(mix.port()), ratesPath(mix.region()));
   const work = mkdtempSync(join(baseDir, 'ratestore-compare-http-'));
   const servers: ChildProcess[] = [];
   try {
@@ -274,11 +260,8 @@ async function httpScenario(prices: number, storeDir: string, url: string, schem
       if (kind === 'postgres') {
         child = spawn(process.execPath, [PG_SERVER, '--url', url, '--schema', schema, '--port', String(port), '--pool', '8'], { stdio: ['ignore', 'ignore', 'inherit'] });
       } else {
-        const config = join(work, `${kind}.json`);
-        writeFileSync(config, JSON.stringify({ cache: { entries: kind === 'ratestore' ? 0 : 10_000 }, shutdown: { deadlineMs: 3000 } }));
-        const execArgv = profileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-        child = spawn(process.execPath, [...execArgv, SERVER_CLI, 'serve', '--data', storeDir, '--port', String(port), '--config', config, '--log-level', 'warn'],
-          { stdio: ['ignore', 'ignore', 'inherit'] });
+        child = spawnServer({ data: storeDir, port, config: { cache: { entries: kind === 'ratestore' ? 0 : 10_000 }, shutdown: { deadlineMs: 3000 } },
+          configFile: join(work, `${kind}.json`), logLevel: 'warn', stdio: ['ignore', 'ignore', 'inherit'], profileDir });
       }
       servers.push(child);
       await waitReady(`http://127.0.0.1:${port}${kind === 'postgres' ? '/healthz' : '/readyz'}`, child, 300_000);
@@ -287,7 +270,7 @@ async function httpScenario(prices: number, storeDir: string, url: string, schem
     const figures: HttpFigures = { prices, ratestore: [], ratestoreCached: [], postgres: [], loads: [] };
     // Free ephemeral ports (fetch refuses some low ones, e.g. 4045, as "bad ports").
     const [pgPort, ourPort, cachedPort] = [await freePort(), await freePort(), await freePort()];
-    const pgChild = await start('postgres', pgPort);
+    await start('postgres', pgPort);
     // Same answers over HTTP too, for a few paths.
     let ours = await start('ratestore', ourPort);
     for (const path of paths.slice(0, 20)) {
@@ -296,22 +279,20 @@ async function httpScenario(prices: number, storeDir: string, url: string, schem
       if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`CORRECTNESS MISMATCH over HTTP for ${path}: ${JSON.stringify(a).slice(0, 300)} vs ${JSON.stringify(b).slice(0, 300)}`);
     }
     // Warm-up of both, then alternate.
-    await cannon(`http://127.0.0.1:${ourPort}`, paths, connections, 2);
-    await cannon(`http://127.0.0.1:${pgPort}`, paths, connections, 2);
+    await cannon(`http://127.0.0.1:${ourPort}`, paths, 2);
+    await cannon(`http://127.0.0.1:${pgPort}`, paths, 2);
     for (let run = 0; run < runs; run++) {
       figures.loads.push(loadavg()[0]!);
-      figures.ratestore.push(await cannon(`http://127.0.0.1:${ourPort}`, paths, connections, duration));
-      figures.postgres.push(await cannon(`http://127.0.0.1:${pgPort}`, paths, connections, duration));
+      figures.ratestore.push(await cannon(`http://127.0.0.1:${ourPort}`, paths, duration));
+      figures.postgres.push(await cannon(`http://127.0.0.1:${pgPort}`, paths, duration));
       console.error(`[${fmtInt(prices)}] HTTP run ${run + 1}/${runs}: Ratestore ${fmtInt(figures.ratestore[run]!.rps)} req/s, ` +
         `Express+pg ${fmtInt(figures.postgres[run]!.rps)} req/s; load ${loadavg()[0]!.toFixed(2)}`);
     }
     await stopProcess(ours, 15_000);
     // The store's lock is released when the server exits; then the same with the response cache on.
     ours = await start('ratestore-cached', cachedPort);
-    await cannon(`http://127.0.0.1:${cachedPort}`, paths, connections, 2);
-    for (let run = 0; run < runs; run++) figures.ratestoreCached.push(await cannon(`http://127.0.0.1:${cachedPort}`, paths, connections, duration));
-    await stopProcess(ours, 15_000);
-    await stopProcess(pgChild, 15_000);
+    await cannon(`http://127.0.0.1:${cachedPort}`, paths, 2);
+    for (let run = 0; run < runs; run++) figures.ratestoreCached.push(await cannon(`http://127.0.0.1:${cachedPort}`, paths, duration));
     return figures;
   } finally {
     for (const child of servers) await stopProcess(child, 15_000);
@@ -321,10 +302,12 @@ async function httpScenario(prices: number, storeDir: string, url: string, schem
 
 interface DumpFigures { name: string; prices: number; bytes: number; ratestoreMs: number[]; postgresMs: number[]; checked: number; nullDays: number }
 
+/** psql of the newest installed PostgreSQL, else the first on PATH. */
 function psqlPath(): string {
-  for (const dir of ['/usr/lib/postgresql/15/bin', ...(process.env.PATH ?? '').split(':')]) if (existsSync(join(dir, 'psql'))) return join(dir, 'psql');
-  const found = spawnSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin/psql | sort -V | tail -1'], { encoding: 'utf8' }).stdout.trim();
-  if (found !== '') return found;
+  const installed = installedPostgresBin();
+  for (const dir of [...(installed === undefined ? [] : [installed]), ...(process.env.PATH ?? '').split(delimiter)]) {
+    if (existsSync(join(dir, 'psql'))) return join(dir, 'psql');
+  }
   throw new Error('psql not found');
 }
 
@@ -339,7 +322,7 @@ async function dumpScenario(name: string, file: string, prices: number, url: str
   const schema = `${SCHEMA_PREFIX}dump`;
   const indexFile = join(work, 'index.sql');
   writeFileSync(indexFile, `${INDEX_SQL}\n`);
-  const figures: DumpFigures = { name, prices, bytes: Number(execFileSync('stat', ['-c', '%s', file], { encoding: 'utf8' })), ratestoreMs: [], postgresMs: [], checked: 0, nullDays: 0 };
+  const figures: DumpFigures = { name, prices, bytes: statSync(file).size, ratestoreMs: [], postgresMs: [], checked: 0, nullDays: 0 };
   const psql = psqlPath();
   let storeDir = '';
   try {
@@ -350,7 +333,7 @@ async function dumpScenario(name: string, file: string, prices: number, url: str
       const imported = spawnSync(process.execPath, [SERVER_CLI, 'import', file, '--data', storeDir], { encoding: 'utf8' });
       figures.ratestoreMs.push(performance.now() - started);
       if (imported.status !== 0) throw new Error(`ratestore import ${file} failed: ${imported.stderr}${imported.stdout}`);
-      await resetSchema(url, schema, false);
+      await resetSchema(url, schema);
       started = performance.now();
       const loaded = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', url, '-f', file, '-f', indexFile],
         { encoding: 'utf8', env: { ...process.env, PGOPTIONS: `-c search_path=${schema}` } });
@@ -370,14 +353,10 @@ async function dumpScenario(name: string, file: string, prices: number, url: str
         ...regions.rows.map((r) => ({ type: 'region' as const, slug: r.slug, parent: r.parent_slug })),
         ...ports.rows.map((p) => ({ type: 'port' as const, code: p.code, region: p.parent_slug }))
       ];
-      for (const q of checkQueries(catalog, span.rows[0]!.first, span.rows[0]!.days, intArg(args, 'check', 200), 99)) {
-        const ours = await ratestoreAnswer(store, q);
-        const { rows } = await client.query<RateAnswer>(ratesQuery(q.dateFrom, q.dateTo, q.origin, q.destination));
-        assertSame(q, ours, rows);
-        figures.checked++;
-        figures.nullDays += ours.filter((row) => row.average_price === null).length;
-      }
-      console.error(`[dump ${name}] ${figures.checked} queries gave the same answers on both engines (${figures.nullDays} null days among them)`);
+      const { checked, nullDays } = await crossCheck(store, client, checkQueries(catalog, span.rows[0]!.first, span.rows[0]!.days, checkCount, 99));
+      figures.checked = checked;
+      figures.nullDays = nullDays;
+      console.error(`[dump ${name}] ${checked} queries gave the same answers on both engines (${nullDays} null days among them)`);
     } finally {
       await store.close();
       await client.end();
@@ -402,10 +381,8 @@ async function parent(): Promise<void> {
   const querySizes = numbersArg(args, 'query-sizes', quick ? '1000000' : '1000000,10000000');
   const skip = new Set((args.get('skip') ?? '').split(',').filter(Boolean));
   const started = new Date();
-  const header: string[] = [];
-  header.push(`# Ratestore vs PostgreSQL, ${started.toISOString()}${quick ? ' (--quick)' : ''}`);
-  header.push(`${machine()}, data under ${baseDir}; load average at start ${loadAverages()}`);
-  console.log(header.join('\n'));
+  console.log(`# Ratestore vs PostgreSQL, ${started.toISOString()}${quick ? ' (--quick)' : ''}`);
+  console.log(`${machine()}, data under ${baseDir}; load average at start ${loadAverages()}`);
 
   const postgres = await startPostgres(baseDir);
   const cleanup = cleanupOnSignal(() => postgres.stop());
@@ -424,10 +401,7 @@ async function parent(): Promise<void> {
     // Ingest ------------------------------------------------------------------------------------
     if (!skip.has('ingest')) {
       const schema = `${SCHEMA_PREFIX}ingest`;
-      await resetSchema(postgres.url, schema, true);
-      const client = await connect(postgres.url, schema);
-      await loadCatalog(client, sampleCatalog(CATALOG));
-      await client.end();
+      await (await createDataSet(postgres.url, schema, sampleCatalog(CATALOG))).end();
       const series = {
         write: ['--api', 'write', '--warmup'],
         writeCold: ['--api', 'write'],
@@ -479,7 +453,7 @@ async function parent(): Promise<void> {
       try {
         const dumpPrices = intArg(args, 'dump-prices', 1_000_000);
         const file = join(work, 'sample.sql');
-        await writeSampleDump(file, slices(dumpPrices, BATCH_DAYS, dumpPrices));
+        await writeSampleDump(file, batchOptions(dumpPrices));
         noteLoad();
         dumps.push(await dumpScenario(`sample, ${fmtInt(dumpPrices)} prices`, file, dumpPrices, postgres.url, dumpRuns));
         const real = '/work/shared/data/rates.sql';
@@ -517,7 +491,7 @@ async function parent(): Promise<void> {
           console.error(`[${fmtInt(prices)}] PostgreSQL loaded in ${seconds(pgLoad.build.totalMs)} s + VACUUM ANALYZE ${seconds(pgLoad.build.vacuumMs!)} s`);
           noteLoad();
           const q = await runScenario<QueryFigures>('query', ['--prices', String(prices), '--store', storeDir, '--url', postgres.url, '--schema', schema,
-            '--runs', String(queryRuns), '--queries', String(intArg(args, 'queries', 200)), '--warmup', String(intArg(args, 'warmup', 30))], true);
+            '--runs', String(queryRuns), '--queries', String(queryCount), '--warmup', String(intArg(args, 'warmup', 30)), '--check', String(checkCount)], true);
           const entry: { q: QueryFigures; pg: PgLoadFigures; http?: HttpFigures } = { q, pg: pgLoad };
           if (!skip.has('http')) {
             noteLoad();
@@ -531,7 +505,7 @@ async function parent(): Promise<void> {
       }
       json.queries = queryResults;
 
-      out.push(`## In-process query latency, 31-day windows (${intArg(args, 'queries', 200)} queries per kind per run, interleaved one at a time across both engines; median over ${queryRuns} runs of each run's percentile)\n`);
+      out.push(`## In-process query latency, 31-day windows (${queryCount} queries per kind per run, interleaved one at a time across both engines; median over ${queryRuns} runs of each run's percentile)\n`);
       out.push('Ratestore: `store.rates()` in the benchmark process. PostgreSQL: the canonical query as a named prepared statement ' +
         'through one `pg` client over loopback (client and network round trip included; that is what an application pays).\n');
       const rows: string[][] = [];
@@ -552,7 +526,7 @@ async function parent(): Promise<void> {
       out.push(`Correctness cross-check before measuring (any port or region on each side, windows of 1–31 days, some outside the data): same answers on both engines (${checked}).\n`);
 
       if (queryResults.some((e) => e.http !== undefined)) {
-        out.push(`## HTTP \`GET /rates\` (autocannon, ${intArg(args, 'connections', 16)} connections, ${intArg(args, 'duration', quick ? 5 : 10)} s per run, medians of ${httpRuns} runs, the two servers alternating)\n`);
+        out.push(`## HTTP \`GET /rates\` (autocannon, ${connections} connections, ${duration} s per run, medians of ${httpRuns} runs, the two servers alternating)\n`);
         out.push('The same 1,000 paths (500 port-to-port, 500 region-to-region, 31-day windows) cycled in the same order against each server. ' +
           'Ratestore: `ratestore serve` (log level warn), response cache off for the comparison; "cache on" is the default configuration (every path repeats, so it measures the cache). ' +
           'PostgreSQL: Express 5 + a pg pool of 8 running the prepared canonical query. autocannon runs in the benchmark process on the same 2 cores.\n');

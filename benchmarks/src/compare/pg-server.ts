@@ -25,7 +25,7 @@ app.get('/rates', async (req, res) => {
     return;
   }
   try {
-    const { rows } = await pool.query<RateAnswer>(ratesQuery(dateFrom, dateTo, origin, destination));
+    const { rows } = await pool.query<RateAnswer>(ratesQuery({ dateFrom, dateTo, origin, destination }));
     res.json(rows);
   } catch (error) {
     res.status(500).json({ error: (error as Error).message });

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { PortItem, PriceItem, RegionItem } from '@ratestore/core';
+import type { PortItem, PriceItem, RatesQuery, RegionItem } from '@ratestore/core';
 import { freePort } from '../child.js';
 
 /**
@@ -18,7 +18,7 @@ import { freePort } from '../child.js';
  * Durability as in production, like Ratestore, which fsyncs its commits: fsync, synchronous_commit
  * and full_page_writes stay on.
  */
-export const PG_SETTINGS: Record<string, string> = {
+const PG_SETTINGS: Record<string, string> = {
   shared_buffers: '2GB',
   effective_cache_size: '8GB',
   work_mem: '64MB',
@@ -44,20 +44,22 @@ export interface Postgres {
   stop(): Promise<void>;
 }
 
-/** The bin directory of the newest installed PostgreSQL, installing Debian's `postgresql` if there is none. */
+/** The bin directory of the newest PostgreSQL installed from Debian's packages, if any. */
+export function installedPostgresBin(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+  return versions[0] === undefined ? undefined : join(root, versions[0], 'bin');
+}
+
+/** `installedPostgresBin()`, installing Debian's `postgresql` if there is none. */
 function postgresBin(): string {
-  const find = (): string | undefined => {
-    const root = '/usr/lib/postgresql';
-    if (!existsSync(root)) return undefined;
-    const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
-    return versions[0] === undefined ? undefined : join(root, versions[0], 'bin');
-  };
-  let bin = find();
+  let bin = installedPostgresBin();
   if (bin === undefined) {
     console.error('compare: no PostgreSQL binaries under /usr/lib/postgresql; installing Debian\'s postgresql package');
     execFileSync('apt-get', ['update'], { stdio: 'inherit' });
     execFileSync('apt-get', ['install', '-y', 'postgresql'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    bin = find();
+    bin = installedPostgresBin();
     if (bin === undefined) throw new Error('apt-get install postgresql did not provide /usr/lib/postgresql/*/bin/pg_ctl; set DATABASE_URL instead');
   }
   return bin;
@@ -110,7 +112,7 @@ export async function startPostgres(baseDir: string): Promise<Postgres> {
 async function readSettings(url: string): Promise<Record<string, string>> {
   return withClient(url, async (client) => {
     const names = [...Object.keys(PG_SETTINGS), 'server_version', 'max_parallel_workers_per_gather', 'wal_level', 'lc_collate'];
-    const { rows } = await client.query<{ name: string; setting: string; unit: string | null }>(
+    const { rows } = await client.query<{ name: string; setting: string }>(
       'SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY($1)', [names]);
     return Object.fromEntries(rows.map((row) => [row.name, row.setting]));
   });
@@ -134,7 +136,7 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 export const SCHEMA_PREFIX = 'ratestore_bench_';
 
 /** The ratestask schema; prices carry cents here (numeric), as the sample's prices do. */
-export const TABLES_SQL = `
+const TABLES_SQL = `
 CREATE TABLE regions (slug text PRIMARY KEY, name text NOT NULL, parent_slug text REFERENCES regions(slug));
 CREATE TABLE ports (code text PRIMARY KEY, name text NOT NULL, parent_slug text NOT NULL REFERENCES regions(slug));
 CREATE TABLE prices (orig_code text NOT NULL, dest_code text NOT NULL, day date NOT NULL, price numeric(12,2) NOT NULL);`;
@@ -152,13 +154,24 @@ export function poolFor(url: string, schema: string, max: number): pg.Pool {
   return new pg.Pool({ connectionString: url, options: `-c search_path=${schema}`, max });
 }
 
-/** Drops and creates `schema`; with `tables`, also the tables and the covering index (empty). */
-export async function resetSchema(url: string, schema: string, tables: boolean): Promise<void> {
+/** Drops and creates `schema`, empty. */
+export async function resetSchema(url: string, schema: string): Promise<void> {
   await dropSchema(url, schema);
-  await withClient(url, async (client) => {
-    await client.query(`CREATE SCHEMA ${schema}`);
-    if (tables) await client.query(`SET search_path = ${schema}; ${TABLES_SQL} ${INDEX_SQL}`);
-  });
+  await withClient(url, (client) => client.query(`CREATE SCHEMA ${schema}`));
+}
+
+/** A fresh `schema` holding the tables, the covering index and `catalog`, no prices yet; returns a client on it. */
+export async function createDataSet(url: string, schema: string, catalog: Array<RegionItem | PortItem>): Promise<pg.Client> {
+  await resetSchema(url, schema);
+  const client = await connect(url, schema);
+  try {
+    await client.query(`${TABLES_SQL} ${INDEX_SQL}`);
+    await loadCatalog(client, catalog);
+    return client;
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
 }
 
 export async function dropSchema(url: string, schema: string): Promise<void> {
@@ -174,7 +187,7 @@ export function copyField(value: string | null): string {
 }
 
 /** Loads regions and ports (parents first). */
-export async function loadCatalog(client: pg.Client, catalog: Array<RegionItem | PortItem>): Promise<void> {
+async function loadCatalog(client: pg.Client, catalog: Array<RegionItem | PortItem>): Promise<void> {
   await client.query('BEGIN');
   for (const item of catalog) {
     if (item.type === 'region') await client.query('INSERT INTO regions VALUES ($1, $2, $3)', [item.slug, item.name, item.parent ?? null]);
@@ -185,7 +198,7 @@ export async function loadCatalog(client: pg.Client, catalog: Array<RegionItem |
   await client.query('COMMIT');
 }
 
-/** `COPY prices FROM STDIN` of `prices`, encoded as COPY text on the fly, in 256 KiB writes. No transaction control. */
+/** `COPY prices FROM STDIN` of `prices` in a transaction of its own (BEGIN, COPY, COMMIT), encoded as COPY text on the fly, in 256 KiB writes. */
 export async function copyPrices(client: pg.Client, prices: Iterable<PriceItem>): Promise<number> {
   let count = 0;
   function* text(): Generator<string> {
@@ -200,7 +213,9 @@ export async function copyPrices(client: pg.Client, prices: Iterable<PriceItem>)
     }
     if (buffer !== '') yield buffer;
   }
+  await client.query('BEGIN');
   await pipeline(Readable.from(text(), { objectMode: false }), client.query(copyFrom('COPY prices (orig_code, dest_code, day, price) FROM STDIN')));
+  await client.query('COMMIT');
   return count;
 }
 
@@ -209,7 +224,7 @@ export async function copyPrices(client: pg.Client, prices: Iterable<PriceItem>)
 // generate_series so every day of the range has a row; averages rounded half away from zero (= half
 // up for positive prices), null below 3 prices.
 
-export const RATES_SQL = `
+const RATES_SQL = `
 WITH RECURSIVE
   orig_regions(slug) AS (
     SELECT slug FROM regions WHERE slug = $3::text
@@ -238,6 +253,6 @@ export interface RateAnswer {
 }
 
 /** The canonical query as a named (server-side prepared) statement. */
-export function ratesQuery(dateFrom: string, dateTo: string, origin: string, destination: string): pg.QueryConfig {
-  return { name: 'ratestore_rates', text: RATES_SQL, values: [dateFrom, dateTo, origin, destination] };
+export function ratesQuery(q: RatesQuery): pg.QueryConfig {
+  return { name: 'ratestore_rates', text: RATES_SQL, values: [q.dateFrom, q.dateTo, q.origin, q.destination] };
 }
