@@ -44,8 +44,8 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
 
   const txn = engine.nextTxn();
   const writer = new RecordWriter(db);
-  // The id goes into the first record batch, atomically with the records it marks.
-  writer.putJson(TXN_KEY, txnValue(txn));
+  // The id goes into every record batch, atomically with the records it marks.
+  writer.stamp(TXN_KEY, txnValue(txn));
   let part = 0;
   const writeRecords = async (records: Iterable<EncodedRecord>): Promise<void> => {
     if (issues.count > 0) return; // the batch will be rejected: write nothing more

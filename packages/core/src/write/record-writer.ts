@@ -6,37 +6,61 @@ import type { EncodedRecord } from './pair-aggregator.js';
 
 const PUTS_BETWEEN_YIELDS = 4096;
 
+export interface RecordWriterOptions {
+  /** Operations per write. */
+  maxOps?: number;
+  /** Writes started and not yet finished, at most. */
+  maxInFlight?: number;
+}
+
 /**
  * Writes many keys as a sequence of bounded chained batches. LevelDB array batches of a million
  * operations take ~900 MB and block the event loop; chained batches of a few thousand do neither.
  * A batch is written only at `boundary()` calls, so callers keep related changes atomic.
  *
- * A full batch is written while the caller goes on building the next one (LevelDB writes on its
- * own thread), but batches land strictly in order: each write starts only once the one before it
- * has succeeded, and `flush()` resolves when everything is written.
+ * Full batches are written while the caller goes on building the next ones (LevelDB writes on
+ * its own threads), a few at a time, and they may land in any order: nothing but `flush()` may
+ * depend on another batch having landed. `flush()` writes what is pending only once every earlier
+ * batch has landed, so the caller's last operations (a commit marker) land after all the others.
  */
 export class RecordWriter {
   readonly #db: Db;
   readonly #maxOps: number;
+  readonly #maxInFlight: number;
   readonly #ops: BatchOps;
+  readonly #stamps: Array<[string, string]> = [];
   #batch: AbstractChainedBatch<Db, string, Uint8Array> | undefined;
-  #writing: Promise<void> | undefined;
+  readonly #inFlight: Array<Promise<void>> = [];
 
   /**
-   * Each write is fsynced, so larger batches mean fewer syncs. At 32k and 64k operations a batch,
-   * reads right after a commit slowed down and the event loop stalled (measured), hence 16k.
+   * Each write is fsynced, and LevelDB joins writes that wait together into one, so small batches
+   * cost few extra syncs. Batches of 2,048 operations, two in flight, let LevelDB write while the
+   * next batch is built: a 50,000-price commit's records land ~10 ms sooner than in batches of
+   * 16,384 written one at a time (measured). At 32k and 64k operations a batch, reads right after
+   * a commit slowed down and the event loop stalled (measured).
    */
-  constructor(db: Db, maxOps = 16_384) {
+  constructor(db: Db, options: RecordWriterOptions = {}) {
     this.#db = db;
-    this.#maxOps = maxOps;
+    this.#maxOps = options.maxOps ?? 2048;
+    this.#maxInFlight = options.maxInFlight ?? 2;
     this.#ops = new BatchOps(db);
+  }
+
+  /**
+   * A JSON value put into every batch this writer writes, from now on and into the one pending:
+   * batches land in any order, so whichever lands first must carry it (e.g. the transaction id
+   * that the records belong to, which must be stored before any of them is).
+   */
+  stamp(key: string, value: string): void {
+    this.#stamps.push([key, value]);
+    if (this.#batch !== undefined) this.#ops.json(this.#batch, key, value);
   }
 
   put(key: string, value: Uint8Array): void {
     this.#ops.bytes(this.#current(), key, value);
   }
 
-  /** A JSON value, e.g. the transaction id this writer's records belong to. */
+  /** A JSON value, e.g. a commit marker. */
   putJson(key: string, value: string): void {
     this.#ops.json(this.#current(), key, value);
   }
@@ -61,19 +85,24 @@ export class RecordWriter {
     if (this.#batch !== undefined && this.#batch.length >= this.#maxOps) await this.#startWrite();
   }
 
-  /** Writes what is pending; resolves once every batch is written. */
+  /** Once every batch started has landed, writes what is pending; resolves once it has landed. */
   async flush(): Promise<void> {
-    await this.#startWrite();
-    const writing = this.#writing;
-    this.#writing = undefined;
-    await writing;
+    const batch = this.#batch;
+    this.#batch = undefined;
+    try {
+      await this.#landed();
+    } catch (error) {
+      await batch?.close();
+      throw error;
+    }
+    if (batch === undefined) return;
+    if (batch.length === 0) await batch.close();
+    else await batch.write(DURABLE);
   }
 
-  /** Waits for the write before (and fails with it), then starts writing the pending batch. */
+  /** Starts writing the pending batch, once fewer than `maxInFlight` writes are under way. */
   async #startWrite(): Promise<void> {
-    const previous = this.#writing;
-    this.#writing = undefined;
-    await previous;
+    while (this.#inFlight.length >= this.#maxInFlight) await this.#inFlight.shift();
     const batch = this.#batch;
     this.#batch = undefined;
     if (batch === undefined) return;
@@ -82,13 +111,23 @@ export class RecordWriter {
       return;
     }
     const writing = batch.write(DURABLE);
-    // Awaited by the next write or by flush(); until then, a failure must not count as unhandled.
+    // Awaited later, by this method or by flush(); until then a failure must not count as unhandled.
     writing.catch(() => undefined);
-    this.#writing = writing;
+    this.#inFlight.push(writing);
+  }
+
+  /** Waits for every write started; fails with the first that failed. */
+  async #landed(): Promise<void> {
+    const writes = this.#inFlight.splice(0);
+    const results = await Promise.allSettled(writes);
+    for (const result of results) if (result.status === 'rejected') throw result.reason;
   }
 
   #current(): AbstractChainedBatch<Db, string, Uint8Array> {
-    this.#batch ??= this.#db.batch();
+    if (this.#batch === undefined) {
+      this.#batch = this.#db.batch();
+      for (const [key, value] of this.#stamps) this.#ops.json(this.#batch, key, value);
+    }
     return this.#batch;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backends.js';
-import type { BatchItem, RateRow, Ratestore } from '../../src/index.js';
+import type { BatchItem, Db, RateRow, Ratestore } from '../../src/index.js';
 import { Model, TREE, expectRows, price, randomPrices, useStores } from '../helpers.js';
 
 const PAIRS: Array<[string, string]> = [['world', 'world'], ['asia', 'europe'], ['CNSHA', 'NLRTM'], ['baltic', 'east_asia'], ['NLRTM', 'world']];
@@ -70,6 +70,28 @@ export function persistenceSuite(backend: Backend): void {
       expect(store.batch('p2')).toMatchObject({ revertedBy: model.head, revertible: false });
     });
 
+    it('hides a commit whose records only partly landed, also after a reopen and the next commit', async () => {
+      let store = await stores.open();
+      const model = new Model();
+      model.commit((await store.write(TREE, { batchId: 'tree' })).batchId, TREE);
+      // A commit's records go out in several writes that may land in any order. Fail the first
+      // that holds records and let the others land, as a crash between them could.
+      const landed = failFirstRecordWrite(store.db);
+      await expect(store.write(randomPrices(1200, 3000, '2015-01-01', 731), { batchId: 'lost' })).rejects.toThrow('injected');
+
+      store = await stores.reopen(store);
+      expect(landed(), 'record writes that landed after the failed one').toBeGreaterThan(0);
+      const kept = randomPrices(1201, 300, '2015-01-01', 731);
+      model.commit((await store.write(kept, { batchId: 'kept' })).batchId, kept);
+      expect(store.batch('lost')).toBeUndefined();
+      for (const year of ['2015', '2016']) {
+        for (const [origin, destination] of PAIRS) {
+          const query = { dateFrom: `${year}-01-01`, dateTo: `${year}-12-31`, origin, destination, minCount: 1 };
+          expectRows((await store.rates(query)).rows, model.rows(query));
+        }
+      }
+    });
+
     it('keeps the retention horizon and folded data', async () => {
       let store = await stores.open({ retainVersions: 2 });
       await store.write(TREE);
@@ -84,4 +106,37 @@ export function persistenceSuite(backend: Backend): void {
       expect(store.batches().map((b) => b.revertible)).toEqual(store.batches().map((b) => b.version > horizon));
     });
   });
+}
+
+/**
+ * Makes the first chained-batch write of `db` that holds aggregate records fail without writing;
+ * returns how many such writes have landed since.
+ */
+function failFirstRecordWrite(db: Db): () => number {
+  type Chained = { put: (key: string, ...rest: unknown[]) => unknown; write: (...rest: unknown[]) => Promise<void> };
+  const target = db as unknown as { batch: (...args: unknown[]) => unknown };
+  const batch = target.batch.bind(db);
+  let failed = false;
+  let landed = 0;
+  target.batch = (...args: unknown[]) => {
+    if (args.length > 0) return batch(...args);
+    const chained = batch() as Chained;
+    let records = false;
+    const put = chained.put.bind(chained);
+    chained.put = (key, ...rest) => {
+      if (key.startsWith('a\0')) records = true;
+      return put(key, ...rest);
+    };
+    const write = chained.write.bind(chained);
+    chained.write = async (...rest) => {
+      if (records && !failed) {
+        failed = true;
+        throw new Error('injected write failure');
+      }
+      await write(...rest);
+      if (records && failed) landed++;
+    };
+    return chained;
+  };
+  return () => landed;
 }
