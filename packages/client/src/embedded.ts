@@ -163,12 +163,7 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
     return call(options.signal, () => {
       const version = versionOf(options);
       const region = this.store.region(slug, version);
-      if (region === undefined) return undefined;
-      return {
-        ...region,
-        ports: this.store.ports(version).filter((port) => port.region === region.slug).map((port) => port.code),
-        regions: this.store.regions(version).filter((child) => child.parent === region.slug).map((child) => child.slug)
-      };
+      return region === undefined ? undefined : { ...region, ...this.store.regionChildren(slug, version)! };
     });
   }
 

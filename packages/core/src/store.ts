@@ -10,7 +10,7 @@ import {
   isStagedMetaKey, parseReferenceKey, txnOfFoldKey, stagedBatchRange, stagedCountKey, stagedCountsRange, stagedMetaKey, stagedPricesKey, stagedPricesRange, stagedRefsKey, chunkOfStagedKey
 } from './encoding/keys.js';
 import { CommitLog, type BatchEntry, type LogEntry, type RevertEntry } from './log/commit-log.js';
-import { Catalog, buildTree, sorted } from './catalog/catalog.js';
+import { Catalog, buildTree, childIndex, sorted } from './catalog/catalog.js';
 import type { LocatedRef } from './catalog/apply-refs.js';
 import { applyBatch } from './write/apply-batch.js';
 import { memorySource, stagedSource, type BatchSource } from './write/batch-source.js';
@@ -22,7 +22,7 @@ import { Mutex, NamedSharedLock } from './util/locks.js';
 import { checkBatchId, checkDay, checkInteger, checkObject, invalid, itemsOf } from './validate/arguments.js';
 import { PORT_CODE, REGION_SLUG } from './validate/items.js';
 import type {
-  BatchInfo, BatchItem, CommitResult, Port, RatesQuery, RatesResult, Region, RegionNode, RevertResult, VersionOptions
+  BatchInfo, BatchItem, CommitResult, Port, RatesQuery, RatesResult, Region, RegionChildren, RegionNode, RevertResult, VersionOptions
 } from './types.js';
 
 export interface RatestoreOptions {
@@ -196,8 +196,8 @@ export class Ratestore {
   async begin(batchId: string): Promise<StagedBatch> {
     this.#assertOpen();
     checkBatchId(batchId);
-    await this.#track(this.#batchLock.exclusive(batchId, () => this.#begin(batchId)));
-    return new StagedBatch(this, batchId);
+    const created = await this.#track(this.#batchLock.exclusive(batchId, () => this.#begin(batchId)));
+    return new StagedBatch(this, batchId, created);
   }
 
   /** Validates and stages one chunk of a batch begun with `begin()`. Nothing is visible until commit. */
@@ -315,6 +315,22 @@ export class Ratestore {
     return this.#catalog.region(slug, this.#versionOf(options));
   }
 
+  /**
+   * The codes of the ports directly in a region and the slugs of its direct sub-regions, both sorted;
+   * undefined when there is no such region (at `asOf`).
+   */
+  regionChildren(slug: string, options: VersionOptions = {}): RegionChildren | undefined {
+    if (typeof slug !== 'string' || !REGION_SLUG.test(slug)) throw invalid('slug', 'must match [a-z0-9_]{1,64}');
+    const version = this.#versionOf(options);
+    if (this.#catalog.region(slug, version) === undefined) return undefined;
+    return this.#regionChildren(slug, options.asOf === undefined ? this.#catalog.headChildren() : childIndex(this.#catalog.view(version)));
+  }
+
+  #regionChildren(slug: string, index: Map<string, RegionChildren>): RegionChildren {
+    const children = index.get(slug);
+    return { ports: [...(children?.ports ?? [])], regions: [...(children?.regions ?? [])] };
+  }
+
   /** The region tree: top-level regions with their ports and sub-regions. */
   tree(options: VersionOptions = {}): RegionNode[] {
     return buildTree(this.#view(options));
@@ -410,10 +426,12 @@ export class Ratestore {
     }
   }
 
-  async #begin(batchId: string): Promise<void> {
-    if (this.#log.batch(batchId) !== undefined) return;
-    if ((await this.#meta(batchId)) !== undefined) return;
+  /** True when this call staged the batch; false when it was staged or committed before. */
+  async #begin(batchId: string): Promise<boolean> {
+    if (this.#log.batch(batchId) !== undefined) return false;
+    if ((await this.#meta(batchId)) !== undefined) return false;
     await this.#putMeta(batchId, false);
+    return true;
   }
 
   async #meta(batchId: string): Promise<StagedMeta | undefined> {
@@ -650,10 +668,16 @@ export class Ratestore {
 export class StagedBatch {
   readonly #store: Ratestore;
   readonly batchId: string;
+  /**
+   * True when `begin()` staged the batch; false when it resumed one staged before, or the batch is
+   * already committed (then `commit()` returns its result).
+   */
+  readonly created: boolean;
 
-  constructor(store: Ratestore, batchId: string) {
+  constructor(store: Ratestore, batchId: string, created: boolean) {
     this.#store = store;
     this.batchId = batchId;
+    this.created = created;
   }
 
   add(items: Iterable<BatchItem> | AsyncIterable<BatchItem>, options?: AddChunkOptions): Promise<AddChunkResult> {

@@ -79,6 +79,14 @@ export interface Region {
   parent: string | null;
 }
 
+/** What a region directly holds, as returned by `regionChildren()`. */
+export interface RegionChildren {
+  /** Codes of the ports directly in the region, sorted. */
+  ports: string[];
+  /** Slugs of its direct sub-regions, sorted. */
+  regions: string[];
+}
+
 /** A region with its ports and sub-regions, as returned by `tree()`. */
 export interface RegionNode extends Region {
   ports: Port[];

@@ -1,4 +1,4 @@
-import type { Port, Region, RegionNode } from '../types.js';
+import type { Port, Region, RegionChildren, RegionNode } from '../types.js';
 import type { NormalRef } from '../validate/items.js';
 
 interface PortState { version: number; name: string; region: string }
@@ -18,6 +18,7 @@ export class Catalog {
   readonly #ports = new Map<string, PortState[]>();
   readonly #regions = new Map<string, RegionState[]>();
   #headView: CatalogView | undefined;
+  #headChildren: Map<string, RegionChildren> | undefined;
 
   /** Records a port or region as of `version`; history must be added in version order. */
   add(version: number, ref: NormalRef): void {
@@ -27,6 +28,7 @@ export class Catalog {
       push(this.#regions, ref.slug, { version, name: ref.name, parent: ref.parent });
     }
     this.#headView = undefined;
+    this.#headChildren = undefined;
   }
 
   view(version: number): CatalogView {
@@ -47,6 +49,12 @@ export class Catalog {
   headView(): CatalogView {
     this.#headView ??= this.view(Number.MAX_SAFE_INTEGER);
     return this.#headView;
+  }
+
+  /** Each region's direct children at the latest version; cached, since region pages ask it per request. */
+  headChildren(): Map<string, RegionChildren> {
+    this.#headChildren ??= childIndex(this.headView());
+    return this.#headChildren;
   }
 
   /** One port as of `version`, without building a whole view. */
@@ -89,6 +97,19 @@ export function ancestorChains(view: CatalogView): Map<string, string[]> {
   const chains = new Map<string, string[]>();
   for (const port of view.ports.values()) chains.set(port.code, [port.code, ...chainOf(port.region)]);
   return chains;
+}
+
+/** Each region's direct ports and sub-regions, sorted; regions with neither are absent. */
+export function childIndex(view: CatalogView): Map<string, RegionChildren> {
+  const index = new Map<string, RegionChildren>();
+  const of = (slug: string): RegionChildren => {
+    let children = index.get(slug);
+    if (children === undefined) index.set(slug, (children = { ports: [], regions: [] }));
+    return children;
+  };
+  for (const port of sorted(view.ports.values(), (p) => p.code)) of(port.region).ports.push(port.code);
+  for (const region of sorted(view.regions.values(), (r) => r.slug)) if (region.parent !== null) of(region.parent).regions.push(region.slug);
+  return index;
 }
 
 export function buildTree(view: CatalogView): RegionNode[] {

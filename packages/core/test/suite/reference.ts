@@ -15,6 +15,14 @@ function expectedTree(model: Model, version?: number): RegionNode[] {
   return [...regions.values()].filter((region) => region.parent === null).sort(bySlug).map(node);
 }
 
+function findNode(nodes: RegionNode[], slug: string): RegionNode | undefined {
+  for (const node of nodes) {
+    const found = node.slug === slug ? node : findNode(node.regions, slug);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 const sortedPorts = (ports: Iterable<Port>) => [...ports].sort((a, b) => (a.code < b.code ? -1 : 1));
 const sortedRegions = (regions: Iterable<Region>) => [...regions].sort((a, b) => (a.slug < b.slug ? -1 : 1));
 
@@ -44,6 +52,10 @@ export function referenceSuite(backend: Backend): void {
         expect(store.ports(options)).toEqual(sortedPorts(catalog.ports.values()));
         expect(store.regions(options)).toEqual(sortedRegions(catalog.regions.values()));
         expect(store.tree(options)).toEqual(expectedTree(model, version));
+        for (const region of catalog.regions.values()) {
+          const node = findNode(expectedTree(model, version), region.slug)!;
+          expect(store.regionChildren(region.slug, options)).toEqual({ ports: node.ports.map((port) => port.code), regions: node.regions.map((child) => child.slug) });
+        }
       }
       // Spot checks that the model and the tree agree with the fixture's shape.
       const world = store.tree({ asOf: 1 }).find((node) => node.slug === 'world')!;
@@ -63,9 +75,14 @@ export function referenceSuite(backend: Backend): void {
       expect(store.region('oceania')).toEqual({ slug: 'oceania', name: 'Oceania', parent: null });
       expect(store.region('arctic', { asOf: 1 })).toBeUndefined();
       expect(store.region('nowhere')).toBeUndefined();
+      expect(store.regionChildren('baltic')).toEqual({ ports: ['NLRTM', 'PLGDN'], regions: [] });
+      expect(store.regionChildren('arctic', { asOf: 1 })).toBeUndefined();
+      expect(store.regionChildren('nowhere')).toBeUndefined();
 
       await expectCode(() => store.port('nlrtm'), 'RATESTORE_INVALID_ARGUMENT', 'code');
       await expectCode(() => store.region('Not A Slug'), 'RATESTORE_INVALID_ARGUMENT', 'slug');
+      await expectCode(() => store.regionChildren('Not A Slug'), 'RATESTORE_INVALID_ARGUMENT', 'slug');
+      await expectCode(() => store.regionChildren('world', { asOf: 3 }), 'RATESTORE_UNKNOWN_VERSION', 'asOf');
       await expectCode(() => store.ports({ asOf: 3 }), 'RATESTORE_UNKNOWN_VERSION', 'asOf');
       await expectCode(() => store.regions({ asOf: 3 }), 'RATESTORE_UNKNOWN_VERSION', 'asOf');
       await expectCode(() => store.tree({ asOf: 3 }), 'RATESTORE_UNKNOWN_VERSION', 'asOf');

@@ -18,6 +18,7 @@ export function stagedSuite(backend: Backend): void {
       const batch = await store.begin('upload-1');
       expect(batch).toBeInstanceOf(StagedBatch);
       expect(batch.batchId).toBe('upload-1');
+      expect(batch.created).toBe(true);
       const chunks = [[100, 110], [120], [130, 140, 150]];
       for (const [i, prices] of chunks.entries()) {
         const added = await batch.add(prices.map((p) => price('CNSHA', 'NLRTM', day, p)));
@@ -28,6 +29,9 @@ export function stagedSuite(backend: Backend): void {
       const staged = await store.staged('upload-1');
       expect(staged).toEqual({ batchId: 'upload-1', createdAt: expect.any(String), chunks: [0, 1, 2, 3], items: chunks.flat().length + 1 });
       expect(await store.stagedBatches()).toEqual([staged]);
+      // Beginning it again resumes it: nothing staged is lost.
+      expect((await store.begin('upload-1')).created).toBe(false);
+      expect(await store.staged('upload-1')).toEqual(staged);
       // Not visible yet.
       expect(store.version).toBe(1);
       expectRows((await store.rates(query)).rows, [row(day, [], 1)]);
@@ -44,7 +48,7 @@ export function stagedSuite(backend: Backend): void {
       expect(await batch.commit()).toEqual(result);
       expect(store.version).toBe(2);
       // Beginning a committed batch is harmless, and committing it still returns the first result.
-      expect((await store.begin('upload-1')).batchId).toBe('upload-1');
+      expect(await store.begin('upload-1')).toMatchObject({ batchId: 'upload-1', created: false });
       expect(await store.stagedBatches()).toEqual([]);
     });
 

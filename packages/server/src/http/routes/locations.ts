@@ -4,7 +4,6 @@ import type { AppContext } from '../context.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf, objectBody, readVersion } from '../params.js';
 import { HttpProblem, engineCall } from '../problem.js';
-import { RegionIndex } from '../region-index.js';
 import { commitBatch, firstIssueProblem } from '../write.js';
 
 /** Ports, regions and the region tree: read them (optionally `as_of` a version), change them through batches. */
@@ -14,7 +13,6 @@ export function locationRoutes(ctx: AppContext): Router {
   const read = ctx.auth.require('read');
   const write = ctx.auth.require('write');
   const json = express.json({ limit: ctx.config.limits.jsonBodyBytes, type: () => true });
-  const children = new RegionIndex(store);
 
   const versioned = async (req: Request, res: Response, route: string, key: string, body: (asOf: number | undefined, version: number) => unknown) => {
     const { asOf, version, pinned } = readVersion(req, store.version);
@@ -37,9 +35,10 @@ export function locationRoutes(ctx: AppContext): Router {
 
   router.get('/v1/regions/:slug', read, (req, res) =>
     versioned(req, res, 'v1/region', String((req.params.slug)), (asOf, version) => {
-      const region = store.region(String((req.params.slug)), asOf === undefined ? {} : { asOf });
+      const options = asOf === undefined ? {} : { asOf };
+      const region = store.region(String((req.params.slug)), options);
       if (region === undefined) throw new HttpProblem(404, 'RATESTORE_NOT_FOUND', `no region ${String(req.params.slug)}`, { parameter: 'slug' });
-      return { version, region: { ...region, ...children.children(region.slug, asOf) } };
+      return { version, region: { ...region, ...store.regionChildren(region.slug, options) } };
     }));
 
   router.get('/v1/tree', read, (req, res) =>

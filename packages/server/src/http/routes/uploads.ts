@@ -37,12 +37,11 @@ export function uploadRoutes(ctx: AppContext): Router {
       res.status(200).json({ batch_id: batchId, state: 'committed', result: commitJson(done) });
       return;
     }
-    const requestedAt = new Date().toISOString();
-    await engine(() => store.begin(batchId));
-    // begin() resumes an upload staged before: one made before this request is no new one.
+    // begin() resumes an upload staged before: that is no new one.
+    const { created } = await engine(() => store.begin(batchId));
     const info = (await engine(() => store.staged(batchId)))!;
     res.setHeader('Location', `/v1/uploads/${encodeURIComponent(batchId)}`);
-    res.status(info.createdAt >= requestedAt ? 201 : 200).json(stagedJson(info));
+    res.status(created ? 201 : 200).json(stagedJson(info));
   });
 
   router.get('/v1/uploads', read, async (_req, res) => {
