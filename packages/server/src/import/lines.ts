@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { ImportError } from './errors.js';
 
 /** What a reader reports while it streams a file; the CLI's progress display polls it. */
@@ -15,11 +14,22 @@ export function nullTracker(): ReadTracker {
   return { bytesRead: 0, item: () => undefined };
 }
 
+/** A line ends at LF, CRLF or a lone CR, as with node:readline. */
+const LINE_BREAK = /\r\n|\n|\r/;
+
 /**
- * Streams a UTF-8 text file line by line (LF or CRLF), never holding more than a read buffer and a
- * line, and keeps `tracker.bytesRead` up to date.
+ * Streams a UTF-8 text file line by line (LF, CRLF or CR), never holding more than a read buffer and
+ * a line, and keeps `tracker.bytesRead` up to date.
  */
 export async function* readLines(path: string, tracker: ReadTracker): AsyncGenerator<string> {
+  for await (const lines of readLineBatches(path, tracker)) yield* lines;
+}
+
+/**
+ * The lines of a file as batches, one per read buffer (256 KiB). Readers of large files take lines
+ * this way: awaiting each line of a million-line file costs more than parsing it.
+ */
+export async function* readLineBatches(path: string, tracker: ReadTracker): AsyncGenerator<string[]> {
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
   const opened = new Promise<void>((resolve, reject) => {
     stream.once('ready', () => resolve());
@@ -31,18 +41,25 @@ export async function* readLines(path: string, tracker: ReadTracker): AsyncGener
     stream.destroy();
     throw unreadable(path, error);
   }
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  // The unfinished last line of what was read so far.
+  let rest = '';
   try {
-    for await (const line of lines) {
+    for await (const chunk of stream as AsyncIterable<string>) {
       tracker.bytesRead = stream.bytesRead;
-      yield line;
+      let text = rest + chunk;
+      // A CR at the end may be the first half of a CRLF: it waits for the next read.
+      const heldCr = text.endsWith('\r');
+      if (heldCr) text = text.slice(0, -1);
+      const lines = text.split(LINE_BREAK);
+      rest = lines.pop()! + (heldCr ? '\r' : '');
+      if (lines.length > 0) yield lines;
     }
   } catch (error) {
     throw unreadable(path, error);
   } finally {
-    lines.close();
     stream.destroy();
   }
+  if (rest !== '') yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
 }
 
 export function unreadable(path: string, error: unknown): ImportError {

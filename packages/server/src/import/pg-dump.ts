@@ -1,6 +1,6 @@
 import type { BatchItem } from '@ratestore/core';
 import { ImportError } from './errors.js';
-import { readLines, nullTracker, type ReadTracker } from './lines.js';
+import { readLineBatches, nullTracker, type ReadTracker } from './lines.js';
 import { SqlLexer, byteEscape, type Statement, type Token } from './sql-lexer.js';
 
 /**
@@ -17,31 +17,47 @@ import { SqlLexer, byteEscape, type Statement, type Token } from './sql-lexer.js
 type TableName = 'ports' | 'regions' | 'prices';
 type Value = string | number | null;
 
+/** A row's values in its table's `columns` order, NULL where a column was not given. */
+type Row = Value[];
+
 interface TableSpec {
-  /** Column order when a COPY or INSERT names none (the ratestask schema's). */
+  /** Column order when a COPY or INSERT names none (the ratestask schema's), and the order of a Row. */
   columns: readonly string[];
   /** Columns that must be given (the others default to NULL). */
   required: readonly string[];
-  toItem(row: Record<string, Value>): BatchItem;
+  toItem(row: Row): BatchItem;
 }
 
 const TABLES: Record<TableName, TableSpec> = {
   ports: {
     columns: ['code', 'name', 'parent_slug'],
     required: ['code', 'name', 'parent_slug'],
-    toItem: (row) => ({ type: 'port', code: row.code, name: row.name, region: row.parent_slug }) as unknown as BatchItem
+    toItem: (row) => ({ type: 'port', code: row[0], name: row[1], region: row[2] }) as unknown as BatchItem
   },
   regions: {
     columns: ['slug', 'name', 'parent_slug'],
     required: ['slug', 'name'],
-    toItem: (row) => ({ type: 'region', slug: row.slug, name: row.name, parent: row.parent_slug ?? null }) as unknown as BatchItem
+    toItem: (row) => ({ type: 'region', slug: row[0], name: row[1], parent: row[2] ?? null }) as unknown as BatchItem
   },
   prices: {
     columns: ['orig_code', 'dest_code', 'day', 'price'],
     required: ['orig_code', 'dest_code', 'day', 'price'],
-    toItem: (row) => ({ origin: row.orig_code, destination: row.dest_code, day: row.day, price: toNumber(row.price) }) as unknown as BatchItem
+    toItem: (row) => ({ origin: row[0], destination: row[1], day: row[2], price: toNumber(row[3]) }) as unknown as BatchItem
   }
 };
+
+/** Where the day is in a prices Row. */
+const PRICE_DAY = TABLES.prices.columns.indexOf('day');
+
+/** The values of a row given in `columns` order, as a Row of `table`. */
+function toRow(table: TableName, columns: readonly string[], values: Value[]): Row {
+  const order = TABLES[table].columns;
+  if (columns.length === order.length && columns.every((column, i) => column === order[i])) return values;
+  return order.map((column) => {
+    const at = columns.indexOf(column);
+    return at === -1 ? null : values[at]!;
+  });
+}
 
 /** Statements that change nothing the store holds: schema, settings, transactions, privileges. */
 const SKIPPED = new Set(['create', 'alter', 'set', 'reset', 'comment', 'grant', 'revoke', 'begin', 'commit', 'start', 'end', 'analyze', 'vacuum', 'security']);
@@ -73,28 +89,37 @@ export interface PgDumpOptions {
 
 /** Streams the items of a ratestask dump; see the module comment. */
 export async function* readPgDump(path: string, options: PgDumpOptions = {}): AsyncGenerator<BatchItem> {
+  for await (const items of readPgDumpBatches(path, options)) yield* items;
+}
+
+/** The items of a ratestask dump as batches, one per read buffer of the file (see readLineBatches). */
+export async function* readPgDumpBatches(path: string, options: PgDumpOptions = {}): AsyncGenerator<BatchItem[]> {
   const tracker = options.tracker ?? nullTracker();
   const deletions = await firstPass(path, tracker);
   options.onSecondPass?.();
   tracker.bytesRead = 0;
   let copy: { table: TableName; columns: string[] } | undefined;
-  for await (const event of scanDump(path, tracker)) {
-    if (event.kind === 'copy') {
-      copy = event;
-    } else if (event.kind === 'row') {
-      const row = decodeCopyRow(path, event.line, event.text, copy!.columns);
-      if (copy!.table === 'prices' && deleted(deletions, row.day, event.seq)) continue;
-      tracker.item(event.line);
-      yield TABLES[copy!.table].toItem(row);
-    } else {
-      const action = interpret(path, event.statement);
-      if (action.kind !== 'insert') continue;
-      for (const row of action.rows) {
-        if (action.table === 'prices' && deleted(deletions, row.day, event.seq)) continue;
-        tracker.item(event.statement.line);
-        yield TABLES[action.table].toItem(row);
+  for await (const events of scanDump(path, tracker)) {
+    const items: BatchItem[] = [];
+    for (const event of events) {
+      if (event.kind === 'copy') {
+        copy = event;
+      } else if (event.kind === 'row') {
+        const row = toRow(copy!.table, copy!.columns, decodeCopyRow(path, event.line, event.text, copy!.columns));
+        if (copy!.table === 'prices' && deleted(deletions, row[PRICE_DAY], event.seq)) continue;
+        tracker.item(event.line);
+        items.push(TABLES[copy!.table].toItem(row));
+      } else {
+        const action = interpret(path, event.statement);
+        if (action.kind !== 'insert') continue;
+        for (const row of action.rows) {
+          if (action.table === 'prices' && deleted(deletions, row[PRICE_DAY], event.seq)) continue;
+          tracker.item(event.statement.line);
+          items.push(TABLES[action.table].toItem(row));
+        }
       }
     }
+    if (items.length > 0) yield items;
   }
 }
 
@@ -102,26 +127,28 @@ async function firstPass(path: string, tracker: ReadTracker): Promise<Deletions>
   const deletions: Deletions = { byDay: new Map(), all: -1 };
   let dataSeen = false;
   let columns: string[] = [];
-  for await (const event of scanDump(path, tracker)) {
-    if (event.kind === 'row') {
-      dataSeen = true;
-      // Only the shape is checked here, so a malformed row fails the file before any item is read.
-      let fields = 1;
-      for (let at = event.text.indexOf('\t'); at !== -1; at = event.text.indexOf('\t', at + 1)) fields++;
-      if (fields !== columns.length) decodeCopyRow(path, event.line, event.text, columns);
-      continue;
-    }
-    if (event.kind === 'copy') {
-      columns = event.columns;
-      continue;
-    }
-    const action = interpret(path, event.statement);
-    if (action.kind === 'insert') dataSeen = true;
-    else if (action.kind === 'delete') {
-      if (action.day === undefined) deletions.all = event.seq;
-      else deletions.byDay.set(action.day, event.seq);
-    } else if (action.kind === 'drop' && dataSeen) {
-      throw unsupported(path, event.statement, 'a DROP after data was loaded would remove it');
+  for await (const events of scanDump(path, tracker)) {
+    for (const event of events) {
+      if (event.kind === 'row') {
+        dataSeen = true;
+        // Only the shape is checked here, so a malformed row fails the file before any item is read.
+        let fields = 1;
+        for (let at = event.text.indexOf('\t'); at !== -1; at = event.text.indexOf('\t', at + 1)) fields++;
+        if (fields !== columns.length) decodeCopyRow(path, event.line, event.text, columns);
+        continue;
+      }
+      if (event.kind === 'copy') {
+        columns = event.columns;
+        continue;
+      }
+      const action = interpret(path, event.statement);
+      if (action.kind === 'insert') dataSeen = true;
+      else if (action.kind === 'delete') {
+        if (action.day === undefined) deletions.all = event.seq;
+        else deletions.byDay.set(action.day, event.seq);
+      } else if (action.kind === 'drop' && dataSeen) {
+        throw unsupported(path, event.statement, 'a DROP after data was loaded would remove it');
+      }
     }
   }
   return deletions;
@@ -134,43 +161,44 @@ function deleted(deletions: Deletions, day: Value | undefined, seq: number): boo
   return at !== undefined && at > seq;
 }
 
-/** Splits a dump into statements and COPY rows, in order. Identical on both passes. */
-async function* scanDump(path: string, tracker: ReadTracker): AsyncGenerator<DumpEvent> {
+/** Splits a dump into statements and COPY rows, in order, a batch of lines at a time. Identical on both passes. */
+async function* scanDump(path: string, tracker: ReadTracker): AsyncGenerator<DumpEvent[]> {
   const lexer = new SqlLexer();
   let seq = 0;
   let lineNo = 0;
   let copy: { table: TableName; columns: string[]; line: number } | undefined;
-  const ready: DumpEvent[] = [];
-  for await (const line of readLines(path, tracker)) {
-    lineNo++;
-    if (copy !== undefined) {
-      if (line === '\\.') copy = undefined;
-      else yield { kind: 'row', text: line, line: lineNo, seq: seq++ };
-      continue;
+  for await (const lines of readLineBatches(path, tracker)) {
+    const events: DumpEvent[] = [];
+    for (const line of lines) {
+      lineNo++;
+      if (copy !== undefined) {
+        if (line === '\\.') copy = undefined;
+        else events.push({ kind: 'row', text: line, line: lineNo, seq: seq++ });
+        continue;
+      }
+      if (lexer.idle && line.startsWith('\\')) {
+        const command = /^\\([A-Za-z]+)/.exec(line)?.[1];
+        if (command === undefined || !META_COMMANDS.has(command)) {
+          throw new ImportError('RATESTORE_IMPORT_UNSUPPORTED_STATEMENT', `cannot apply the psql command ${JSON.stringify(line.slice(0, 60))}`, { path, line: lineNo });
+        }
+        continue;
+      }
+      lexer.feed(line, lineNo, (statement, restAt) => {
+        events.push({ kind: 'statement', statement, seq: seq++ });
+        const header = copyHeader(path, statement);
+        if (header === undefined) {
+          applySetting(lexer, statement);
+          return false;
+        }
+        if (line.slice(restAt).trim() !== '') {
+          throw new ImportError('RATESTORE_IMPORT_INVALID_FILE', 'a COPY ... FROM stdin statement must end its line', { path, line: lineNo });
+        }
+        copy = { ...header, line: lineNo };
+        events.push({ kind: 'copy', ...copy });
+        return true;
+      });
     }
-    if (lexer.idle && line.startsWith('\\')) {
-      const command = /^\\([A-Za-z]+)/.exec(line)?.[1];
-      if (command === undefined || !META_COMMANDS.has(command)) {
-        throw new ImportError('RATESTORE_IMPORT_UNSUPPORTED_STATEMENT', `cannot apply the psql command ${JSON.stringify(line.slice(0, 60))}`, { path, line: lineNo });
-      }
-      continue;
-    }
-    lexer.feed(line, lineNo, (statement, restAt) => {
-      ready.push({ kind: 'statement', statement, seq: seq++ });
-      const header = copyHeader(path, statement);
-      if (header === undefined) {
-        applySetting(lexer, statement);
-        return false;
-      }
-      if (line.slice(restAt).trim() !== '') {
-        throw new ImportError('RATESTORE_IMPORT_INVALID_FILE', 'a COPY ... FROM stdin statement must end its line', { path, line: lineNo });
-      }
-      copy = { ...header, line: lineNo };
-      ready.push({ kind: 'copy', ...copy });
-      return true;
-    });
-    for (const event of ready) yield event;
-    ready.length = 0;
+    yield events;
   }
   if (copy !== undefined) {
     throw new ImportError('RATESTORE_IMPORT_INVALID_FILE', `the COPY ${copy.table} data starting here is not ended by a line \\. (the file ends at line ${lineNo})`, { path, line: copy.line });
@@ -219,7 +247,7 @@ type Action =
   | { kind: 'drop' }
   | { kind: 'copy' }
   | { kind: 'delete'; day?: string }
-  | { kind: 'insert'; table: TableName; rows: Array<Record<string, Value>> };
+  | { kind: 'insert'; table: TableName; rows: Row[] };
 
 /** What a statement does to the data, or an ImportError when the importer cannot apply it. */
 function interpret(path: string, statement: Statement): Action {
@@ -278,7 +306,7 @@ function interpret(path: string, statement: Statement): Action {
       const table = tokens.tableName();
       const named = tokens.peekPunct('(') ? tokens.columnList() : undefined;
       tokens.expectWord('values');
-      const rows: Array<Record<string, Value>> = [];
+      const rows: Row[] = [];
       for (;;) {
         tokens.expectPunct('(');
         const values: Value[] = [tokens.value()];
@@ -293,10 +321,10 @@ function interpret(path: string, statement: Statement): Action {
           throw unsupported(path, statement, `a row has ${values.length} values for ${named === undefined ? `the ${TABLES[table].columns.length} columns of ${table}` : `${columns.length} columns`}`);
         }
         checkColumns(path, statement, table, columns);
-        const row: Record<string, Value> = {};
-        columns.forEach((column, index) => (row[column] = values[index]!));
+        const row = toRow(table, columns, values);
         // PostgreSQL reads date'2016-1-4' as 2016-01-04 (a COPY row always has the ISO form).
-        if (table === 'prices' && typeof row.day === 'string') row.day = normalDay(row.day) ?? row.day;
+        const day = row[PRICE_DAY];
+        if (table === 'prices' && typeof day === 'string') row[PRICE_DAY] = normalDay(day) ?? day;
         rows.push(row);
         if (!tokens.isPunct(',')) break;
         tokens.next();
@@ -423,15 +451,14 @@ function toNumber(value: Value | undefined): Value | undefined {
   return typeof value === 'string' && /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) ? Number(value) : value;
 }
 
-/** Splits a COPY text-format row on tabs and resolves `\N` and backslash escapes. */
-export function decodeCopyRow(path: string, line: number, text: string, columns: readonly string[]): Record<string, Value> {
-  const fields = text.split('\t');
+/** Splits a COPY text-format row on tabs and resolves `\N` and backslash escapes; the values are in `columns` order. */
+export function decodeCopyRow(path: string, line: number, text: string, columns: readonly string[]): Value[] {
+  const fields: Value[] = text.split('\t');
   if (fields.length !== columns.length) {
     throw new ImportError('RATESTORE_IMPORT_INVALID_FILE', `the COPY row has ${fields.length} field${fields.length === 1 ? '' : 's'}, expected ${columns.length} (${columns.join(', ')})`, { path, line });
   }
-  const row: Record<string, Value> = {};
-  for (let i = 0; i < fields.length; i++) row[columns[i]!] = decodeCopyField(fields[i]!);
-  return row;
+  for (let i = 0; i < fields.length; i++) fields[i] = decodeCopyField(fields[i] as string);
+  return fields;
 }
 
 const COPY_ESCAPES: Record<string, number> = { b: 8, f: 12, n: 10, r: 13, t: 9, v: 11 };

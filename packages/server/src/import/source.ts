@@ -6,7 +6,7 @@ import type { BatchItem } from '@ratestore/core';
 import { ImportError } from './errors.js';
 import { unreadable, type ReadTracker } from './lines.js';
 import { readItems } from './items.js';
-import { readPgDump } from './pg-dump.js';
+import { readPgDumpBatches } from './pg-dump.js';
 
 export type ImportFormat = 'sql' | 'csv' | 'ndjson';
 
@@ -134,10 +134,14 @@ export class ImportSource {
   async *read(): AsyncGenerator<BatchItem> {
     const tracker = this.#tracker;
     this.phase = this.format === 'sql' ? 'checking' : 'reading';
-    const items = this.format === 'sql'
-      ? readPgDump(this.path, { tracker, onSecondPass: () => (this.phase = 'reading') })
-      : readItems(this.path, this.format, { tracker });
-    yield* items;
+    if (this.format === 'sql') {
+      // Batches, so that a dump's million items cost one await each here and nowhere else.
+      for await (const items of readPgDumpBatches(this.path, { tracker, onSecondPass: () => (this.phase = 'reading') })) {
+        for (const item of items) yield item;
+      }
+    } else {
+      yield* readItems(this.path, this.format, { tracker });
+    }
     this.phase = 'done';
   }
 }
