@@ -1,12 +1,12 @@
 export { Ratestore, StagedBatch } from './store.js';
 export type {
-  RatestoreOptions, WriteOptions, AddChunkOptions, AddChunkResult, StagedBatchInfo, ApplyOptions, CompactOptions
+  RatestoreOptions, WriteOptions, AddChunkOptions, AddChunkResult, StagedBatchInfo, ApplyOptions, CompactOptions, StoreStatus
 } from './store.js';
 export type { FoldResult } from './maintenance/fold-history.js';
 export { RatestoreError } from './errors.js';
 export { httpStatusOf } from './http-status.js';
 export { roundAverage } from './wire-rounding.js';
-export type { RatestoreErrorCode, ItemIssue, ItemIssueCode } from './errors.js';
+export type { RatestoreErrorCode, RatestoreErrorOptions, ItemIssue, ItemIssueCode } from './errors.js';
 export type { Db } from './db.js';
 export type * from './types.js';
 export { sampleCatalog, samplePrices, sampleRoutes, generateSample } from './sample/generate-sample.js';

@@ -95,7 +95,8 @@ interface StagedMeta {
   internal?: boolean;
 }
 
-type Status = 'new' | 'opening' | 'open' | 'closing' | 'closed';
+/** The lifecycle of a store: `open()` takes it from new to open, `close()` to closed. */
+export type StoreStatus = 'new' | 'opening' | 'open' | 'closing' | 'closed';
 
 /**
  * A versioned, all-or-nothing store of route prices on an abstract-level database.
@@ -113,7 +114,7 @@ export class Ratestore {
   readonly #chunkCounters = new Map<string, Promise<{ next: number }>>();
   #engine: Engine | undefined;
   #lastTxn = 0;
-  #status: Status = 'new';
+  #status: StoreStatus = 'new';
   #background: Promise<unknown> = Promise.resolve();
   /** Calls under way; close() lets them finish before it closes the database. */
   readonly #inflight = new Set<Promise<unknown>>();
@@ -136,7 +137,7 @@ export class Ratestore {
   }
 
   /** 'new', 'opening', 'open', 'closing' or 'closed'. */
-  get status(): Status {
+  get status(): StoreStatus {
     return this.#status;
   }
 

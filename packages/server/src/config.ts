@@ -105,7 +105,8 @@ export class ConfigError extends Error {
   }
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+/** `T` with every field optional, at any depth (arrays are given whole). */
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 export type ConfigInput = DeepPartial<ServerConfig>;
 
 /** The items of a comma-separated environment variable, trimmed, empty ones left out. */

@@ -1,20 +1,21 @@
 /** The OpenAPI 3.1 description of the HTTP API, served at /openapi.json. Tests check real responses against it. */
 
-type Schema = Record<string, unknown>;
+/** A piece of the OpenAPI document (a schema, an operation...), as plain JSON. */
+export type OpenApiObject = Record<string, unknown>;
 
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: Schema) => ({ 'application/json': { schema } });
+const ref = (name: string): OpenApiObject => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: OpenApiObject) => ({ 'application/json': { schema } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
-const ok = (description: string, schema: Schema, headers?: Record<string, unknown>) => ({ description, content: json(schema), ...(headers === undefined ? {} : { headers }) });
-const query = (name: string, description: string, schema: Schema, required = false) => ({ name, in: 'query', required, description, schema });
-const path = (name: string, description: string, schema: Schema = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
+const ok = (description: string, schema: OpenApiObject, headers?: Record<string, unknown>) => ({ description, content: json(schema), ...(headers === undefined ? {} : { headers }) });
+const query = (name: string, description: string, schema: OpenApiObject, required = false) => ({ name, in: 'query', required, description, schema });
+const path = (name: string, description: string, schema: OpenApiObject = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
 
 const DAY = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', examples: ['2016-01-01'] };
 const LOCATION = { type: 'string', description: 'A port code (5 letters A-Z) or a region slug', examples: ['CNSGH', 'north_europe_main'] };
 const BATCH_ID = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' };
 
 const etag = { ETag: { description: 'Derived from the data version and the query', schema: { type: 'string' } } };
-const readResponses = (description: string, schema: Schema, extra: Record<string, unknown> = {}) => ({
+const readResponses = (description: string, schema: OpenApiObject, extra: Record<string, unknown> = {}) => ({
   200: ok(description, schema, etag),
   304: { description: 'Not modified (If-None-Match matched the ETag)' },
   ...extra,
@@ -45,7 +46,7 @@ const batchBody = {
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, description: 'The batch id: a retried request with the same key returns the first result', schema: BATCH_ID };
 const asOf = query('as_of', 'Read as of this data version', { type: 'integer', minimum: 0 });
 
-export function openApiDocument(): Schema {
+export function openApiDocument(): OpenApiObject {
   return {
     openapi: '3.1.0',
     info: {
