@@ -2,9 +2,10 @@
  * The processes a benchmark run starts besides itself.
  *
  * - A child run of the script itself for one measured piece of work (`runChild` in the parent,
- *   `runAsChild` in the child), so that each piece starts from a fresh process: its own peak RSS,
- *   no JIT or cache state from the pieces before. The child gets `--child KIND` and its options, and
- *   sends its figures back over IPC; run by hand, it prints them as JSON instead.
+ *   `runScript` routes the child's command line), so that each piece starts from a fresh process:
+ *   its own peak RSS, no JIT or cache state from the pieces before. The child gets `--child KIND` and
+ *   the options of that kind, which it parses as strictly as the parent its own, and sends its figures
+ *   back over IPC; run by hand, it prints them as JSON instead.
  * - Servers under load: `ratestore serve` started the same way by every script, a free port to start
  *   one on, waiting until it answers, stopping it.
  * - Cleanup that also runs when the run is interrupted, so that no server or temporary data outlives it.
@@ -14,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCommand, usageError, type Command, type OptionSpecs, type Values } from './util.js';
 
 /** The checkout this script was built in (benchmarks/dist/child.js is two levels down). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -42,10 +44,38 @@ export function runChild<T>(script: string, kind: string, args: string[], execAr
   });
 }
 
-/** The child side of `runChild`: runs the work `kind` names and hands its figures to the parent. */
-export async function runAsChild(kind: string, work: Record<string, () => Promise<object>>): Promise<void> {
-  if (!Object.hasOwn(work, kind)) throw new Error(`unknown --child ${kind}`);
-  const figures = await work[kind]!();
+/** One kind of child: its own options and the work that measures something with them. */
+export interface ChildKind<O extends OptionSpecs = OptionSpecs> {
+  /** What the child measures, for --help. */
+  summary: string;
+  options: O;
+  run(args: Values<O>): Promise<object>;
+}
+
+/** A child kind whose `run` gets the values of its own options. */
+export const childKind = <O extends OptionSpecs>(kind: ChildKind<O>): ChildKind<O> => kind;
+
+/**
+ * A script's entry point. With `--child KIND` (or `--child=KIND`) it is the child side of `runChild`:
+ * the rest of the command line is that kind's options, parsed as strictly as the parent's, and the
+ * figures of its work go to the parent. Without, the command line is the parent's.
+ */
+export async function runScript<O extends OptionSpecs>(command: Command<O>, parent: (args: Values<O>) => Promise<void>,
+  kinds: Record<string, ChildKind>): Promise<void> {
+  const argv = process.argv.slice(2);
+  const at = argv.findIndex((arg) => arg === '--child' || arg.startsWith('--child='));
+  const names = Object.keys(kinds).join(', ');
+  if (at < 0) {
+    const notes = `Internal: --child KIND [options] runs one piece of work (KIND: ${names}) in this process and prints its figures as JSON; ` +
+      '--child KIND --help lists its options.';
+    return parent(parseCommand({ ...command, notes: command.notes === undefined ? notes : `${command.notes}\n\n${notes}` }, argv).values);
+  }
+  const inline = argv[at]!.startsWith('--child=');
+  const kind = inline ? argv[at]!.slice('--child='.length) : argv[at + 1];
+  if (kind === undefined || !Object.hasOwn(kinds, kind)) usageError(command, kind === undefined ? `--child needs a kind: ${names}` : `unknown child kind ${kind}; use ${names}`);
+  const { summary, options, run } = kinds[kind]!;
+  const { values } = parseCommand({ script: command.script, prefix: `--child ${kind}`, summary, options }, argv.toSpliced(at, inline ? 1 : 2));
+  const figures = await run(values);
   // Disconnecting once the message is out lets the child exit, which is what the parent waits for.
   if (process.send !== undefined) process.send(figures, undefined, undefined, () => process.disconnect());
   else console.log(JSON.stringify(figures));

@@ -5,25 +5,60 @@
  *
  *   node benchmarks/dist/core.js [--runs 3] [--only commit|query] [--commit-sizes 50000,1000000]
  *     [--query-sizes 53000,10000000] [--queries 2000] [--warmup 300] [--chunk 50000]
- *     [--batch 1000000] [--dir /tmp] [--json results.json]
+ *     [--batch 1000000] [--no-compact] [--read-cache] [--dir /tmp] [--json results.json]
+ *
+ * `--help` lists the options with their defaults.
  *
  * A child alone (e.g. to profile it): node --cpu-prof benchmarks/dist/core.js --child commit --prices 1000000
+ * (`--child commit --help` and `--child query --help` list each kind's options).
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Ratestore } from '@ratestore/core';
-import { runAsChild, runChild } from './child.js';
+import { childKind, runChild, runScript } from './child.js';
 import { BUILD_BATCH, QueryMix, STAGE_CHUNK, batchOptions } from './sample.js';
 import { buildQueryStore, stagePrices, withTempStore, writeCatalog, type BuiltBatch } from './store.js';
 import {
-  addDays, fmtInt, gitState, hrtimeUs, intArg, machine, maxRssMb, median, minMax, numbersArg, parseArgs, percent, perSecond, seconds,
-  summarizeLatencies, table, verdict, type LatencySummary
+  addDays, fmtInt, gitState, hrtimeUs, machine, maxRssMb, median, minMax, percent, perSecond, seconds, summarizeLatencies, table, verdict,
+  type LatencySummary, type OptionSpecs, type Values
 } from './util.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const args = parseArgs(process.argv.slice(2));
-const baseDir = args.get('dir') ?? tmpdir();
+
+const OPTIONS = {
+  runs: { type: 'int', default: 3, description: 'runs of each scenario, each in a fresh process' },
+  only: { type: 'string', choices: ['commit', 'query'], description: 'run only the staged commits or only the query stores (default both)' },
+  'commit-sizes': { type: 'ints', default: [50_000, 1_000_000], description: 'prices of each staged commit scenario' },
+  'query-sizes': { type: 'ints', default: [53_000, 10_000_000], description: 'stored prices of each query scenario' },
+  queries: { type: 'int', default: 2_000, description: 'timed queries per kind and run' },
+  warmup: { type: 'int', default: 300, description: 'untimed queries per kind before each run' },
+  chunk: { type: 'int', default: STAGE_CHUNK, description: 'prices per add() call' },
+  batch: { type: 'int', default: BUILD_BATCH, description: 'prices per staged commit when building a query store' },
+  'no-compact': { type: 'boolean', description: 'skip the second round of queries, after compactRange over every key' },
+  'read-cache': { type: 'boolean', description: "query with the engine's month cache on (readCacheMonths 4096; off by default)" },
+  dir: { type: 'string', default: tmpdir(), arg: 'DIR', description: 'where the temporary databases go' },
+  json: { type: 'string', arg: 'FILE', description: "also write every run's raw figures to FILE" }
+} as const satisfies OptionSpecs;
+
+const COMMIT_OPTIONS = {
+  prices: { type: 'int', default: 1_000_000, description: 'prices in the staged commit' },
+  chunk: OPTIONS.chunk,
+  dir: OPTIONS.dir
+} as const satisfies OptionSpecs;
+
+const QUERY_OPTIONS = {
+  prices: { type: 'int', default: 53_000, description: 'stored prices' },
+  days: { type: 'int', default: 92, description: 'days the prices are spread over' },
+  runs: { ...OPTIONS.runs, description: 'runs of the timed queries, one after the other in this process' },
+  queries: OPTIONS.queries,
+  warmup: OPTIONS.warmup,
+  chunk: OPTIONS.chunk,
+  batch: OPTIONS.batch,
+  'no-compact': OPTIONS['no-compact'],
+  'read-cache': OPTIONS['read-cache'],
+  dir: OPTIONS.dir
+} as const satisfies OptionSpecs;
 
 // ---------------------------------------------------------------------------------------------
 // Children
@@ -65,16 +100,14 @@ interface QueryFigures {
 
 const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
 
-async function withStore<T>(work: (store: Ratestore) => Promise<T>): Promise<T> {
+async function withStore<T>(dir: string, readCache: boolean, work: (store: Ratestore) => Promise<T>): Promise<T> {
   // The engine's month cache is off unless --read-cache: the query figures measure LevelDB reads,
   // not repeats of the same pair and month answered from memory.
-  return withTempStore(baseDir, 'ratestore-bench-', { readCacheMonths: args.has('read-cache') ? 4096 : 0 }, work);
+  return withTempStore(dir, 'ratestore-bench-', { readCacheMonths: readCache ? 4096 : 0 }, work);
 }
 
-async function childCommit(): Promise<CommitFigures> {
-  const prices = intArg(args, 'prices', 1_000_000);
-  const chunk = intArg(args, 'chunk', STAGE_CHUNK);
-  return withStore(async (store) => {
+async function childCommit({ prices, chunk, dir }: Values<typeof COMMIT_OPTIONS>): Promise<CommitFigures> {
+  return withStore(dir, false, async (store) => {
     // The ports and regions are already there; the measured batch holds prices only.
     await writeCatalog(store);
     (globalThis as { gc?: () => void }).gc?.();
@@ -91,16 +124,10 @@ async function childCommit(): Promise<CommitFigures> {
   });
 }
 
-async function childQuery(): Promise<QueryFigures> {
-  const total = intArg(args, 'prices', 53_000);
-  const days = intArg(args, 'days', 92);
-  const batchSize = intArg(args, 'batch', BUILD_BATCH);
-  const chunk = intArg(args, 'chunk', STAGE_CHUNK);
-  const runs = intArg(args, 'runs', 3);
-  const queries = intArg(args, 'queries', 2_000);
-  const warmup = intArg(args, 'warmup', 300);
+async function childQuery(args: Values<typeof QUERY_OPTIONS>): Promise<QueryFigures> {
+  const { prices: total, days, batch: batchSize, chunk, runs, queries, warmup } = args;
   const label = `[${fmtInt(total)} store]`;
-  return withStore(async (store) => {
+  return withStore(args.dir, args['read-cache'], async (store) => {
     // Build: the catalog, then staged commits of `batchSize` prices, each over the next slice of days.
     const buildStarted = performance.now();
     const batches = await buildQueryStore(store, total, days, batchSize, chunk, (b, batchCount, slice, { prices, stageMs, commitMs }) => {
@@ -154,7 +181,7 @@ async function childQuery(): Promise<QueryFigures> {
     // full compactRange, the state of a store that has had time to settle.
     const figures = await measure('as built');
     let compacted: QueryFigures['compacted'];
-    if (!args.has('no-compact')) {
+    if (!args['no-compact']) {
       const started = performance.now();
       await (store.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('\x00', '\xff');
       const compactMs = performance.now() - started;
@@ -172,17 +199,11 @@ function summarize(latencies: number[], hits: number): Latencies {
 // ---------------------------------------------------------------------------------------------
 // Parent
 
-/** One scenario in a fresh process (see child.ts), its data under --dir. */
-function runScenario<T extends CommitFigures | QueryFigures>(kind: T['kind'], childArgs: string[]): Promise<T> {
-  return runChild<T>(SELF, kind, [...childArgs, '--dir', baseDir]);
-}
-
-async function parent(): Promise<void> {
-  const runs = intArg(args, 'runs', 3);
-  const only = args.get('only');
-  const chunk = intArg(args, 'chunk', STAGE_CHUNK);
-  const commitSizes = numbersArg(args, 'commit-sizes', '50000,1000000');
-  const querySizes = numbersArg(args, 'query-sizes', '53000,10000000');
+async function parent(args: Values<typeof OPTIONS>): Promise<void> {
+  const { runs, only, chunk, dir: baseDir } = args;
+  /** One scenario in a fresh process (see child.ts), its data under --dir. */
+  const runScenario = <T extends CommitFigures | QueryFigures>(kind: T['kind'], childArgs: string[]): Promise<T> =>
+    runChild<T>(SELF, kind, [...childArgs, '--dir', baseDir]);
   const started = new Date();
   console.log(`# @ratestore/core benchmark, ${started.toISOString()}`);
   console.log(`engine: ${gitState(process.cwd(), ['packages/core/src'],
@@ -193,7 +214,7 @@ async function parent(): Promise<void> {
   if (only === undefined || only === 'commit') {
     // The sizes alternate within each run, so noise from other work on the machine hits them alike.
     for (let run = 0; run < runs; run++) {
-      for (const prices of commitSizes) {
+      for (const prices of args['commit-sizes']) {
         const figures = await runScenario<CommitFigures>('commit', ['--prices', String(prices), '--chunk', String(chunk)]);
         commits.set(prices, [...(commits.get(prices) ?? []), figures]);
         console.error(`commit ${fmtInt(prices)} run ${run + 1}/${runs}: stage ${seconds(figures.stageMs)} s, commit ${seconds(figures.commitMs)} s, peak RSS ${figures.maxRssMb.toFixed(0)} MB`);
@@ -202,12 +223,12 @@ async function parent(): Promise<void> {
   }
   const queries = new Map<number, QueryFigures>();
   if (only === undefined || only === 'query') {
-    for (const prices of querySizes) {
+    for (const prices of args['query-sizes']) {
       const days = prices >= 1_000_000 ? 366 : 92;
       const figures = await runScenario<QueryFigures>('query', ['--prices', String(prices), '--days', String(days), '--runs', String(runs),
-        '--queries', String(intArg(args, 'queries', 2_000)), '--warmup', String(intArg(args, 'warmup', 300)),
-        '--batch', String(intArg(args, 'batch', BUILD_BATCH)), '--chunk', String(chunk), ...(args.has('no-compact') ? ['--no-compact'] : []),
-        ...(args.has('read-cache') ? ['--read-cache'] : [])]);
+        '--queries', String(args.queries), '--warmup', String(args.warmup),
+        '--batch', String(args.batch), '--chunk', String(chunk), ...(args['no-compact'] ? ['--no-compact'] : []),
+        ...(args['read-cache'] ? ['--read-cache'] : [])]);
       queries.set(prices, figures);
     }
   }
@@ -229,7 +250,7 @@ async function parent(): Promise<void> {
     out.push('');
   }
   if (queries.size > 0) {
-    out.push(`## Query latency, 31-day windows (${fmtInt(intArg(args, 'queries', 2_000))} queries per kind per run, interleaved, one at a time; median over ${runs} runs of each run's percentile)\n`);
+    out.push(`## Query latency, 31-day windows (${fmtInt(args.queries)} queries per kind per run, interleaved, one at a time; median over ${runs} runs of each run's percentile)\n`);
     const rows: string[][] = [];
     for (const [prices, figures] of queries) {
       const kinds: Array<[string, (run: QueryFigures['runs'][number]) => Latencies]> = [
@@ -285,7 +306,7 @@ async function parent(): Promise<void> {
     out.push('');
   }
   console.log(out.join('\n'));
-  const json = args.get('json');
+  const json = args.json;
   if (json !== undefined) {
     writeFileSync(json, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: cpus().length, runs, commits: Object.fromEntries(commits), queries: Object.fromEntries(queries) }, null, 2));
   }
@@ -293,6 +314,11 @@ async function parent(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
-const childKind = args.get('child');
-if (childKind === undefined) await parent();
-else await runAsChild(childKind, { commit: childCommit, query: childQuery });
+await runScript({
+  script: import.meta.url,
+  summary: 'In-process benchmarks of @ratestore/core: staged commits and query latency, each scenario in a fresh child process; prints markdown tables of medians.',
+  options: OPTIONS
+}, parent, {
+  commit: childKind({ summary: 'One staged commit of sample prices into a temporary store.', options: COMMIT_OPTIONS, run: childCommit }),
+  query: childKind({ summary: 'Builds a temporary query store, then times port-to-port and region-to-region queries.', options: QUERY_OPTIONS, run: childQuery })
+});

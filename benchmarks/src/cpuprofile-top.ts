@@ -4,13 +4,13 @@
  *   node benchmarks/dist/cpuprofile-top.js FILE.cpuprofile [--top 25] [--from US --to US]
  *
  * --from/--to keep only the samples in that window, in microseconds of process.hrtime (the profile's
- * clock), e.g. the commitStartUs/commitEndUs a benchmark child prints.
+ * clock), e.g. the commitStartUs/commitEndUs a benchmark child prints. `--help` lists the options.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { intArg, parseArgs, table } from './util.js';
+import { parseCommand, table, usageError } from './util.js';
 
 interface ProfileNode {
   id: number;
@@ -26,12 +26,20 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, ...rest] = process.argv.slice(2);
-if (file === undefined) throw new Error('usage: cpuprofile-top FILE.cpuprofile [--top N] [--from US --to US]');
-const args = parseArgs(rest);
-const top = intArg(args, 'top', 25);
-const from = args.has('from') ? Number(args.get('from')) : -Infinity;
-const to = args.has('to') ? Number(args.get('to')) : Infinity;
+const COMMAND = {
+  script: import.meta.url,
+  summary: 'Top functions by self time of a V8 CPU profile (node --cpu-prof), located in the TypeScript sources where there are source maps.',
+  operands: ['FILE'],
+  options: {
+    top: { type: 'int', default: 25, description: 'functions to list' },
+    from: { type: 'number', arg: 'US', description: 'count only the samples from this process.hrtime, in microseconds (the profile\'s clock)' },
+    to: { type: 'number', arg: 'US', description: 'count only the samples up to this process.hrtime, in microseconds' }
+  }
+} as const;
+const { values: args, operands } = parseCommand(COMMAND);
+const file = operands[0]!;
+if (!existsSync(file)) usageError(COMMAND, `no such file ${file}`);
+const { top, from = -Infinity, to = Infinity } = args;
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));

@@ -16,7 +16,8 @@
  *     [--cpu-prof DIR] [--dir /tmp] [--json results.json]
  *
  * --cpu-prof DIR runs the uncached server under `node --cpu-prof` and leaves its profile in DIR
- * (summarise it with `node benchmarks/dist/cpuprofile-top.js DIR/*.cpuprofile`).
+ * (summarise it with `node benchmarks/dist/cpuprofile-top.js DIR/*.cpuprofile`). `--help` lists the
+ * options with their defaults.
  */
 import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,30 +28,40 @@ import { Ratestore, generateSample, sampleCatalog, samplePrices, sampleRoutes } 
 import { REPO_ROOT, cleanupOnSignal, freePort, spawnServer, stopProcess, waitReady } from './child.js';
 import { BATCH_DAYS, CATALOG, FIRST_DAY, batchOptions, ratesPath, regionChains } from './sample.js';
 import {
-  addDays, fmtInt, gitState, hrtimeUs, intArg, loadAverages, machine, median, minMax, mulberry32, parseArgs, percent, perSecond, seconds, table,
-  verdict
+  addDays, fmtInt, gitState, hrtimeUs, loadAverages, machine, median, minMax, mulberry32, parseCommand, percent, perSecond, seconds, table,
+  usageError, verdict, type OptionSpecs
 } from './util.js';
 
-const args = parseArgs(process.argv.slice(2));
-const runs = intArg(args, 'runs', 3);
-const duration = intArg(args, 'duration', 10);
-const connections = intArg(args, 'connections', 16);
-const warmup = intArg(args, 'warmup', 3);
-const totalPrices = intArg(args, 'prices', 1_000_000);
-const days = intArg(args, 'days', 92);
-const windowDays = intArg(args, 'window', 31);
-const uploads = intArg(args, 'uploads', 5);
-const uploadRows = intArg(args, 'upload-rows', 50_000);
-const etagCount = intArg(args, 'etags', 5_000);
-const hotCount = intArg(args, 'hot', 1_000);
-const logLevel = args.get('log-level') ?? 'info';
-const cpuProfDir = args.get('cpu-prof');
-const baseDir = args.get('dir') ?? tmpdir();
 const SCENARIOS = ['uncached', 'etag', 'cached', 'upload'] as const;
 type Scenario = (typeof SCENARIOS)[number];
-const scenarios = new Set((args.get('scenarios') ?? SCENARIOS.join(',')).split(',') as Scenario[]);
-for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`--scenarios: unknown scenario ${s}; use ${SCENARIOS.join(',')}`);
-if (windowDays > days) throw new Error('--window must not exceed --days');
+
+const COMMAND = {
+  script: import.meta.url,
+  summary: 'The HTTP server under load: real `ratestore serve` processes on a seeded temporary store, driven by autocannon; prints markdown tables of medians.',
+  options: {
+    runs: { type: 'int', default: 3, description: 'runs of each scenario, interleaved' },
+    duration: { type: 'int', default: 10, description: 'seconds per run and scenario' },
+    connections: { type: 'int', default: 16, description: 'autocannon connections' },
+    warmup: { type: 'int', default: 3, description: 'seconds of load per scenario before the runs' },
+    prices: { type: 'int', default: 1_000_000, description: 'prices in the seeded store' },
+    days: { type: 'int', default: 92, description: 'days the seeded prices are spread over' },
+    window: { type: 'int', default: 31, description: 'days per query, at most --days' },
+    uploads: { type: 'int', default: 5, description: 'uploads of the upload scenario' },
+    'upload-rows': { type: 'int', default: 50_000, description: 'prices per upload' },
+    scenarios: { type: 'strings', choices: SCENARIOS, default: SCENARIOS, description: 'the scenarios to run' },
+    etags: { type: 'int', default: 5_000, description: 'queries of the etag scenario' },
+    hot: { type: 'int', default: 1_000, description: 'queries of the cached scenario, asked over and over' },
+    'log-level': { type: 'string', default: 'info', arg: 'LEVEL', description: "the servers' log level" },
+    'cpu-prof': { type: 'string', arg: 'DIR', description: 'run the uncached server under node --cpu-prof, its profile left in DIR' },
+    dir: { type: 'string', default: tmpdir(), arg: 'DIR', description: 'where the temporary stores go' },
+    json: { type: 'string', arg: 'FILE', description: "also write every run's raw figures to FILE" }
+  } as const satisfies OptionSpecs
+};
+const { values: args } = parseCommand(COMMAND);
+const { runs, duration, connections, warmup, prices: totalPrices, days, window: windowDays, uploads, 'upload-rows': uploadRows,
+  etags: etagCount, hot: hotCount, 'log-level': logLevel, 'cpu-prof': cpuProfDir, dir: baseDir } = args;
+const scenarios = new Set(args.scenarios as Scenario[]);
+if (windowDays > days) usageError(COMMAND, '--window must not exceed --days');
 
 const CLK_TCK = 100;
 
@@ -434,7 +445,7 @@ async function main(): Promise<void> {
     out.push(`seed: ${fmtInt(totalPrices)} prices written in ${(seedMs / 1000).toFixed(1)} s; load average at the end ${loadAverages()}` +
       (cpuProfDir === undefined ? '' : `; CPU profile of the uncached server in ${cpuProfDir}`));
     console.log(out.join('\n'));
-    const json = args.get('json');
+    const json = args.json;
     if (json !== undefined) {
       writeFileSync(json, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: cpus().length, runs, duration, connections, prices: totalPrices,
         results: Object.fromEntries(results), uploads: uploaded }, null, 2));

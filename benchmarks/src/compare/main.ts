@@ -1,8 +1,9 @@
 /**
  * `npm run bench:compare`: Ratestore against PostgreSQL, on the same machine in the same run.
  *
- *   node benchmarks/dist/compare/main.js [--quick] [--runs N] [--ingest-sizes 50000,1000000]
- *     [--query-sizes 1000000,10000000] [--queries 200] [--warmup 30] [--connections 16] [--duration 10]
+ *   node benchmarks/dist/compare/main.js [--quick] [--runs N] [--query-runs N] [--http-runs N]
+ *     [--ingest-sizes 50000,1000000] [--query-sizes 1000000,10000000] [--queries 200] [--warmup 30]
+ *     [--connections 16] [--duration 10] [--dump-prices 1000000] [--check 200]
  *     [--skip http,dump,ingest,query] [--dir /tmp] [--json results.json] [--profile DIR]
  *
  * Starts a throwaway PostgreSQL (see postgres.ts) unless DATABASE_URL is set. Every measured piece of
@@ -11,6 +12,8 @@
  *
  * --quick: 1M query store only, fewer runs, shorter HTTP runs.
  * --profile DIR: the Ratestore children and server run with --cpu-prof into DIR.
+ * `--help` lists the options with their defaults; `--child KIND --help` those of a child
+ * (rs-ingest, pg-ingest, pg-load, query).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,32 +22,87 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Ratestore, sampleCatalog, samplePrices, type RatesQuery } from '@ratestore/core';
-import { SERVER_CLI, cleanupOnSignal, cpuProfFlags, freePort, runAsChild, runChild, spawnServer, stopProcess, waitReady } from '../child.js';
+import { SERVER_CLI, childKind, cleanupOnSignal, cpuProfFlags, freePort, runChild, runScript, spawnServer, stopProcess, waitReady } from '../child.js';
 import { BUILD_BATCH, CATALOG, FIRST_DAY, QueryMix, STAGE_CHUNK, batchOptions, ratesPath, slices } from '../sample.js';
 import { buildQueryStore, withTempStore, writeCatalog } from '../store.js';
 import {
-  fmtInt, intArg, loadAverages, machine, maxRssMb, median, minMax, numbersArg, parseArgs, perSecond, ratio, seconds, summarizeLatencies, table,
-  verdict, type LatencySummary
+  fmtInt, loadAverages, machine, maxRssMb, median, minMax, perSecond, ratio, seconds, summarizeLatencies, table, verdict, type LatencySummary,
+  type OptionSpecs, type Values
 } from '../util.js';
 import { checkQueries, crossCheck, writeSampleDump } from './data.js';
 import {
-  INDEX_SQL, SCHEMA_PREFIX, connect, copyPrices, createDataSet, dropSchema, installedPostgresBin, ratesQuery, resetSchema, startPostgres,
+  INDEX_SQL, PG_OPTIONS, SCHEMA_PREFIX, connect, copyPrices, createDataSet, dropSchema, installedPostgresBin, ratesQuery, resetSchema, startPostgres,
   type RateAnswer
 } from './postgres.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const PG_SERVER = join(dirname(SELF), 'pg-server.js');
-const args = parseArgs(process.argv.slice(2));
-const quick = args.has('quick');
-const baseDir = args.get('dir') ?? tmpdir();
-const profileDir = args.get('profile');
-/** In-process queries per kind per run (the query child's, and the report's). */
-const queryCount = intArg(args, 'queries', 200);
-/** Queries of each correctness cross-check (the query child's and the dumps'). */
-const checkCount = intArg(args, 'check', 200);
-/** autocannon's connections and seconds per HTTP run. */
-const connections = intArg(args, 'connections', 16);
-const duration = intArg(args, 'duration', quick ? 5 : 10);
+
+/** The parent's options. Those whose default depends on --quick say so; `settings` fills them in. */
+const OPTIONS = {
+  quick: { type: 'boolean', description: 'the 1M query store only, fewer runs, 5 s HTTP runs' },
+  runs: { type: 'int', description: 'ingest runs (default 5; 3 with --quick)' },
+  'query-runs': { type: 'int', description: 'runs of the in-process queries (default 3; 2 with --quick)' },
+  'http-runs': { type: 'int', description: 'HTTP runs per server (default 3; 2 with --quick)' },
+  'ingest-sizes': { type: 'ints', default: [50_000, 1_000_000], description: 'prices of each ingest batch' },
+  'query-sizes': { type: 'ints', description: 'stored prices of each query store (default 1000000,10000000; 1000000 with --quick)' },
+  queries: { type: 'int', default: 200, description: 'timed in-process queries per kind, run and engine' },
+  warmup: { type: 'int', default: 30, description: 'untimed in-process queries per kind and engine before each run' },
+  connections: { type: 'int', default: 16, description: 'autocannon connections' },
+  duration: { type: 'int', description: 'seconds per HTTP run (default 10; 5 with --quick)' },
+  'dump-prices': { type: 'int', default: 1_000_000, description: 'prices of the sample dump' },
+  check: { type: 'int', default: 200, description: 'queries of each correctness cross-check' },
+  skip: { type: 'strings', choices: ['ingest', 'dump', 'query', 'http'], description: 'scenarios to leave out' },
+  dir: { type: 'string', default: tmpdir(), arg: 'DIR', description: 'where the temporary stores, dumps and the throwaway PostgreSQL go' },
+  json: { type: 'string', arg: 'FILE', description: 'also write the raw figures of every run to FILE' },
+  profile: { type: 'string', arg: 'DIR', description: 'run the Ratestore children and server with --cpu-prof into DIR' }
+} as const satisfies OptionSpecs;
+
+/** The parent's options, with the defaults that depend on --quick filled in. */
+function settings(args: Values<typeof OPTIONS>) {
+  const { quick } = args;
+  return {
+    ...args,
+    runs: args.runs ?? (quick ? 3 : 5),
+    'query-runs': args['query-runs'] ?? (quick ? 2 : 3),
+    'http-runs': args['http-runs'] ?? (quick ? 2 : 3),
+    'query-sizes': args['query-sizes'] ?? (quick ? [1_000_000] : [1_000_000, 10_000_000]),
+    duration: args.duration ?? (quick ? 5 : 10)
+  };
+}
+type Settings = ReturnType<typeof settings>;
+
+/** Untimed batches a warm Ratestore process has committed before the timed one (each into its own throwaway store). */
+const WARMUP_BATCHES = 3;
+const WARMUP_PRICES = 50_000;
+
+const RS_INGEST_OPTIONS = {
+  prices: { type: 'int', default: 50_000, description: 'prices in the timed batch' },
+  api: { type: 'string', choices: ['write', 'staged'], default: 'write', description: 'write(): the batch in one call; staged: begin(), add() of chunks, commit()' },
+  warm: { type: 'boolean', description: `first commit ${WARMUP_BATCHES} untimed batches of ${fmtInt(WARMUP_PRICES)} prices, each into its own store (without: cold)` },
+  dir: { ...OPTIONS.dir, description: 'where the temporary stores go' }
+} as const satisfies OptionSpecs;
+
+const PG_INGEST_OPTIONS = {
+  prices: RS_INGEST_OPTIONS.prices,
+  ...PG_OPTIONS
+} as const satisfies OptionSpecs;
+
+const PG_LOAD_OPTIONS = {
+  prices: { type: 'int', default: 1_000_000, description: 'stored prices' },
+  ...PG_OPTIONS
+} as const satisfies OptionSpecs;
+
+const QUERY_OPTIONS = {
+  prices: PG_LOAD_OPTIONS.prices,
+  store: { type: 'string', required: true, arg: 'DIR', description: 'where to build the Ratestore store (left there for the HTTP runs)' },
+  ...PG_OPTIONS,
+  runs: { type: 'int', default: 3, description: 'runs of the timed queries' },
+  queries: OPTIONS.queries,
+  warmup: OPTIONS.warmup,
+  check: OPTIONS.check
+} as const satisfies OptionSpecs;
+
 const QUERY_DAYS = 366;
 /** Queries of each kind one engine runs before the other takes its turn (see childQuery). */
 const QUERY_BLOCK = 20;
@@ -76,23 +134,18 @@ function duMb(path: string): number {
   }
 }
 
-/** Untimed batches a warm Ratestore process has committed before the timed one (each into its own throwaway store). */
-const WARMUP_BATCHES = 3;
-const WARMUP_PRICES = 50_000;
-
 /**
- * `--warmup`: first commits a few untimed batches, so the timed one runs on compiled code, as in a
+ * `--warm`: first commits a few untimed batches, so the timed one runs on compiled code, as in a
  * server that has taken uploads before; without it, the timed batch is the first of a fresh process.
  */
-async function childRatestoreIngest(): Promise<IngestFigures> {
-  const prices = intArg(args, 'prices', 50_000);
-  const api = args.get('api') === 'staged' ? 'staged' : 'write';
-  if (args.has('warmup')) for (let i = 0; i < WARMUP_BATCHES; i++) await ratestoreIngest(api, WARMUP_PRICES);
-  return { ...(await ratestoreIngest(api, prices)), warm: args.has('warmup') };
+async function childRatestoreIngest({ prices, api, warm, dir }: Values<typeof RS_INGEST_OPTIONS>): Promise<IngestFigures> {
+  const kind = api === 'staged' ? 'staged' : 'write';
+  if (warm) for (let i = 0; i < WARMUP_BATCHES; i++) await ratestoreIngest(dir, kind, WARMUP_PRICES);
+  return { ...(await ratestoreIngest(dir, kind, prices)), warm };
 }
 
-async function ratestoreIngest(api: 'write' | 'staged', prices: number): Promise<IngestFigures> {
-  return withTempStore(baseDir, 'ratestore-compare-ingest-', {}, async (store) => {
+async function ratestoreIngest(dir: string, api: 'write' | 'staged', prices: number): Promise<IngestFigures> {
+  return withTempStore(dir, 'ratestore-compare-ingest-', {}, async (store) => {
     await writeCatalog(store);
     // The same prices PostgreSQL gets, generated before the clock starts.
     const items = [...samplePrices(batchOptions(prices))];
@@ -113,9 +166,8 @@ async function ratestoreIngest(api: 'write' | 'staged', prices: number): Promise
   });
 }
 
-async function childPostgresIngest(): Promise<IngestFigures> {
-  const prices = intArg(args, 'prices', 50_000);
-  const client = await connect(args.get('url')!, args.get('schema')!);
+async function childPostgresIngest({ prices, url, schema }: Values<typeof PG_INGEST_OPTIONS>): Promise<IngestFigures> {
+  const client = await connect(url, schema);
   try {
     // An empty indexed table, its catalog loaded, nothing dirty left from the previous run.
     await client.query('TRUNCATE prices');
@@ -132,10 +184,7 @@ async function childPostgresIngest(): Promise<IngestFigures> {
 }
 
 /** Loads a query data set into PostgreSQL: one COPY transaction per 1M-price slice, then VACUUM ANALYZE. */
-async function childPostgresLoad(): Promise<PgLoadFigures> {
-  const prices = intArg(args, 'prices', 1_000_000);
-  const url = args.get('url')!;
-  const schema = args.get('schema')!;
+async function childPostgresLoad({ prices, url, schema }: Values<typeof PG_LOAD_OPTIONS>): Promise<PgLoadFigures> {
   const client = await createDataSet(url, schema, sampleCatalog(CATALOG));
   try {
     const batchesMs: number[] = [];
@@ -164,23 +213,21 @@ async function childPostgresLoad(): Promise<PgLoadFigures> {
  * Builds the Ratestore store of a query data set in --store (kept for the HTTP runs), checks 200
  * random queries against PostgreSQL, then measures both engines' latencies in alternating blocks of queries.
  */
-async function childQuery(): Promise<QueryFigures> {
-  const prices = intArg(args, 'prices', 1_000_000);
-  const runs = intArg(args, 'runs', 3);
-  const warmup = intArg(args, 'warmup', 30);
+async function childQuery(args: Values<typeof QUERY_OPTIONS>): Promise<QueryFigures> {
+  const { prices, runs, warmup, queries: queryCount } = args;
   const label = `[${fmtInt(prices)}]`;
-  const store = new Ratestore({ location: args.get('store')! });
+  const store = new Ratestore({ location: args.store });
   await store.open();
-  const client = await connect(args.get('url')!, args.get('schema')!);
+  const client = await connect(args.url, args.schema);
   try {
     // Build: the catalog, then one staged commit per 1M-price slice of days (generation not timed).
     const batches = await buildQueryStore(store, prices, QUERY_DAYS, BUILD_BATCH, STAGE_CHUNK);
     const batchesMs = batches.map((batch) => batch.stageMs + batch.commitMs);
-    const build: BuildFigures = { batchesMs, totalMs: batchesMs.reduce((s, v) => s + v, 0), sizeMb: duMb(args.get('store')!) };
+    const build: BuildFigures = { batchesMs, totalMs: batchesMs.reduce((s, v) => s + v, 0), sizeMb: duMb(args.store) };
     console.error(`${label} Ratestore built in ${(build.totalMs / 1000).toFixed(1)} s; cross-checking`);
 
     // Correctness: the same numbers for 200 random queries.
-    const { checked, nullDays } = await crossCheck(store, client, checkQueries(sampleCatalog(CATALOG), FIRST_DAY, QUERY_DAYS, checkCount, 4242 + prices));
+    const { checked, nullDays } = await crossCheck(store, client, checkQueries(sampleCatalog(CATALOG), FIRST_DAY, QUERY_DAYS, args.check, 4242 + prices));
     console.error(`${label} ${checked} queries gave the same answers on both engines (${nullDays} null days among them); measuring`);
 
     const time = async (work: () => Promise<unknown>): Promise<number> => {
@@ -243,16 +290,16 @@ async function childQuery(): Promise<QueryFigures> {
 // Parent helpers
 
 /**
- * One measured piece of work in a fresh process (see child.ts), its data under --dir; with --profile,
- * the Ratestore ones under --cpu-prof. No other Node flags of this process are passed on.
+ * One measured piece of work in a fresh process (see child.ts); with a `profileDir` (--profile, given
+ * for the Ratestore ones) under --cpu-prof. No other Node flags of this process are passed on.
  */
-function runScenario<T extends IngestFigures | QueryFigures | PgLoadFigures>(kind: string, childArgs: string[], ratestore: boolean): Promise<T> {
-  return runChild<T>(SELF, kind, [...childArgs, '--dir', baseDir], cpuProfFlags(ratestore ? profileDir : undefined));
+function runScenario<T extends IngestFigures | QueryFigures | PgLoadFigures>(kind: string, childArgs: string[], profileDir?: string): Promise<T> {
+  return runChild<T>(SELF, kind, childArgs, cpuProfFlags(profileDir));
 }
 
 interface HttpRun { rps: number; p50: number; p99: number; non2xx: number; errors: number; requests: number }
 
-async function cannon(base: string, paths: string[], duration: number): Promise<HttpRun> {
+async function cannon(base: string, paths: string[], connections: number, duration: number): Promise<HttpRun> {
   let next = 0;
   const result = await autocannon({
     url: base, connections, duration,
@@ -267,7 +314,8 @@ async function cannon(base: string, paths: string[], duration: number): Promise<
 interface HttpFigures { prices: number; ratestore: HttpRun[]; ratestoreCached: HttpRun[]; postgres: HttpRun[]; loads: number[] }
 
 /** Our server (response cache off, then on) against the minimal Express + pg server, same paths, same concurrency. */
-async function httpScenario(prices: number, storeDir: string, url: string, schema: string, runs: number): Promise<HttpFigures> {
+async function httpScenario(settings: Settings, prices: number, storeDir: string, url: string, schema: string): Promise<HttpFigures> {
+  const { 'http-runs': runs, connections, duration, dir: baseDir, profile: profileDir } = settings;
   const mix = new QueryMix(77, QUERY_DAYS);
   const paths: string[] = [];
   for (let i = 0; i < 500; i++) paths.push(ratesPath(mix.port()), ratesPath(mix.region()));
@@ -298,20 +346,20 @@ async function httpScenario(prices: number, storeDir: string, url: string, schem
       if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`CORRECTNESS MISMATCH over HTTP for ${path}: ${JSON.stringify(a).slice(0, 300)} vs ${JSON.stringify(b).slice(0, 300)}`);
     }
     // Warm-up of both, then alternate.
-    await cannon(`http://127.0.0.1:${ourPort}`, paths, 2);
-    await cannon(`http://127.0.0.1:${pgPort}`, paths, 2);
+    await cannon(`http://127.0.0.1:${ourPort}`, paths, connections, 2);
+    await cannon(`http://127.0.0.1:${pgPort}`, paths, connections, 2);
     for (let run = 0; run < runs; run++) {
       figures.loads.push(loadavg()[0]!);
-      figures.ratestore.push(await cannon(`http://127.0.0.1:${ourPort}`, paths, duration));
-      figures.postgres.push(await cannon(`http://127.0.0.1:${pgPort}`, paths, duration));
+      figures.ratestore.push(await cannon(`http://127.0.0.1:${ourPort}`, paths, connections, duration));
+      figures.postgres.push(await cannon(`http://127.0.0.1:${pgPort}`, paths, connections, duration));
       console.error(`[${fmtInt(prices)}] HTTP run ${run + 1}/${runs}: Ratestore ${fmtInt(figures.ratestore[run]!.rps)} req/s, ` +
         `Express+pg ${fmtInt(figures.postgres[run]!.rps)} req/s; load ${loadavg()[0]!.toFixed(2)}`);
     }
     await stopProcess(ours, 15_000);
     // The store's lock is released when the server exits; then the same with the response cache on.
     ours = await start('ratestore-cached', cachedPort);
-    await cannon(`http://127.0.0.1:${cachedPort}`, paths, 2);
-    for (let run = 0; run < runs; run++) figures.ratestoreCached.push(await cannon(`http://127.0.0.1:${cachedPort}`, paths, duration));
+    await cannon(`http://127.0.0.1:${cachedPort}`, paths, connections, 2);
+    for (let run = 0; run < runs; run++) figures.ratestoreCached.push(await cannon(`http://127.0.0.1:${cachedPort}`, paths, connections, duration));
     return figures;
   } finally {
     for (const child of servers) await stopProcess(child, 15_000);
@@ -336,8 +384,8 @@ function psqlPath(): string {
  * into a fresh schema. Wall-clock of the whole command, process start included on both sides.
  * Then cross-checks 200 random queries on the last load.
  */
-async function dumpScenario(name: string, file: string, prices: number, url: string, runs: number): Promise<DumpFigures> {
-  const work = mkdtempSync(join(baseDir, 'ratestore-compare-dump-'));
+async function dumpScenario(settings: Settings, name: string, file: string, prices: number, url: string, runs: number): Promise<DumpFigures> {
+  const work = mkdtempSync(join(settings.dir, 'ratestore-compare-dump-'));
   const schema = `${SCHEMA_PREFIX}dump`;
   const indexFile = join(work, 'index.sql');
   writeFileSync(indexFile, `${INDEX_SQL}\n`);
@@ -372,7 +420,7 @@ async function dumpScenario(name: string, file: string, prices: number, url: str
         ...regions.rows.map((r) => ({ type: 'region' as const, slug: r.slug, parent: r.parent_slug })),
         ...ports.rows.map((p) => ({ type: 'port' as const, code: p.code, region: p.parent_slug }))
       ];
-      const { checked, nullDays } = await crossCheck(store, client, checkQueries(catalog, span.rows[0]!.first, span.rows[0]!.days, checkCount, 99));
+      const { checked, nullDays } = await crossCheck(store, client, checkQueries(catalog, span.rows[0]!.first, span.rows[0]!.days, settings.check, 99));
       figures.checked = checked;
       figures.nullDays = nullDays;
       console.error(`[dump ${name}] ${checked} queries gave the same answers on both engines (${nullDays} null days among them)`);
@@ -392,13 +440,10 @@ async function dumpScenario(name: string, file: string, prices: number, url: str
 
 const ms3 = (v: number): string => v.toFixed(3);
 
-async function parent(): Promise<void> {
-  const runs = intArg(args, 'runs', quick ? 3 : 5);
-  const queryRuns = intArg(args, 'query-runs', quick ? 2 : 3);
-  const httpRuns = intArg(args, 'http-runs', quick ? 2 : 3);
-  const ingestSizes = numbersArg(args, 'ingest-sizes', '50000,1000000');
-  const querySizes = numbersArg(args, 'query-sizes', quick ? '1000000' : '1000000,10000000');
-  const skip = new Set((args.get('skip') ?? '').split(',').filter(Boolean));
+async function parent(args: Settings): Promise<void> {
+  const { quick, runs, 'query-runs': queryRuns, 'http-runs': httpRuns, 'ingest-sizes': ingestSizes, 'query-sizes': querySizes, dir: baseDir } = args;
+  const { queries: queryCount, check: checkCount, connections, duration, profile: profileDir } = args;
+  const skip = new Set(args.skip);
   const started = new Date();
   console.log(`# Ratestore vs PostgreSQL, ${started.toISOString()}${quick ? ' (--quick)' : ''}`);
   console.log(`${machine()}, data under ${baseDir}; load average at start ${loadAverages()}`);
@@ -422,9 +467,9 @@ async function parent(): Promise<void> {
       const schema = `${SCHEMA_PREFIX}ingest`;
       await (await createDataSet(postgres.url, schema, sampleCatalog(CATALOG))).end();
       const series = {
-        write: ['--api', 'write', '--warmup'],
+        write: ['--api', 'write', '--warm'],
         writeCold: ['--api', 'write'],
-        staged: ['--api', 'staged', '--warmup']
+        staged: ['--api', 'staged', '--warm']
       } as const;
       type Series = keyof typeof series | 'postgres';
       const results = new Map<number, Record<Series, IngestFigures[]>>();
@@ -435,9 +480,9 @@ async function parent(): Promise<void> {
           const entry = results.get(prices) ?? { write: [], writeCold: [], staged: [], postgres: [] };
           results.set(prices, entry);
           for (const [name, flags] of Object.entries(series) as Array<[keyof typeof series, readonly string[]]>) {
-            entry[name].push(await runScenario<IngestFigures>('rs-ingest', ['--prices', String(prices), ...flags], true));
+            entry[name].push(await runScenario<IngestFigures>('rs-ingest', ['--prices', String(prices), ...flags, '--dir', baseDir], profileDir));
           }
-          entry.postgres.push(await runScenario<IngestFigures>('pg-ingest', ['--prices', String(prices), '--url', postgres.url, '--schema', schema], false));
+          entry.postgres.push(await runScenario<IngestFigures>('pg-ingest', ['--prices', String(prices), '--url', postgres.url, '--schema', schema]));
           const last = (name: Series): string => seconds(entry[name].at(-1)!.ms);
           console.error(`ingest ${fmtInt(prices)} run ${run + 1}/${runs}: Ratestore write() ${last('write')} s (cold ${last('writeCold')} s), staged ${last('staged')} s, PostgreSQL COPY ${last('postgres')} s; load ${loadavg()[0]!.toFixed(2)}`);
         }
@@ -474,15 +519,15 @@ async function parent(): Promise<void> {
       const dumpRuns = quick ? 2 : 3;
       const work = mkdtempSync(join(baseDir, 'ratestore-compare-dumpfile-'));
       try {
-        const dumpPrices = intArg(args, 'dump-prices', 1_000_000);
+        const dumpPrices = args['dump-prices'];
         const file = join(work, 'sample.sql');
         await writeSampleDump(file, batchOptions(dumpPrices));
         noteLoad();
-        dumps.push(await dumpScenario(`sample, ${fmtInt(dumpPrices)} prices`, file, dumpPrices, postgres.url, dumpRuns));
+        dumps.push(await dumpScenario(args, `sample, ${fmtInt(dumpPrices)} prices`, file, dumpPrices, postgres.url, dumpRuns));
         const real = '/work/shared/data/rates.sql';
         if (existsSync(real)) {
           noteLoad();
-          dumps.push(await dumpScenario('ratestask rates.sql', real, NaN, postgres.url, dumpRuns));
+          dumps.push(await dumpScenario(args, 'ratestask rates.sql', real, NaN, postgres.url, dumpRuns));
         }
       } finally {
         rmSync(work, { recursive: true, force: true });
@@ -510,15 +555,15 @@ async function parent(): Promise<void> {
         const storeDir = mkdtempSync(join(baseDir, 'ratestore-compare-store-'));
         try {
           noteLoad();
-          const pgLoad = await runScenario<PgLoadFigures>('pg-load', ['--prices', String(prices), '--url', postgres.url, '--schema', schema], false);
+          const pgLoad = await runScenario<PgLoadFigures>('pg-load', ['--prices', String(prices), '--url', postgres.url, '--schema', schema]);
           console.error(`[${fmtInt(prices)}] PostgreSQL loaded in ${seconds(pgLoad.build.totalMs)} s + VACUUM ANALYZE ${seconds(pgLoad.build.vacuumMs!)} s`);
           noteLoad();
           const q = await runScenario<QueryFigures>('query', ['--prices', String(prices), '--store', storeDir, '--url', postgres.url, '--schema', schema,
-            '--runs', String(queryRuns), '--queries', String(queryCount), '--warmup', String(intArg(args, 'warmup', 30)), '--check', String(checkCount)], true);
+            '--runs', String(queryRuns), '--queries', String(queryCount), '--warmup', String(args.warmup), '--check', String(checkCount)], profileDir);
           const entry: { q: QueryFigures; pg: PgLoadFigures; http?: HttpFigures } = { q, pg: pgLoad };
           if (!skip.has('http')) {
             noteLoad();
-            entry.http = await httpScenario(prices, storeDir, postgres.url, schema, httpRuns);
+            entry.http = await httpScenario(args, prices, storeDir, postgres.url, schema);
           }
           queryResults.push(entry);
         } finally {
@@ -609,7 +654,7 @@ async function parent(): Promise<void> {
       `Finished ${new Date().toISOString()} (${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min).`);
     console.log('\n' + out.join('\n'));
     json.loads = loads;
-    const jsonFile = args.get('json');
+    const jsonFile = args.json;
     if (jsonFile !== undefined) writeFileSync(jsonFile, JSON.stringify(json, null, 2));
   } finally {
     await cleanup();
@@ -618,14 +663,22 @@ async function parent(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
-const childKind = args.get('child');
-if (childKind === undefined) {
+await runScript({
+  script: import.meta.url,
+  summary: 'Ratestore against PostgreSQL on this machine: ingest, dump loading, in-process queries and HTTP, each measured piece of work in a fresh ' +
+    'child process; starts a throwaway PostgreSQL unless DATABASE_URL is set. Prints markdown tables of medians with ratios.',
+  options: OPTIONS
+}, async (args) => {
   try {
-    await parent();
+    await parent(settings(args));
   } catch (error) {
     console.error(error);
     process.exitCode = 1;
   }
-} else {
-  await runAsChild(childKind, { 'rs-ingest': childRatestoreIngest, 'pg-ingest': childPostgresIngest, 'pg-load': childPostgresLoad, query: childQuery });
-}
+}, {
+  'rs-ingest': childKind({ summary: 'Commits one batch of sample prices into a temporary Ratestore store.', options: RS_INGEST_OPTIONS, run: childRatestoreIngest }),
+  'pg-ingest': childKind({ summary: 'COPYs one batch of sample prices into the emptied PostgreSQL table, in one transaction.', options: PG_INGEST_OPTIONS, run: childPostgresIngest }),
+  'pg-load': childKind({ summary: 'Loads a query data set into PostgreSQL (one COPY per 1M prices), then VACUUM ANALYZE.', options: PG_LOAD_OPTIONS, run: childPostgresLoad }),
+  query: childKind({ summary: 'Builds the Ratestore store of a query data set, cross-checks it against PostgreSQL, then times both engines\' queries.',
+    options: QUERY_OPTIONS, run: childQuery })
+});

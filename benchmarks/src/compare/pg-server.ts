@@ -3,17 +3,22 @@
  * pool, `GET /rates?date_from&date_to&origin&destination` answering `[{day, average_price}]` with the
  * canonical query as a prepared statement. No cache, no auth, no logging.
  *
- *   node benchmarks/dist/compare/pg-server.js --url postgresql://... --schema ratestore_bench_x --port 3001 [--pool 8]
+ *   node benchmarks/dist/compare/pg-server.js --url postgresql://... --schema ratestore_bench_x [--port 3001] [--pool 8]
  */
 import express from 'express';
-import { intArg, parseArgs } from '../util.js';
-import { poolFor, ratesQuery, type RateAnswer } from './postgres.js';
+import { parseCommand } from '../util.js';
+import { PG_OPTIONS, poolFor, ratesQuery, type RateAnswer } from './postgres.js';
 
-const args = parseArgs(process.argv.slice(2));
-const url = args.get('url');
-const schema = args.get('schema');
-if (url === undefined || schema === undefined) throw new Error('--url and --schema are required');
-const pool = poolFor(url, schema, intArg(args, 'pool', 8));
+const { values: args } = parseCommand({
+  script: import.meta.url,
+  summary: 'The minimal Express + pg server bench:compare measures Ratestore against: GET /rates with the canonical query, GET /healthz.',
+  options: {
+    ...PG_OPTIONS,
+    port: { type: 'int', default: 3001, description: 'port to listen on, on 127.0.0.1' },
+    pool: { type: 'int', default: 8, description: 'connections of the pg pool' }
+  }
+});
+const pool = poolFor(args.url, args.schema, args.pool);
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const app = express();
@@ -35,7 +40,7 @@ app.get('/healthz', (_req, res) => {
   res.json({ ok: true });
 });
 
-const server = app.listen(intArg(args, 'port', 3001), '127.0.0.1', () => {
+const server = app.listen(args.port, '127.0.0.1', () => {
   console.error(`pg-server listening on ${JSON.stringify(server.address())}`);
 });
 const stop = (): void => {

@@ -12,6 +12,13 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PortItem, PriceItem, RatesQuery, RegionItem } from '@ratestore/core';
 import { freePort } from '../child.js';
+import type { OptionSpecs } from '../util.js';
+
+/** The options that name a data set in PostgreSQL, for the processes that work on one. */
+export const PG_OPTIONS = {
+  url: { type: 'string', required: true, arg: 'URL', description: 'the PostgreSQL connection string' },
+  schema: { type: 'string', required: true, arg: 'NAME', description: 'the schema of the data set' }
+} as const satisfies OptionSpecs;
 
 /**
  * Server settings for a benchmark on this machine (2 cores, 23 GiB RAM shared with other users).
