@@ -103,6 +103,14 @@ const QUERY_OPTIONS = {
   check: OPTIONS.check
 } as const satisfies OptionSpecs;
 
+const FLAT_OPTIONS = {
+  small: { type: 'string', required: true, arg: 'DIR', description: 'the 1M query store (built by the query child)' },
+  big: { type: 'string', required: true, arg: 'DIR', description: 'the 10M query store' },
+  runs: QUERY_OPTIONS.runs,
+  queries: OPTIONS.queries,
+  warmup: OPTIONS.warmup
+} as const satisfies OptionSpecs;
+
 const QUERY_DAYS = 366;
 /** Queries of each kind one engine runs before the other takes its turn (see childQuery). */
 const QUERY_BLOCK = 20;
@@ -128,6 +136,7 @@ interface QueryFigures {
   maxRssMb: number;
 }
 interface PgLoadFigures { kind: 'pg-load'; prices: number; build: BuildFigures }
+interface FlatFigures { kind: 'flat'; small: QueryRun[]; big: QueryRun[] }
 
 function duMb(path: string): number {
   try {
@@ -314,6 +323,51 @@ async function childQuery(args: Values<typeof QUERY_OPTIONS>): Promise<QueryFigu
   }
 }
 
+/**
+ * Ratestore at 1M and at 10M side by side in one process, read cache off: the same queries in
+ * alternating blocks, so that the machine's drift between two children minutes apart does not land
+ * on one store (the 1M store alone measured a region p50 of 0.093-0.148 ms in four runs).
+ */
+async function childFlat({ small: smallDir, big: bigDir, runs, warmup, queries: queryCount }: Values<typeof FLAT_OPTIONS>): Promise<FlatFigures> {
+  const stores = [new Ratestore({ location: smallDir, readCacheMonths: 0 }), new Ratestore({ location: bigDir, readCacheMonths: 0 })] as const;
+  for (const store of stores) await store.open();
+  try {
+    const figures: FlatFigures = { kind: 'flat', small: [], big: [] };
+    for (let run = 0; run < runs; run++) {
+      const mix = new QueryMix(2_000 + run, QUERY_DAYS);
+      for (let i = 0; i < warmup; i++) {
+        const p = mix.port();
+        const r = mix.region();
+        for (const store of stores) {
+          await store.rates(p);
+          await store.rates(r);
+        }
+      }
+      const lat = stores.map(() => ({ port: [] as number[], region: [] as number[] }));
+      for (let at = 0; at < queryCount; at += QUERY_BLOCK) {
+        const block = Array.from({ length: Math.min(QUERY_BLOCK, queryCount - at) }, () => ({ p: mix.port(), r: mix.region() }));
+        for (const k of (at / QUERY_BLOCK) % 2 === 0 ? [0, 1] : [1, 0]) {
+          for (const { p, r } of block) {
+            let started = performance.now();
+            await stores[k]!.rates(p);
+            lat[k]!.port.push(performance.now() - started);
+            started = performance.now();
+            await stores[k]!.rates(r);
+            lat[k]!.region.push(performance.now() - started);
+          }
+        }
+      }
+      const [small, big] = lat.map((l) => ({ port: summarizeLatencies(l.port), region: summarizeLatencies(l.region) }));
+      figures.small.push(small!);
+      figures.big.push(big!);
+      console.error(`[flat] run ${run + 1}/${runs}: region p50 1M ${small!.region.p50.toFixed(3)} ms, 10M ${big!.region.p50.toFixed(3)} ms`);
+    }
+    return figures;
+  } finally {
+    for (const store of stores) await store.close();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parent helpers
 
@@ -321,7 +375,7 @@ async function childQuery(args: Values<typeof QUERY_OPTIONS>): Promise<QueryFigu
  * One measured piece of work in a fresh process (see child.ts); with a `profileDir` (--profile, given
  * for the Ratestore ones) under --cpu-prof. No other Node flags of this process are passed on.
  */
-function runScenario<T extends IngestFigures | QueryFigures | PgLoadFigures>(kind: string, childArgs: string[], profileDir?: string): Promise<T> {
+function runScenario<T extends IngestFigures | QueryFigures | PgLoadFigures | FlatFigures>(kind: string, childArgs: string[], profileDir?: string): Promise<T> {
   return runChild<T>(SELF, kind, childArgs, cpuProfFlags(profileDir));
 }
 
@@ -577,29 +631,44 @@ async function parent(args: Settings): Promise<void> {
 
     // Queries and HTTP per store size -----------------------------------------------------------
     const queryResults: Array<{ q: QueryFigures; pg: PgLoadFigures; http?: HttpFigures }> = [];
+    let flat: FlatFigures | undefined;
+    // Kept until the side-by-side growth run at the end.
+    const storeDirs = new Map<number, string>();
     if (!skip.has('query')) {
-      for (const prices of querySizes) {
-        const schema = `${SCHEMA_PREFIX}q${prices}`;
-        const storeDir = mkdtempSync(join(baseDir, 'ratestore-compare-store-'));
-        try {
-          noteLoad();
-          const pgLoad = await runScenario<PgLoadFigures>('pg-load', ['--prices', String(prices), '--url', postgres.url, '--schema', schema]);
-          console.error(`[${fmtInt(prices)}] PostgreSQL loaded in ${seconds(pgLoad.build.totalMs)} s + VACUUM ANALYZE ${seconds(pgLoad.build.vacuumMs!)} s`);
-          noteLoad();
-          const q = await runScenario<QueryFigures>('query', ['--prices', String(prices), '--store', storeDir, '--url', postgres.url, '--schema', schema,
-            '--runs', String(queryRuns), '--queries', String(queryCount), '--warmup', String(args.warmup), '--check', String(checkCount)], profileDir);
-          const entry: { q: QueryFigures; pg: PgLoadFigures; http?: HttpFigures } = { q, pg: pgLoad };
-          if (!skip.has('http')) {
+      try {
+        for (const prices of querySizes) {
+          const schema = `${SCHEMA_PREFIX}q${prices}`;
+          const storeDir = mkdtempSync(join(baseDir, 'ratestore-compare-store-'));
+          storeDirs.set(prices, storeDir);
+          try {
             noteLoad();
-            entry.http = await httpScenario(args, prices, storeDir, postgres.url, schema);
+            const pgLoad = await runScenario<PgLoadFigures>('pg-load', ['--prices', String(prices), '--url', postgres.url, '--schema', schema]);
+            console.error(`[${fmtInt(prices)}] PostgreSQL loaded in ${seconds(pgLoad.build.totalMs)} s + VACUUM ANALYZE ${seconds(pgLoad.build.vacuumMs!)} s`);
+            noteLoad();
+            const q = await runScenario<QueryFigures>('query', ['--prices', String(prices), '--store', storeDir, '--url', postgres.url, '--schema', schema,
+              '--runs', String(queryRuns), '--queries', String(queryCount), '--warmup', String(args.warmup), '--check', String(checkCount)], profileDir);
+            const entry: { q: QueryFigures; pg: PgLoadFigures; http?: HttpFigures } = { q, pg: pgLoad };
+            if (!skip.has('http')) {
+              noteLoad();
+              entry.http = await httpScenario(args, prices, storeDir, postgres.url, schema);
+            }
+            queryResults.push(entry);
+          } finally {
+            await dropSchema(postgres.url, schema);
           }
-          queryResults.push(entry);
-        } finally {
-          rmSync(storeDir, { recursive: true, force: true });
-          await dropSchema(postgres.url, schema);
         }
+        const small = storeDirs.get(1_000_000);
+        const big = storeDirs.get(10_000_000);
+        if (small !== undefined && big !== undefined) {
+          noteLoad();
+          flat = await runScenario<FlatFigures>('flat', ['--small', small, '--big', big,
+            '--runs', String(queryRuns), '--queries', String(queryCount), '--warmup', String(args.warmup)], profileDir);
+        }
+      } finally {
+        for (const dir of storeDirs.values()) rmSync(dir, { recursive: true, force: true });
       }
       json.queries = queryResults;
+      json.flat = flat;
 
       out.push(`## In-process query latency, 31-day windows (${queryCount} queries per kind per run, in alternating blocks of ${QUERY_BLOCK} per engine; median over ${queryRuns} runs of each run's percentile)\n`);
       out.push('Ratestore: `store.rates()` in the benchmark process, its read cache off (`readCacheMonths: 0`), so every query reads LevelDB. ' +
@@ -653,6 +722,18 @@ async function parent(args: Settings): Promise<void> {
         out.push('');
       }
 
+      if (flat !== undefined) {
+        out.push(`## Ratestore at 1M and at 10M side by side (read cache off; ${queryCount} queries per kind per run in alternating blocks of ${QUERY_BLOCK} per store, one process; median over ${queryRuns} runs)\n`);
+        out.push('Both query stores as built above, opened together after the HTTP runs, so that drift of the machine between two children does not land on one of them.\n');
+        out.push(table(['kind', '1M p50 ms', '10M p50 ms', '10M / 1M p50 (median of runs)', '1M p99 ms', '10M p99 ms'], (['port', 'region'] as const).map((kind) => [
+          kind === 'port' ? 'port-to-port' : 'region-to-region',
+          ms3(median(flat!.small.map((run) => run[kind].p50))) + minMax(flat!.small.map((run) => run[kind].p50), ms3),
+          ms3(median(flat!.big.map((run) => run[kind].p50))) + minMax(flat!.big.map((run) => run[kind].p50), ms3),
+          ratio(median(flat!.big.map((run, i) => run[kind].p50 / flat!.small[i]![kind].p50))),
+          ms3(median(flat!.small.map((run) => run[kind].p99))), ms3(median(flat!.big.map((run) => run[kind].p99)))])));
+        out.push('');
+      }
+
       out.push('## Growth from 1M to 10M stored prices\n');
       const growthRows: string[][] = [];
       for (const { q, pg: pgLoad, http } of queryResults) {
@@ -674,10 +755,16 @@ async function parent(args: Settings): Promise<void> {
         targets.push(['region-to-region 31-day in-process at 10M: ≥ 50x faster than PostgreSQL (p50)', ratio(p / r), verdict(p / r >= 50)]);
         if (small !== undefined) {
           const r1 = median(small.q.ratestore.map((run) => run.region.p50));
-          targets.push(['region-to-region p50 flat from 1M to 10M (10M ≤ 1.5x 1M)', `${ms3(r1)} → ${ms3(r)} ms (${ratio(r / r1)})`, verdict(r / r1 <= 1.5)]);
           const c = median(big.q.ratestoreCached.map((run) => run.region.p50));
           const c1 = median(small.q.ratestoreCached.map((run) => run.region.p50));
-          targets.push(['(for information) the same with the read cache on', `${ms3(c1)} → ${ms3(c)} ms (${ratio(c / c1)})`, '–']);
+          targets.push(['(for information) region p50 from 1M to 10M, each in its own child, read cache off / on',
+            `${ms3(r1)} → ${ms3(r)} ms (${ratio(r / r1)}) / ${ms3(c1)} → ${ms3(c)} ms (${ratio(c / c1)})`, '–']);
+        }
+        if (flat !== undefined) {
+          const growth = median(flat.big.map((run, i) => run.region.p50 / flat!.small[i]!.region.p50));
+          targets.push(['region-to-region p50 flat from 1M to 10M, side by side (10M ≤ 1.5x 1M)',
+            `${ms3(median(flat.small.map((run) => run.region.p50)))} → ${ms3(median(flat.big.map((run) => run.region.p50)))} ms (median of the runs' ratios ${ratio(growth)})`,
+            verdict(growth <= 1.5)]);
         }
       } else if (small !== undefined) {
         const r = median(small.q.ratestore.map((run) => run.region.p50));
@@ -719,5 +806,6 @@ await runScript({
   'pg-ingest': childKind({ summary: 'COPYs one batch of sample prices into the emptied PostgreSQL table, in one transaction.', options: PG_INGEST_OPTIONS, run: childPostgresIngest }),
   'pg-load': childKind({ summary: 'Loads a query data set into PostgreSQL (one COPY per 1M prices), then VACUUM ANALYZE.', options: PG_LOAD_OPTIONS, run: childPostgresLoad }),
   query: childKind({ summary: 'Builds the Ratestore store of a query data set, cross-checks it against PostgreSQL, then times both engines\' queries.',
-    options: QUERY_OPTIONS, run: childQuery })
+    options: QUERY_OPTIONS, run: childQuery }),
+  flat: childKind({ summary: 'Times the same queries on the 1M and the 10M Ratestore store side by side (read cache off).', options: FLAT_OPTIONS, run: childFlat })
 });
