@@ -143,7 +143,7 @@ export function openApiDocument(): OpenApiObject {
           operationId: 'createUpload', summary: 'Create (or resume) a staged upload',
           parameters: [idempotencyKey],
           requestBody: { required: false, content: json({ type: 'object', properties: { batch_id: BATCH_ID } }) },
-          responses: { 201: ok('Created', ref('Upload')), 200: ok('Already staged or committed', ref('Upload')), ...writeErrors }
+          responses: { 201: ok('Created', ref('Upload')), 200: ok('Already staged or committed', ref('Upload')), ...writeErrors, 409: problem('Aborted by another request while it was being created') }
         }
       },
       '/v1/uploads/{id}': {

@@ -210,6 +210,34 @@ describe('v1 API', () => {
     expect((await t.call('POST', '/v1/batches/nope/revert')).body).toMatchObject({ status: 404, code: 'RATESTORE_UNKNOWN_BATCH' });
   });
 
+  it('creating an upload that another request commits or aborts meanwhile: a replay, or a clear 409', async () => {
+    const begin = t.store.begin.bind(t.store);
+    const items = prices('CNSGH', 'DEHAM', '2016-07-01', [5]);
+    // The batch id is committed by another write between the server's check and its begin().
+    const committing = vi.spyOn(t.store, 'begin').mockImplementationOnce(async (id) => {
+      await t.store.write(items, { batchId: id });
+      return begin(id);
+    });
+    const raced = await t.call('POST', '/v1/uploads', { body: { batch_id: 'raced-commit' } });
+    committing.mockRestore();
+    expect(raced.status).toBe(200);
+    expect(raced.headers.get('idempotent-replayed')).toBe('true');
+    expect(raced.body).toMatchObject({ batch_id: 'raced-commit', state: 'committed', result: { batch_id: 'raced-commit', counts: { prices: 1 } } });
+
+    // The upload is aborted by another request right after begin() staged it.
+    const version = t.store.version;
+    const aborting = vi.spyOn(t.store, 'begin').mockImplementationOnce(async (id) => {
+      const staged = await begin(id);
+      await t.store.abort(id);
+      return staged;
+    });
+    const aborted = await t.call('POST', '/v1/uploads', { body: { batch_id: 'raced-abort' } });
+    aborting.mockRestore();
+    expect(aborted.body).toMatchObject({ status: 409, code: 'RATESTORE_UNKNOWN_BATCH', parameter: 'batch_id' });
+    expect(await t.store.staged('raced-abort')).toBeUndefined();
+    expect(t.store.version).toBe(version);
+  });
+
   it('staged uploads: create, chunks in any order, re-send, commit; abort; errors', async () => {
     const staged = vi.spyOn(t.store, 'staged');
     const created = await t.call('POST', '/v1/uploads', { body: { batch_id: 'big-1' } });

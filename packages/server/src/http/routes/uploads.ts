@@ -31,15 +31,23 @@ export function uploadRoutes(ctx: AppContext): Router {
   router.post('/v1/uploads', write, json, async (req, res) => {
     const body = req.body === undefined ? {} : objectBody(req);
     const batchId = batchIdOf(req, body.batch_id) ?? randomUUID();
-    const done = await engine(() => store.batch(batchId));
-    if (done !== undefined) {
+    const replayed = async (): Promise<boolean> => {
+      const done = await engine(() => store.batch(batchId));
+      if (done === undefined) return false;
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(200).json({ batch_id: batchId, state: 'committed', result: commitJson(done) });
-      return;
-    }
+      return true;
+    };
+    if (await replayed()) return;
     // begin() resumes an upload staged before: that is no new one.
     const { created } = await engine(() => store.begin(batchId));
-    const info = (await engine(() => store.staged(batchId)))!;
+    const info = await engine(() => store.staged(batchId));
+    // Nothing staged after begin(): a write with this id committed in between (answered as a
+    // replay), or a DELETE aborted the upload in between.
+    if (info === undefined) {
+      if (await replayed()) return;
+      throw new HttpProblem(409, 'RATESTORE_UNKNOWN_BATCH', `upload ${batchId} was aborted while it was being created`, { parameter: 'batch_id' });
+    }
     res.setHeader('Location', `/v1/uploads/${encodeURIComponent(batchId)}`);
     res.status(created ? 201 : 200).json(stagedJson(info));
   });
