@@ -18,6 +18,7 @@ import { ChunkBuilder, type EncodedChunk } from './write/chunk-builder.js';
 import { readRates, notRetained } from './read/read-rates.js';
 import { MonthCache } from './read/month-cache.js';
 import { foldHistory, type FoldResult } from './maintenance/fold-history.js';
+import { compactAggregates } from './maintenance/compact-aggregates.js';
 import { Mutex, NamedSharedLock } from './util/locks.js';
 import { checkBatchId, checkDay, checkInteger, checkObject, invalid, itemsOf } from './validate/arguments.js';
 import { PORT_CODE, REGION_SLUG } from './validate/items.js';
@@ -353,6 +354,7 @@ export class Ratestore {
   /**
    * Folds history older than the last `retainVersions` versions: reads at retained versions stay
    * exact, older versions can no longer be read with `asOf`, and their batches no longer reverted.
+   * Then, with or without anything to fold, compacts the aggregate records in LevelDB.
    */
   async compact(options: CompactOptions = {}): Promise<FoldResult> {
     this.#assertOpen();
@@ -593,8 +595,11 @@ export class Ratestore {
 
   async #compact(retain: number): Promise<FoldResult> {
     const horizon = retain === Infinity ? 0 : this.#log.head - retain;
-    if (horizon <= this.#log.foldedThrough) return { foldedThrough: this.#log.foldedThrough, removed: 0, written: 0 };
-    return foldHistory(this.#engineState(), horizon);
+    const result = horizon <= this.#log.foldedThrough
+      ? { foldedThrough: this.#log.foldedThrough, removed: 0, written: 0 }
+      : await foldHistory(this.#engineState(), horizon);
+    await compactAggregates(this.#db);
+    return result;
   }
 
   /** Folds in the background once twice the retained versions have piled up, so folds are rare. */

@@ -93,7 +93,5 @@ export async function foldHistory(engine: Engine, horizon: number): Promise<Fold
     await iterator.close();
   }
   await writer.flush();
-  const compactRange = (db as unknown as { compactRange?: (start: string, end: string) => Promise<void> }).compactRange;
-  if (typeof compactRange === 'function') await compactRange.call(db, AGGREGATES_RANGE.gte, AGGREGATES_RANGE.lt);
   return { foldedThrough: horizon, removed, written };
 }
