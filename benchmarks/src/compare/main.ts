@@ -26,10 +26,11 @@ import { SERVER_CLI, childKind, cleanupOnSignal, cpuProfFlags, freePort, runChil
 import { BUILD_BATCH, CATALOG, FIRST_DAY, QueryMix, STAGE_CHUNK, batchOptions, ratesPath, slices } from '../sample.js';
 import { buildQueryStore, withTempStore, writeCatalog } from '../store.js';
 import {
-  fmtInt, loadAverages, machine, maxRssMb, median, minMax, perSecond, ratio, seconds, summarizeLatencies, table, verdict, type LatencySummary,
+  fmtInt, loadAverages, machine, maxRssMb, median, minMax, perSecond, ratio, seconds, table, verdict,
   type OptionSpecs, type Values
 } from '../util.js';
 import { checkQueries, crossCheck, writeSampleDump } from './data.js';
+import { QUERY_BLOCK, QUERY_DAYS, growthOf, kindName, medianCell, medianOf, ms3, timeQueryRuns, type QueryRun, type QueryRunOptions } from './query-runs.js';
 import {
   INDEX_SQL, PG_OPTIONS, SCHEMA_PREFIX, connect, copyPrices, createDataSet, dropSchema, installedPostgresBin, ratesQuery, resetSchema, startPostgres,
   type RateAnswer
@@ -111,15 +112,11 @@ const FLAT_OPTIONS = {
   warmup: OPTIONS.warmup
 } as const satisfies OptionSpecs;
 
-const QUERY_DAYS = 366;
-/** Queries of each kind one engine runs before the other takes its turn (see childQuery). */
-const QUERY_BLOCK = 20;
 
 // ---------------------------------------------------------------------------------------------
 // Children
 
 interface IngestFigures { kind: 'ingest'; engine: 'ratestore' | 'postgres'; api?: 'write' | 'staged'; warm?: boolean; prices: number; ms: number; stageMs?: number; commitMs?: number; maxRssMb: number }
-interface QueryRun { port: LatencySummary; region: LatencySummary }
 interface BuildFigures { batchesMs: number[]; totalMs: number; vacuumMs?: number; sizeMb: number }
 interface QueryFigures {
   kind: 'query';
@@ -246,84 +243,21 @@ async function childQuery(args: Values<typeof QUERY_OPTIONS>): Promise<QueryFigu
     const { checked, nullDays } = await crossCheck(store, client, checkQueries(sampleCatalog(CATALOG), FIRST_DAY, QUERY_DAYS, args.check, 4242 + prices));
     console.error(`${label} ${checked} queries gave the same answers on both engines (${nullDays} null days among them); measuring`);
 
-    const time = async (work: () => Promise<unknown>): Promise<number> => {
-      const started = performance.now();
-      await work();
-      return performance.now() - started;
-    };
-    const pgRates = (q: RatesQuery): Promise<unknown> => client.query(ratesQuery(q));
-    const measured: { ratestore: QueryRun[]; postgres: QueryRun[] } = { ratestore: [], postgres: [] };
-    for (let run = 0; run < runs; run++) {
-      const mix = new QueryMix(1_000 + run, QUERY_DAYS);
-      for (let i = 0; i < warmup; i++) {
-        const p = mix.port();
-        const r = mix.region();
-        await store.rates(p);
-        await store.rates(r);
-        await pgRates(p);
-        await pgRates(r);
-      }
-      const lat = { rp: [] as number[], rr: [] as number[], pp: [] as number[], pr: [] as number[] };
-      // Blocks of the same queries, alternating between the engines (and which goes first), so both
-      // see the same machine over the run. Not one query at a time: a query right after 85 ms of
-      // PostgreSQL work on the same 2 cores measured 3-4x slower (cold CPU caches), which would charge
-      // one engine for the other's cost.
-      for (let at = 0; at < queryCount; at += QUERY_BLOCK) {
-        const block = Array.from({ length: Math.min(QUERY_BLOCK, queryCount - at) }, () => ({ p: mix.port(), r: mix.region() }));
-        const ratestoreBlock = async () => {
-          for (const { p, r } of block) {
-            lat.rp.push(await time(() => store.rates(p)));
-            lat.rr.push(await time(() => store.rates(r)));
-          }
-        };
-        const postgresBlock = async () => {
-          for (const { p, r } of block) {
-            lat.pp.push(await time(() => pgRates(p)));
-            lat.pr.push(await time(() => pgRates(r)));
-          }
-        };
-        if ((at / QUERY_BLOCK) % 2 === 0) {
-          await ratestoreBlock();
-          await postgresBlock();
-        } else {
-          await postgresBlock();
-          await ratestoreBlock();
-        }
-      }
-      measured.ratestore.push({ port: summarizeLatencies(lat.rp), region: summarizeLatencies(lat.rr) });
-      measured.postgres.push({ port: summarizeLatencies(lat.pp), region: summarizeLatencies(lat.pr) });
-      console.error(`${label} run ${run + 1}/${runs}: region p50 Ratestore ${measured.ratestore[run]!.region.p50.toFixed(3)} ms, ` +
-        `PostgreSQL ${measured.postgres[run]!.region.p50.toFixed(3)} ms; load ${loadavg()[0]!.toFixed(2)}`);
-    }
+    const options: QueryRunOptions = { runs, warmup, queries: queryCount, seed: 1_000 };
+    // Reads `store` when called, so it follows the reopen below.
+    const ratestoreRates = (q: RatesQuery): Promise<unknown> => store.rates(q);
+    const [ratestore, postgres] = await timeQueryRuns([ratestoreRates, (q) => client.query(ratesQuery(q))], options, (run, [rs, pg]) =>
+      console.error(`${label} run ${run + 1}/${runs}: region p50 Ratestore ${ms3(rs!.region.p50)} ms, PostgreSQL ${ms3(pg!.region.p50)} ms; load ${loadavg()[0]!.toFixed(2)}`));
 
     // The same runs, Ratestore alone: first as compared (read cache off), which shows what the
     // PostgreSQL blocks in between cost it; then reopened with its defaults, as an application gets it.
-    const aloneRuns = async (): Promise<QueryRun[]> => {
-      const figures: QueryRun[] = [];
-      for (let run = 0; run < runs; run++) {
-        const mix = new QueryMix(1_000 + run, QUERY_DAYS);
-        for (let i = 0; i < warmup; i++) {
-          await store.rates(mix.port());
-          await store.rates(mix.region());
-        }
-        const rp: number[] = [];
-        const rr: number[] = [];
-        for (let i = 0; i < queryCount; i++) {
-          const p = mix.port();
-          const r = mix.region();
-          rp.push(await time(() => store.rates(p)));
-          rr.push(await time(() => store.rates(r)));
-        }
-        figures.push({ port: summarizeLatencies(rp), region: summarizeLatencies(rr) });
-      }
-      return figures;
-    };
-    const ratestoreAlone = await aloneRuns();
+    const [ratestoreAlone] = await timeQueryRuns([ratestoreRates], options);
     await store.close();
     store = new Ratestore({ location: args.store });
     await store.open();
-    const ratestoreCached = await aloneRuns();
-    return { kind: 'query', prices, build, checked, nullDays, days: QUERY_DAYS, ...measured, ratestoreAlone, ratestoreCached, maxRssMb: maxRssMb() };
+    const [ratestoreCached] = await timeQueryRuns([ratestoreRates], options);
+    return { kind: 'query', prices, build, checked, nullDays, days: QUERY_DAYS, ratestore: ratestore!, postgres: postgres!, ratestoreAlone: ratestoreAlone!,
+      ratestoreCached: ratestoreCached!, maxRssMb: maxRssMb() };
   } finally {
     await client.end();
     await store.close();
@@ -336,40 +270,12 @@ async function childQuery(args: Values<typeof QUERY_OPTIONS>): Promise<QueryFigu
  * on one store (the 1M store alone measured a region p50 of 0.093-0.148 ms in four runs).
  */
 async function childFlat({ small: smallDir, big: bigDir, runs, warmup, queries: queryCount }: Values<typeof FLAT_OPTIONS>): Promise<FlatFigures> {
-  const stores = [new Ratestore({ location: smallDir, readCacheMonths: 0 }), new Ratestore({ location: bigDir, readCacheMonths: 0 })] as const;
+  const stores = [new Ratestore({ location: smallDir, readCacheMonths: 0 }), new Ratestore({ location: bigDir, readCacheMonths: 0 })];
   for (const store of stores) await store.open();
   try {
-    const figures: FlatFigures = { kind: 'flat', small: [], big: [] };
-    for (let run = 0; run < runs; run++) {
-      const mix = new QueryMix(2_000 + run, QUERY_DAYS);
-      for (let i = 0; i < warmup; i++) {
-        const p = mix.port();
-        const r = mix.region();
-        for (const store of stores) {
-          await store.rates(p);
-          await store.rates(r);
-        }
-      }
-      const lat = stores.map(() => ({ port: [] as number[], region: [] as number[] }));
-      for (let at = 0; at < queryCount; at += QUERY_BLOCK) {
-        const block = Array.from({ length: Math.min(QUERY_BLOCK, queryCount - at) }, () => ({ p: mix.port(), r: mix.region() }));
-        for (const k of (at / QUERY_BLOCK) % 2 === 0 ? [0, 1] : [1, 0]) {
-          for (const { p, r } of block) {
-            let started = performance.now();
-            await stores[k]!.rates(p);
-            lat[k]!.port.push(performance.now() - started);
-            started = performance.now();
-            await stores[k]!.rates(r);
-            lat[k]!.region.push(performance.now() - started);
-          }
-        }
-      }
-      const [small, big] = lat.map((l) => ({ port: summarizeLatencies(l.port), region: summarizeLatencies(l.region) }));
-      figures.small.push(small!);
-      figures.big.push(big!);
-      console.error(`[flat] run ${run + 1}/${runs}: region p50 1M ${small!.region.p50.toFixed(3)} ms, 10M ${big!.region.p50.toFixed(3)} ms`);
-    }
-    return figures;
+    const [small, big] = await timeQueryRuns(stores.map((store) => (q: RatesQuery) => store.rates(q)), { runs, warmup, queries: queryCount, seed: 2_000 },
+      (run, [s, b]) => console.error(`[flat] run ${run + 1}/${runs}: region p50 1M ${ms3(s!.region.p50)} ms, 10M ${ms3(b!.region.p50)} ms`));
+    return { kind: 'flat', small: small!, big: big! };
   } finally {
     for (const store of stores) await store.close();
   }
@@ -527,7 +433,6 @@ async function dumpScenario(settings: Settings, name: string, file: string, pric
 // ---------------------------------------------------------------------------------------------
 // Parent
 
-const ms3 = (v: number): string => v.toFixed(3);
 
 async function parent(args: Settings): Promise<void> {
   const { quick, runs, 'query-runs': queryRuns, 'http-runs': httpRuns, 'ingest-sizes': ingestSizes, 'query-sizes': querySizes, dir: baseDir } = args;
@@ -684,13 +589,9 @@ async function parent(args: Settings): Promise<void> {
       const rows: string[][] = [];
       for (const { q } of queryResults) {
         for (const kind of ['port', 'region'] as const) {
-          const r50 = median(q.ratestore.map((run) => run[kind].p50));
-          const p50 = median(q.postgres.map((run) => run[kind].p50));
-          const r99 = median(q.ratestore.map((run) => run[kind].p99));
-          const p99 = median(q.postgres.map((run) => run[kind].p99));
-          rows.push([fmtInt(q.prices), kind === 'port' ? 'port-to-port' : 'region-to-region',
-            ms3(r50) + minMax(q.ratestore.map((run) => run[kind].p50), ms3), ms3(r99), ms3(p50) + minMax(q.postgres.map((run) => run[kind].p50), ms3), ms3(p99),
-            ratio(p50 / r50), ratio(p99 / r99)]);
+          const speedUp = (stat: 'p50' | 'p99'): string => ratio(medianOf(q.postgres, kind, stat) / medianOf(q.ratestore, kind, stat));
+          rows.push([fmtInt(q.prices), kindName(kind), medianCell(q.ratestore, kind, 'p50'), medianCell(q.ratestore, kind, 'p99'),
+            medianCell(q.postgres, kind, 'p50'), medianCell(q.postgres, kind, 'p99'), speedUp('p50'), speedUp('p99')]);
         }
       }
       out.push(table(['stored prices', 'kind', 'Ratestore p50 ms', 'Ratestore p99 ms', 'PostgreSQL p50 ms', 'PostgreSQL p99 ms', 'speed-up p50', 'speed-up p99'], rows));
@@ -698,11 +599,9 @@ async function parent(args: Settings): Promise<void> {
       out.push('Ratestore alone afterwards in the same child, the same warm-up and queries: read cache off, as compared above but with no ' +
         'PostgreSQL queries in between; then reopened with its defaults (read cache on). A cached month answers in microseconds, so the cache-on ' +
         'figures depend on how often this mix repeats a pair\'s month, not on the stored data.\n');
-      const alone = (runs: QueryRun[], kind: 'port' | 'region', p: 'p50' | 'p99'): string => ms3(median(runs.map((run) => run[kind][p]))) +
-        (p === 'p50' ? minMax(runs.map((run) => run[kind].p50), ms3) : '');
       out.push(table(['stored prices', 'kind', 'cache off p50 ms', 'cache off p99 ms', 'cache on p50 ms', 'cache on p99 ms'],
-        queryResults.flatMap(({ q }) => (['port', 'region'] as const).map((kind) => [fmtInt(q.prices), kind === 'port' ? 'port-to-port' : 'region-to-region',
-          alone(q.ratestoreAlone, kind, 'p50'), alone(q.ratestoreAlone, kind, 'p99'), alone(q.ratestoreCached, kind, 'p50'), alone(q.ratestoreCached, kind, 'p99')]))));
+        queryResults.flatMap(({ q }) => (['port', 'region'] as const).map((kind) => [fmtInt(q.prices), kindName(kind),
+          medianCell(q.ratestoreAlone, kind, 'p50'), medianCell(q.ratestoreAlone, kind, 'p99'), medianCell(q.ratestoreCached, kind, 'p50'), medianCell(q.ratestoreCached, kind, 'p99')]))));
       out.push('');
       const checked = queryResults.map(({ q }) => `${fmtInt(q.prices)}: ${q.checked} queries, ${q.nullDays} null days`).join('; ');
       out.push(`Correctness cross-check before measuring (any port or region on each side, windows of 1–31 days, some outside the data): same answers on both engines (${checked}).\n`);
@@ -732,14 +631,12 @@ async function parent(args: Settings): Promise<void> {
       }
 
       if (flat !== undefined) {
+        const { small, big } = flat;
         out.push(`## Ratestore at 1M and at 10M side by side (read cache off; ${queryCount} queries per kind per run in alternating blocks of ${QUERY_BLOCK} per store, one process; median over ${queryRuns} runs)\n`);
         out.push('Both query stores as built above, opened together after the HTTP runs, so that drift of the machine between two children does not land on one of them.\n');
         out.push(table(['kind', '1M p50 ms', '10M p50 ms', '10M / 1M p50 (median of runs)', '1M p99 ms', '10M p99 ms'], (['port', 'region'] as const).map((kind) => [
-          kind === 'port' ? 'port-to-port' : 'region-to-region',
-          ms3(median(flat!.small.map((run) => run[kind].p50))) + minMax(flat!.small.map((run) => run[kind].p50), ms3),
-          ms3(median(flat!.big.map((run) => run[kind].p50))) + minMax(flat!.big.map((run) => run[kind].p50), ms3),
-          ratio(median(flat!.big.map((run, i) => run[kind].p50 / flat!.small[i]![kind].p50))),
-          ms3(median(flat!.small.map((run) => run[kind].p99))), ms3(median(flat!.big.map((run) => run[kind].p99)))])));
+          kindName(kind), medianCell(small, kind, 'p50'), medianCell(big, kind, 'p50'), ratio(growthOf(small, big, kind)),
+          medianCell(small, kind, 'p99'), medianCell(big, kind, 'p99')])));
         out.push('');
       }
 
@@ -750,7 +647,7 @@ async function parent(args: Settings): Promise<void> {
         const pb = pgLoad.build.batchesMs;
         growthRows.push([fmtInt(q.prices), `${seconds(q.build.totalMs)} (last 1M: ${seconds(rb[rb.length - 1]!)})`, `${seconds(pgLoad.build.totalMs)} + VACUUM ${seconds(pgLoad.build.vacuumMs!)} (last 1M: ${seconds(pb[pb.length - 1]!)})`,
           q.build.sizeMb.toFixed(0), pgLoad.build.sizeMb.toFixed(0),
-          ms3(median(q.ratestore.map((run) => run.region.p50))), ms3(median(q.postgres.map((run) => run.region.p50))),
+          ms3(medianOf(q.ratestore, 'region', 'p50')), ms3(medianOf(q.postgres, 'region', 'p50')),
           http === undefined ? '–' : fmtInt(median(http.ratestore.map((run) => run.rps))), http === undefined ? '–' : fmtInt(median(http.postgres.map((run) => run.rps)))]);
       }
       out.push(table(['stored prices', 'Ratestore build s (1M staged commits)', 'PostgreSQL load s (1M COPY transactions)', 'Ratestore disk MB', 'PostgreSQL table+index MB',
@@ -759,27 +656,27 @@ async function parent(args: Settings): Promise<void> {
       const small = queryResults.find((e) => e.q.prices === 1_000_000);
       const big = queryResults.find((e) => e.q.prices === 10_000_000);
       if (big !== undefined) {
-        const r = median(big.q.ratestore.map((run) => run.region.p50));
-        const p = median(big.q.postgres.map((run) => run.region.p50));
+        const r = medianOf(big.q.ratestore, 'region', 'p50');
+        const p = medianOf(big.q.postgres, 'region', 'p50');
         targets.push(['region-to-region 31-day in-process at 10M: ≥ 50x faster than PostgreSQL (p50)', ratio(p / r), verdict(p / r >= 50)]);
         if (small !== undefined) {
           const growth = (pick: (q: QueryFigures) => QueryRun[]): string => {
-            const from = median(pick(small.q).map((run) => run.region.p50));
-            const to = median(pick(big.q).map((run) => run.region.p50));
+            const from = medianOf(pick(small.q), 'region', 'p50');
+            const to = medianOf(pick(big.q), 'region', 'p50');
             return `${ms3(from)} → ${ms3(to)} ms (${ratio(to / from)})`;
           };
           targets.push(['(for information) region p50 from 1M to 10M, each in its own child: compared with PostgreSQL / alone, cache off / alone, cache on',
             `${growth((q) => q.ratestore)} / ${growth((q) => q.ratestoreAlone)} / ${growth((q) => q.ratestoreCached)}`, '–']);
         }
         if (flat !== undefined) {
-          const growth = median(flat.big.map((run, i) => run.region.p50 / flat!.small[i]!.region.p50));
+          const growth = growthOf(flat.small, flat.big, 'region');
           targets.push(['region-to-region p50 flat from 1M to 10M, side by side (10M ≤ 1.5x 1M)',
-            `${ms3(median(flat.small.map((run) => run.region.p50)))} → ${ms3(median(flat.big.map((run) => run.region.p50)))} ms (median of the runs' ratios ${ratio(growth)})`,
+            `${ms3(medianOf(flat.small, 'region', 'p50'))} → ${ms3(medianOf(flat.big, 'region', 'p50'))} ms (median of the runs' ratios ${ratio(growth)})`,
             verdict(growth <= 1.5)]);
         }
       } else if (small !== undefined) {
-        const r = median(small.q.ratestore.map((run) => run.region.p50));
-        const p = median(small.q.postgres.map((run) => run.region.p50));
+        const r = medianOf(small.q.ratestore, 'region', 'p50');
+        const p = medianOf(small.q.postgres, 'region', 'p50');
         targets.push(['(quick run: 10M not measured) region-to-region 31-day at 1M, speed-up p50', ratio(p / r), '–']);
       }
     }
