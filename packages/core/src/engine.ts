@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import type { CommitLog } from './log/commit-log.js';
+import type { LogIndex } from './replica/log-index.js';
 import type { Catalog } from './catalog/catalog.js';
 import type { MonthCache } from './read/month-cache.js';
 
@@ -16,7 +16,8 @@ export interface EngineOptions {
 /** What the write, read and maintenance modules share: the database and the in-memory indexes. */
 export interface Engine {
   db: Db;
-  log: CommitLog;
+  /** The entries applied here. */
+  index: LogIndex;
   catalog: Catalog;
   options: EngineOptions;
   /** Recently read month aggregates, per pair and version. */

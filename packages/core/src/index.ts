@@ -1,7 +1,11 @@
 export { Ratestore, StagedBatch } from './store.js';
+export type { RatestoreOptions, ApplyOptions, ApplyRevertOptions } from './store.js';
 export type {
-  RatestoreOptions, WriteOptions, AddChunkOptions, AddChunkResult, StagedBatchInfo, ApplyOptions, CompactOptions, StoreStatus
-} from './store.js';
+  RatestoreReader, RatestoreWriter, StagedBatchHandle, StoreStatus, BatchItems, WriteOptions, AddChunkOptions, CompactOptions, WaitOptions
+} from './interfaces.js';
+export type { AddChunkResult, StagedBatchInfo } from './staging/local-staging.js';
+export type { CommitLog, LogNode, LogEntry, LoggedEntry, Proposal, BatchProposal, RevertProposal, Appended, Retention } from './log/commit-log.js';
+export type { BatchSource, PriceChunk } from './staging/batch-source.js';
 export type { FoldResult } from './maintenance/fold-history.js';
 export { RatestoreError } from './errors.js';
 export { httpStatusOf } from './http-status.js';

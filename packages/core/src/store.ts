@@ -1,29 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
-import { IssueList, RatestoreError } from './errors.js';
-import { CLASSIC_OPTIONS, DEFAULT_ENCODINGS, DURABLE, JSON_VALUE, getJson, rangeJson, rangeKeys, txnValue, type Db } from './db.js';
-import type { Engine, EngineOptions } from './engine.js';
-import { BatchOps } from './batch-ops.js';
-import {
-  COMMITS_RANGE, FOLDS_RANGE, REFERENCE_RANGE, RETENTION_KEY, STAGED_RANGE, TXN_KEY, commitKey,
-  isStagedMetaKey, parseReferenceKey, txnOfFoldKey, stagedBatchRange, stagedCountKey, stagedCountsRange, stagedMetaKey, stagedPricesKey, stagedPricesRange, stagedRefsKey, chunkOfStagedKey
-} from './encoding/keys.js';
-import { CommitLog, type BatchEntry, type LogEntry, type RevertEntry } from './log/commit-log.js';
-import { Catalog, buildTree, childIndex, sorted } from './catalog/catalog.js';
-import type { LocatedRef } from './catalog/apply-refs.js';
-import { applyBatch } from './write/apply-batch.js';
-import { memorySource, stagedSource, type BatchSource } from './write/batch-source.js';
-import { ChunkBuilder, type EncodedChunk } from './write/chunk-builder.js';
+import { RatestoreError, type IssueList } from './errors.js';
+import { CLASSIC_OPTIONS, DEFAULT_ENCODINGS, type Db } from './db.js';
+import type { EngineOptions } from './engine.js';
+import type { BatchProposal, CommitLog, LogEntry, LogNode, Proposal } from './log/commit-log.js';
+import { LocalCommitLog } from './log/local-log.js';
+import { Replica } from './replica/replica.js';
+import { Follower } from './replica/follower.js';
+import { batchResult, logEntryOf, revertResult, type AppliedBatch, type AppliedEntry, type AppliedRevert } from './replica/log-index.js';
+import { LocalStaging, unknownBatch, type AddChunkResult, type StagedBatchInfo } from './staging/local-staging.js';
+import { checkBatch } from './write/apply-batch.js';
+import type { BatchSource } from './staging/batch-source.js';
+import { buildTree, childIndex, sorted } from './catalog/catalog.js';
 import { readRates, notRetained } from './read/read-rates.js';
-import { MonthCache } from './read/month-cache.js';
-import { foldHistory, type FoldResult } from './maintenance/fold-history.js';
-import { compactAggregates } from './maintenance/compact-aggregates.js';
-import { Mutex, NamedSharedLock } from './util/locks.js';
-import { checkBatchId, checkDay, checkInteger, checkObject, invalid, itemsOf } from './validate/arguments.js';
+import type { FoldResult } from './maintenance/fold-history.js';
+import { checkBatchId, checkDay, checkInteger, checkObject, invalid } from './validate/arguments.js';
 import { PORT_CODE, REGION_SLUG } from './validate/items.js';
 import type {
-  BatchInfo, BatchItem, CommitResult, Port, RatesQuery, RatesResult, Region, RegionChildren, RegionNode, RevertResult, VersionOptions
+  AddChunkOptions, BatchItems, CompactOptions, RatestoreReader, RatestoreWriter, StagedBatchHandle, StoreStatus, WaitOptions, WriteOptions
+} from './interfaces.js';
+import type {
+  BatchInfo, CommitResult, Port, RatesQuery, RatesResult, Region, RegionChildren, RegionNode, RevertResult, VersionOptions
 } from './types.js';
 
 export interface RatestoreOptions {
@@ -43,80 +41,53 @@ export interface RatestoreOptions {
   maxCells?: number;
   /** Merged month aggregates (one pair, one month, one version) kept in memory for repeat reads. Default 4,096; 0 turns the cache off. */
   readCacheMonths?: number;
-  /** How many recent versions stay readable with `asOf` and revertible; older history is folded. Default Infinity (keep all). */
+  /** How many recent versions stay readable with `asOf` and revertible; older history is folded. Default Infinity (keep all). Ignored with `log`, which keeps its own. */
   retainVersions?: number;
-  /** Called with errors of background folding. Default: `console.error`. */
+  /** Called with errors of background work (folding; following a shared log). Default: `console.error`. */
   onBackgroundError?: (error: unknown) => void;
-}
-
-export interface WriteOptions {
-  /** Idempotency key: writing or committing the same id again returns the first result. Default: a random UUID. */
-  batchId?: string;
-}
-
-export interface AddChunkOptions {
-  /** Chunk number; adding the same number again replaces that chunk. Default: one more than the highest so far. */
-  chunk?: number;
-}
-
-export interface AddChunkResult {
-  batchId: string;
-  chunk: number;
-  /** Items in this chunk. */
-  items: number;
-}
-
-export interface StagedBatchInfo {
-  batchId: string;
-  createdAt: string;
-  /** Chunk numbers staged so far, ascending. */
-  chunks: number[];
-  /** Items staged so far, in all chunks. */
-  items: number;
+  /**
+   * The commit log the store appends to and applies from. Default: an in-process log of its own.
+   * A shared log (cluster mode) makes the store one of several replicas that all apply it.
+   */
+  log?: CommitLog;
 }
 
 export interface ApplyOptions {
   /** The version the batch was committed at elsewhere; must be the next version here. */
   version: number;
   batchId: string;
-  items: Iterable<BatchItem> | AsyncIterable<BatchItem>;
+  items: BatchItems;
   /** ISO timestamp of the original commit. Default: now. */
   committedAt?: string;
 }
 
-export interface CompactOptions {
-  /** Versions to keep readable and revertible. Default: the store's `retainVersions`. */
-  retainVersions?: number;
-}
-
-interface StagedMeta {
+export interface ApplyRevertOptions {
+  /** The version the revert was committed at elsewhere; must be the next version here. */
+  version: number;
   batchId: string;
-  createdAt: string;
-  /** Set by `write()`: such a batch is removed at open if a crash interrupted it. */
-  internal?: boolean;
+  /** ISO timestamp of the original revert. Default: now. */
+  committedAt?: string;
 }
 
-/** The lifecycle of a store: `open()` takes it from new to open, `close()` to closed. */
-export type StoreStatus = 'new' | 'opening' | 'open' | 'closing' | 'closed';
+const DEFAULT_WAIT_MS = 5000;
 
 /**
  * A versioned, all-or-nothing store of route prices on an abstract-level database.
- * Public methods validate and normalise their arguments, then call a private method that does the work.
+ *
+ * Its parts: a commit log orders every change; the replica applies log entries, at their versions,
+ * to the database (the only way data changes) and answers reads; staging keeps batches that are
+ * being uploaded. Every public method checks that the store is open, then validates and normalises
+ * its arguments, then hands clean values to the part that does the work.
  */
-export class Ratestore {
+export class Ratestore implements RatestoreReader, RatestoreWriter {
   readonly #db: Db;
-  readonly #ops: BatchOps;
   readonly #options: EngineOptions;
   readonly #onBackgroundError: (error: unknown) => void;
-  readonly #log = new CommitLog();
-  readonly #catalog = new Catalog();
-  readonly #writeLock = new Mutex();
-  readonly #batchLock = new NamedSharedLock();
-  readonly #chunkCounters = new Map<string, Promise<{ next: number }>>();
-  #engine: Engine | undefined;
-  #lastTxn = 0;
+  readonly #replica: Replica;
+  readonly #staging: LocalStaging;
+  readonly #log: CommitLog;
+  readonly #follower: Follower;
   #status: StoreStatus = 'new';
-  #background: Promise<unknown> = Promise.resolve();
   /** Calls under way; close() lets them finish before it closes the database. */
   readonly #inflight = new Set<Promise<unknown>>();
 
@@ -125,7 +96,6 @@ export class Ratestore {
     this.#db = options.db ?? (options.memory === true
       ? (new MemoryLevel<string, Uint8Array>(DEFAULT_ENCODINGS) as unknown as Db)
       : (new ClassicLevel<string, Uint8Array>(options.location ?? './data', CLASSIC_OPTIONS) as unknown as Db));
-    this.#ops = new BatchOps(this.#db);
     this.#options = {
       maxRangeDays: checkInteger(options.maxRangeDays ?? 366, 'maxRangeDays', 1),
       maxIssues: checkInteger(options.maxIssues ?? 100, 'maxIssues', 1),
@@ -134,7 +104,11 @@ export class Ratestore {
       readCacheMonths: checkInteger(options.readCacheMonths ?? 4096, 'readCacheMonths', 0),
       retainVersions: options.retainVersions === undefined || options.retainVersions === Infinity ? Infinity : checkInteger(options.retainVersions, 'retainVersions', 0)
     };
-    this.#onBackgroundError = options.onBackgroundError ?? ((error) => console.error('ratestore: background fold failed', error));
+    this.#onBackgroundError = options.onBackgroundError ?? ((error) => console.error('ratestore: background work failed', error));
+    this.#replica = new Replica(this.#db, this.#options);
+    this.#staging = new LocalStaging(this.#db, this.#options);
+    this.#log = options.log ?? new LocalCommitLog({ retainVersions: this.#options.retainVersions, onBackgroundError: this.#onBackgroundError });
+    this.#follower = new Follower(this.#log, this.#node(), this.#onBackgroundError);
   }
 
   /** 'new', 'opening', 'open', 'closing' or 'closed'. */
@@ -142,14 +116,14 @@ export class Ratestore {
     return this.#status;
   }
 
-  /** The latest committed version; 0 for an empty store. */
+  /** The latest version applied; 0 for an empty store. */
   get version(): number {
-    return this.#log.head;
+    return this.#replica.version;
   }
 
   /** The oldest version still readable with `asOf` (history before it has been folded). */
   get retainedFrom(): number {
-    return this.#log.foldedThrough;
+    return this.#replica.foldedThrough;
   }
 
   /** The underlying database. */
@@ -157,27 +131,36 @@ export class Ratestore {
     return this.#db;
   }
 
+  /**
+   * Opens the database, loads what it holds, drops what a crashed `write()` staged, and catches up
+   * with the log.
+   */
   async open(): Promise<void> {
     if (this.#status !== 'new') throw invalid('status', `is ${this.#status}; a store opens once`);
     this.#status = 'opening';
     try {
       await this.#db.open();
-      await this.#load();
+      await this.#replica.load();
+      await this.#staging.dropInterrupted();
+      await this.#log.open(this.#node());
+      await this.#follower.catchUp();
+      this.#follower.start();
       this.#status = 'open';
     } catch (error) {
       this.#status = 'closed';
+      await this.#follower.stop();
       await this.#db.close().catch(() => undefined);
       throw error;
     }
   }
 
-  /** Waits for running commits and background folding, then closes the database. */
+  /** Waits for calls under way and background work, then closes the database. */
   async close(): Promise<void> {
     if (this.#status === 'closed' || this.#status === 'closing') return;
     this.#status = 'closing';
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
-    await this.#writeLock.run(async () => undefined);
-    await this.#background;
+    await this.#follower.stop();
+    await this.#log.close();
     await this.#db.close();
     this.#status = 'closed';
   }
@@ -187,28 +170,31 @@ export class Ratestore {
    * so the batch is never held in memory; a batch with bad items writes nothing and is rejected with
    * `RATESTORE_INVALID_BATCH` listing them (index = position in `items`).
    */
-  async write(items: Iterable<BatchItem> | AsyncIterable<BatchItem>, options: WriteOptions = {}): Promise<CommitResult> {
+  async write(items: BatchItems, options: WriteOptions = {}): Promise<CommitResult> {
     this.#assertOpen();
     checkObject(options, 'options');
     const batchId = options.batchId === undefined ? randomUUID() : checkBatchId(options.batchId);
-    return this.#track(this.#batchLock.exclusive(batchId, () => this.#write(items, batchId, undefined)));
+    return this.#track(this.#staging.exclusive(batchId, () => this.#write(items, batchId)));
   }
 
   /** Starts a staged batch, or resumes one staged before (also after a restart). */
   async begin(batchId: string): Promise<StagedBatch> {
     this.#assertOpen();
     checkBatchId(batchId);
-    const created = await this.#track(this.#batchLock.exclusive(batchId, () => this.#begin(batchId)));
+    const created = await this.#track(this.#staging.exclusive(batchId, async () => this.#replica.index.batch(batchId) === undefined && this.#staging.begin(batchId)));
     return new StagedBatch(this, batchId, created);
   }
 
   /** Validates and stages one chunk of a batch begun with `begin()`. Nothing is visible until commit. */
-  async addChunk(batchId: string, items: Iterable<BatchItem> | AsyncIterable<BatchItem>, options: AddChunkOptions = {}): Promise<AddChunkResult> {
+  async addChunk(batchId: string, items: BatchItems, options: AddChunkOptions = {}): Promise<AddChunkResult> {
     this.#assertOpen();
     checkBatchId(batchId);
     checkObject(options, 'options');
     const chunk = options.chunk === undefined ? undefined : checkInteger(options.chunk, 'chunk', 0, 0xffff_fffe);
-    return this.#track(this.#batchLock.shared(batchId, () => this.#addChunk(batchId, items, chunk)));
+    return this.#track(this.#staging.shared(batchId, () => {
+      this.#refuseCommitted(batchId, 'is already committed');
+      return this.#staging.add(batchId, items, chunk);
+    }));
   }
 
   /**
@@ -218,27 +204,30 @@ export class Ratestore {
   async commit(batchId: string): Promise<CommitResult> {
     this.#assertOpen();
     checkBatchId(batchId);
-    return this.#track(this.#batchLock.exclusive(batchId, () => this.#commit(batchId, true)));
+    return this.#track(this.#staging.exclusive(batchId, () => this.#commitStaged(batchId)));
   }
 
   /** Drops a staged batch. Resolves false when there was none; a committed batch cannot be aborted. */
   async abort(batchId: string): Promise<boolean> {
     this.#assertOpen();
     checkBatchId(batchId);
-    return this.#track(this.#batchLock.exclusive(batchId, () => this.#abort(batchId)));
+    return this.#track(this.#staging.exclusive(batchId, () => {
+      this.#refuseCommitted(batchId, 'is committed; revert it instead');
+      return this.#staging.abort(batchId);
+    }));
   }
 
   /** A staged batch's chunks, or undefined. */
   async staged(batchId: string): Promise<StagedBatchInfo | undefined> {
     this.#assertOpen();
     checkBatchId(batchId);
-    return this.#track(this.#staged(batchId));
+    return this.#track(this.#staging.info(batchId));
   }
 
   /** Every staged (begun, not committed nor aborted) batch. */
   async stagedBatches(): Promise<StagedBatchInfo[]> {
     this.#assertOpen();
-    return this.#track(this.#stagedBatches());
+    return this.#track(this.#staging.list());
   }
 
   /**
@@ -248,7 +237,7 @@ export class Ratestore {
   async revert(batchId: string): Promise<RevertResult> {
     this.#assertOpen();
     checkBatchId(batchId);
-    return this.#track(this.#writeLock.run(() => this.#revert(batchId, undefined)));
+    return this.#track(this.#revert(batchId));
   }
 
   /**
@@ -258,22 +247,25 @@ export class Ratestore {
   async applyCommitted(options: ApplyOptions): Promise<CommitResult> {
     this.#assertOpen();
     checkObject(options, 'options');
-    const version = checkInteger(options.version, 'version', 1, 0xffff_fffe);
-    const batchId = checkBatchId(options.batchId);
-    const committedAt = options.committedAt ?? new Date().toISOString();
-    if (Number.isNaN(Date.parse(committedAt))) throw invalid('committedAt', 'must be an ISO timestamp');
-    return this.#track(this.#batchLock.exclusive(batchId, () => this.#write(options.items, batchId, { version, committedAt })));
+    const entry = this.#replicatedEntry('batch', options);
+    return this.#track(this.#staging.exclusive(entry.batchId, () => this.#applyCommitted(entry, options.items)));
   }
 
   /** Replication seam for reverts: applies a revert committed elsewhere at `version`. */
-  async applyRevert(options: { version: number; batchId: string; committedAt?: string }): Promise<RevertResult> {
+  async applyRevert(options: ApplyRevertOptions): Promise<RevertResult> {
     this.#assertOpen();
     checkObject(options, 'options');
-    const version = checkInteger(options.version, 'version', 1, 0xffff_fffe);
-    const batchId = checkBatchId(options.batchId);
-    const committedAt = options.committedAt ?? new Date().toISOString();
-    if (Number.isNaN(Date.parse(committedAt))) throw invalid('committedAt', 'must be an ISO timestamp');
-    return this.#track(this.#writeLock.run(() => this.#revert(batchId, { version, committedAt })));
+    const entry = this.#replicatedEntry('revert', options);
+    return this.#track(this.#applyRevert(entry));
+  }
+
+  /** Resolves true once `version` is applied here (at once if it is), false after `timeoutMs` (default 5,000). */
+  async waitForVersion(version: number, options: WaitOptions = {}): Promise<boolean> {
+    this.#assertOpen();
+    checkInteger(version, 'version', 0);
+    checkObject(options, 'options');
+    const timeoutMs = checkInteger(options.timeoutMs ?? DEFAULT_WAIT_MS, 'timeoutMs', 0);
+    return this.#replica.reached(version, timeoutMs);
   }
 
   /** Daily average, count, min and max of the prices from `origin` to `destination`, one row per day. */
@@ -290,11 +282,11 @@ export class Ratestore {
     const version = this.#checkVersion(query.asOf);
     for (const field of ['origin', 'destination'] as const) {
       const location = query[field];
-      if (typeof location !== 'string' || this.#catalog.kindOf(location, version) === undefined) {
+      if (typeof location !== 'string' || this.#replica.catalog.kindOf(location, version) === undefined) {
         throw new RatestoreError('RATESTORE_UNKNOWN_LOCATION', `${field} ${JSON.stringify(location) ?? 'nothing'} is neither a port code nor a region slug${query.asOf === undefined ? '' : ` at version ${version}`}`, { field });
       }
     }
-    return this.#track(readRates(this.#engineState(), { from, to, origin: query.origin, destination: query.destination, minCount, version }));
+    return this.#track(readRates(this.#replica.engine, { from, to, origin: query.origin, destination: query.destination, minCount, version }));
   }
 
   /** Ports, sorted by code. */
@@ -308,13 +300,15 @@ export class Ratestore {
   }
 
   port(code: string, options: VersionOptions = {}): Port | undefined {
+    this.#assertOpen();
     if (typeof code !== 'string' || !PORT_CODE.test(code)) throw invalid('code', 'must be 5 letters A-Z');
-    return this.#catalog.port(code, this.#versionOf(options));
+    return this.#replica.catalog.port(code, this.#versionOf(options));
   }
 
   region(slug: string, options: VersionOptions = {}): Region | undefined {
+    this.#assertOpen();
     if (typeof slug !== 'string' || !REGION_SLUG.test(slug)) throw invalid('slug', 'must match [a-z0-9_]{1,64}');
-    return this.#catalog.region(slug, this.#versionOf(options));
+    return this.#replica.catalog.region(slug, this.#versionOf(options));
   }
 
   /**
@@ -322,14 +316,12 @@ export class Ratestore {
    * undefined when there is no such region (at `asOf`).
    */
   regionChildren(slug: string, options: VersionOptions = {}): RegionChildren | undefined {
+    this.#assertOpen();
     if (typeof slug !== 'string' || !REGION_SLUG.test(slug)) throw invalid('slug', 'must match [a-z0-9_]{1,64}');
     const version = this.#versionOf(options);
-    if (this.#catalog.region(slug, version) === undefined) return undefined;
-    return this.#regionChildren(slug, options.asOf === undefined ? this.#catalog.headChildren() : childIndex(this.#catalog.view(version)));
-  }
-
-  #regionChildren(slug: string, index: Map<string, RegionChildren>): RegionChildren {
-    const children = index.get(slug);
+    const catalog = this.#replica.catalog;
+    if (catalog.region(slug, version) === undefined) return undefined;
+    const children = (options.asOf === undefined ? catalog.headChildren() : childIndex(catalog.view(version))).get(slug);
     return { ports: [...(children?.ports ?? [])], regions: [...(children?.regions ?? [])] };
   }
 
@@ -341,14 +333,16 @@ export class Ratestore {
   /** The batch log, in version order. */
   batches(): BatchInfo[] {
     this.#assertOpen();
-    return [...this.#log.batches()].map((entry) => this.#log.batchInfo(entry));
+    const index = this.#replica.index;
+    return [...index.batches()].map((entry) => index.batchInfo(entry));
   }
 
   batch(batchId: string): BatchInfo | undefined {
     this.#assertOpen();
     checkBatchId(batchId);
-    const entry = this.#log.batch(batchId);
-    return entry === undefined ? undefined : this.#log.batchInfo(entry);
+    const index = this.#replica.index;
+    const entry = index.batch(batchId);
+    return entry === undefined ? undefined : index.batchInfo(entry);
   }
 
   /**
@@ -361,290 +355,148 @@ export class Ratestore {
     checkObject(options, 'options');
     const retain = options.retainVersions ?? this.#options.retainVersions;
     if (retain !== Infinity) checkInteger(retain, 'retainVersions', 0);
-    return this.#track(this.#writeLock.run(() => this.#compact(retain)));
+    return this.#track(this.#log.retain(retain === Infinity ? 0 : Math.max(0, this.#replica.version - retain)));
   }
 
-  async #load(): Promise<void> {
-    this.#lastTxn = (await getJson<number>(this.#db, TXN_KEY)) ?? 0;
-    this.#log.foldedThrough = (await getJson<{ foldedThrough: number }>(this.#db, RETENTION_KEY))?.foldedThrough ?? 0;
-    for (const [key, fold] of await rangeJson<{ version: number }>(this.#db, FOLDS_RANGE)) this.#log.addFold(txnOfFoldKey(key), fold.version);
-    for (const [, entry] of await rangeJson<LogEntry>(this.#db, COMMITS_RANGE)) this.#log.add(entry);
-    const refs: Array<[number, LocatedRef]> = [];
-    for (const [key, value] of await rangeJson<Record<string, string | null>>(this.#db, REFERENCE_RANGE)) {
-      const { kind, id, version } = parseReferenceKey(key);
-      refs.push([version, kind === 'port'
-        ? { kind, index: 0, code: id, name: value.name!, region: value.region! }
-        : { kind, index: 0, slug: id, name: value.name!, parent: value.parent ?? null }]);
-    }
-    refs.sort((x, y) => x[0] - y[0]);
-    for (const [version, ref] of refs) this.#catalog.add(version, ref);
-    // A write() interrupted by a crash cannot be resumed by anyone: drop what it staged.
-    for (const meta of await this.#stagedMetas()) {
-      if (meta.internal === true) await this.#deleteStaged(meta.batchId);
-    }
-  }
-
-  async #write(items: unknown, batchId: string, replicated: { version: number; committedAt: string } | undefined): Promise<CommitResult> {
-    const done = this.#log.batch(batchId);
-    if (done !== undefined) return this.#alreadyApplied(done, replicated?.version);
-    // Refuse a replicated batch out of order before staging any of it (checked again at commit).
-    if (replicated !== undefined) this.#nextVersion(replicated.version);
-    if ((await this.#meta(batchId)) !== undefined) {
+  async #write(items: BatchItems, batchId: string): Promise<CommitResult> {
+    const done = this.#replica.index.batch(batchId);
+    if (done !== undefined) return batchResult(done);
+    if (await this.#staging.has(batchId)) {
       throw new RatestoreError('RATESTORE_INVALID_ARGUMENT', `batch ${batchId} is staged; commit or abort it, or use another batch id`, { field: 'batchId' });
     }
-    const issues = new IssueList(this.#options.maxIssues);
-    const builder = new ChunkBuilder(issues, undefined, this.#options.chunkSize);
-    // A batch of one chunk is applied from memory; a larger one is staged chunk by chunk, so that it
-    // is never held whole. The last full chunk is held back until it is known not to be the only one.
-    let held: EncodedChunk | undefined;
-    let staged = 0;
-    const stage = async (chunk: EncodedChunk): Promise<void> => {
-      if (staged === 0) await this.#putMeta(batchId, true);
-      await this.#putChunk(batchId, staged++, chunk, true);
-    };
+    const collected = await this.#staging.collect(batchId, items);
     try {
-      let index = 0;
-      for await (const slice of itemsOf(items)) {
-        for (const item of slice) {
-          builder.add(item, index++);
-          if (builder.size >= this.#options.chunkSize) {
-            if (held !== undefined) await stage(held);
-            held = builder.take();
-          }
-        }
-      }
-      if (held === undefined || builder.size > 0) {
-        if (held !== undefined) await stage(held);
-        held = builder.take();
-      }
-      if (staged === 0) {
-        const chunk = held;
-        return await this.#writeLock.run(() => this.#apply(batchId, memorySource(chunk), [], replicated, issues));
-      }
-      await stage(held);
-      return await this.#writeLock.run(() => this.#commitStaged(batchId, false, replicated, issues));
+      const { result, replayed } = await this.#commit({ kind: 'batch', batchId, source: collected.source, issues: collected.issues });
+      if (replayed) await collected.discard();
+      return result;
     } catch (error) {
-      if (staged > 0) await this.#deleteStaged(batchId);
+      await collected.discard();
       throw error;
     }
   }
 
-  /** True when this call staged the batch; false when it was staged or committed before. */
-  async #begin(batchId: string): Promise<boolean> {
-    if (this.#log.batch(batchId) !== undefined) return false;
-    if ((await this.#meta(batchId)) !== undefined) return false;
-    await this.#putMeta(batchId, false);
-    return true;
-  }
-
-  async #meta(batchId: string): Promise<StagedMeta | undefined> {
-    return getJson<StagedMeta>(this.#db, stagedMetaKey(batchId));
-  }
-
-  async #putMeta(batchId: string, internal: boolean): Promise<void> {
-    const meta: StagedMeta = { batchId, createdAt: new Date().toISOString(), ...(internal ? { internal } : {}) };
-    await this.#db.put(stagedMetaKey(batchId), JSON.stringify(meta), { ...JSON_VALUE, ...durability(internal) });
-  }
-
-  async #addChunk(batchId: string, items: unknown, requested: number | undefined): Promise<AddChunkResult> {
-    if (this.#log.batch(batchId) !== undefined) {
-      throw new RatestoreError('RATESTORE_BATCH_COMMITTED', `batch ${batchId} is already committed`, { field: 'batchId' });
-    }
-    if ((await this.#meta(batchId)) === undefined) throw unknownBatch(batchId);
-    const issues = new IssueList(this.#options.maxIssues);
-    const builder = new ChunkBuilder(issues, requested);
-    let index = 0;
-    for await (const slice of itemsOf(items)) for (const item of slice) builder.add(item, index++);
-    issues.throwIfAny(`chunk${requested === undefined ? '' : ` ${requested}`} of batch ${batchId}`);
-    const chunk = requested ?? (await this.#nextChunk(batchId));
-    await this.#putChunk(batchId, chunk, builder.take(), false);
-    return { batchId, chunk, items: index };
-  }
-
-  async #nextChunk(batchId: string): Promise<number> {
-    let counter = this.#chunkCounters.get(batchId);
-    if (counter === undefined) {
-      counter = this.#stagedChunks(batchId).then((chunks) => ({ next: chunks.length === 0 ? 0 : chunks[chunks.length - 1]! + 1 }));
-      this.#chunkCounters.set(batchId, counter);
-    }
-    const state = await counter;
-    return state.next++;
-  }
-
-  async #putChunk(batchId: string, chunk: number, encoded: EncodedChunk, internal: boolean): Promise<void> {
-    const batch = this.#db.batch();
-    this.#ops.bytes(batch, stagedPricesKey(batchId, chunk), encoded.prices);
-    if (encoded.refs.length > 0) this.#ops.json(batch, stagedRefsKey(batchId, chunk), JSON.stringify(encoded.refs));
-    else this.#ops.del(batch, stagedRefsKey(batchId, chunk));
-    this.#ops.json(batch, stagedCountKey(batchId, chunk), JSON.stringify(encoded.items));
-    await batch.write(durability(internal));
-    const counter = this.#chunkCounters.get(batchId);
-    if (counter !== undefined) {
-      const state = await counter;
-      state.next = Math.max(state.next, chunk + 1);
-    }
-  }
-
-  async #commit(batchId: string, reportChunks: boolean, replicated?: { version: number; committedAt: string }, issues?: IssueList): Promise<CommitResult> {
-    return this.#writeLock.run(async () => {
-      const done = this.#log.batch(batchId);
-      if (done !== undefined) return this.#alreadyApplied(done, replicated?.version);
-      if ((await this.#meta(batchId)) === undefined) throw unknownBatch(batchId);
-      return this.#commitStaged(batchId, reportChunks, replicated, issues);
-    });
-  }
-
-  /** Commits a batch known to be staged, under the write lock. */
-  async #commitStaged(batchId: string, reportChunks: boolean, replicated?: { version: number; committedAt: string }, issues?: IssueList): Promise<CommitResult> {
-    const stagedKeys = await rangeKeys(this.#db, stagedBatchRange(batchId));
-    return this.#apply(batchId, stagedSource(this.#db, batchId, reportChunks), stagedKeys, replicated, issues);
-  }
-
-  /** Applies a batch at the next version, under the write lock; `deleteOnCommit` go with the commit marker. */
-  async #apply(batchId: string, source: BatchSource, deleteOnCommit: string[], replicated?: { version: number; committedAt: string }, issues?: IssueList): Promise<CommitResult> {
-    const entry = await applyBatch(this.#engineState(), {
-      version: this.#nextVersion(replicated?.version),
-      batchId,
-      source,
-      committedAt: replicated?.committedAt ?? new Date().toISOString(),
-      deleteOnCommit,
-      label: `batch ${batchId}`,
-      issues
-    });
-    this.#chunkCounters.delete(batchId);
-    this.#scheduleFold();
-    return this.#log.batchResult(entry);
-  }
-
-  async #abort(batchId: string): Promise<boolean> {
-    if (this.#log.batch(batchId) !== undefined) {
-      throw new RatestoreError('RATESTORE_BATCH_COMMITTED', `batch ${batchId} is committed; revert it instead`, { field: 'batchId' });
-    }
-    if ((await this.#meta(batchId)) === undefined) return false;
-    await this.#deleteStaged(batchId);
-    return true;
-  }
-
-  async #deleteStaged(batchId: string): Promise<void> {
-    const keys = await rangeKeys(this.#db, stagedBatchRange(batchId));
-    // One atomic write: an abort is acknowledged, so it is fsynced like every acknowledged write.
-    const batch = this.#db.batch();
-    for (const key of keys) this.#ops.del(batch, key);
-    await batch.write(DURABLE);
-    this.#chunkCounters.delete(batchId);
-  }
-
-  async #staged(batchId: string): Promise<StagedBatchInfo | undefined> {
-    const meta = await this.#meta(batchId);
-    return meta === undefined ? undefined : this.#stagedInfo(meta);
-  }
-
-  async #stagedInfo({ batchId, createdAt }: StagedMeta): Promise<StagedBatchInfo> {
-    const counts = await rangeJson<number>(this.#db, stagedCountsRange(batchId));
-    return { batchId, createdAt, chunks: await this.#stagedChunks(batchId), items: counts.reduce((sum, [, items]) => sum + items, 0) };
-  }
-
-  async #stagedBatches(): Promise<StagedBatchInfo[]> {
-    const batches: StagedBatchInfo[] = [];
-    for (const meta of await this.#stagedMetas()) batches.push(await this.#stagedInfo(meta));
-    return batches;
-  }
-
-  /** The meta records of staged batches (their chunks share the range and are not JSON: skip them). */
-  async #stagedMetas(): Promise<StagedMeta[]> {
-    const keys = await rangeKeys(this.#db, STAGED_RANGE);
-    const metas: StagedMeta[] = [];
-    for (const key of keys) {
-      if (!isStagedMetaKey(key)) continue;
-      const meta = await getJson<StagedMeta>(this.#db, key);
-      if (meta !== undefined) metas.push(meta);
-    }
-    return metas;
-  }
-
-  async #stagedChunks(batchId: string): Promise<number[]> {
-    const keys = await rangeKeys(this.#db, stagedPricesRange(batchId));
-    return keys.map(chunkOfStagedKey);
-  }
-
-  async #revert(batchId: string, replicated: { version: number; committedAt: string } | undefined): Promise<RevertResult> {
-    const batch = this.#log.batch(batchId);
-    if (batch === undefined) throw new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${batchId} was never committed`, { field: 'batchId' });
-    const done = this.#log.revertOf(batch);
-    if (done !== undefined) {
-      if (replicated !== undefined && replicated.version !== done.version) throw this.#conflict(replicated.version);
-      return revertResult(done);
-    }
-    if (batch.version <= this.#log.foldedThrough) throw notRetained(batch.version, this.#log.foldedThrough);
-    const entry: RevertEntry = {
-      kind: 'revert',
-      version: this.#nextVersion(replicated?.version),
-      txn: this.#nextTxn(),
-      batchId,
-      revertedVersion: batch.version,
-      committedAt: replicated?.committedAt ?? new Date().toISOString()
-    };
-    const marker = this.#db.batch();
-    this.#ops.json(marker, commitKey(entry.version), JSON.stringify(entry));
-    this.#ops.json(marker, TXN_KEY, txnValue(entry.txn));
-    await marker.write(DURABLE);
-    this.#log.add(entry);
-    this.#scheduleFold();
-    return revertResult(entry);
-  }
-
-  async #compact(retain: number): Promise<FoldResult> {
-    const horizon = retain === Infinity ? 0 : this.#log.head - retain;
-    const result = horizon <= this.#log.foldedThrough
-      ? { foldedThrough: this.#log.foldedThrough, removed: 0, written: 0 }
-      : await foldHistory(this.#engineState(), horizon);
-    await compactAggregates(this.#db);
+  async #commitStaged(batchId: string): Promise<CommitResult> {
+    const done = this.#replica.index.batch(batchId);
+    if (done !== undefined) return batchResult(done);
+    if (!(await this.#staging.has(batchId))) throw unknownBatch(batchId);
+    const { result, replayed } = await this.#commit({ kind: 'batch', batchId, source: this.#staging.source(batchId) });
+    // Committed under this id elsewhere (through another node of a shared log): the upload is moot.
+    if (replayed) await this.#staging.delete(batchId);
+    this.#staging.committed(batchId);
     return result;
   }
 
-  /** Folds in the background once twice the retained versions have piled up, so folds are rare. */
-  #scheduleFold(): void {
-    const retain = this.#options.retainVersions;
-    if (retain === Infinity || this.#log.head - this.#log.foldedThrough < 2 * retain + 1) return;
-    this.#background = this.#background
-      .then(() => (this.#status === 'open' ? this.#writeLock.run(() => this.#compact(retain)) : undefined))
-      .catch(this.#onBackgroundError);
+  async #commit(proposal: BatchProposal): Promise<{ result: CommitResult; replayed: boolean }> {
+    const { entry, replayed } = await this.#log.append(proposal);
+    return { result: batchResult(this.#replica.index.batch(entry.batchId)!), replayed };
   }
 
-  #nextVersion(replicated: number | undefined): number {
-    const next = this.#log.head + 1;
-    if (replicated !== undefined && replicated !== next) throw this.#conflict(replicated);
-    return next;
+  async #revert(batchId: string): Promise<RevertResult> {
+    await this.#log.append({ kind: 'revert', batchId });
+    const index = this.#replica.index;
+    return revertResult(index.revertOf(index.batch(batchId)!)!);
   }
 
-  #alreadyApplied(entry: BatchEntry, replicated: number | undefined): CommitResult {
-    if (replicated !== undefined && replicated !== entry.version) throw this.#conflict(replicated);
-    return this.#log.batchResult(entry);
+  async #applyCommitted(entry: LogEntry, items: BatchItems): Promise<CommitResult> {
+    // Refuse a batch out of order before staging any of it (checked again as it is applied).
+    const done = this.#replica.replayOf(entry);
+    if (done?.kind === 'batch') return batchResult(done);
+    if (await this.#staging.has(entry.batchId)) {
+      throw new RatestoreError('RATESTORE_INVALID_ARGUMENT', `batch ${entry.batchId} is staged; commit or abort it, or use another batch id`, { field: 'batchId' });
+    }
+    const collected = await this.#staging.collect(entry.batchId, items);
+    try {
+      return batchResult((await this.#applyReplicated(entry, collected.source, collected.issues)) as AppliedBatch);
+    } catch (error) {
+      await collected.discard();
+      throw error;
+    }
   }
 
-  #conflict(version: number): RatestoreError {
-    return new RatestoreError('RATESTORE_VERSION_CONFLICT', `version ${version} cannot be applied: the store is at version ${this.#log.head}`, { field: 'version' });
+  async #applyRevert(entry: LogEntry): Promise<RevertResult> {
+    return revertResult((await this.#applyReplicated(entry, undefined)) as AppliedRevert);
+  }
+
+  /** An entry committed elsewhere, recorded in this store's own log at its version. */
+  #applyReplicated(entry: LogEntry, source: BatchSource | undefined, issues?: IssueList): Promise<AppliedEntry> {
+    const log = this.#log;
+    if (!(log instanceof LocalCommitLog)) throw invalid('log', 'is shared: a store on a shared log applies what the log hands it, not applyCommitted() or applyRevert()');
+    return log.appendApplied(() => this.#replica.apply(entry, source, issues));
+  }
+
+  /**
+   * Admission, under the log's lock at its head: the replay of an entry the log holds, or every
+   * check that can refuse the proposal, so that no replica can refuse what the log accepts.
+   */
+  async #admit(proposal: Proposal, head: number): Promise<LogEntry | undefined> {
+    await this.#follower.catchUp(head);
+    const index = this.#replica.index;
+    const batch = index.batch(proposal.batchId);
+    if (proposal.kind === 'batch') {
+      if (batch !== undefined) return logEntryOf(batch);
+      await checkBatch(this.#replica.engine, proposal.source, `batch ${proposal.batchId}`, proposal.issues);
+      return undefined;
+    }
+    if (batch === undefined) throw new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${proposal.batchId} was never committed`, { field: 'batchId' });
+    const revert = index.revertOf(batch);
+    if (revert !== undefined) return logEntryOf(revert);
+    const horizon = Math.max((await this.#log.retention()).foldedThrough, this.#replica.foldedThrough);
+    if (batch.version <= horizon) throw notRetained(batch.version, horizon);
+    return undefined;
+  }
+
+  /** What the log calls back: admission, applying, folding, and where this node stands. */
+  #node(): LogNode {
+    const replica = this.#replica;
+    return {
+      get version() {
+        return replica.version;
+      },
+      get foldedThrough() {
+        return replica.foldedThrough;
+      },
+      admit: (proposal, head) => this.#admit(proposal, head),
+      apply: async (entry, source) => {
+        await replica.apply(entry, source);
+      },
+      fold: (retention) => replica.fold(retention)
+    };
+  }
+
+  #replicatedEntry(kind: LogEntry['kind'], options: { version: unknown; batchId: unknown; committedAt?: unknown }): LogEntry {
+    const version = checkInteger(options.version, 'version', 1, 0xffff_fffe);
+    const batchId = checkBatchId(options.batchId);
+    const committedAt = options.committedAt ?? new Date().toISOString();
+    if (typeof committedAt !== 'string' || Number.isNaN(Date.parse(committedAt))) throw invalid('committedAt', 'must be an ISO timestamp');
+    return { kind, version, batchId, committedAt };
+  }
+
+  #refuseCommitted(batchId: string, what: string): void {
+    if (this.#replica.index.batch(batchId) !== undefined) {
+      throw new RatestoreError('RATESTORE_BATCH_COMMITTED', `batch ${batchId} ${what}`, { field: 'batchId' });
+    }
   }
 
   #checkVersion(asOf: unknown): number {
-    if (asOf === undefined) return this.#log.head;
+    const head = this.#replica.version;
+    if (asOf === undefined) return head;
     const version = checkInteger(asOf, 'asOf', 0);
-    if (version > this.#log.head) throw new RatestoreError('RATESTORE_UNKNOWN_VERSION', `version ${version} does not exist yet; the latest is ${this.#log.head}`, { field: 'asOf' });
-    if (version < this.#log.foldedThrough) throw notRetained(version, this.#log.foldedThrough);
+    if (version > head) throw new RatestoreError('RATESTORE_UNKNOWN_VERSION', `version ${version} does not exist yet; the latest is ${head}`, { field: 'asOf' });
+    if (version < this.#replica.foldedThrough) throw notRetained(version, this.#replica.foldedThrough);
     return version;
   }
 
   #view(options: VersionOptions) {
     const version = this.#versionOf(options);
     // The head's view is cached: listing ports and regions at the head is the common case.
-    return options.asOf === undefined ? this.#catalog.headView() : this.#catalog.view(version);
+    return options.asOf === undefined ? this.#replica.catalog.headView() : this.#replica.catalog.view(version);
   }
 
   /** The version `options.asOf` names, checked; the head when absent. */
   #versionOf(options: VersionOptions): number {
     this.#assertOpen();
     checkObject(options, 'options');
-    return options.asOf === undefined ? this.#log.head : this.#checkVersion(options.asOf);
+    return this.#checkVersion(options.asOf);
   }
 
   #track<T>(operation: Promise<T>): Promise<T> {
@@ -659,20 +511,11 @@ export class Ratestore {
   #assertOpen(): void {
     if (this.#status !== 'open') throw new RatestoreError('RATESTORE_NOT_OPEN', `the store is ${this.#status}; call open() first`);
   }
-
-  #nextTxn(): number {
-    return ++this.#lastTxn;
-  }
-
-  #engineState(): Engine {
-    this.#engine ??= { db: this.#db, log: this.#log, catalog: this.#catalog, options: this.#options, months: new MonthCache(this.#options.readCacheMonths), nextTxn: () => this.#nextTxn() };
-    return this.#engine;
-  }
 }
 
 /** A handle on a staged batch; the same operations are on the store, by batch id. */
-export class StagedBatch {
-  readonly #store: Ratestore;
+export class StagedBatch implements StagedBatchHandle {
+  readonly #store: RatestoreWriter;
   readonly batchId: string;
   /**
    * True when `begin()` staged the batch; false when it resumed one staged before, or the batch is
@@ -680,13 +523,13 @@ export class StagedBatch {
    */
   readonly created: boolean;
 
-  constructor(store: Ratestore, batchId: string, created: boolean) {
+  constructor(store: RatestoreWriter, batchId: string, created: boolean) {
     this.#store = store;
     this.batchId = batchId;
     this.created = created;
   }
 
-  add(items: Iterable<BatchItem> | AsyncIterable<BatchItem>, options?: AddChunkOptions): Promise<AddChunkResult> {
+  add(items: BatchItems, options?: AddChunkOptions): Promise<AddChunkResult> {
     return this.#store.addChunk(this.batchId, items, options);
   }
 
@@ -697,21 +540,4 @@ export class StagedBatch {
   abort(): Promise<boolean> {
     return this.#store.abort(this.batchId);
   }
-}
-
-/**
- * A chunk added with addChunk() is acknowledged to its sender, who may then drop it: it is fsynced.
- * The chunks write() stages are acknowledged to no one (a crash fails the write, and open() drops
- * them), so syncing them would only slow the write; its commit is synced as always.
- */
-function durability(internal: boolean): { sync: boolean } {
-  return { sync: !internal };
-}
-
-function revertResult(entry: RevertEntry): RevertResult {
-  return { batchId: entry.batchId, revertedVersion: entry.revertedVersion, version: entry.version, revertedAt: entry.committedAt };
-}
-
-function unknownBatch(batchId: string): RatestoreError {
-  return new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${batchId} was not begun (or was aborted)`, { field: 'batchId' });
 }

@@ -7,7 +7,7 @@
  *   f\0{txn}                                                  fold marker: txn -> version (JSON)
  *   r\0p\0{CODE}\0{version}  /  r\0r\0{slug}\0{version}       port / region as of a version (JSON)
  *   s\0{batchId}\0m  /  s\0{batchId}\0r\0{chunk}  /  s\0{batchId}\0p\0{chunk}  /  s\0{batchId}\0n\0{chunk}
- *                                                             staged batch: meta, refs, prices, item count
+ *   s\0{batchId}\0u\0{chunk}                                 staged batch: meta, refs, prices, item count, ports used
  *   m\0txn / m\0retention                                     store metadata (JSON)
  *
  * A, B are location nodes: a port code (upper case) or a region slug (lower case), so the two never
@@ -117,6 +117,12 @@ export function stagedRefsKey(batchId: string, chunk: number): string {
 }
 export function stagedPricesKey(batchId: string, chunk: number): string {
   return `s\0${batchId}\0p\0${hex8(chunk)}`;
+}
+export function stagedPortsKey(batchId: string, chunk: number): string {
+  return `s\0${batchId}\0u\0${hex8(chunk)}`;
+}
+export function stagedPortsRange(batchId: string): { gte: string; lt: string } {
+  return { gte: `s\0${batchId}\0u\0`, lt: `s\0${batchId}\0u\x01` };
 }
 export function stagedCountKey(batchId: string, chunk: number): string {
   return `s\0${batchId}\0n\0${hex8(chunk)}`;

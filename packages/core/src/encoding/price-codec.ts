@@ -95,3 +95,18 @@ export async function forEachPrice(bytes: Uint8Array, visit: (origin: number, de
     }
   }
 }
+
+/** A list of packed port codes as bytes (u32 little-endian each), as a staged chunk keeps the ports its prices name. */
+export function encodePorts(ports: ArrayLike<number>): Uint8Array {
+  const bytes = new Uint8Array(ports.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < ports.length; i++) view.setUint32(i * 4, ports[i]!, true);
+  return bytes;
+}
+
+export function decodePorts(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const ports: number[] = [];
+  for (let at = 0; at + 4 <= bytes.byteLength; at += 4) ports.push(view.getUint32(at, true));
+  return ports;
+}

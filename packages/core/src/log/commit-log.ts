@@ -1,109 +1,107 @@
-import { FOLDED_SOURCE } from '../encoding/keys.js';
-import type { BatchCounts, BatchInfo, CommitResult } from '../types.js';
-
-/** A commit log entry, stored as JSON under `c\0{version}`. */
-export type LogEntry = BatchEntry | RevertEntry;
-
-export interface BatchEntry {
-  kind: 'batch';
-  version: number;
-  txn: number;
-  batchId: string;
-  counts: BatchCounts;
-  committedAt: string;
-}
-
-export interface RevertEntry {
-  kind: 'revert';
-  version: number;
-  txn: number;
-  /** The reverted batch. */
-  batchId: string;
-  revertedVersion: number;
-  committedAt: string;
-}
-
 /**
- * The in-memory view of the commit log: which transaction became which version, which batches were
- * reverted when, and how far history has been folded. Every read decides visibility from it, so it is
- * changed only after the write that makes a change durable has resolved.
+ * The commit log: the ordered record of everything that changed the data. Applying a log entry at
+ * its version is the only way data changes (see replica/replica.ts), so a store is a replica of its
+ * log. In local mode the log is in-process (local-log.ts); a shared log (PostgreSQL in cluster mode)
+ * implements the same interface, and every node applies what it hands out, in order.
+ *
+ * The division of work, in the spirit of bullmq's backend seam: the log orders entries, makes them
+ * durable, stamps their time and keeps the retention horizon; the node (LogNode, implemented by the
+ * store) decides whether an entry is admissible and applies it.
  */
-export class CommitLog {
-  #head = 0;
-  readonly #entries: LogEntry[] = [];
-  readonly #txnVersion = new Map<number, number>();
-  readonly #revertedAt = new Map<number, RevertEntry>();
-  readonly #batches = new Map<string, BatchEntry>();
-  /** Versions up to this one have been folded: not readable with asOf, their batches not revertible. */
-  foldedThrough = 0;
+import type { BatchSource } from '../staging/batch-source.js';
+import type { IssueList } from '../errors.js';
+import type { FoldResult } from '../maintenance/fold-history.js';
 
-  get head(): number {
-    return this.#head;
-  }
+/** An entry of the commit log: the same on every node that applies it. */
+export interface LogEntry {
+  /** A committed batch, or the revert of one. */
+  kind: 'batch' | 'revert';
+  version: number;
+  /** The batch committed, or the batch reverted. */
+  batchId: string;
+  /** When the log accepted the entry, as an ISO timestamp: the log's clock, never a node's. */
+  committedAt: string;
+}
 
-  /** Adds an entry loaded from disk or just committed; entries arrive in version order. */
-  add(entry: LogEntry): void {
-    this.#entries[entry.version] = entry;
-    this.#head = Math.max(this.#head, entry.version);
-    this.#txnVersion.set(entry.txn, entry.version);
-    if (entry.kind === 'batch') {
-      this.#batches.set(entry.batchId, entry);
-    } else {
-      this.#revertedAt.set(this.#batches.get(entry.batchId)!.txn, entry);
-    }
-  }
+/** What a node asks its log to append. */
+export type Proposal = BatchProposal | RevertProposal;
 
-  /** Registers a fold transaction, whose records stand for the state at `version`. */
-  addFold(txn: number, version: number): void {
-    this.#txnVersion.set(txn, version);
-  }
+export interface BatchProposal {
+  kind: 'batch';
+  batchId: string;
+  source: BatchSource;
+  /** Problems already found in the items' formats: the batch is then checked as a whole and refused. */
+  issues?: IssueList;
+}
 
-  batch(batchId: string): BatchEntry | undefined {
-    return this.#batches.get(batchId);
-  }
+export interface RevertProposal {
+  kind: 'revert';
+  batchId: string;
+}
 
-  revertOf(batch: BatchEntry): RevertEntry | undefined {
-    return this.#revertedAt.get(batch.txn);
-  }
+/** An entry as a log hands it out, with the data to apply it from (batches only). */
+export interface LoggedEntry {
+  entry: LogEntry;
+  source?: BatchSource;
+}
 
-  /** Whether a record written by `writer` at `epoch` for `source` is part of the state at `version`. */
-  isVisible(epoch: number, writer: number, source: number, version: number): boolean {
-    const writerVersion = this.#txnVersion.get(writer);
-    // An epoch that differs from the writer's version marks a record left by a commit that crashed
-    // before its marker: its version number was later given to another transaction.
-    if (writerVersion === undefined || writerVersion !== epoch || writerVersion > version) return false;
-    if (source === FOLDED_SOURCE) return true;
-    const revert = this.#revertedAt.get(source);
-    return revert === undefined || revert.version > version;
-  }
+/** The outcome of an append. */
+export interface Appended {
+  entry: LogEntry;
+  /** The log already held an entry for this proposal (the same batch id, or a revert of the same batch). */
+  replayed: boolean;
+}
 
-  /** Whether `writer` committed at all (records of other writers are debris of a crashed commit). */
-  isCommittedWriter(writer: number): boolean {
-    return this.#txnVersion.has(writer);
-  }
+/** How far history may be folded: one horizon for the whole log, never decided per node. */
+export interface Retention {
+  /** Versions up to this one may be folded: no longer readable with `asOf`, their batches no longer revertible. */
+  foldedThrough: number;
+  /**
+   * The log's head when the horizon was raised. A node folds only once it has applied this far: by
+   * then it knows every revert that must stay separable from the folded history (a revert appended
+   * later can no longer name a batch behind the horizon).
+   */
+  decidedAt: number;
+}
 
-  /** Source transactions reverted after `version` (their records must stay separable). */
-  sourcesRevertedAfter(version: number): Set<number> {
-    const sources = new Set<number>();
-    for (const [source, revert] of this.#revertedAt) if (revert.version > version) sources.add(source);
-    return sources;
-  }
+/** The node's side of the seam: what a log calls back. The store implements it. */
+export interface LogNode {
+  /** The version this node has applied. */
+  readonly version: number;
+  /** Versions up to this one are folded on this node. */
+  readonly foldedThrough: number;
+  /**
+   * Runs under the log's lock, where `head` is the log's latest version: brings this node to `head`
+   * and checks the proposal against that state. It throws what refuses the proposal, returns the
+   * entry the log already holds for it (a replay), or resolves undefined to accept it. Every check
+   * that can refuse an entry runs here, so that no node can refuse an entry the log accepted.
+   */
+  admit(proposal: Proposal, head: number): Promise<LogEntry | undefined>;
+  /** Applies an entry, from `source` for a batch; applying an entry already applied does nothing. */
+  apply(entry: LogEntry, source: BatchSource | undefined): Promise<void>;
+  /** Folds this node's history through the log's horizon, once it has applied `decidedAt`. */
+  fold(retention: Retention): Promise<FoldResult>;
+}
 
-  batchResult(entry: BatchEntry): CommitResult {
-    return { batchId: entry.batchId, version: entry.version, counts: { ...entry.counts }, committedAt: entry.committedAt };
-  }
-
-  batchInfo(entry: BatchEntry): BatchInfo {
-    const revert = this.#revertedAt.get(entry.txn);
-    return {
-      ...this.batchResult(entry),
-      revertedBy: revert?.version ?? null,
-      revertible: revert === undefined && entry.version > this.foldedThrough
-    };
-  }
-
-  /** Batches in version order. */
-  *batches(): IterableIterator<BatchEntry> {
-    for (const entry of this.#entries) if (entry !== undefined && entry.kind === 'batch') yield entry;
-  }
+export interface CommitLog {
+  /** Called once, by the store's `open()`, with the node this log serves. */
+  open(node: LogNode): Promise<void>;
+  /**
+   * Appends a proposal: under the log's lock, `node.admit` runs at the log's head, then the entry
+   * takes the next version and the log's time. Resolves once the entry is durable in the log and
+   * applied on this node (from the proposal's data, which the node has in hand).
+   */
+  append(proposal: Proposal): Promise<Appended>;
+  /** The entries after `version`, in version order, up to the log's head as of the call. */
+  read(after: number): AsyncIterable<LoggedEntry>;
+  /**
+   * Resolves once the log may hold entries after `version` or a higher horizon (a notification, or a
+   * poll interval), or when `signal` aborts. A log that only this node writes never resolves it.
+   */
+  changed(version: number, signal: AbortSignal): Promise<void>;
+  retention(): Promise<Retention>;
+  /** Raises the horizon to `foldedThrough` (never lowers it), under the log's lock, and folds this node. */
+  retain(foldedThrough: number): Promise<FoldResult>;
+  /** Waits for the log's own background work; the store closes its database after this. */
+  close(): Promise<void>;
 }

@@ -23,7 +23,7 @@ export interface FoldResult {
  * show at the versions between. The caller holds the write lock.
  */
 export async function foldHistory(engine: Engine, horizon: number): Promise<FoldResult> {
-  const { db, log } = engine;
+  const { db, index } = engine;
   const txn = engine.nextTxn();
   const setup = db.batch();
   const ops = new BatchOps(db);
@@ -31,10 +31,10 @@ export async function foldHistory(engine: Engine, horizon: number): Promise<Fold
   ops.json(setup, foldKey(txn), JSON.stringify({ version: horizon }));
   ops.json(setup, RETENTION_KEY, JSON.stringify({ foldedThrough: horizon }));
   await setup.write(DURABLE);
-  log.addFold(txn, horizon);
-  log.foldedThrough = horizon;
+  index.addFold(txn, horizon);
+  index.foldedThrough = horizon;
 
-  const keepApart = log.sourcesRevertedAfter(horizon);
+  const keepApart = index.sourcesRevertedAfter(horizon);
   const writer = new RecordWriter(db);
   let removed = 0;
   let written = 0;
@@ -45,11 +45,11 @@ export async function foldHistory(engine: Engine, horizon: number): Promise<Fold
     if (old.length === 0) return;
     const only = old.length === 1 ? parseRecordKey(old[0]![0]) : undefined;
     // A group already folded to one base record has nothing to gain.
-    if (only !== undefined && only.source === FOLDED_SOURCE && isReset(old[0]![1]) && log.isCommittedWriter(only.writer)) {
+    if (only !== undefined && only.source === FOLDED_SOURCE && isReset(old[0]![1]) && index.isCommittedWriter(only.writer)) {
       old = [];
       return;
     }
-    const filter = new VisibilityFilter(log, horizon);
+    const filter = new VisibilityFilter(index, horizon);
     const base: MonthAggregates = new Map();
     const apart = new Map<number, MonthAggregates>();
     for (const [key, value] of old) {
@@ -85,7 +85,7 @@ export async function foldHistory(engine: Engine, horizon: number): Promise<Fold
           group = parsed.group;
         }
         // The writer lock is held, so a writer that never committed is a crashed commit's.
-        if (parsed.epoch <= horizon || !log.isCommittedWriter(parsed.writer)) old.push([key, value]);
+        if (parsed.epoch <= horizon || !index.isCommittedWriter(parsed.writer)) old.push([key, value]);
       }
     }
     await foldGroup();

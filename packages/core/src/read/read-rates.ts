@@ -55,11 +55,11 @@ function cachedMonths(engine: Engine, version: number, group: string, wanted: st
 
 /**
  * One range scan over the pair's month records (the pair's rollup, whatever the locations are),
- * merged at `version`. The iterator's implicit snapshot pins the data; the commit log decides which
+ * merged at `version`. The iterator's implicit snapshot pins the data; the log index decides which
  * of it belongs to `version`, so the answer is one consistent version from start to end.
  */
 async function scanMonths(engine: Engine, request: RatesRequest, group: string, wanted: string[]): Promise<Map<string, MonthAggregates>> {
-  const { db, log } = engine;
+  const { db, index } = engine;
   const iterator = db.iterator({
     ...pairMonthsRange(request.origin, request.destination, monthOf(request.from), monthOf(request.to)),
     ...VIEW_VALUE,
@@ -67,13 +67,13 @@ async function scanMonths(engine: Engine, request: RatesRequest, group: string, 
   } as Parameters<typeof db.iterator>[0]);
   // A fold raises the horizon before it writes, so a horizon still at or below our version now
   // means the snapshot taken with the iterator holds no group folded past it.
-  if (request.version < log.foldedThrough) {
+  if (request.version < index.foldedThrough) {
     await iterator.close();
-    throw notRetained(request.version, log.foldedThrough);
+    throw notRetained(request.version, index.foldedThrough);
   }
   const entries = (await iterator.all()) as Array<[string, Uint8Array]>;
 
-  const filter = new VisibilityFilter(log, request.version);
+  const filter = new VisibilityFilter(index, request.version);
   const months = new Map<string, MonthAggregates>();
   for (const month of wanted) months.set(month, new Map());
   for (const [key, value] of entries) {

@@ -1,4 +1,4 @@
-import type { CommitLog } from '../log/commit-log.js';
+import type { LogIndex } from '../replica/log-index.js';
 import { isReset } from '../encoding/record-codec.js';
 import { parseRecordKey, type ParsedRecordKey } from '../encoding/keys.js';
 
@@ -13,13 +13,13 @@ export interface VisibleRecord extends ParsedRecordKey {
  * Keys sort newest epoch first within a group, so one forward pass suffices.
  */
 export class VisibilityFilter {
-  readonly #log: CommitLog;
+  readonly #index: LogIndex;
   readonly #version: number;
   #group = '';
   #cutEpoch = -1;
 
-  constructor(log: CommitLog, version: number) {
-    this.#log = log;
+  constructor(index: LogIndex, version: number) {
+    this.#index = index;
     this.#version = version;
   }
 
@@ -30,7 +30,7 @@ export class VisibilityFilter {
       this.#cutEpoch = -1;
     }
     if (parsed.epoch < this.#cutEpoch) return undefined;
-    if (!this.#log.isVisible(parsed.epoch, parsed.writer, parsed.source, this.#version)) return undefined;
+    if (!this.#index.isVisible(parsed.epoch, parsed.writer, parsed.source, this.#version)) return undefined;
     if (isReset(value)) this.#cutEpoch = parsed.epoch;
     return { ...parsed, key, value };
   }

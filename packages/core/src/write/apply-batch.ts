@@ -3,75 +3,84 @@ import type { Engine } from '../engine.js';
 import { txnValue } from '../db.js';
 import { TXN_KEY, commitKey, portKey, recordKeySuffix, regionKey } from '../encoding/keys.js';
 import { forEachPrice, packCode, unpackCode } from '../encoding/price-codec.js';
-import { ancestorChains } from '../catalog/catalog.js';
-import { applyRefs } from '../catalog/apply-refs.js';
-import type { BatchEntry } from '../log/commit-log.js';
-import type { BatchSource } from './batch-source.js';
+import { ancestorChains, type CatalogView } from '../catalog/catalog.js';
+import { applyRefs, type LocatedRef } from '../catalog/apply-refs.js';
+import type { AppliedBatch } from '../replica/log-index.js';
+import type { BatchSource } from '../staging/batch-source.js';
 import { PairAggregator, type EncodedRecord } from './pair-aggregator.js';
 import { RecordWriter } from './record-writer.js';
 import { rebuildRollups } from './rebuild-rollups.js';
 
-export interface ApplyRequest {
-  /** Problems already found in the items' formats; the batch is then checked, reported and refused. */
-  issues?: IssueList;
+/** A batch that passed `checkBatch` at the state it is applied to. */
+export interface CheckedBatch {
+  refs: LocatedRef[];
+  /** The catalog as the batch leaves it. */
+  nextView: CatalogView;
+}
+
+/**
+ * Every check that can refuse a batch, against the store's latest state: the ports and regions it
+ * adds or changes, taken as a whole (a batch may name a region before the item that creates it),
+ * and the ports its prices name. `issues` may already hold problems of the items' formats; all of
+ * them are then reported together as `RATESTORE_INVALID_BATCH`. Nothing is written.
+ */
+export async function checkBatch(engine: Engine, source: BatchSource, label: string, issues = new IssueList(engine.options.maxIssues)): Promise<CheckedBatch> {
+  const refs = await source.refs();
+  const nextView = applyRefs(engine.catalog.headView(), refs, issues);
+  const known = new Set<number>();
+  for (const code of nextView.ports.keys()) known.add(packCode(code));
+  let unknownPort = false;
+  for (const port of await source.ports()) if (!known.has(port)) unknownPort = true;
+  if (issues.count > 0 || unknownPort) {
+    await reportUnknownPorts(source, known, issues);
+    issues.throwIfAny(label);
+  }
+  return { refs, nextView };
+}
+
+export interface ApplyBatchRequest {
   version: number;
   batchId: string;
   source: BatchSource;
   committedAt: string;
-  /** Keys to delete in the same atomic write as the commit marker (the staged chunks). */
-  deleteOnCommit: string[];
-  /** Where the bad items are reported, e.g. "batch b1". */
-  label: string;
+  checked: CheckedBatch;
 }
 
 /**
- * Applies a validated, ordered batch at exactly `version`: the seam a cluster mode replays committed
- * batches through. Records are written under a fresh transaction id, invisible to readers, in
- * bounded writes; the last of them also carries the marker (the commit log entry, reference data,
- * staged-chunk deletions) that makes the whole batch visible. A crash before that write leaves only
- * invisible debris.
+ * Writes a checked batch at exactly `version`. Records are written under a fresh transaction id,
+ * invisible to readers, in bounded writes; the last of them also carries the marker (the applied
+ * entry, reference data, staged-chunk deletions) that makes the whole batch visible. A crash before
+ * that write leaves only invisible debris.
  */
-export async function applyBatch(engine: Engine, request: ApplyRequest): Promise<BatchEntry> {
-  const { db, log, catalog, options } = engine;
-  const issues = request.issues ?? new IssueList(options.maxIssues);
+export async function applyBatch(engine: Engine, request: ApplyBatchRequest): Promise<AppliedBatch> {
+  const { db, index, catalog, options } = engine;
+  const { refs, nextView } = request.checked;
   const headView = catalog.headView();
-  const refs = await request.source.refs();
-  const nextView = applyRefs(headView, refs, issues);
-  if (issues.count > 0) {
-    await reportUnknownPorts(request, new Set([...nextView.ports.keys()].map(packCode)), issues);
-    issues.throwIfAny(request.label);
-  }
 
   const txn = engine.nextTxn();
   const writer = new RecordWriter(db);
   // The id goes into every record batch, atomically with the records it marks.
   writer.stamp(TXN_KEY, txnValue(txn));
   let part = 0;
-  const writeRecords = async (records: Iterable<EncodedRecord>): Promise<void> => {
-    if (issues.count > 0) return; // the batch will be rejected: write nothing more
-    await writer.putRecords(records, recordKeySuffix(request.version, txn, txn, part++));
-  };
+  const writeRecords = (records: Iterable<EncodedRecord>): Promise<void> => writer.putRecords(records, recordKeySuffix(request.version, txn, txn, part++));
   const nextChains = ancestorChains(nextView);
   const aggregator = new PairAggregator({ chains: nextChains, maxCells: options.maxCells, flush: writeRecords });
 
   let prices = 0;
-  for await (const { chunk, bytes } of request.source.prices()) {
-    await forEachPrice(bytes, (origin, destination, day, cents, index) => {
+  for await (const { bytes } of request.source.prices()) {
+    await forEachPrice(bytes, (origin, destination, day, cents) => {
       prices++;
       const from = aggregator.portId(origin);
       const to = aggregator.portId(destination);
-      if (from === undefined || to === undefined) {
-        issues.add(unknownPort(request, chunk, index, from !== undefined, origin, destination));
-        return;
-      }
+      // checkBatch saw every port the prices name in the catalog the batch makes.
+      if (from === undefined || to === undefined) throw new Error(`batch ${request.batchId} names port ${unpackCode(from === undefined ? origin : destination)}, which checkBatch let through`);
       aggregator.add(from, to, day, 1, cents, cents, cents);
     });
     await aggregator.checkpoint();
   }
-  issues.throwIfAny(request.label);
   await aggregator.finish();
   await rebuildRollups(engine, { writer, headView, nextChains, version: request.version, txn });
-  const entry: BatchEntry = {
+  const entry: AppliedBatch = {
     kind: 'batch',
     version: request.version,
     txn,
@@ -85,27 +94,28 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
     if (ref.kind === 'port') writer.putJson(portKey(ref.code, entry.version), JSON.stringify({ name: ref.name, region: ref.region }));
     else writer.putJson(regionKey(ref.slug, entry.version), JSON.stringify({ name: ref.name, parent: ref.parent }));
   }
-  for (const key of request.deleteOnCommit) writer.del(key);
+  for (const key of (await request.source.stagedKeys?.()) ?? []) writer.del(key);
   await writer.flush();
 
   for (const ref of refs) catalog.add(entry.version, ref);
-  log.add(entry);
+  index.add(entry);
   return entry;
 }
 
-/** The price-side check alone, for a batch already known to be refused: nothing is aggregated. */
-async function reportUnknownPorts(request: ApplyRequest, ports: Set<number>, issues: IssueList): Promise<void> {
-  for await (const { chunk, bytes } of request.source.prices()) {
+/** The price-side check of a batch already known to be refused: every price naming an unknown port. */
+async function reportUnknownPorts(source: BatchSource, known: Set<number>, issues: IssueList): Promise<void> {
+  for await (const { chunk, bytes } of source.prices()) {
     await forEachPrice(bytes, (origin, destination, _day, _cents, index) => {
-      const originKnown = ports.has(origin);
-      if (!originKnown || !ports.has(destination)) issues.add(unknownPort(request, chunk, index, originKnown, origin, destination));
+      const originKnown = known.has(origin);
+      if (originKnown && known.has(destination)) return;
+      const issue: ItemIssue = {
+        index,
+        chunk: source.reportChunks ? chunk : undefined,
+        field: originKnown ? 'destination' : 'origin',
+        code: 'RATESTORE_UNKNOWN_PORT',
+        reason: `port ${unpackCode(originKnown ? destination : origin)} does not exist`
+      };
+      issues.add(issue);
     });
   }
-}
-
-/** The issue of a price whose origin (or else destination) is no known port. */
-function unknownPort(request: ApplyRequest, chunk: number, index: number, originKnown: boolean, origin: number, destination: number): ItemIssue {
-  const field = originKnown ? 'destination' : 'origin';
-  const code = unpackCode(originKnown ? destination : origin);
-  return { index, chunk: request.source.reportChunks ? chunk : undefined, field, code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${code} does not exist` };
 }

@@ -53,7 +53,7 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
     return aggregator;
   };
 
-  const filter = new VisibilityFilter(engine.log, engine.log.head);
+  const filter = new VisibilityFilter(engine.index, engine.index.head);
   for (const port of request.headView.ports.keys()) {
     const iterator = engine.db.iterator({ ...portPairsRange(port), ...VIEW_VALUE });
     try {

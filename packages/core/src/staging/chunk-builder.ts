@@ -8,6 +8,8 @@ export interface EncodedChunk {
   refs: NormalRef[];
   /** Items in the chunk. */
   items: number;
+  /** Every port the prices name, packed (see price-codec): references are checked against these, not row by row. */
+  ports: Uint32Array;
 }
 
 /**
@@ -20,6 +22,10 @@ export class ChunkBuilder {
   #refs: NormalRef[] = [];
   readonly #issues: IssueList;
   readonly #chunk: number | undefined;
+  #ports = new Set<number>();
+  // Prices mostly come grouped by route: the last ports seen spare most set insertions.
+  #lastOrigin = -1;
+  #lastDestination = -1;
 
   /** `chunk`: the chunk number item issues name; `expectedItems`: the chunk size, if known. */
   constructor(issues: IssueList, chunk?: number, expectedItems?: number) {
@@ -38,6 +44,8 @@ export class ChunkBuilder {
       this.#issues.add({ index, chunk: this.#chunk, ...normal });
     } else if (normal.kind === 'price') {
       this.#prices.push(normal.origin, normal.destination, normal.day, normal.cents, index);
+      if (normal.origin !== this.#lastOrigin) this.#ports.add((this.#lastOrigin = normal.origin));
+      if (normal.destination !== this.#lastDestination) this.#ports.add((this.#lastDestination = normal.destination));
     } else {
       this.#refs.push(normal);
     }
@@ -46,8 +54,11 @@ export class ChunkBuilder {
   /** The chunk so far, and a fresh start. */
   take(): EncodedChunk {
     const items = this.size;
-    const chunk = { prices: this.#prices.take(), refs: this.#refs, items };
+    const chunk = { prices: this.#prices.take(), refs: this.#refs, items, ports: Uint32Array.from(this.#ports) };
     this.#refs = [];
+    this.#ports = new Set();
+    this.#lastOrigin = -1;
+    this.#lastDestination = -1;
     return chunk;
   }
 }

@@ -1,0 +1,167 @@
+import { IssueList, RatestoreError } from '../errors.js';
+import { getJson, rangeJson, type Db } from '../db.js';
+import type { Engine, EngineOptions } from '../engine.js';
+import { COMMITS_RANGE, FOLDS_RANGE, REFERENCE_RANGE, RETENTION_KEY, TXN_KEY, parseReferenceKey, txnOfFoldKey } from '../encoding/keys.js';
+import { Catalog } from '../catalog/catalog.js';
+import type { LocatedRef } from '../catalog/apply-refs.js';
+import type { LogEntry, Retention } from '../log/commit-log.js';
+import type { BatchSource } from '../staging/batch-source.js';
+import { applyBatch, checkBatch } from '../write/apply-batch.js';
+import { applyRevert } from '../write/apply-revert.js';
+import { foldHistory, type FoldResult } from '../maintenance/fold-history.js';
+import { compactAggregates } from '../maintenance/compact-aggregates.js';
+import { MonthCache } from '../read/month-cache.js';
+import { notRetained } from '../read/read-rates.js';
+import { Mutex } from '../util/locks.js';
+import { LogIndex, type AppliedEntry } from './log-index.js';
+
+/**
+ * The data as of the entries applied so far, in one database: aggregate records, the catalog and
+ * the index of applied entries. `apply()` is the one way it changes: every batch and every revert,
+ * committed here or elsewhere, arrives as a log entry at a version and is applied in version order.
+ * Applies and folds run one at a time.
+ */
+export class Replica {
+  readonly #index = new LogIndex();
+  readonly #catalog = new Catalog();
+  readonly #lock = new Mutex();
+  readonly engine: Engine;
+  #lastTxn = 0;
+  /** Callers of `reached()`, woken when their version is applied. */
+  #waiters: Array<{ version: number; wake: () => void }> = [];
+
+  constructor(db: Db, options: EngineOptions) {
+    this.engine = {
+      db,
+      index: this.#index,
+      catalog: this.#catalog,
+      options,
+      months: new MonthCache(options.readCacheMonths),
+      nextTxn: () => ++this.#lastTxn
+    };
+  }
+
+  /** The latest version applied; 0 for an empty store. */
+  get version(): number {
+    return this.#index.head;
+  }
+
+  /** Versions up to this one are folded here. */
+  get foldedThrough(): number {
+    return this.#index.foldedThrough;
+  }
+
+  get index(): LogIndex {
+    return this.#index;
+  }
+
+  get catalog(): Catalog {
+    return this.#catalog;
+  }
+
+  /** Loads the applied entries and the catalog from the (open) database. */
+  async load(): Promise<void> {
+    const { db } = this.engine;
+    this.#lastTxn = (await getJson<number>(db, TXN_KEY)) ?? 0;
+    this.#index.foldedThrough = (await getJson<{ foldedThrough: number }>(db, RETENTION_KEY))?.foldedThrough ?? 0;
+    for (const [key, fold] of await rangeJson<{ version: number }>(db, FOLDS_RANGE)) this.#index.addFold(txnOfFoldKey(key), fold.version);
+    for (const [, entry] of await rangeJson<AppliedEntry>(db, COMMITS_RANGE)) this.#index.add(entry);
+    const refs: Array<[number, LocatedRef]> = [];
+    for (const [key, value] of await rangeJson<Record<string, string | null>>(db, REFERENCE_RANGE)) {
+      const { kind, id, version } = parseReferenceKey(key);
+      refs.push([version, kind === 'port'
+        ? { kind, index: 0, code: id, name: value.name!, region: value.region! }
+        : { kind, index: 0, slug: id, name: value.name!, parent: value.parent ?? null }]);
+    }
+    refs.sort((x, y) => x[0] - y[0]);
+    for (const [version, ref] of refs) this.#catalog.add(version, ref);
+  }
+
+  /**
+   * The entry already applied at `entry.version` when it is the same entry (a replay), or undefined
+   * when `entry` is the next one. Anything else conflicts: another entry holds the version, the
+   * version is not the next one, or the batch was committed (or reverted) at another version.
+   */
+  replayOf(entry: LogEntry): AppliedEntry | undefined {
+    const head = this.#index.head;
+    if (entry.version <= head) {
+      const existing = this.#index.at(entry.version);
+      if (existing !== undefined && existing.kind === entry.kind && existing.batchId === entry.batchId) return existing;
+      throw this.#conflict(entry.version);
+    }
+    if (entry.version !== head + 1) throw this.#conflict(entry.version);
+    const batch = this.#index.batch(entry.batchId);
+    if (entry.kind === 'batch' ? batch !== undefined : batch !== undefined && this.#index.revertOf(batch) !== undefined) throw this.#conflict(entry.version);
+    return undefined;
+  }
+
+  /**
+   * Applies a log entry at its version: the one way data changes. A batch is checked against the
+   * state it is applied to (`issues` may already hold problems of its items' formats), so an entry
+   * that a log admitted always applies, and one handed over by anyone else is refused whole if it
+   * is bad. Applying an entry already applied returns what applying it did.
+   */
+  apply(entry: LogEntry, source: BatchSource | undefined, issues?: IssueList): Promise<AppliedEntry> {
+    return this.#lock.run(async () => {
+      const done = this.replayOf(entry);
+      if (done !== undefined) return done;
+      const applied = entry.kind === 'batch' ? await this.#applyBatch(entry, source, issues) : await this.#applyRevert(entry);
+      this.#wake();
+      return applied;
+    });
+  }
+
+  async #applyBatch(entry: LogEntry, source: BatchSource | undefined, issues: IssueList | undefined): Promise<AppliedEntry> {
+    if (source === undefined) throw new Error(`batch ${entry.batchId} at version ${entry.version} came without its data`);
+    const checked = await checkBatch(this.engine, source, `batch ${entry.batchId}`, issues);
+    return applyBatch(this.engine, { version: entry.version, batchId: entry.batchId, committedAt: entry.committedAt, source, checked });
+  }
+
+  async #applyRevert(entry: LogEntry): Promise<AppliedEntry> {
+    const batch = this.#index.batch(entry.batchId);
+    if (batch === undefined) throw new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${entry.batchId} was never committed`, { field: 'batchId' });
+    if (batch.version <= this.#index.foldedThrough) throw notRetained(batch.version, this.#index.foldedThrough);
+    return applyRevert(this.engine, { version: entry.version, batch, committedAt: entry.committedAt });
+  }
+
+  /**
+   * Folds history through the log's horizon (once this replica has applied as far as the horizon
+   * was decided at), then compacts the aggregate records in LevelDB, with or without anything to fold.
+   */
+  fold(retention: Retention): Promise<FoldResult> {
+    return this.#lock.run(async () => {
+      const index = this.#index;
+      const result = retention.foldedThrough <= index.foldedThrough || index.head < retention.decidedAt
+        ? { foldedThrough: index.foldedThrough, removed: 0, written: 0 }
+        : await foldHistory(this.engine, retention.foldedThrough);
+      await compactAggregates(this.engine.db);
+      return result;
+    });
+  }
+
+  /** Resolves true once `version` is applied, or false after `timeoutMs`. */
+  async reached(version: number, timeoutMs: number): Promise<boolean> {
+    if (this.#index.head >= version) return true;
+    let timer: NodeJS.Timeout | undefined;
+    let waiter: { version: number; wake: () => void } | undefined;
+    const applied = new Promise<boolean>((resolve) => {
+      waiter = { version, wake: () => resolve(true) };
+      this.#waiters.push(waiter);
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await applied;
+    } finally {
+      clearTimeout(timer);
+      this.#waiters = this.#waiters.filter((w) => w !== waiter);
+    }
+  }
+
+  #wake(): void {
+    for (const waiter of this.#waiters) if (waiter.version <= this.#index.head) waiter.wake();
+  }
+
+  #conflict(version: number): RatestoreError {
+    return new RatestoreError('RATESTORE_VERSION_CONFLICT', `version ${version} cannot be applied: the store is at version ${this.#index.head}`, { field: 'version' });
+  }
+}
