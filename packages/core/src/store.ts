@@ -366,12 +366,9 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     }
     const collected = await this.#staging.collect(batchId, items);
     try {
-      const { result, replayed } = await this.#commit({ kind: 'batch', batchId, source: collected.source, issues: collected.issues });
-      if (replayed) await collected.discard();
-      return result;
-    } catch (error) {
+      return await this.#commit({ kind: 'batch', batchId, source: collected.source, issues: collected.issues });
+    } finally {
       await collected.discard();
-      throw error;
     }
   }
 
@@ -379,16 +376,14 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     const done = this.#replica.index.batch(batchId);
     if (done !== undefined) return batchResult(done);
     if (!(await this.#staging.has(batchId))) throw unknownBatch(batchId);
-    const { result, replayed } = await this.#commit({ kind: 'batch', batchId, source: this.#staging.source(batchId) });
-    // Committed under this id elsewhere (through another node of a shared log): the upload is moot.
-    if (replayed) await this.#staging.delete(batchId);
-    this.#staging.committed(batchId);
+    const result = await this.#commit({ kind: 'batch', batchId, source: this.#staging.source(batchId) });
+    await this.#staging.delete(batchId);
     return result;
   }
 
-  async #commit(proposal: BatchProposal): Promise<{ result: CommitResult; replayed: boolean }> {
-    const { entry, replayed } = await this.#log.append(proposal);
-    return { result: batchResult(this.#replica.index.batch(entry.batchId)!), replayed };
+  async #commit(proposal: BatchProposal): Promise<CommitResult> {
+    const { entry } = await this.#log.append(proposal);
+    return batchResult(this.#replica.index.batch(entry.batchId)!);
   }
 
   async #revert(batchId: string): Promise<RevertResult> {

@@ -4,41 +4,25 @@
  */
 import { afterEach, expect } from 'vitest';
 import {
-  Ratestore, RatestoreError, type BatchItem, type Port, type PriceItem, type RateRow, type RatesQuery, type Region,
-  type RatestoreErrorCode, type RatestoreOptions
+  RatestoreError, type BatchItem, type Port, type PriceItem, type RateRow, type RatesQuery, type Region, type RatestoreErrorCode
 } from '../src/index.js';
-import type { Backend } from './backends.js';
+import type { StoreFactory, StoreOptions, SuiteStore } from './stores.js';
 
-export type StoreOptions = Omit<RatestoreOptions, 'db' | 'location'>;
-
-export interface Stores {
-  /** A new store on a fresh database of the backend, opened; closed and cleaned up after the test. */
-  open(options?: StoreOptions): Promise<Ratestore>;
-  /** Closes `store` and opens a new store on the same data (classic-level only). */
-  reopen(store: Ratestore, options?: StoreOptions): Promise<Ratestore>;
+export interface Stores<S extends SuiteStore> {
+  /** Opens a new arrangement of stores; closed and cleaned up after the test. */
+  open(options?: StoreOptions): Promise<S>;
+  /** Closes `store` and opens it again on the same data (factories that keep data only). */
+  reopen(store: S, options?: StoreOptions): Promise<S>;
 }
 
-/** Call inside a `describe`: every store opened through the result is closed and its data removed after each test. */
-export function useStores(backend: Backend): Stores {
-  const opened: Ratestore[] = [];
-  afterEach(async () => {
-    for (const store of opened.splice(0)) await store.close();
-    backend.cleanup();
-  });
+/** Call inside a `describe`: everything opened through the result is closed and removed after each test. */
+export function useStores<S extends SuiteStore>(factory: StoreFactory<S>): Stores<S> {
+  afterEach(() => factory.cleanup());
   return {
-    async open(options = {}) {
-      const store = new Ratestore({ ...options, db: backend.create() });
-      opened.push(store);
-      await store.open();
-      return store;
-    },
-    async reopen(store, options = {}) {
-      if (backend.reopen === undefined) throw new Error(`${backend.name} cannot reopen`);
-      await store.close();
-      const again = new Ratestore({ ...options, db: backend.reopen(store.db) });
-      opened.push(again);
-      await again.open();
-      return again;
+    open: (options) => factory.open(options),
+    reopen(store, options) {
+      if (factory.reopen === undefined) throw new Error(`${factory.name} cannot reopen`);
+      return factory.reopen(store, options);
     }
   };
 }

@@ -1,8 +1,12 @@
 /**
- * The one behaviour suite: every concern in ./suite runs on every backend in ./backends.
+ * The one behaviour suite: every concern in ./suite runs on one store of every backend in
+ * ./backends, and the behaviour suites also run on the two-store harness (written through one store,
+ * read through another that applies its log), the shape cluster mode takes.
  */
 import { describe } from 'vitest';
 import { backends } from './backends.js';
+import { singleStores } from './stores.js';
+import { replicatedStores } from './harness/replicated.js';
 import { writeSuite } from './suite/write.js';
 import { ratesSuite } from './suite/rates.js';
 import { queryErrorsSuite } from './suite/query-errors.js';
@@ -11,16 +15,26 @@ import { stagedSuite } from './suite/staged.js';
 import { revertSuite } from './suite/revert.js';
 import { versionsSuite } from './suite/versions.js';
 import { referenceSuite } from './suite/reference.js';
-import { compactSuite } from './suite/compact.js';
+import { compactDatabaseSuite, compactSuite } from './suite/compact.js';
 import { replicationSuite } from './suite/replication.js';
 import { persistenceSuite } from './suite/persistence.js';
 import { lifecycleSuite } from './suite/lifecycle.js';
 
-const suites = [writeSuite, ratesSuite, queryErrorsSuite, rejectedBatchesSuite, stagedSuite, revertSuite, versionsSuite, referenceSuite, compactSuite, replicationSuite, persistenceSuite, lifecycleSuite];
+/** What any arrangement of stores must do, seen through the reader and writer interfaces. */
+const behaviour = [writeSuite, ratesSuite, queryErrorsSuite, rejectedBatchesSuite, stagedSuite, revertSuite, versionsSuite, referenceSuite, compactSuite];
 
 for (const makeBackend of backends) {
   const backend = makeBackend();
   describe(backend.name, () => {
-    for (const suite of suites) suite(backend);
+    const single = singleStores(backend);
+    for (const suite of behaviour) suite(single);
+    compactDatabaseSuite(single);
+    replicationSuite(single);
+    persistenceSuite(single);
+    lifecycleSuite(backend);
+  });
+  const replicated = replicatedStores(makeBackend());
+  describe(replicated.name, () => {
+    for (const suite of behaviour) suite(replicated);
   });
 }

@@ -32,7 +32,7 @@ export interface CollectedBatch {
   source: BatchSource;
   /** Problems of the items' formats: the commit checks the batch as a whole, then refuses it. */
   issues: IssueList;
-  /** Drops what was staged for a batch that will not be committed. */
+  /** Drops what is left staged once the batch is committed, or when it will not be. */
   discard(): Promise<void>;
 }
 
@@ -143,14 +143,13 @@ export class LocalStaging {
     }
   }
 
-  /** The data of a staged batch, for a commit; its chunks are deleted in the commit's last write. */
+  /**
+   * The data of a staged batch, for a commit: its chunks are deleted in the commit's last write
+   * (call `delete()` after the commit all the same: a shared log's follower may have applied the
+   * entry first, from the log's copy).
+   */
   source(batchId: string): BatchSource {
     return stagedSource(this.#db, batchId, true);
-  }
-
-  /** Forgets a batch's chunk numbering once the batch is committed. */
-  committed(batchId: string): void {
-    this.#chunkCounters.delete(batchId);
   }
 
   /** Deletes a staged batch in one write; resolves false when none was staged. */
@@ -160,13 +159,15 @@ export class LocalStaging {
     return true;
   }
 
+  /** Deletes whatever is staged under `batchId` (a commit's last write usually took it already). */
   async delete(batchId: string): Promise<void> {
+    this.#chunkCounters.delete(batchId);
     const keys = await rangeKeys(this.#db, stagedBatchRange(batchId));
+    if (keys.length === 0) return;
     // One atomic write: an abort is acknowledged, so it is fsynced like every acknowledged write.
     const batch = this.#db.batch();
     for (const key of keys) this.#ops.del(batch, key);
     await batch.write(DURABLE);
-    this.#chunkCounters.delete(batchId);
   }
 
   async info(batchId: string): Promise<StagedBatchInfo | undefined> {

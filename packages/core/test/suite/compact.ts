@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Backend } from '../backends.js';
+import type { StoreFactory, SuiteStore } from '../stores.js';
 import type { BatchItem, RateRow, Ratestore } from '../../src/index.js';
 import { Model, TREE, expectCode, expectRows, price, randomPrices, useStores } from '../helpers.js';
 
@@ -9,7 +9,7 @@ const PAIRS: Array<[string, string]> = [
 const span = { dateFrom: '2016-10-01', dateTo: '2016-10-08' };
 
 /** Every answer of the store at `version`, keyed by pair. */
-async function readAll(store: Ratestore, version: number): Promise<Map<string, RateRow[]>> {
+async function readAll(store: SuiteStore, version: number): Promise<Map<string, RateRow[]>> {
   const answers = new Map<string, RateRow[]>();
   for (const [origin, destination] of PAIRS) {
     answers.set(`${origin}>${destination}`, (await store.rates({ ...span, origin, destination, minCount: 1, asOf: version })).rows);
@@ -22,7 +22,7 @@ function expectModel(answers: Map<string, RateRow[]>, model: Model, version: num
 }
 
 /** A store with history: prices, a port move, a region move, a revert. Returns the model. */
-async function history(store: Ratestore): Promise<Model> {
+async function history(store: SuiteStore): Promise<Model> {
   const model = new Model();
   const commit = async (items: BatchItem[], batchId: string) => model.commit((await store.write(items, { batchId })).batchId, items);
   await commit(TREE, 'tree'); // 1
@@ -37,9 +37,9 @@ async function history(store: Ratestore): Promise<Model> {
 }
 
 /** compact(): older history folded away, retained versions unchanged. */
-export function compactSuite(backend: Backend): void {
-  describe(`compact on ${backend.name}`, () => {
-    const stores = useStores(backend);
+export function compactSuite(factory: StoreFactory): void {
+  describe(`compact on ${factory.name}`, () => {
+    const stores = useStores(factory);
 
     it('keeps reads at retained versions identical and refuses older ones', async () => {
       const store = await stores.open();
@@ -164,6 +164,13 @@ export function compactSuite(backend: Backend): void {
       expect(other.retainedFrom).toBeGreaterThan(0);
       expect(other.retainedFrom).toBeLessThanOrEqual(other.version - retain);
     });
+  });
+}
+
+/** compact() and the database under one store. */
+export function compactDatabaseSuite(factory: StoreFactory<Ratestore>): void {
+  describe(`compact and the database on ${factory.name}`, () => {
+    const stores = useStores(factory);
 
     it('folds nothing without a retention setting, still compacts the database, and refuses a bad setting', async () => {
       const store = await stores.open();

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backends.js';
 import { Ratestore, RatestoreError, type CommitResult } from '../../src/index.js';
 import { TREE, expectCode, price, useStores } from '../helpers.js';
+import { singleStores } from '../stores.js';
 
 /** open and close; a store that is not open refuses every call with RATESTORE_NOT_OPEN. */
 export function lifecycleSuite(backend: Backend): void {
   describe(`open and close on ${backend.name}`, () => {
-    const stores = useStores(backend);
+    const stores = useStores(singleStores(backend));
 
     /** Every public call, with valid arguments. */
     function calls(store: Ratestore): Array<[string, () => unknown]> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backends.js';
 import type { BatchItem, Db, RateRow, Ratestore } from '../../src/index.js';
+import type { StoreFactory } from '../stores.js';
 import { Model, TREE, expectRows, price, randomPrices, useStores } from '../helpers.js';
 
 const PAIRS: Array<[string, string]> = [['world', 'world'], ['asia', 'europe'], ['CNSHA', 'NLRTM'], ['baltic', 'east_asia'], ['NLRTM', 'world']];
@@ -28,11 +28,11 @@ async function everything(store: Ratestore) {
 }
 
 /** classic-level keeps everything across close and reopen. */
-export function persistenceSuite(backend: Backend): void {
+export function persistenceSuite(factory: StoreFactory<Ratestore>): void {
   // memory-level keeps nothing across a reopen: there is nothing to declare for it.
-  if (backend.reopen === undefined) return;
-  describe(`persistence on ${backend.name}`, () => {
-    const stores = useStores(backend);
+  if (factory.reopen === undefined) return;
+  describe(`persistence on ${factory.name}`, () => {
+    const stores = useStores(factory);
 
     it('keeps versions, batches, the catalog with its history, and the data', async () => {
       let store = await stores.open();

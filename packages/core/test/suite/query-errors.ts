@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backends.js';
+import type { StoreFactory, SuiteStore } from '../stores.js';
 import { TREE, addDays, expectCode, price, useStores } from '../helpers.js';
 
 /** rates() refuses bad queries with a stable code and the field at fault. */
-export function queryErrorsSuite(backend: Backend): void {
-  describe(`query errors on ${backend.name}`, () => {
-    const stores = useStores(backend);
+export function queryErrorsSuite(factory: StoreFactory): void {
+  describe(`query errors on ${factory.name}`, () => {
+    const stores = useStores(factory);
     const base = { dateFrom: '2016-01-01', dateTo: '2016-01-31', origin: 'CNSHA', destination: 'europe' };
 
     it('refuses invalid dates in either field', async () => {

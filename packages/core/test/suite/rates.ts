@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backends.js';
+import type { StoreFactory, SuiteStore } from '../stores.js';
 import { Model, PORTS, TREE, cents, daysBetween, expectRows, price, randomPrices, row, useStores } from '../helpers.js';
 
 /** rates(): one row per day, averages, min and max, locations at any level of the tree. */
-export function ratesSuite(backend: Backend): void {
-  describe(`rates on ${backend.name}`, () => {
-    const stores = useStores(backend);
+export function ratesSuite(factory: StoreFactory): void {
+  describe(`rates on ${factory.name}`, () => {
+    const stores = useStores(factory);
 
     it('returns every day of the range in order, days without prices included', async () => {
       const store = await stores.open();

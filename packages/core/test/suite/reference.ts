@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backends.js';
+import type { StoreFactory, SuiteStore } from '../stores.js';
 import type { Port, Region, RegionNode } from '../../src/index.js';
 import { Model, TREE, expectCode, price, useStores } from '../helpers.js';
 
@@ -27,9 +27,9 @@ const sortedPorts = (ports: Iterable<Port>) => [...ports].sort((a, b) => (a.code
 const sortedRegions = (regions: Iterable<Region>) => [...regions].sort((a, b) => (a.slug < b.slug ? -1 : 1));
 
 /** Ports, regions, the tree and the batch log, at the head and as of older versions. */
-export function referenceSuite(backend: Backend): void {
-  describe(`reference data on ${backend.name}`, () => {
-    const stores = useStores(backend);
+export function referenceSuite(factory: StoreFactory): void {
+  describe(`reference data on ${factory.name}`, () => {
+    const stores = useStores(factory);
 
     it('lists ports, regions and the tree, sorted, with asOf', async () => {
       const store = await stores.open();

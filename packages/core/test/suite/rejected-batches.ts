@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backends.js';
-import type { BatchItem, Ratestore } from '../../src/index.js';
+import type { StoreFactory, SuiteStore } from '../stores.js';
+import type { BatchItem } from '../../src/index.js';
 import { TREE, expectCode, expectRows, price, row, useStores } from '../helpers.js';
 
 /** A batch with bad items writes nothing and reports them; references are checked batch-wide. */
-export function rejectedBatchesSuite(backend: Backend): void {
-  describe(`rejected batches on ${backend.name}`, () => {
-    const stores = useStores(backend);
+export function rejectedBatchesSuite(factory: StoreFactory): void {
+  describe(`rejected batches on ${factory.name}`, () => {
+    const stores = useStores(factory);
     const query = { dateFrom: '2016-01-01', dateTo: '2016-01-02', origin: 'world', destination: 'world', minCount: 1 };
 
     /** Everything a reader can observe, to compare before and after a rejected batch. */
-    async function snapshot(store: Ratestore) {
+    async function snapshot(store: SuiteStore) {
       return {
         version: store.version,
         batches: store.batches(),

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backends.js';
+import type { Ratestore } from '../../src/index.js';
+import type { StoreFactory } from '../stores.js';
 import { Model, TREE, asyncItems, expectCode, expectRows, price, randomPrices, useStores } from '../helpers.js';
 
 /** applyCommitted / applyRevert: replaying another store's log, version by version. */
-export function replicationSuite(backend: Backend): void {
-  describe(`replication seam on ${backend.name}`, () => {
-    const stores = useStores(backend);
+export function replicationSuite(factory: StoreFactory<Ratestore>): void {
+  describe(`replication seam on ${factory.name}`, () => {
+    const stores = useStores(factory);
     const span = { dateFrom: '2016-11-01', dateTo: '2016-11-05' };
 
     it('applies batches and reverts at exactly the next version, like the primary', async () => {

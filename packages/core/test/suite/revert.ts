@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backends.js';
+import type { StoreFactory, SuiteStore } from '../stores.js';
 import { Model, TREE, expectCode, expectRows, price, randomPrices, row, useStores } from '../helpers.js';
 
 /** revert(): a new version without exactly one batch's prices. */
-export function revertSuite(backend: Backend): void {
-  describe(`revert on ${backend.name}`, () => {
-    const stores = useStores(backend);
+export function revertSuite(factory: StoreFactory): void {
+  describe(`revert on ${factory.name}`, () => {
+    const stores = useStores(factory);
     const day = '2016-06-15';
     const query = { dateFrom: '2016-06-14', dateTo: '2016-06-16', origin: 'CNSHA', destination: 'NLRTM', minCount: 1 };
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backends.js';
+import type { StoreFactory, SuiteStore } from '../stores.js';
 import { StagedBatch, type BatchItem } from '../../src/index.js';
 import { Model, TREE, asyncItems, expectCode, expectRows, price, randomPrices, row, useStores } from '../helpers.js';
 
 /** Staged batches: begin, add chunks, commit or abort; durable on disk. */
-export function stagedSuite(backend: Backend): void {
-  describe(`staged batches on ${backend.name}`, () => {
-    const stores = useStores(backend);
+export function stagedSuite(factory: StoreFactory): void {
+  describe(`staged batches on ${factory.name}`, () => {
+    const stores = useStores(factory);
     const day = '2016-04-01';
     const query = { dateFrom: day, dateTo: day, origin: 'CNSHA', destination: 'NLRTM', minCount: 1 };
 
@@ -177,7 +177,7 @@ export function stagedSuite(backend: Backend): void {
     // Regression (store.ts #load()): open() used to parse the staged range the same way, so a store
     // with any staged chunk on disk could not be opened again.
     // Only backends that keep data across a reopen (memory-level does not) declare this test.
-    if (backend.reopen !== undefined) it('keeps staged chunks across close and reopen; they can then be committed or aborted', async () => {
+    if (factory.reopen !== undefined) it('keeps staged chunks across close and reopen; they can then be committed or aborted', async () => {
       let store = await stores.open();
       await store.write(TREE);
       await store.addChunk((await store.begin('kept')).batchId, [price('CNSHA', 'NLRTM', day, 100)]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backends.js';
-import type { BatchItem, Ratestore } from '../../src/index.js';
+import type { StoreFactory, SuiteStore } from '../stores.js';
+import type { BatchItem } from '../../src/index.js';
 import { Model, TREE, expectRows, price, randomPrices, useStores } from '../helpers.js';
 
 const PAIRS: Array<[string, string]> = [
@@ -10,7 +10,7 @@ const PAIRS: Array<[string, string]> = [
 ];
 
 /** Checks every version of the model against the store, over a set of location pairs. */
-async function expectAllVersions(store: Ratestore, model: Model, span: { dateFrom: string; dateTo: string }): Promise<void> {
+async function expectAllVersions(store: SuiteStore, model: Model, span: { dateFrom: string; dateTo: string }): Promise<void> {
   for (let version = 1; version <= model.head; version++) {
     for (const [origin, destination] of PAIRS) {
       const catalog = model.catalog(version);
@@ -25,9 +25,9 @@ async function expectAllVersions(store: Ratestore, model: Model, span: { dateFro
 }
 
 /** asOf reads, and reads that stay exact while ports and regions move. */
-export function versionsSuite(backend: Backend): void {
-  describe(`versions and moves on ${backend.name}`, () => {
-    const stores = useStores(backend);
+export function versionsSuite(factory: StoreFactory): void {
+  describe(`versions and moves on ${factory.name}`, () => {
+    const stores = useStores(factory);
     const span = { dateFrom: '2016-09-01', dateTo: '2016-09-10' };
 
     it('reads any older version with asOf', async () => {

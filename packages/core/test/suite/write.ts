@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backends.js';
+import type { StoreFactory, SuiteStore } from '../stores.js';
 import type { BatchItem, RateRow, RatesQuery, RatesResult } from '../../src/index.js';
 import { Model, PORTS, TREE, asyncItems, expectCode, expectRows, price, randomPrices, row, syncItems, useStores } from '../helpers.js';
 
 /** write(): one call, all at once, exact counts, versions, idempotency, every kind of iterable. */
-export function writeSuite(backend: Backend): void {
-  describe(`write on ${backend.name}`, () => {
-    const stores = useStores(backend);
+export function writeSuite(factory: StoreFactory): void {
+  describe(`write on ${factory.name}`, () => {
+    const stores = useStores(factory);
 
     it('makes a whole batch visible at once, with exact counts', async () => {
       const store = await stores.open();
