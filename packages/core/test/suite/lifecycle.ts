@@ -57,6 +57,38 @@ export function lifecycleSuite(backend: Backend): void {
       await expectCode(store.open(), 'RATESTORE_INVALID_ARGUMENT', 'status');
     });
 
+    // Regression: port(), region() and regionChildren() used to check their arguments before the
+    // store's state, so a closed store answered INVALID_ARGUMENT there and NOT_OPEN elsewhere.
+    it('reports a closed store before a bad argument, in every call', async () => {
+      const store = await stores.open();
+      await store.close();
+      const bad = 'not valid' as never;
+      for (const [name, call] of [
+        ['write', () => store.write(bad, { batchId: bad })],
+        ['begin', () => store.begin(bad)],
+        ['addChunk', () => store.addChunk(bad, bad, bad)],
+        ['commit', () => store.commit(bad)],
+        ['abort', () => store.abort(bad)],
+        ['staged', () => store.staged(bad)],
+        ['revert', () => store.revert(bad)],
+        ['applyCommitted', () => store.applyCommitted(bad)],
+        ['applyRevert', () => store.applyRevert(bad)],
+        ['waitForVersion', () => store.waitForVersion(bad, bad)],
+        ['rates', () => store.rates(bad)],
+        ['ports', () => store.ports(bad)],
+        ['regions', () => store.regions(bad)],
+        ['port', () => store.port(bad, bad)],
+        ['region', () => store.region(bad, bad)],
+        ['regionChildren', () => store.regionChildren(bad, bad)],
+        ['tree', () => store.tree(bad)],
+        ['batch', () => store.batch(bad)],
+        ['compact', () => store.compact(bad)]
+      ] as const) {
+        const error = await expectCode(call, 'RATESTORE_NOT_OPEN');
+        expect(error.message, name).toMatch(/closed/);
+      }
+    });
+
     it('refuses every call before open, and opens once', async () => {
       const store = new Ratestore({ db: backend.create() });
       expect(store.status).toBe('new');
