@@ -123,7 +123,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
 
   /** The oldest version still readable with `asOf` (history before it has been folded). */
   get retainedFrom(): number {
-    return this.#replica.foldedThrough;
+    return this.#replica.retainedFrom;
   }
 
   /** The underlying database. */
@@ -435,7 +435,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     if (batch === undefined) throw new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${proposal.batchId} was never committed`, { field: 'batchId' });
     const revert = index.revertOf(batch);
     if (revert !== undefined) return logEntryOf(revert);
-    const horizon = Math.max((await this.#log.retention()).foldedThrough, this.#replica.foldedThrough);
+    const horizon = Math.max((await this.#log.retention()).foldedThrough, this.#replica.retainedFrom);
     if (batch.version <= horizon) throw notRetained(batch.version, horizon);
     return undefined;
   }
@@ -477,7 +477,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     if (asOf === undefined) return head;
     const version = checkInteger(asOf, 'asOf', 0);
     if (version > head) throw new RatestoreError('RATESTORE_UNKNOWN_VERSION', `version ${version} does not exist yet; the latest is ${head}`, { field: 'asOf' });
-    if (version < this.#replica.foldedThrough) throw notRetained(version, this.#replica.foldedThrough);
+    if (version < this.#replica.retainedFrom) throw notRetained(version, this.#replica.retainedFrom);
     return version;
   }
 

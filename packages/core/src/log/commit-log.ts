@@ -95,10 +95,12 @@ export interface CommitLog {
   /** The entries after `version`, in version order, up to the log's head as of the call. */
   read(after: number): AsyncIterable<LoggedEntry>;
   /**
-   * Resolves once the log may hold entries after `version` or a higher horizon (a notification, or a
-   * poll interval), or when `signal` aborts. A log that only this node writes never resolves it.
+   * Resolves once the log may hold entries after `version` or a horizon past `foldedThrough` (a
+   * notification, or a poll interval), or when `signal` aborts. A log that only this node writes
+   * never resolves it. It must not wait for the log's lock.
    */
-  changed(version: number, signal: AbortSignal): Promise<void>;
+  changed(version: number, foldedThrough: number, signal: AbortSignal): Promise<void>;
+  /** The log's horizon. It must not wait for the log's lock. */
   retention(): Promise<Retention>;
   /** Raises the horizon to `foldedThrough` (never lowers it), under the log's lock, and folds this node. */
   retain(foldedThrough: number): Promise<FoldResult>;

@@ -61,7 +61,7 @@ export class LocalCommitLog implements CommitLog {
   /** Every entry is applied as it is appended: there is never anything to hand out. */
   async *read(): AsyncIterable<LoggedEntry> {}
 
-  changed(_version: number, signal: AbortSignal): Promise<void> {
+  changed(_version: number, _foldedThrough: number, signal: AbortSignal): Promise<void> {
     return whenAborted(signal);
   }
 

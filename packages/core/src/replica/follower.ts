@@ -17,6 +17,8 @@ export class Follower {
   readonly #lock = new Mutex();
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
+  /** The log's horizon as last read. */
+  #horizon = 0;
 
   constructor(log: CommitLog, node: LogNode, onError: (error: unknown) => void) {
     this.#log = log;
@@ -30,7 +32,8 @@ export class Follower {
 
   /**
    * Applies the log's entries after the node's version, up to `head` (all of them by default), then
-   * folds if the log's horizon has moved past the node's. One round at a time.
+   * hands the node the log's horizon if it is past what the node has folded (the node folds once it
+   * has applied as far as the horizon was decided at). One round at a time.
    */
   catchUp(head = Infinity): Promise<void> {
     return this.#lock.run(async () => {
@@ -40,7 +43,8 @@ export class Follower {
         await this.#node.apply(entry, source);
       }
       const retention = await this.#log.retention();
-      if (retention.foldedThrough > this.#node.foldedThrough && this.#node.version >= retention.decidedAt) await this.#node.fold(retention);
+      this.#horizon = retention.foldedThrough;
+      if (retention.foldedThrough > this.#node.foldedThrough) await this.#node.fold(retention);
     });
   }
 
@@ -55,7 +59,7 @@ export class Follower {
     while (!signal.aborted) {
       try {
         await this.catchUp();
-        await this.#log.changed(this.#node.version, signal);
+        await this.#log.changed(this.#node.version, this.#horizon, signal);
       } catch (error) {
         if (signal.aborted) return;
         this.#onError(error);

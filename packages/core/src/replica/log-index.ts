@@ -39,11 +39,18 @@ export class LogIndex {
   readonly #txnVersion = new Map<number, number>();
   readonly #revertedAt = new Map<number, AppliedRevert>();
   readonly #batches = new Map<string, AppliedBatch>();
-  /** Versions up to this one have been folded: not readable with asOf, their batches not revertible. */
+  /** Versions up to this one have been folded here. */
   foldedThrough = 0;
+  /** The log's retention horizon as last seen: a shared log's may be ahead of what is folded here yet. */
+  horizon = 0;
 
   get head(): number {
     return this.#head;
+  }
+
+  /** Versions before this one are not readable with asOf, and batches up to it are not revertible. */
+  get retainedFrom(): number {
+    return Math.max(this.foldedThrough, this.horizon);
   }
 
   /** Adds an entry loaded from disk or just applied; entries arrive in version order. */
@@ -104,7 +111,7 @@ export class LogIndex {
     return {
       ...batchResult(entry),
       revertedBy: revert?.version ?? null,
-      revertible: revert === undefined && entry.version > this.foldedThrough
+      revertible: revert === undefined && entry.version > this.retainedFrom
     };
   }
 

@@ -51,6 +51,11 @@ export class Replica {
     return this.#index.foldedThrough;
   }
 
+  /** The oldest version readable with `asOf`: what is folded here, or the log's horizon if that is ahead. */
+  get retainedFrom(): number {
+    return this.#index.retainedFrom;
+  }
+
   get index(): LogIndex {
     return this.#index;
   }
@@ -120,20 +125,22 @@ export class Replica {
   async #applyRevert(entry: LogEntry): Promise<AppliedEntry> {
     const batch = this.#index.batch(entry.batchId);
     if (batch === undefined) throw new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${entry.batchId} was never committed`, { field: 'batchId' });
-    if (batch.version <= this.#index.foldedThrough) throw notRetained(batch.version, this.#index.foldedThrough);
+    if (batch.version <= this.#index.retainedFrom) throw notRetained(batch.version, this.#index.retainedFrom);
     return applyRevert(this.engine, { version: entry.version, batch, committedAt: entry.committedAt });
   }
 
   /**
-   * Folds history through the log's horizon (once this replica has applied as far as the horizon
-   * was decided at), then compacts the aggregate records in LevelDB, with or without anything to fold.
+   * Takes the log's horizon: folds history through it, then compacts the aggregate records in
+   * LevelDB, with or without anything to fold. A replica that has not applied as far as the horizon
+   * was decided at only notes it (reads and reverts behind it are refused from now on) and folds later.
    */
   fold(retention: Retention): Promise<FoldResult> {
     return this.#lock.run(async () => {
       const index = this.#index;
-      const result = retention.foldedThrough <= index.foldedThrough || index.head < retention.decidedAt
-        ? { foldedThrough: index.foldedThrough, removed: 0, written: 0 }
-        : await foldHistory(this.engine, retention.foldedThrough);
+      index.horizon = Math.max(index.horizon, retention.foldedThrough);
+      const unchanged = { foldedThrough: index.foldedThrough, removed: 0, written: 0 };
+      if (index.head < retention.decidedAt) return unchanged;
+      const result = retention.foldedThrough <= index.foldedThrough ? unchanged : await foldHistory(this.engine, retention.foldedThrough);
       await compactAggregates(this.engine.db);
       return result;
     });

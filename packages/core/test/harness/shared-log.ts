@@ -52,7 +52,7 @@ export class SharedMemoryLog {
         return appended;
       },
       read: (after) => this.#read(after),
-      changed: (version, signal) => this.#changed(version, signal),
+      changed: (version, foldedThrough, signal) => this.#changed(version, foldedThrough, signal),
       retention: async () => this.horizon,
       retain: (foldedThrough) => this.#retain(opened(), foldedThrough),
       close: async () => undefined
@@ -77,8 +77,8 @@ export class SharedMemoryLog {
     for (const { entry, chunks } of this.#entries.slice(after)) yield chunks === undefined ? { entry } : { entry, source: memorySource(chunks) };
   }
 
-  async #changed(version: number, signal: AbortSignal): Promise<void> {
-    if (this.head > version) return;
+  async #changed(version: number, foldedThrough: number, signal: AbortSignal): Promise<void> {
+    if (this.head > version || this.#retention.foldedThrough > foldedThrough) return;
     const changed = new Promise<void>((resolve) => this.#changes.addEventListener('change', () => resolve(), { once: true, signal }));
     await Promise.race([changed, whenAborted(signal)]);
   }
