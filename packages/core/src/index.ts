@@ -3,7 +3,10 @@ export type { RatestoreOptions, ApplyOptions, ApplyRevertOptions } from './store
 export type {
   RatestoreReader, RatestoreWriter, StagedBatchHandle, StoreStatus, BatchItems, WriteOptions, AddChunkOptions, CompactOptions, WaitOptions
 } from './interfaces.js';
-export type { AddChunkResult, StagedBatchInfo } from './staging/local-staging.js';
+export { Staging } from './staging/staging.js';
+export type { AddChunkResult, StagedBatchInfo, StagingOptions, CollectedBatch } from './staging/staging.js';
+export { memorySource } from './staging/batch-source.js';
+export type { EncodedChunk } from './staging/chunk-builder.js';
 export type { CommitLog, LogNode, LogEntry, LoggedEntry, Proposal, BatchProposal, RevertProposal, Appended, Retention } from './log/commit-log.js';
 export type { BatchSource, PriceChunk } from './staging/batch-source.js';
 export type { FoldResult } from './maintenance/fold-history.js';

@@ -3,7 +3,7 @@
  * shared behaviour suite take these, not the `Ratestore` class, so that any arrangement of stores
  * (one store; a writer and a replica that follows its log; a cluster node) can stand behind them.
  */
-import type { AddChunkResult, StagedBatchInfo } from './staging/local-staging.js';
+import type { AddChunkResult, StagedBatchInfo } from './staging/staging.js';
 import type { FoldResult } from './maintenance/fold-history.js';
 import type {
   BatchInfo, BatchItem, CommitResult, Port, RatesQuery, RatesResult, Region, RegionChildren, RegionNode, RevertResult, VersionOptions

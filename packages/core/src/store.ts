@@ -9,7 +9,8 @@ import { LocalCommitLog } from './log/local-log.js';
 import { Replica } from './replica/replica.js';
 import { Follower } from './replica/follower.js';
 import { batchResult, logEntryOf, revertResult, type AppliedBatch, type AppliedEntry, type AppliedRevert } from './replica/log-index.js';
-import { LocalStaging, unknownBatch, type AddChunkResult, type StagedBatchInfo } from './staging/local-staging.js';
+import { LocalStaging } from './staging/local-staging.js';
+import { unknownBatch, type AddChunkResult, type StagedBatchInfo, type Staging, type StagingOptions } from './staging/staging.js';
 import { checkBatch } from './write/apply-batch.js';
 import type { BatchSource } from './staging/batch-source.js';
 import { buildTree, childIndex, sorted } from './catalog/catalog.js';
@@ -50,6 +51,12 @@ export interface RatestoreOptions {
    * A shared log (cluster mode) makes the store one of several replicas that all apply it.
    */
   log?: CommitLog;
+  /**
+   * Makes the staging area of uploads in progress, given the store's chunk size and issue cap.
+   * Default: staging in the store's own database. Stores on a shared log that take uploads through
+   * any of them share one (cluster mode keeps it in PostgreSQL).
+   */
+  staging?: (options: StagingOptions) => Staging;
 }
 
 export interface ApplyOptions {
@@ -84,7 +91,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
   readonly #options: EngineOptions;
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #replica: Replica;
-  readonly #staging: LocalStaging;
+  readonly #staging: Staging;
   readonly #log: CommitLog;
   readonly #follower: Follower;
   #status: StoreStatus = 'new';
@@ -106,7 +113,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     };
     this.#onBackgroundError = options.onBackgroundError ?? ((error) => console.error('ratestore: background work failed', error));
     this.#replica = new Replica(this.#db, this.#options);
-    this.#staging = new LocalStaging(this.#db, this.#options);
+    this.#staging = options.staging?.(this.#options) ?? new LocalStaging(this.#db, this.#options);
     this.#log = options.log ?? new LocalCommitLog({ retainVersions: this.#options.retainVersions, onBackgroundError: this.#onBackgroundError });
     this.#follower = new Follower(this.#log, this.#node(), this.#onBackgroundError);
   }
@@ -141,7 +148,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     try {
       await this.#db.open();
       await this.#replica.load();
-      await this.#staging.dropInterrupted();
+      await this.#staging.open();
       await this.#log.open(this.#node());
       await this.#follower.catchUp();
       this.#follower.start();
