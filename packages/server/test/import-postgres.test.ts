@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startThrowawayPostgres, type ThrowawayPostgres } from '@ratestore/test-support';
@@ -29,11 +30,11 @@ async function sql(url: string, text: string): Promise<void> {
   }
 }
 
-/** A database of its own with the ratestask tables (in public) holding `rows`. */
-async function database(name: string, tables: string): Promise<string> {
+/** A new database of its own, with what `setup` creates in it; its URL. */
+async function database(name: string, setup?: string): Promise<string> {
   await sql(server.url, `CREATE DATABASE ${name}`);
   const url = server.url.replace(/\/postgres$/, `/${name}`);
-  await sql(url, tables);
+  if (setup !== undefined) await sql(url, setup);
   return url;
 }
 
@@ -42,6 +43,24 @@ const SCHEMA = `CREATE TABLE regions (slug text PRIMARY KEY, name text NOT NULL,
   CREATE TABLE prices (orig_code text NOT NULL, dest_code text NOT NULL, day date NOT NULL, price integer NOT NULL);
   INSERT INTO regions VALUES ('asia', 'Asia', NULL), ('europe', 'Europe', NULL);
   INSERT INTO ports VALUES ('CNSGH', 'Shanghai', 'asia'), ('NLRTM', 'Rotterdam', 'europe');`;
+
+/** Two stores hold the same ports, regions and daily rates between every pair of locations. */
+async function expectSameStores(dirA: string, dirB: string, dateFrom: string, dateTo: string): Promise<void> {
+  const [a, b] = [await storeAt(dirA), await storeAt(dirB)];
+  try {
+    expect(a.ports()).toEqual(b.ports());
+    expect(a.regions()).toEqual(b.regions());
+    const locations = [...a.ports().map((port) => port.code), ...a.regions().map((region) => region.slug)];
+    for (const origin of locations) {
+      for (const destination of locations) {
+        const query = { dateFrom, dateTo, origin, destination, minCount: 1 };
+        expect((await a.rates(query)).rows, `${origin} -> ${destination}`).toEqual((await b.rates(query)).rows);
+      }
+    }
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+}
 
 beforeAll(async () => {
   server = await startThrowawayPostgres();
@@ -66,21 +85,23 @@ describe('ratestore import postgres://...', () => {
 
     const fromDump = join(files.dir, 'dump');
     expect((await cli(['import', join(files.dir, 'ratestask.sql'), '--data', fromDump])).code).toBe(0);
-    const [a, b] = [await storeAt(live), await storeAt(fromDump)];
+    await expectSameStores(live, fromDump, DAYS[0]!, DAYS.at(-1)!);
+    const store = await storeAt(live);
     try {
-      expect(a.ports()).toEqual(b.ports());
-      expect(a.regions()).toEqual(b.regions());
-      expect(a.ports().find((port) => port.code === 'SEUME')?.name).toBe('Umeå');
-      const locations = [...PORTS.map((port) => port.code), ...REGIONS.map((region) => region.slug)];
-      for (const origin of locations) {
-        for (const destination of locations) {
-          const query = { dateFrom: DAYS[0]!, dateTo: DAYS.at(-1)!, origin, destination, minCount: 1 };
-          expect((await a.rates(query)).rows, `${origin} -> ${destination}`).toEqual((await b.rates(query)).rows);
-        }
-      }
+      expect(store.ports().find((port) => port.code === 'SEUME')?.name).toBe('Umeå');
     } finally {
-      await Promise.all([a.close(), b.close()]);
+      await store.close();
     }
+  });
+
+  it('imports the example dump (examples/ratestask.sql) restored by psql as the file import does', async () => {
+    const example = fileURLToPath(new URL('../../../examples/ratestask.sql', import.meta.url));
+    const url = await database('example');
+    execFileSync(join(server.bin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', example], { stdio: 'pipe' });
+    const [live, fromFile] = [join(files.dir, 'example-live'), join(files.dir, 'example-file')];
+    expect((await cli(['import', url, '--data', live])).stdout).toMatch(/imported as version 1: 166 prices, 8 ports, 6 regions/);
+    expect((await cli(['import', example, '--data', fromFile])).stdout).toMatch(/imported as version 1: 166 prices, 8 ports, 6 regions/);
+    await expectSameStores(live, fromFile, '2016-01-01', '2016-01-10');
   });
 
   it('names the batch by content: a second import, even after the rows were rewritten in another order, writes nothing', async () => {
