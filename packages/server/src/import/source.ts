@@ -95,6 +95,7 @@ export class ImportSource implements ImportInput {
   readonly path: string;
   readonly format: ImportFormat;
   readonly size: number;
+  readonly unit = 'file';
   phase: ImportPhase = 'waiting';
   readonly #lines = new LineIndex();
   readonly #tracker: ReadTracker;
@@ -123,8 +124,6 @@ export class ImportSource implements ImportInput {
   get label(): string {
     return this.path;
   }
-
-  readonly unit = 'file';
 
   /** Bytes of the file read in the current phase. */
   get bytesRead(): number {

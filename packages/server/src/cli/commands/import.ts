@@ -46,18 +46,18 @@ export function registerImportCommand(program: Command, io: CliIo = processIo())
       'snapshot; the password may also come from PGPASSWORD.'
     ].join('\n'));
   configureCommand(command, io);
-  command.action(async (files: string[], options: ImportOptions, cmd: Command) => {
-    await runAction(io, () => importFiles(io, files, { ...options, data: dataOption(cmd) }));
+  command.action(async (sources: string[], options: ImportOptions, cmd: Command) => {
+    await runAction(io, () => importSources(io, sources, { ...options, data: dataOption(cmd) }));
   });
 }
 
-async function importFiles(io: CliIo, files: string[], options: ImportOptions): Promise<void> {
+async function importSources(io: CliIo, sources: string[], options: ImportOptions): Promise<void> {
   const dir = dataDir(options.data, io);
   // Every input is opened before the store is touched: a file's format known and the file readable,
   // a database reachable and holding the ratestask tables.
   const inputs: ImportInput[] = [];
   try {
-    for (const file of files) inputs.push(await openImportInput(file, options.format));
+    for (const source of sources) inputs.push(await openImportInput(source, options.format));
     if (options.dryRun === true) await dryRun(io, dir, inputs);
     else await importInto(io, dir, inputs);
   } finally {

@@ -66,7 +66,10 @@ export function webRoutes(): Router {
   for (const [path, file] of Object.entries(FILES)) {
     router.get(path, (_req, res, next) => {
       pageHeaders(res);
-      res.sendFile(file, { cacheControl: false }, (error) => error === undefined ? undefined : next(error));
+      // A failure after the headers went out is a client that left: nothing to answer.
+      res.sendFile(file, { cacheControl: false }, (error) => {
+        if (error !== undefined && !res.headersSent) next(error);
+      });
     });
   }
   router.get('/docs', (_req, res) => res.redirect(301, 'docs/'));
