@@ -12,7 +12,6 @@
  */
 import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommand, usageError, type Command, type OptionSpecs, type Values } from './util.js';
@@ -79,18 +78,6 @@ export async function runScript<O extends OptionSpecs>(command: Command<O>, pare
   // Disconnecting once the message is out lets the child exit, which is what the parent waits for.
   if (process.send !== undefined) process.send(figures, undefined, undefined, () => process.disconnect());
   else console.log(JSON.stringify(figures));
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago (the system's choice, so never one fetch refuses as "bad"). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface ServerOptions {

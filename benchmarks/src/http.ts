@@ -25,7 +25,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Ratestore, generateSample, sampleCatalog, samplePrices, sampleRoutes } from '@ratestore/core';
-import { REPO_ROOT, cleanupOnSignal, freePort, spawnServer, stopProcess, waitReady } from './child.js';
+import { freePort } from '@ratestore/test-support';
+import { REPO_ROOT, cleanupOnSignal, spawnServer, stopProcess, waitReady } from './child.js';
 import { BATCH_DAYS, CATALOG, FIRST_DAY, batchOptions, ratesPath, regionChains } from './sample.js';
 import {
   addDays, fmtInt, gitState, hrtimeUs, loadAverages, machine, median, minMax, mulberry32, parseCommand, percent, perSecond, seconds, table,

@@ -22,7 +22,8 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Ratestore, sampleCatalog, samplePrices, type RatesQuery } from '@ratestore/core';
-import { SERVER_CLI, childKind, cleanupOnSignal, cpuProfFlags, freePort, runChild, runScript, spawnServer, stopProcess, waitReady } from '../child.js';
+import { freePort, installedPostgresBin } from '@ratestore/test-support';
+import { SERVER_CLI, childKind, cleanupOnSignal, cpuProfFlags, runChild, runScript, spawnServer, stopProcess, waitReady } from '../child.js';
 import { BUILD_BATCH, CATALOG, FIRST_DAY, QueryMix, STAGE_CHUNK, batchOptions, ratesPath, slices } from '../sample.js';
 import { buildQueryStore, withTempStore, writeCatalog } from '../store.js';
 import {
@@ -32,7 +33,7 @@ import {
 import { checkQueries, crossCheck, writeSampleDump } from './data.js';
 import { QUERY_BLOCK, QUERY_DAYS, growthOf, kindName, medianCell, medianOf, ms3, timeQueryRuns, type QueryRun, type QueryRunOptions } from './query-runs.js';
 import {
-  INDEX_SQL, PG_OPTIONS, SCHEMA_PREFIX, connect, copyPrices, createDataSet, dropSchema, installedPostgresBin, ratesQuery, resetSchema, startPostgres,
+  INDEX_SQL, PG_OPTIONS, SCHEMA_PREFIX, connect, copyPrices, createDataSet, dropSchema, ratesQuery, resetSchema, startPostgres,
   type RateAnswer
 } from './postgres.js';
 

@@ -1,17 +1,13 @@
 /**
- * The PostgreSQL side of the comparison: a throwaway server (Debian's `postgresql` package, initdb
- * and pg_ctl as the `postgres` user in a temp folder, stopped by its PID), the ratestask schema with
- * the covering index, COPY loads and the canonical query.
+ * The PostgreSQL side of the comparison: a throwaway server (@ratestore/test-support's, with
+ * benchmark settings), the ratestask schema with the covering index, COPY loads and the canonical query.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PortItem, PriceItem, RatesQuery, RegionItem } from '@ratestore/core';
-import { freePort } from '../child.js';
+import { startThrowawayPostgres } from '@ratestore/test-support';
 import type { OptionSpecs } from '../util.js';
 
 /** The options that name a data set in PostgreSQL, for the processes that work on one. */
@@ -51,69 +47,19 @@ export interface Postgres {
   stop(): Promise<void>;
 }
 
-/** The bin directory of the newest PostgreSQL installed from Debian's packages, if any. */
-export function installedPostgresBin(): string | undefined {
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
-  return versions[0] === undefined ? undefined : join(root, versions[0], 'bin');
-}
-
-/** `installedPostgresBin()`, installing Debian's `postgresql` if there is none. */
-function postgresBin(): string {
-  let bin = installedPostgresBin();
-  if (bin === undefined) {
-    console.error('compare: no PostgreSQL binaries under /usr/lib/postgresql; installing Debian\'s postgresql package');
-    execFileSync('apt-get', ['update'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', 'postgresql'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    bin = installedPostgresBin();
-    if (bin === undefined) throw new Error('apt-get install postgresql did not provide /usr/lib/postgresql/*/bin/pg_ctl; set DATABASE_URL instead');
-  }
-  return bin;
-}
-
-/** `DATABASE_URL` when set, otherwise a throwaway server on loopback. */
+/** `DATABASE_URL` when set, otherwise a throwaway server on loopback (@ratestore/test-support) with PG_SETTINGS. */
 export async function startPostgres(baseDir: string): Promise<Postgres> {
   const given = process.env.DATABASE_URL;
   if (given !== undefined && given !== '') {
     return { url: given, description: 'the server at DATABASE_URL', settings: await readSettings(given), stop: async () => undefined };
   }
-  const bin = postgresBin();
-  const root = process.getuid?.() === 0;
-  const run = (file: string, args: string[]): void => {
-    const [cmd, cmdArgs] = root ? ['runuser', ['-u', 'postgres', '--', join(bin, file), ...args]] : [join(bin, file), args];
-    const result = spawnSync(cmd, cmdArgs, { encoding: 'utf8', cwd: '/' });
-    if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} failed (${result.status}): ${result.stderr}${result.stdout}`);
+  const server = await startThrowawayPostgres({ baseDir, settings: PG_SETTINGS });
+  return {
+    url: server.url,
+    description: `throwaway ${server.version} (${server.bin}), PID ${server.pid}, data in ${server.dir} (same disk as the Ratestore stores)`,
+    settings: await readSettings(server.url),
+    stop: server.stop
   };
-  const dir = mkdtempSync(join(baseDir, 'ratestore-compare-pg-'));
-  if (root) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()));
-  const port = await freePort();
-  run('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
-  const options = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', ...Object.entries(PG_SETTINGS).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
-  run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-t', '120', 'start', '-o', options]);
-  const pid = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      process.kill(pid, 'SIGINT'); // fast shutdown
-      for (let i = 0; i < 600; i++) {
-        try {
-          process.kill(pid, 0);
-        } catch {
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } catch {
-      // already gone
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const version = execFileSync(join(bin, 'postgres'), ['--version'], { encoding: 'utf8' }).trim();
-  return { url, description: `throwaway ${version} (${bin}), PID ${pid}, data in ${dir} (same disk as the Ratestore stores)`, settings: await readSettings(url), stop };
 }
 
 async function readSettings(url: string): Promise<Record<string, string>> {

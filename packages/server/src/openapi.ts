@@ -7,6 +7,7 @@ const ref = (name: string): OpenApiObject => ({ $ref: `#/components/schemas/${na
 const json = (schema: OpenApiObject) => ({ 'application/json': { schema } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
 const ok = (description: string, schema: OpenApiObject, headers?: Record<string, unknown>) => ({ description, content: json(schema), ...(headers === undefined ? {} : { headers }) });
+const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
 const query = (name: string, description: string, schema: OpenApiObject, required = false) => ({ name, in: 'query', required, description, schema });
 const path = (name: string, description: string, schema: OpenApiObject = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
 
@@ -55,7 +56,8 @@ export function openApiDocument(): OpenApiObject {
       description: 'Daily ocean-freight route prices: the original rates API and the v1 API. Errors are RFC 9457 problem documents with a stable `code`.',
       license: { name: 'MIT', identifier: 'MIT' }
     },
-    servers: [{ url: 'http://127.0.0.1:3000' }],
+    // Relative: the server that serves this document, wherever it runs (the API reference at /docs/ calls it).
+    servers: [{ url: '/' }],
     security: [{}, { bearer: [] }],
     paths: {
       '/rates': {
@@ -167,7 +169,9 @@ export function openApiDocument(): OpenApiObject {
       '/healthz': { get: { operationId: 'healthz', security: [], responses: { 200: ok('Alive', ref('Health')) } } },
       '/readyz': { get: { operationId: 'readyz', security: [], responses: { 200: ok('Ready', ref('Health')), 503: ok('Starting or draining', ref('Health')) } } },
       '/metrics': { get: { operationId: 'metrics', security: [], responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
-      '/openapi.json': { get: { operationId: 'openapi', security: [], responses: { 200: ok('This document', { type: 'object' }) } } }
+      '/openapi.json': { get: { operationId: 'openapi', security: [], responses: { 200: ok('This document', { type: 'object' }) } } },
+      '/': { get: { operationId: 'explorer', summary: 'The rates explorer, a web page (no key needed to load it; its queries send the key entered)', security: [], responses: { 200: html('The page') } } },
+      '/docs/': { get: { operationId: 'apiReference', summary: 'This document rendered for people (Swagger UI)', security: [], responses: { 200: html('The page') } } }
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key with the read, write or admin scope' } },

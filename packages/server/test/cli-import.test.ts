@@ -1,19 +1,12 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Ratestore } from '@ratestore/core';
-import { cli } from './helpers/cli.js';
+import { cli, storeAt } from './helpers/cli.js';
 import { PORTS, REGIONS, dumpText, expectedPrices, tempDir } from './helpers/ratestask-dump.js';
 
 const files = tempDir();
 afterAll(() => files.cleanup());
 const dump = files.file('ratestask.sql', dumpText());
 const prices = expectedPrices().length;
-
-async function storeAt(dir: string) {
-  const store = new Ratestore({ location: dir });
-  await store.open();
-  return store;
-}
 
 describe('ratestore import', () => {
   it('imports a dump as one batch, printing the version and counts; a re-run writes nothing and says so', async () => {
@@ -112,7 +105,7 @@ describe('ratestore import', () => {
   it('usage errors exit 2 with a code', async () => {
     const run = await cli(['import']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^error RATESTORE_USAGE: missing required argument 'files'/);
+    expect(run.stderr).toMatch(/^error RATESTORE_USAGE: missing required argument 'sources'/);
     const unknown = await cli(['import', dump, '--bogus']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^error RATESTORE_USAGE: unknown option '--bogus'/);

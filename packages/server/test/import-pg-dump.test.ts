@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ratestore, type BatchItem } from '@ratestore/core';
 import { ImportError } from '../src/import/errors.js';
-import { decodeCopyField, readPgDump } from '../src/import/pg-dump.js';
+import { readPgDump } from '../src/import/pg-dump.js';
+import { decodeCopyField } from '../src/import/ratestask-schema.js';
 import { DAYS, PORTS, REGIONS, dumpText, expectedPrices, model, portsUnder, tempDir } from './helpers/ratestask-dump.js';
 
 async function collect(items: AsyncIterable<BatchItem>): Promise<BatchItem[]> {

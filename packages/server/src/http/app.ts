@@ -19,6 +19,7 @@ import { openApiRoutes } from './routes/openapi.js';
 import { ratesRoutes } from './routes/rates.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { v1RatesRoutes } from './routes/v1-rates.js';
+import { webRoutes } from './routes/web.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -78,6 +79,7 @@ export function createApp(store: Ratestore, config: ServerConfig, options: AppOp
   app.use(healthRoutes(context));
   app.use(metricsRoutes(context));
   app.use(openApiRoutes());
+  app.use(webRoutes());
   app.use(ratesRoutes(context));
   app.use(v1RatesRoutes(context));
   app.use(locationRoutes(context));

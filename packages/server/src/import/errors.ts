@@ -6,10 +6,12 @@ export type ImportErrorCode =
   | 'RATESTORE_IMPORT_UNSUPPORTED_STATEMENT'
   /** The format cannot be told from the file name, or an unknown `--format` was given. */
   | 'RATESTORE_IMPORT_UNKNOWN_FORMAT'
-  /** The file cannot be read. */
-  | 'RATESTORE_IMPORT_UNREADABLE';
+  /** The file cannot be read, or the database cannot be connected to or read from. */
+  | 'RATESTORE_IMPORT_UNREADABLE'
+  /** The database lacks a table or column of the ratestask schema (ports, regions, prices). */
+  | 'RATESTORE_IMPORT_MISSING_TABLE';
 
-/** An import failure tied to a file and, when known, a line of it. */
+/** An import failure tied to a file (or database) and, when known, a line of it. */
 export class ImportError extends Error {
   readonly code: ImportErrorCode;
   readonly path: string | undefined;

@@ -1,8 +1,11 @@
 export { ImportError, type ImportErrorCode } from './errors.js';
-export { readPgDump, readPgDumpBatches, decodeCopyField, decodeCopyRow, type PgDumpOptions } from './pg-dump.js';
+export { readPgDump, readPgDumpBatches, type PgDumpOptions } from './pg-dump.js';
+export { decodeCopyField, decodeCopyRow } from './ratestask-schema.js';
 export { readItems, readCsv, readNdjson } from './items.js';
 export { readLines, readLineBatches, type ReadTracker } from './lines.js';
 export {
   ImportSource, detectFormat, parseFormat, formatOf, hashFile, importBatchId, FORMATS,
-  type ImportFormat, type ImportPhase
+  type ImportFormat
 } from './source.js';
+export { openImportInput, type ImportInput, type ImportPhase } from './input.js';
+export { PostgresSource, isPostgresUrl, redactUrl } from './postgres-source.js';

@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { BatchItem } from '@ratestore/core';
 import { ImportError } from './errors.js';
-import { unreadable, type ReadTracker } from './lines.js';
+import type { ImportInput, ImportPhase } from './input.js';
+import { nullTracker, unreadable, type ReadTracker } from './lines.js';
 import { readItems } from './items.js';
 import { readPgDumpBatches } from './pg-dump.js';
 
@@ -39,11 +40,15 @@ export function formatOf(path: string, override?: ImportFormat): ImportFormat {
   return format;
 }
 
-/** SHA-256 of a file's bytes, streamed. */
-export async function hashFile(path: string): Promise<string> {
+/** SHA-256 of a file's bytes, streamed; `tracker.bytesRead` follows it. */
+export async function hashFile(path: string, tracker: ReadTracker = nullTracker()): Promise<string> {
   const hash = createHash('sha256');
   try {
-    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+    const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+    for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
+      tracker.bytesRead = stream.bytesRead;
+    }
   } catch (error) {
     throw unreadable(path, error);
   }
@@ -54,7 +59,7 @@ export async function hashFile(path: string): Promise<string> {
  * The batch id of an import: the format and the SHA-256 of the content, so importing the same
  * file again (under any name) is recognised and writes nothing.
  */
-export function importBatchId(format: ImportFormat, sha256: string): string {
+export function importBatchId(format: ImportFormat | 'postgres', sha256: string): string {
   return `import:${format}:${sha256}`;
 }
 
@@ -81,16 +86,16 @@ class LineIndex {
   }
 }
 
-export type ImportPhase = 'waiting' | 'checking' | 'reading' | 'done';
-
 /**
  * One file to import: its items as a stream (iterate once), and live counters for a progress
- * display: the phase (a dump is first checked in a pass of its own), bytes read and items emitted.
+ * display: the phase (the file is hashed first, and a dump checked in a pass of its own), bytes
+ * read and items emitted.
  */
-export class ImportSource {
+export class ImportSource implements ImportInput {
   readonly path: string;
   readonly format: ImportFormat;
   readonly size: number;
+  readonly unit = 'file';
   phase: ImportPhase = 'waiting';
   readonly #lines = new LineIndex();
   readonly #tracker: ReadTracker;
@@ -116,9 +121,21 @@ export class ImportSource {
     return new ImportSource(path, resolved, size);
   }
 
+  get label(): string {
+    return this.path;
+  }
+
   /** Bytes of the file read in the current phase. */
   get bytesRead(): number {
     return this.#tracker.bytesRead;
+  }
+
+  get done(): number {
+    return this.phase === 'done' ? this.size : Math.min(this.bytesRead, this.size);
+  }
+
+  get total(): number {
+    return this.size;
   }
 
   /** Items emitted so far. */
@@ -130,6 +147,20 @@ export class ImportSource {
   lineOf(index: number): number | undefined {
     return this.#lines.get(index);
   }
+
+  whereOf(index: number): string | undefined {
+    const line = this.lineOf(index);
+    return line === undefined ? undefined : `line ${line}`;
+  }
+
+  async batchId(): Promise<string> {
+    this.phase = 'hashing';
+    const hash = await hashFile(this.path, this.#tracker);
+    this.#tracker.bytesRead = 0;
+    return importBatchId(this.format, hash);
+  }
+
+  async close(): Promise<void> {}
 
   async *read(): AsyncGenerator<BatchItem> {
     const tracker = this.#tracker;

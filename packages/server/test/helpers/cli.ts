@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { Ratestore } from '@ratestore/core';
 import { registerBatchesCommand } from '../../src/cli/commands/batches.js';
 import type { CliIo } from '../../src/cli/commands/common.js';
 import { registerImportCommand } from '../../src/cli/commands/import.js';
@@ -50,4 +51,11 @@ export async function cli(args: string[], options: { env?: Record<string, string
     else throw error;
   }
   return out;
+}
+
+/** Opens the store a command wrote (the command must have closed it), to check what it holds. */
+export async function storeAt(dir: string): Promise<Ratestore> {
+  const store = new Ratestore({ location: dir });
+  await store.open();
+  return store;
 }

@@ -4,11 +4,16 @@ import { join } from 'node:path';
 
 /**
  * A small dump in the ratestask format (as pg_dump 9.6 wrote ../shared/data/rates.sql), generated
- * here so no test depends on files outside the repository, with the expected restored data.
+ * here so no test depends on files outside the repository, with the expected restored data. Real
+ * PostgreSQL restores it too (`psql -f` into a database with a schema `tasks`; see RESTORE_SCHEMA),
+ * which is how the live-database import is tested against the same data.
  * Three-level region tree, ports COPYed before regions, NULL parents, COPY escapes, a port straight
  * under a middle region, and at the end statements that change the prices: an INSERT that a later
  * DELETE removes, two DELETEs of whole days, and INSERTs after them.
  */
+
+/** The schema the dump's tables go into when PostgreSQL restores it (it must exist first, as with pg_dump's own dumps). */
+export const RESTORE_SCHEMA = 'tasks';
 
 export interface DumpPrice { origin: string; destination: string; day: string; price: number }
 
@@ -68,7 +73,7 @@ export function dumpText(options: { crlf?: boolean } = {}): string {
     'SET statement_timeout = 0;',
     "SET client_encoding = 'UTF8';",
     'SET standard_conforming_strings = on;',
-    "SELECT pg_catalog.set_config('search_path', '', false);",
+    `SELECT pg_catalog.set_config('search_path', '${RESTORE_SCHEMA}', false);`,
     '',
     '-- CREATE SCHEMA tasks;',
     'CREATE TABLE ports (',
@@ -97,6 +102,7 @@ export function dumpText(options: { crlf?: boolean } = {}): string {
     '',
     'ALTER TABLE ONLY ports',
     '    ADD CONSTRAINT ports_pkey PRIMARY KEY (code);',
+    'ALTER TABLE ONLY regions ADD CONSTRAINT regions_pkey PRIMARY KEY (slug);',
     'ALTER TABLE ONLY regions ADD CONSTRAINT regions_parent_slug_fkey FOREIGN KEY (parent_slug) REFERENCES regions(slug);',
     '',
     '-- PostgreSQL database dump complete',

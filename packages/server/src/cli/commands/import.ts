@@ -4,7 +4,8 @@ import { basename, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { Ratestore, RatestoreError, type BatchItem, type CommitResult, type ItemIssue } from '@ratestore/core';
-import { ImportSource, FORMATS, hashFile, importBatchId, parseFormat, type ImportFormat } from '../../import/source.js';
+import { openImportInput, type ImportInput } from '../../import/input.js';
+import { FORMATS, parseFormat, type ImportFormat } from '../../import/source.js';
 import {
   EXIT_FAILURE, configureCommand, count, dataDir, dataOption, openStore, processIo, runAction, storeExists, storeOptions,
   type CliIo
@@ -20,17 +21,18 @@ interface ImportOptions {
 }
 
 /**
- * `ratestore import FILE... [--data DIR] [--dry-run] [--format sql|csv|ndjson]`: each file is one
- * atomic batch whose id is derived from the file's content, so importing it again writes nothing.
+ * `ratestore import SOURCE... [--data DIR] [--dry-run] [--format sql|csv|ndjson]`: each source, a
+ * file or a `postgres://` database with the ratestask tables, is one atomic batch whose id is derived
+ * from its content, so importing it again writes nothing.
  */
 export function registerImportCommand(program: Command, io: CliIo = processIo()): void {
   const command = program
     .command('import')
-    .description('import PostgreSQL ratestask dumps (.sql), CSV price files (.csv) or NDJSON item files (.ndjson, .jsonl), each as one atomic batch')
-    .argument('<files...>', 'files to import, in order');
+    .description('import PostgreSQL ratestask dumps (.sql), CSV price files (.csv), NDJSON item files (.ndjson, .jsonl) or live ratestask databases (postgres://...), each as one atomic batch')
+    .argument('<sources...>', 'files or postgres://user@host:port/db URLs to import, in order');
   storeOptions(command)
     .option('--dry-run', 'check the files against the store without writing anything')
-    .option('--format <format>', `read every file as this format (${FORMATS.join(', ')}) instead of going by the extension`, (value: string) => {
+    .option('--format <format>', `read every file (not a postgres:// URL) as this format (${FORMATS.join(', ')}) instead of going by the extension`, (value: string) => {
       const format = parseFormat(value);
       if (format === undefined) throw new InvalidArgumentError(`use one of ${FORMATS.join(', ')}`);
       return format;
@@ -39,42 +41,47 @@ export function registerImportCommand(program: Command, io: CliIo = processIo())
       '',
       'A dump is imported as PostgreSQL would restore it: the COPY sections of ports, regions and prices,',
       "then the INSERT INTO and DELETE FROM prices WHERE day = date'...' statements after them. DDL is skipped;",
-      'any other statement rejects the file. A rejected file writes nothing; later files are not imported.'
+      'any other statement rejects the file. A rejected file writes nothing; later files are not imported.',
+      'A postgres:// URL reads the tables regions, ports and prices (found through the search_path) in one',
+      'snapshot; the password may also come from PGPASSWORD.'
     ].join('\n'));
   configureCommand(command, io);
-  command.action(async (files: string[], options: ImportOptions, cmd: Command) => {
-    await runAction(io, () => importFiles(io, files, { ...options, data: dataOption(cmd) }));
+  command.action(async (sources: string[], options: ImportOptions, cmd: Command) => {
+    await runAction(io, () => importSources(io, sources, { ...options, data: dataOption(cmd) }));
   });
 }
 
-async function importFiles(io: CliIo, files: string[], options: ImportOptions): Promise<void> {
+async function importSources(io: CliIo, sources: string[], options: ImportOptions): Promise<void> {
   const dir = dataDir(options.data, io);
-  // Every file is checked for a known format and readability before the store is touched.
-  const sources: ImportSource[] = [];
-  for (const file of files) sources.push(await ImportSource.open(file, options.format));
-  const batchIds: string[] = [];
-  for (const source of sources) batchIds.push(importBatchId(source.format, await hashFile(source.path)));
-  if (options.dryRun === true) await dryRun(io, dir, sources, batchIds);
-  else await importInto(io, dir, sources, batchIds);
+  // Every input is opened before the store is touched: a file's format known and the file readable,
+  // a database reachable and holding the ratestask tables.
+  const inputs: ImportInput[] = [];
+  try {
+    for (const source of sources) inputs.push(await openImportInput(source, options.format));
+    if (options.dryRun === true) await dryRun(io, dir, inputs);
+    else await importInto(io, dir, inputs);
+  } finally {
+    for (const input of inputs) await input.close();
+  }
 }
 
-async function importInto(io: CliIo, dir: string, sources: ImportSource[], batchIds: string[]): Promise<void> {
+async function importInto(io: CliIo, dir: string, inputs: ImportInput[]): Promise<void> {
   const store = await openStore(dir, { mustExist: false });
   try {
-    for (const [i, source] of sources.entries()) {
-      const batchId = batchIds[i]!;
-      const done = store.batch(batchId);
-      if (done !== undefined) {
-        io.stdout.write(`${source.path}: already imported as version ${done.version} on ${done.committedAt}${done.revertedBy === null ? '' : ` (reverted by version ${done.revertedBy})`}; nothing written (batch ${batchId})\n`);
-        continue;
-      }
-      const outcome = await importOne(io, store, source, batchId);
-      if (outcome === undefined) {
-        skipRest(io, sources.slice(i + 1));
+    for (const [i, input] of inputs.entries()) {
+      const outcome = await importOne(io, store, input, (batchId) => store.batch(batchId) !== undefined);
+      if (outcome.kind === 'rejected') {
+        skipRest(io, inputs.slice(i + 1));
         return;
       }
+      const { batchId } = outcome;
+      if (outcome.kind === 'known') {
+        const done = store.batch(batchId)!;
+        io.stdout.write(`${input.label}: already imported as version ${done.version} on ${done.committedAt}${done.revertedBy === null ? '' : ` (reverted by version ${done.revertedBy})`}; nothing written (batch ${batchId})\n`);
+        continue;
+      }
       const { result, seconds } = outcome;
-      io.stdout.write(`${source.path}: imported as version ${result.version}: ${counts(result)} in ${seconds.toFixed(1)} s (${count(Math.round(total(result) / Math.max(seconds, 0.001)))} rows/s); batch ${batchId}\n`);
+      io.stdout.write(`${input.label}: imported as version ${result.version}: ${counts(result)} in ${seconds.toFixed(1)} s (${count(Math.round(total(result) / Math.max(seconds, 0.001)))} rows/s); batch ${batchId}\n`);
     }
     io.stdout.write(`store ${dir} is at version ${store.version}\n`);
   } finally {
@@ -89,7 +96,7 @@ async function importInto(io: CliIo, dir: string, sources: ImportSource[], batch
  * The scratch store is on disk, not in memory, so a dry run of a large file needs no more memory
  * than the import itself. Later files see what earlier ones would have added, as in a real run.
  */
-async function dryRun(io: CliIo, dir: string, sources: ImportSource[], batchIds: string[]): Promise<void> {
+async function dryRun(io: CliIo, dir: string, inputs: ImportInput[]): Promise<void> {
   let version = 0;
   let seed: BatchItem[] = [];
   const imported = new Map<string, { version: number; reverted: boolean }>();
@@ -98,10 +105,7 @@ async function dryRun(io: CliIo, dir: string, sources: ImportSource[], batchIds:
     try {
       version = target.version;
       seed = [...target.regions().map((region) => ({ type: 'region' as const, ...region })), ...target.ports().map((port) => ({ type: 'port' as const, ...port }))];
-      for (const batchId of batchIds) {
-        const done = target.batch(batchId);
-        if (done !== undefined) imported.set(batchId, { version: done.version, reverted: done.revertedBy !== null });
-      }
+      for (const done of target.batches()) imported.set(done.batchId, { version: done.version, reverted: done.revertedBy !== null });
     } finally {
       await target.close();
     }
@@ -112,20 +116,19 @@ async function dryRun(io: CliIo, dir: string, sources: ImportSource[], batchIds:
     await scratch.open();
     try {
       if (seed.length > 0) await scratch.write(seed, { batchId: 'dry-run-seed' });
-      for (const [i, source] of sources.entries()) {
-        const batchId = batchIds[i]!;
-        const done = imported.get(batchId);
-        if (done !== undefined) {
-          io.stdout.write(`${source.path}: already imported as version ${done.version}${done.reverted ? ' (since reverted)' : ''}; an import would write nothing (dry run)\n`);
-          continue;
-        }
-        const outcome = await importOne(io, scratch, source, batchId);
-        if (outcome === undefined) {
-          skipRest(io, sources.slice(i + 1));
+      for (const [i, input] of inputs.entries()) {
+        const outcome = await importOne(io, scratch, input, (batchId) => imported.has(batchId));
+        if (outcome.kind === 'rejected') {
+          skipRest(io, inputs.slice(i + 1));
           return;
         }
-        imported.set(batchId, { version: ++version, reverted: false });
-        io.stdout.write(`${source.path}: valid: ${counts(outcome.result)}; would be imported as version ${version} (dry run, nothing written)\n`);
+        if (outcome.kind === 'known') {
+          const done = imported.get(outcome.batchId)!;
+          io.stdout.write(`${input.label}: already imported as version ${done.version}${done.reverted ? ' (since reverted)' : ''}; an import would write nothing (dry run)\n`);
+          continue;
+        }
+        imported.set(outcome.batchId, { version: ++version, reverted: false });
+        io.stdout.write(`${input.label}: valid: ${counts(outcome.result)}; would be imported as version ${version} (dry run, nothing written)\n`);
       }
     } finally {
       await scratch.close();
@@ -135,44 +138,53 @@ async function dryRun(io: CliIo, dir: string, sources: ImportSource[], batchIds:
   }
 }
 
-/** Writes one file as one batch with progress shown; undefined (after printing the bad items) when the store rejects it. */
-async function importOne(io: CliIo, store: Ratestore, source: ImportSource, batchId: string): Promise<{ result: CommitResult; seconds: number } | undefined> {
-  const started = performance.now();
-  const progress = new Progress(io, source);
+type Outcome =
+  | { kind: 'imported'; batchId: string; result: CommitResult; seconds: number }
+  /** The content was imported before (`known` said so): nothing was written. */
+  | { kind: 'known'; batchId: string }
+  /** The store refused the batch; its bad items are printed. */
+  | { kind: 'rejected' };
+
+/** Names one input's batch by its content and, unless `known`, writes it as one batch, with progress shown throughout. */
+async function importOne(io: CliIo, store: Ratestore, input: ImportInput, known: (batchId: string) => boolean): Promise<Outcome> {
+  const progress = new Progress(io, input);
   progress.start();
-  let result: CommitResult;
   try {
-    result = await store.write(source.read(), { batchId });
+    const batchId = await input.batchId();
+    if (known(batchId)) return { kind: 'known', batchId };
+    const started = performance.now();
+    const result = await store.write(input.read(), { batchId });
+    return { kind: 'imported', batchId, result, seconds: (performance.now() - started) / 1000 };
   } catch (error) {
     progress.stop();
     if (error instanceof RatestoreError && error.code === 'RATESTORE_INVALID_BATCH') {
-      printIssues(io, source, error);
-      return undefined;
+      printIssues(io, input, error);
+      return { kind: 'rejected' };
     }
     throw error;
+  } finally {
+    progress.stop();
   }
-  progress.stop();
-  return { result, seconds: (performance.now() - started) / 1000 };
 }
 
-function printIssues(io: CliIo, source: ImportSource, error: RatestoreError): void {
+function printIssues(io: CliIo, input: ImportInput, error: RatestoreError): void {
   const issues = error.issues ?? [];
   const total = error.issueCount ?? issues.length;
-  const lines = [`error RATESTORE_INVALID_BATCH: ${source.path} was rejected: ${count(total)} invalid item${total === 1 ? '' : 's'}; nothing written`];
-  for (const issue of issues.slice(0, SHOWN_ISSUES)) lines.push(`  ${describeIssue(source, issue)}`);
+  const lines = [`error RATESTORE_INVALID_BATCH: ${input.label} was rejected: ${count(total)} invalid item${total === 1 ? '' : 's'}; nothing written`];
+  for (const issue of issues.slice(0, SHOWN_ISSUES)) lines.push(`  ${describeIssue(input, issue)}`);
   const shown = Math.min(issues.length, SHOWN_ISSUES);
   if (total > shown) lines.push(`  ... and ${count(total - shown)} more (${count(total)} in all)`);
   io.stderr.write(lines.join('\n') + '\n');
   io.setExitCode(EXIT_FAILURE);
 }
 
-function describeIssue(source: ImportSource, issue: ItemIssue): string {
-  const line = source.lineOf(issue.index);
-  return `item ${issue.index}${line === undefined ? '' : ` (line ${line})`}: ${issue.field === '' ? '(item)' : issue.field} ${issue.code}: ${issue.reason}`;
+function describeIssue(input: ImportInput, issue: ItemIssue): string {
+  const where = input.whereOf(issue.index);
+  return `item ${issue.index}${where === undefined ? '' : ` (${where})`}: ${issue.field === '' ? '(item)' : issue.field} ${issue.code}: ${issue.reason}`;
 }
 
-function skipRest(io: CliIo, rest: ImportSource[]): void {
-  if (rest.length > 0) io.stderr.write(`not imported (after the rejected file): ${rest.map((source) => source.path).join(', ')}\n`);
+function skipRest(io: CliIo, rest: ImportInput[]): void {
+  if (rest.length > 0) io.stderr.write(`not imported (after the rejected file): ${rest.map((input) => input.label).join(', ')}\n`);
 }
 
 function counts(result: CommitResult): string {
@@ -185,23 +197,24 @@ function total(result: CommitResult): number {
 }
 
 /**
- * Progress of one file: a cli-progress bar (bytes of the file, rows, rows/s) when stdout is a
- * terminal, a plain line every few seconds otherwise (logs, CI). A dump is read twice: "checking"
- * is the first pass, "reading" the second; "committing" follows the last item.
+ * Progress of one input: a cli-progress bar (bytes of a file or rows of a database, items, items/s)
+ * when stdout is a terminal, a plain line every few seconds otherwise (logs, CI). Every input is
+ * first read whole to name its batch ("hashing"); a dump is then checked ("checking") and read
+ * ("reading"); "committing" follows the last item.
  */
 class Progress {
   readonly #io: CliIo;
-  readonly #source: ImportSource;
+  readonly #source: ImportInput;
   readonly #label: string;
   #timer: NodeJS.Timeout | undefined;
   #bar: cliProgress.SingleBar | undefined;
   #readingSince: number | undefined;
   #onInterrupt: (() => void) | undefined;
 
-  constructor(io: CliIo, source: ImportSource) {
+  constructor(io: CliIo, source: ImportInput) {
     this.#io = io;
     this.#source = source;
-    this.#label = basename(source.path);
+    this.#label = source.unit === 'file' ? basename(source.label) : source.label;
   }
 
   start(): void {
@@ -214,8 +227,11 @@ class Progress {
         clearOnComplete: true,
         fps: 10
       }, cliProgress.Presets.shades_classic);
-      this.#bar.start(Math.max(this.#source.size, 1), 0, this.#payload());
-      this.#timer = setInterval(() => this.#bar!.update(this.#value(), this.#payload()), 100);
+      this.#bar.start(1, 0, this.#payload());
+      this.#timer = setInterval(() => {
+        this.#bar!.setTotal(Math.max(this.#source.total, 1));
+        this.#bar!.update(this.#source.done, this.#payload());
+      }, 100);
       if (this.#io.stdout === process.stdout) {
         // Ctrl-C mid-import: give the terminal its cursor back, then die of the signal as usual
         // (the store drops the half-staged batch when it is next opened).
@@ -228,8 +244,8 @@ class Progress {
     } else {
       this.#timer = setInterval(() => {
         const { phase, items, rate } = this.#payload();
-        const percent = Math.floor((100 * this.#value()) / Math.max(this.#source.size, 1));
-        this.#io.stdout.write(`${this.#source.path}: ${phase}, ${percent}% of the file, ${items} rows, ${rate} rows/s\n`);
+        const percent = Math.floor((100 * this.#source.done) / Math.max(this.#source.total, 1));
+        this.#io.stdout.write(`${this.#source.label}: ${phase}, ${percent}% of the ${this.#source.unit}, ${items} rows, ${rate} rows/s\n`);
       }, this.#io.progressIntervalMs ?? 2000);
     }
   }
@@ -241,10 +257,6 @@ class Progress {
     this.#timer = undefined;
     this.#bar?.stop();
     this.#bar = undefined;
-  }
-
-  #value(): number {
-    return this.#source.phase === 'done' ? this.#source.size : Math.min(this.#source.bytesRead, this.#source.size);
   }
 
   #payload(): { file: string; phase: string; items: string; rate: string } {

@@ -1,0 +1,81 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { Router, type Response } from 'express';
+
+/**
+ * The pages for people: the rates explorer at `/` and the API reference at `/docs/`. Both are
+ * static files, served without an API key (they hold no data; what the explorer shows comes from
+ * the API, with the key the person enters). Nothing is loaded from another origin: the charting
+ * library (uPlot) and the reference renderer (Swagger UI) are served from this package's own
+ * dependencies, and a Content-Security-Policy holds every page to that.
+ *
+ * The page sources are in packages/server/web (HTML and CSS as they are, TypeScript compiled to
+ * dist/web by `npm run build`).
+ */
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** packages/server/web: the HTML and CSS. */
+const SOURCES = join(here, '..', '..', '..', 'web');
+/** packages/server/dist/web: the compiled scripts. */
+const SCRIPTS = join(here, '..', '..', 'web');
+const require = createRequire(import.meta.url);
+const UPLOT = dirname(require.resolve('uplot/package.json'));
+const SWAGGER_UI = dirname(require.resolve('swagger-ui-dist/package.json'));
+/** @ratestore/client's build: the explorer talks to the API through the SDK's browser-safe remote client. */
+const CLIENT = dirname(require.resolve('@ratestore/client'));
+
+/**
+ * Only this origin's scripts, styles, images and fetches; no framing. Swagger UI's and uPlot's
+ * styles all come from their stylesheets or the CSSOM, which `style-src 'self'` allows.
+ */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'"
+].join('; ');
+
+/** Security headers, and revalidation on every use (the ETag makes that a 304), so an upgrade shows at once. */
+function pageHeaders(res: Response): void {
+  res.setHeader('Content-Security-Policy', PAGE_CSP);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cache-Control', 'no-cache');
+}
+
+/** Files by URL path: each page's own files, and the few files of its libraries it needs. */
+const FILES: Record<string, string> = {
+  '/': join(SOURCES, 'explorer', 'index.html'),
+  '/explorer/explorer.css': join(SOURCES, 'explorer', 'explorer.css'),
+  '/explorer/vendor/uplot.js': join(UPLOT, 'dist', 'uPlot.esm.js'),
+  '/explorer/vendor/uplot.css': join(UPLOT, 'dist', 'uPlot.min.css'),
+  '/docs/': join(SOURCES, 'docs', 'index.html'),
+  '/docs/swagger-ui.css': join(SWAGGER_UI, 'swagger-ui.css'),
+  '/docs/swagger-ui-bundle.js': join(SWAGGER_UI, 'swagger-ui-bundle.js')
+};
+
+export function webRoutes(): Router {
+  // Strict: `/docs` is not `/docs/`, whose relative links only work with the slash.
+  const router = Router({ strict: true });
+  for (const [path, file] of Object.entries(FILES)) {
+    router.get(path, (_req, res, next) => {
+      pageHeaders(res);
+      // A failure after the headers went out is a client that left: nothing to answer.
+      res.sendFile(file, { cacheControl: false }, (error) => {
+        if (error !== undefined && !res.headersSent) next(error);
+      });
+    });
+  }
+  router.get('/docs', (_req, res) => res.redirect(301, 'docs/'));
+  // The compiled page scripts and the client's modules: only .js (not their source maps or anything else in the folders).
+  const options = { index: false, redirect: false, cacheControl: false, setHeaders: pageHeaders } as const;
+  router.get(/^\/(explorer|docs)\/[a-z-]+\.js$/, express.static(SCRIPTS, options));
+  router.use('/explorer/vendor/client', Router().get(/^\/[a-z-]+\.js$/, express.static(CLIENT, options)));
+  return router;
+}
