@@ -1,6 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // One copy of the engine in a test process: the server's and client's code under test, and the
+    // engine's own test harnesses they reuse (the cluster runs the engine's behaviour suite), all
+    // load the engine from source, so its classes (RatestoreError, Staging...) are the same ones.
+    alias: { '@ratestore/core': fileURLToPath(new URL('./packages/core/src/index.ts', import.meta.url)) }
+  },
   test: {
     include: ['packages/*/test/**/*.test.ts'],
     // Crash and server-process tests spawn children; keep the 2-core machine from oversubscribing.

@@ -15,6 +15,7 @@ export type RatestoreErrorCode =
   | 'RATESTORE_UNKNOWN_VERSION'
   | 'RATESTORE_VERSION_NOT_RETAINED'
   | 'RATESTORE_VERSION_CONFLICT'
+  | 'RATESTORE_LOG_MISMATCH'
   | 'RATESTORE_NOT_OPEN';
 
 /** Codes of the problems found in one item of a batch. */

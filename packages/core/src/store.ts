@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import { RatestoreError, type IssueList } from './errors.js';
-import { CLASSIC_OPTIONS, DEFAULT_ENCODINGS, type Db } from './db.js';
+import { CLASSIC_OPTIONS, DEFAULT_ENCODINGS, JSON_VALUE, getJson, type Db } from './db.js';
+import { LOG_KEY } from './encoding/keys.js';
 import type { EngineOptions } from './engine.js';
 import type { BatchProposal, CommitLog, LogEntry, LogNode, Proposal } from './log/commit-log.js';
 import { LocalCommitLog } from './log/local-log.js';
@@ -150,6 +151,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
       await this.#replica.load();
       await this.#staging.open();
       await this.#log.open(this.#node());
+      await this.#checkLog();
       await this.#follower.catchUp();
       this.#follower.start();
       this.#status = 'open';
@@ -447,6 +449,31 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     return undefined;
   }
 
+  /**
+   * Refuses a database that is no replica of a shared log: one that follows another log, one written
+   * without it, one ahead of it, or one whose last entry is not the log's (written on its own since).
+   */
+  async #checkLog(): Promise<void> {
+    const id = this.#log.id;
+    if (id === undefined) return;
+    const version = this.#replica.version;
+    const recorded = await getJson<string>(this.#db, LOG_KEY);
+    if (recorded !== undefined && recorded !== id) throw logMismatch(`the database follows log ${recorded}, not ${id}`);
+    if (recorded === undefined && version > 0) throw logMismatch(`the database holds ${version} versions written without log ${id}`);
+    const head = await this.#log.head();
+    if (version > head) throw logMismatch(`the database is at version ${version}, ahead of log ${id} (at ${head})`);
+    if (version > 0) {
+      const mine = logEntryOf(this.#replica.index.at(version)!);
+      for await (const { entry } of this.#log.read(version - 1)) {
+        if (entry.kind !== mine.kind || entry.batchId !== mine.batchId || entry.committedAt !== mine.committedAt) {
+          throw logMismatch(`the database's version ${version} (${mine.kind} ${mine.batchId}) is not the log's (${entry.kind} ${entry.batchId}): it was written without the log`);
+        }
+        break;
+      }
+    }
+    if (recorded === undefined) await this.#db.put(LOG_KEY, JSON.stringify(id), JSON_VALUE);
+  }
+
   /** What the log calls back: admission, applying, folding, and where this node stands. */
   #node(): LogNode {
     const replica = this.#replica;
@@ -513,6 +540,10 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
   #assertOpen(): void {
     if (this.#status !== 'open') throw new RatestoreError('RATESTORE_NOT_OPEN', `the store is ${this.#status}; call open() first`);
   }
+}
+
+function logMismatch(reason: string): RatestoreError {
+  return new RatestoreError('RATESTORE_LOG_MISMATCH', `${reason}; start this node on an empty data directory to make a new replica`, { field: 'log' });
 }
 
 /** A handle on a staged batch; the same operations are on the store, by batch id. */

@@ -129,3 +129,55 @@ describe('stores sharing one commit log', () => {
     expect(again.batches()).toEqual(a.batches());
   });
 });
+
+describe('opening a database on a shared log', () => {
+  const opened: Ratestore[] = [];
+  afterEach(async () => {
+    for (const store of opened.splice(0)) if (store.status === 'open') await store.close();
+  });
+
+  async function open(db: ReturnType<ReturnType<typeof memoryBackend>['create']>, log?: SharedMemoryLog): Promise<Ratestore> {
+    const store = new Ratestore({ db, ...(log === undefined ? {} : { log: log.connect() }) });
+    opened.push(store);
+    await store.open();
+    return store;
+  }
+
+  it('refuses the data of another log, of no log, ahead of the log, or written without it', async () => {
+    const log = new SharedMemoryLog();
+    const replica = memoryBackend().create();
+    const writer = await open(memoryBackend().create(), log);
+    await writer.write(TREE);
+    await (await open(replica, log)).close();
+
+    // Another log.
+    await expectCode(open(replica, new SharedMemoryLog()), 'RATESTORE_LOG_MISMATCH', 'log');
+    // Written on its own (without any log), then brought back.
+    const own = await open(replica);
+    await own.write([price('CNSHA', 'NLRTM', '2016-05-01', 1)]);
+    await own.close();
+    await expectCode(open(replica, log), 'RATESTORE_LOG_MISMATCH', 'log');
+    // Now the log has a version 2 too, and still not the same one.
+    await writer.write([price('CNSHA', 'NLRTM', '2016-05-01', 2)]);
+    await expectCode(open(replica, log), 'RATESTORE_LOG_MISMATCH', 'log');
+
+    // A store with history of its own cannot join a log.
+    const standalone = memoryBackend().create();
+    await (await open(standalone)).write(TREE).then(() => undefined);
+    await opened.at(-1)!.close();
+    await expectCode(open(standalone, log), 'RATESTORE_LOG_MISMATCH', 'log');
+
+    // Ahead of the log (e.g. PostgreSQL restored from an older backup).
+    const ahead = memoryBackend().create();
+    const first = new SharedMemoryLog();
+    const a = await open(ahead, first);
+    await a.write(TREE);
+    await a.write([price('CNSHA', 'NLRTM', '2016-05-01', 1)]);
+    await a.close();
+    const older = new SharedMemoryLog();
+    Object.defineProperty(older, 'id', { value: first.id });
+    const b = await open(memoryBackend().create(), older);
+    await b.write(TREE);
+    await expectCode(open(ahead, older), 'RATESTORE_LOG_MISMATCH', 'log');
+  });
+});

@@ -8,7 +8,7 @@
  *   r\0p\0{CODE}\0{version}  /  r\0r\0{slug}\0{version}       port / region as of a version (JSON)
  *   s\0{batchId}\0m  /  s\0{batchId}\0r\0{chunk}  /  s\0{batchId}\0p\0{chunk}  /  s\0{batchId}\0n\0{chunk}
  *   s\0{batchId}\0u\0{chunk}                                 staged batch: meta, refs, prices, item count, ports used
- *   m\0txn / m\0retention                                     store metadata (JSON)
+ *   m\0txn / m\0retention / m\0log                            store metadata (JSON): last txn id, horizon, the shared log followed
  *
  * A, B are location nodes: a port code (upper case) or a region slug (lower case), so the two never
  * collide and all port-to-port keys of an origin sit in one range (`A`..`Z`).
@@ -145,3 +145,4 @@ export function chunkOfStagedKey(key: string): number {
 
 export const TXN_KEY = 'm\0txn';
 export const RETENTION_KEY = 'm\0retention';
+export const LOG_KEY = 'm\0log';

@@ -84,8 +84,15 @@ export interface LogNode {
 }
 
 export interface CommitLog {
+  /**
+   * The identity of a shared log; undefined for a store's own. A store records the log it follows
+   * in its database and refuses to open on another's, or on a log that is behind it.
+   */
+  readonly id: string | undefined;
   /** Called once, by the store's `open()`, with the node this log serves. */
   open(node: LogNode): Promise<void>;
+  /** The latest version in the log. */
+  head(): Promise<number>;
   /**
    * Appends a proposal: under the log's lock, `node.admit` runs at the log's head, then the entry
    * takes the next version and the log's time. Resolves once the entry is durable in the log and

@@ -29,8 +29,15 @@ export class LocalCommitLog implements CommitLog {
     this.#options = options;
   }
 
+  /** A store's own log has no identity to check: its entries are the store's. */
+  readonly id = undefined;
+
   async open(node: LogNode): Promise<void> {
     this.#node = node;
+  }
+
+  async head(): Promise<number> {
+    return this.#open().version;
   }
 
   append(proposal: Proposal): Promise<Appended> {

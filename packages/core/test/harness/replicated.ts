@@ -1,16 +1,18 @@
 /**
- * The two-store harness: a writer and a reader, each with its own database, sharing one commit log
- * (the in-memory double of cluster mode's PostgreSQL log). Everything is written through the writer
- * and read through the reader, which applies the writer's entries as its log hands them over; each
- * write waits until the reader has applied it (read-your-writes), then reads see it.
+ * The replicated harness: a writer and readers, each with its own database, sharing one commit log
+ * (here the in-memory double of cluster mode's PostgreSQL log; the cluster tests use PostgreSQL's).
+ * Everything is written through the writer and read through the readers in turn, which apply the
+ * writer's entries as their log hands them over; each write waits until every reader has applied it
+ * (read-your-writes), then reads see it.
  */
 import { setImmediate as turn } from 'node:timers/promises';
 import {
-  Ratestore, StagedBatch, type AddChunkOptions, type AddChunkResult, type BatchInfo, type BatchItems, type CommitResult, type CompactOptions,
+  Ratestore, StagedBatch, type CommitLog, type AddChunkOptions, type AddChunkResult, type BatchInfo, type BatchItems, type CommitResult, type CompactOptions,
   type FoldResult, type Port, type RatesQuery, type RatesResult, type Region, type RegionChildren, type RegionNode, type RevertResult,
   type StagedBatchInfo, type StoreStatus, type VersionOptions, type WaitOptions, type WriteOptions
 } from '../../src/index.js';
 import type { Backend } from '../backends.js';
+import type { RatestoreOptions } from '../../src/index.js';
 import type { StoreFactory, StoreOptions, SuiteStore } from '../stores.js';
 import { SharedMemoryLog } from './shared-log.js';
 
@@ -18,7 +20,19 @@ import { SharedMemoryLog } from './shared-log.js';
 const SETTLE_MS = 10_000;
 
 export class ReplicatedStores implements SuiteStore {
-  constructor(readonly log: SharedMemoryLog, readonly writer: Ratestore, readonly reader: Ratestore) {}
+  #next = 0;
+
+  /** `log` is any store's handle on the shared log: it tells the head and the horizon to wait for. */
+  constructor(readonly log: CommitLog, readonly writer: Ratestore, readonly readers: readonly Ratestore[]) {}
+
+  /** The store the next read goes to: the readers in turn. */
+  get reader(): Ratestore {
+    return this.readers[this.#next++ % this.readers.length]!;
+  }
+
+  get stores(): Ratestore[] {
+    return [this.writer, ...this.readers];
+  }
 
   get status(): StoreStatus {
     return this.reader.status;
@@ -114,11 +128,10 @@ export class ReplicatedStores implements SuiteStore {
     return this.reader.waitForVersion(version, options);
   }
 
-  /** Closes both, once the reader has applied everything (a fold in the background included). */
+  /** Closes every store, once the readers have applied everything (a fold in the background included). */
   async close(): Promise<void> {
-    if (this.writer.status === 'open' && this.reader.status === 'open') await this.#settle();
-    await this.writer.close();
-    await this.reader.close();
+    if (this.stores.every((store) => store.status === 'open')) await this.#settle();
+    for (const store of this.stores) await store.close();
   }
 
   async #settled<T>(write: Promise<T>): Promise<T> {
@@ -129,46 +142,73 @@ export class ReplicatedStores implements SuiteStore {
     }
   }
 
-  /** Waits until the reader has applied the log's head and folded to its horizon. */
+  /** Waits until every store has applied the log's head and taken its horizon. */
   async #settle(): Promise<void> {
-    const head = this.log.head;
-    if (!(await this.reader.waitForVersion(head, { timeoutMs: SETTLE_MS }))) throw new Error(`the reader did not apply version ${head} within ${SETTLE_MS} ms`);
+    const head = await this.log.head();
+    const { foldedThrough } = await this.log.retention();
+    for (const store of this.stores) {
+      if (!(await store.waitForVersion(head, { timeoutMs: SETTLE_MS }))) throw new Error(`a store did not apply version ${head} within ${SETTLE_MS} ms`);
+    }
     const deadline = Date.now() + SETTLE_MS;
-    while (this.reader.retainedFrom < this.log.horizon.foldedThrough || this.writer.retainedFrom < this.log.horizon.foldedThrough) {
-      if (Date.now() > deadline) throw new Error(`the stores did not fold to ${this.log.horizon.foldedThrough} within ${SETTLE_MS} ms`);
+    while (this.stores.some((store) => store.retainedFrom < foldedThrough)) {
+      if (Date.now() > deadline) throw new Error(`the stores did not take the horizon ${foldedThrough} within ${SETTLE_MS} ms`);
       await turn();
     }
   }
 }
 
+/** What a replicated factory needs: a shared log per arrangement, and a handle on it per store. */
+export interface SharedLogProvider<L> {
+  /** A fresh log for a new arrangement (with the options' retention). */
+  create(options: StoreOptions): Promise<L>;
+  /** A store's handle on `log`, and the staging it shares with the others, if any. */
+  connect(log: L): Promise<Pick<RatestoreOptions, 'log' | 'staging'>>;
+  /** Called once per arrangement when the test is over. */
+  dispose?(log: L): Promise<void>;
+}
+
 /**
- * The harness on `backend`: each arrangement gets a fresh log and two fresh databases; reopening
- * opens both stores again on the same databases and log (the reader catches up from the log).
+ * A writer and `readers` readers on fresh databases of `backend` and a fresh shared log per
+ * arrangement; reopening opens every store again on the same databases and log (the readers
+ * catch up from the log).
  */
-export function replicatedStores(backend: Backend): StoreFactory<ReplicatedStores> {
-  const opened: ReplicatedStores[] = [];
-  const start = async (log: SharedMemoryLog, writerDb: Ratestore['db'], readerDb: Ratestore['db'], options: StoreOptions): Promise<ReplicatedStores> => {
-    const writer = new Ratestore({ ...options, db: writerDb, log: log.connect() });
-    const reader = new Ratestore({ ...options, db: readerDb, log: log.connect() });
-    const stores = new ReplicatedStores(log, writer, reader);
-    opened.push(stores);
-    await writer.open();
-    await reader.open();
+export function replicatedFactory<L>(name: string, backend: Backend, provider: SharedLogProvider<L>, readers = 1): StoreFactory<ReplicatedStores> {
+  const opened: Array<{ stores: ReplicatedStores; log: L }> = [];
+  const start = async (log: L, dbs: Array<Ratestore['db']>, options: StoreOptions): Promise<ReplicatedStores> => {
+    const connections = await Promise.all(dbs.map(() => provider.connect(log)));
+    const [writer, ...others] = dbs.map((db, i) => new Ratestore({ ...options, db, ...connections[i] }));
+    const stores = new ReplicatedStores(connections[0]!.log!, writer!, others);
+    opened.push({ stores, log });
+    for (const store of stores.stores) await store.open();
     return stores;
   };
   const reopen = backend.reopen;
   return {
-    name: `${backend.name}, written through one store and read through another`,
-    open: (options = {}) => start(new SharedMemoryLog({ retainVersions: options.retainVersions ?? Infinity }), backend.create(), backend.create(), options),
+    name,
+    open: async (options = {}) => start(await provider.create(options), Array.from({ length: readers + 1 }, () => backend.create()), options),
     ...(reopen === undefined ? {} : {
       async reopen(stores: ReplicatedStores, options: StoreOptions = {}) {
         await stores.close();
-        return start(stores.log, reopen(stores.writer.db), reopen(stores.reader.db), options);
+        const log = opened.find((arrangement) => arrangement.stores === stores)!.log;
+        return start(log, stores.stores.map((store) => reopen(store.db)), options);
       }
     }),
     async cleanup() {
-      for (const stores of opened.splice(0)) await stores.close();
+      const logs = new Set<L>();
+      for (const { stores, log } of opened.splice(0)) {
+        await stores.close();
+        logs.add(log);
+      }
+      for (const log of logs) await provider.dispose?.(log);
       backend.cleanup();
     }
   };
+}
+
+/** The two-store harness on `backend`: a writer and a reader sharing an in-memory log. */
+export function replicatedStores(backend: Backend): StoreFactory<ReplicatedStores> {
+  return replicatedFactory(`${backend.name}, written through one store and read through another`, backend, {
+    create: async (options) => new SharedMemoryLog({ retainVersions: options.retainVersions ?? Infinity }),
+    connect: async (log: SharedMemoryLog) => ({ log: log.connect() })
+  });
 }

@@ -10,12 +10,16 @@ import { dueHorizon } from '../../src/log/retention.js';
 import { whenAborted } from '../../src/util/abort.js';
 import { Mutex } from '../../src/util/locks.js';
 
+let logs = 0;
+
 interface Logged {
   entry: LogEntry;
   chunks?: EncodedChunk[];
 }
 
 export class SharedMemoryLog {
+  /** Every log has an identity: stores record it and refuse another's. */
+  readonly id = `memory-log-${++logs}`;
   readonly #entries: Logged[] = [];
   readonly #lock = new Mutex();
   readonly #changes = new EventTarget();
@@ -42,9 +46,11 @@ export class SharedMemoryLog {
       return node;
     };
     return {
+      id: this.id,
       open: async (n) => {
         node = n;
       },
+      head: async () => this.head,
       append: async (proposal) => {
         const appended = await this.#append(opened(), proposal);
         // This store applies its own entry from the data in hand (a follower may have been first).
