@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import statuses from 'statuses';
 import { RatestoreError, httpStatusOf } from '@ratestore/core';
 
 /**
@@ -48,12 +49,6 @@ export class HttpProblem extends Error {
     this.extra = options.extra;
   }
 }
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable'
-};
 
 /** Engine argument names and the request parameters they come from. */
 export type ParameterNames = Record<string, string>;
@@ -121,7 +116,7 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
   }
   const body: Record<string, unknown> = {
     type: `urn:ratestore:problem:${problem.code}`,
-    title: TITLES[problem.status] ?? 'Error',
+    title: statuses.message[problem.status] ?? 'Error',
     status: problem.status,
     detail: problem.message,
     code: problem.code
