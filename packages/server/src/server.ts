@@ -5,6 +5,7 @@ import { Ratestore, type SampleOptions } from '@ratestore/core';
 import { ConfigError, isLoopback, type ServerConfig } from './config.js';
 import type { ExchangeRateSource } from './currency.js';
 import { createApp } from './http/app.js';
+import { answerClientErrors } from './http/client-errors.js';
 import type { AppContext } from './http/context.js';
 import { Lifecycle, gracefulShutdown } from './http/shutdown.js';
 import { createLogger, type Logger } from './logger.js';
@@ -59,6 +60,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(options.exchangeRates === undefined ? {} : { exchangeRates: options.exchangeRates })
   });
   const server = app.listen({ port: config.port, host: config.host });
+  answerClientErrors(server, logger);
   try {
     await once(server, 'listening');
   } catch (error) {

@@ -1,10 +1,36 @@
-import type { Request } from 'express';
-import { FormatError, parseItems, type ItemFormat } from '../formats/index.js';
+import { isUtf8 } from 'node:buffer';
+import express, { type Request, type RequestHandler } from 'express';
+import type { ServerConfig } from '../config.js';
+import { FormatError, ItemTooLargeError, parseItems, type ItemFormat } from '../formats/index.js';
 import { HttpProblem } from './problem.js';
 
 export interface BodyLimits {
   maxBytes: number;
   maxItems: number;
+  /** Longest item in characters (an NDJSON line, a JSON array element, a CSV row). */
+  maxItemChars: number;
+}
+
+/** The limits of a streamed batch body (`POST /v1/batches`, an upload chunk). */
+export function batchLimits(ctx: { config: ServerConfig }): BodyLimits {
+  const { limits } = ctx.config;
+  return { maxBytes: limits.batchBodyBytes, maxItems: limits.batchItems, maxItemChars: limits.itemChars };
+}
+
+/**
+ * The parser of small JSON bodies (`POST /rates`, port and region changes, upload creation), whatever
+ * their Content-Type. A compressed body is 415, as on the batch routes (nothing inflates it); bytes
+ * that are not UTF-8 are 400, not U+FFFD; more than `limit` bytes are 413.
+ */
+export function jsonObjectBody(limit: number): RequestHandler {
+  return express.json({
+    limit,
+    type: () => true,
+    inflate: false,
+    verify: (_req, _res, bytes) => {
+      if (!isUtf8(bytes)) throw new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', 'the body is not valid UTF-8');
+    }
+  });
 }
 
 /** The batch body format named by Content-Type; anything else is 415. */
@@ -44,11 +70,14 @@ export function bodyItems(req: Request, format: ItemFormat, limits: BodyLimits):
 async function* streamedItems(req: Request, format: ItemFormat, limits: BodyLimits): AsyncGenerator<unknown> {
   let count = 0;
   try {
-    for await (const { item } of parseItems(format, limitedBytes(req, limits.maxBytes))) {
+    for await (const { item } of parseItems(format, limitedBytes(req, limits.maxBytes), { maxItemChars: limits.maxItemChars })) {
       if (++count > limits.maxItems) throw new HttpProblem(413, 'RATESTORE_TOO_MANY_ITEMS', `a request may carry at most ${limits.maxItems} items`);
       yield item;
     }
   } catch (error) {
+    if (error instanceof ItemTooLargeError) {
+      throw new HttpProblem(413, 'RATESTORE_ITEM_TOO_LARGE', `${error.line === undefined ? '' : `line ${error.line}: `}an item is longer than ${error.limit} characters (limits.itemChars)`, error.line === undefined ? {} : { extra: { line: error.line } });
+    }
     if (error instanceof FormatError) {
       throw new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', error.line === undefined ? error.message : `line ${error.line}: ${error.message}`, error.line === undefined ? {} : { extra: { line: error.line } });
     }

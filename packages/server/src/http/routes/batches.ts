@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { BatchItem } from '@ratestore/core';
 import type { AppContext } from '../context.js';
-import { bodyFormat, bodyItems } from '../body.js';
+import { batchLimits, bodyFormat, bodyItems } from '../body.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf } from '../params.js';
 import { HttpProblem } from '../problem.js';
@@ -12,7 +12,6 @@ import { commitBatch } from '../write.js';
 export function batchRoutes(ctx: AppContext): Router {
   const router = Router();
   const { store, reads } = ctx;
-  const limits = () => ({ maxBytes: ctx.config.limits.batchBodyBytes, maxItems: ctx.config.limits.batchItems });
 
   router.post('/v1/batches', ctx.auth.require('write'), async (req, res) => {
     const format = bodyFormat(req);
@@ -21,7 +20,7 @@ export function batchRoutes(ctx: AppContext): Router {
     await commitBatch(ctx, res, {
       batchId,
       prepare: () => {
-        const items = bodyItems(req, format, limits()) as AsyncIterable<BatchItem>;
+        const items = bodyItems(req, format, batchLimits(ctx)) as AsyncIterable<BatchItem>;
         return { commit: () => store.write(items, batchId === undefined ? {} : { batchId }) };
       }
     });

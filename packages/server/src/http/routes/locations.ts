@@ -1,6 +1,7 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { BatchItem } from '@ratestore/core';
 import type { AppContext } from '../context.js';
+import { jsonObjectBody } from '../body.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf, objectBody, readVersion } from '../params.js';
 import { HttpProblem, engineCall } from '../problem.js';
@@ -12,7 +13,7 @@ export function locationRoutes(ctx: AppContext): Router {
   const { store, reads } = ctx;
   const read = ctx.auth.require('read');
   const write = ctx.auth.require('write');
-  const json = express.json({ limit: ctx.config.limits.jsonBodyBytes, type: () => true });
+  const json = jsonObjectBody(ctx.config.limits.jsonBodyBytes);
 
   const versioned = async (req: Request, res: Response, route: string, key: string, body: (asOf: number | undefined, version: number) => unknown) => {
     const { asOf, version, pinned } = readVersion(req, store.version);

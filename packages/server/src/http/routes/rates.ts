@@ -1,6 +1,7 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { RatestoreError, roundAverage, type BatchInfo, type PriceItem, type Ratestore } from '@ratestore/core';
 import type { AppContext } from '../context.js';
+import { jsonObjectBody } from '../body.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf, objectBody, required } from '../params.js';
 import { HttpProblem } from '../problem.js';
@@ -35,7 +36,7 @@ export function ratesRoutes(ctx: AppContext): Router {
     });
   });
 
-  router.post('/rates', ctx.auth.require('write'), express.json({ limit: ctx.config.limits.jsonBodyBytes, type: () => true }), async (req, res) => {
+  router.post('/rates', ctx.auth.require('write'), jsonObjectBody(ctx.config.limits.jsonBodyBytes), async (req, res) => {
     const body = objectBody(req);
     const batchId = batchIdOf(req);
     await commitBatch(ctx, res, {

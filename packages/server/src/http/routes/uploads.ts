@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { BatchItem, StagedBatchInfo } from '@ratestore/core';
 import type { AppContext } from '../context.js';
-import { bodyFormat, bodyItems } from '../body.js';
+import { batchLimits, bodyFormat, bodyItems, jsonObjectBody } from '../body.js';
 import { batchIdOf, objectBody } from '../params.js';
 import { HttpProblem, engineCall } from '../problem.js';
 import { commitJson } from '../wire.js';
@@ -22,7 +22,7 @@ export function uploadRoutes(ctx: AppContext): Router {
   const { store } = ctx;
   const write = ctx.auth.require('write');
   const read = ctx.auth.require('read');
-  const json = express.json({ limit: ctx.config.limits.jsonBodyBytes, type: () => true });
+  const json = jsonObjectBody(ctx.config.limits.jsonBodyBytes);
   const idParams = { batchId: 'id' };
 
   /** Reads and bookkeeping of uploads; their writes go through `admitted`. */
@@ -75,7 +75,7 @@ export function uploadRoutes(ctx: AppContext): Router {
     }
     const chunk = Number(String(req.params.chunk));
     const format = bodyFormat(req);
-    const items = bodyItems(req, format, { maxBytes: ctx.config.limits.batchBodyBytes, maxItems: ctx.config.limits.batchItems });
+    const items = bodyItems(req, format, batchLimits(ctx));
     const result = await admitted(ctx, () => store.addChunk(id, items as AsyncIterable<BatchItem>, { chunk }), { parameters: idParams });
     res.json({ batch_id: result.batchId, chunk: result.chunk, items: result.items });
   });
