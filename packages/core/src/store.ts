@@ -278,6 +278,19 @@ export class Ratestore {
 
   /** Daily average, count, min and max of the prices from `origin` to `destination`, one row per day. */
   async rates(query: RatesQuery): Promise<RatesResult> {
+    return this.#track(readRates(this.#engineState(), this.#ratesQuery(query)));
+  }
+
+  /**
+   * Throws what `rates(query)` would throw for a bad query (its dates, range, `minCount`, `asOf`,
+   * locations), without reading any data: a caller can tell a bad query from a good one before it
+   * answers from a cache.
+   */
+  checkRates(query: RatesQuery): void {
+    this.#ratesQuery(query);
+  }
+
+  #ratesQuery(query: RatesQuery) {
     this.#assertOpen();
     checkObject(query, 'query');
     const from = checkDay(query.dateFrom, 'dateFrom');
@@ -294,7 +307,7 @@ export class Ratestore {
         throw new RatestoreError('RATESTORE_UNKNOWN_LOCATION', `${field} ${JSON.stringify(location) ?? 'nothing'} is neither a port code nor a region slug${query.asOf === undefined ? '' : ` at version ${version}`}`, { field });
       }
     }
-    return this.#track(readRates(this.#engineState(), { from, to, origin: query.origin, destination: query.destination, minCount, version }));
+    return { from, to, origin: query.origin, destination: query.destination, minCount, version };
   }
 
   /** Ports, sorted by code. */

@@ -1,5 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { etagFor } from '../src/http/cache.js';
 import { createLogger } from '../src/logger.js';
 import { openApiDocument } from '../src/openapi.js';
 import { prices, startTestServer, world, type TestServer } from './helpers.js';
@@ -325,6 +326,43 @@ describe('v1 API', () => {
     const metrics = await t.get('/metrics');
     expect(metrics.text).toMatch(/ratestore_cache_total\{result="not_modified"\} [1-9]/);
     expect(metrics.text).toMatch(/ratestore_cache_total\{result="hit"\} [1-9]/);
+  });
+
+  it('a bad read is 400 or 404 whatever If-None-Match says: the request is checked before the tag', async () => {
+    // The tags a bad query would carry, as a client can compute them (version and normalised query).
+    const tag = (route: string, normalized: unknown[]) => etagFor(t.store.version, route, JSON.stringify(normalized));
+    const bad: Array<[string, string, number, string]> = [
+      ['/rates?date_from=2016-02-30&date_to=2016-03-01&origin=china&destination=europe', tag('rates', ['2016-02-30', '2016-03-01', 'china', 'europe']), 400, 'RATESTORE_INVALID_DATE'],
+      ['/rates?date_from=2016-01-01&date_to=2016-01-02&origin=atlantis&destination=europe', tag('rates', ['2016-01-01', '2016-01-02', 'atlantis', 'europe']), 400, 'RATESTORE_UNKNOWN_LOCATION'],
+      [rates({ date_from: '2016-01-02', date_to: '2016-01-01', origin: 'china', destination: 'europe' }), tag('v1/rates', ['2016-01-02', '2016-01-01', 'china', 'europe', 3, null]), 400, 'RATESTORE_DATE_RANGE_REVERSED'],
+      [rates({ date_from: '2016-01-01', date_to: '2016-01-01', origin: 'china', destination: 'XXXXX' }), tag('v1/rates', ['2016-01-01', '2016-01-01', 'china', 'XXXXX', 3, null]), 400, 'RATESTORE_UNKNOWN_LOCATION'],
+      ['/v1/ports/XXXXX', tag('v1/port', ['XXXXX', null]), 404, 'RATESTORE_NOT_FOUND'],
+      ['/v1/regions/atlantis', tag('v1/region', ['atlantis', null]), 404, 'RATESTORE_NOT_FOUND'],
+      ['/v1/batches/no-such-batch', etagFor(t.store.version, 'v1/batch', 'no-such-batch'), 404, 'RATESTORE_UNKNOWN_BATCH']
+    ];
+    for (const [path, etag, status, code] of bad) {
+      for (const header of [etag, '*']) {
+        const r = await t.get(path, { 'if-none-match': header });
+        expect([path, header, r.status, r.body.code]).toEqual([path, header, status, code]);
+      }
+    }
+  });
+
+  it('a tag of an as_of read whose version was folded away is 400, not 304', async () => {
+    const folding = await startTestServer({ items: [...world(), ...prices('CNSGH', 'NLRTM', '2016-01-01', [100])] });
+    try {
+      const reads = [rates({ date_from: '2016-01-01', date_to: '2016-01-01', origin: 'CNSGH', destination: 'NLRTM', as_of: '1' }), '/v1/ports?as_of=1', '/v1/ports/NLRTM?as_of=1', '/v1/regions?as_of=1', '/v1/tree?as_of=1'];
+      const tags = new Map<string, string>();
+      for (const path of reads) tags.set(path, (await folding.get(path)).headers.get('etag')!);
+      await folding.call('POST', '/v1/batches', { body: prices('CNSGH', 'NLRTM', '2016-01-01', [200]) });
+      await folding.store.compact({ retainVersions: 0 });
+      for (const path of reads) {
+        const r = await folding.get(path, { 'if-none-match': tags.get(path)! });
+        expect([path, r.status, r.body.code]).toEqual([path, 400, 'RATESTORE_VERSION_NOT_RETAINED']);
+      }
+    } finally {
+      await folding.close();
+    }
   });
 
   it('health, readiness, metrics, unknown routes', async () => {

@@ -58,6 +58,7 @@ export function createApp(store: Ratestore, config: ServerConfig, options: AppOp
       cacheControl: config.cache.control,
       ...(auth.enabled && config.auth.readsNeedKey ? { vary: 'Authorization' } : {}),
       latest: () => store.version,
+      retainedFrom: () => store.retainedFrom,
       onResult: (result) => metrics.cache.inc({ result })
     },
     exchangeRates: options.exchangeRates ?? createRateSource(config.currency),

@@ -26,7 +26,8 @@ export function ratesRoutes(ctx: AppContext): Router {
     };
     const version = store.version;
     res.setHeader('X-Ratestore-Version', String(version));
-    await cachedRead(reads, req, res, { version, pinned: false, route: 'rates', normalized: JSON.stringify([q.dateFrom, q.dateTo, q.origin, q.destination]) }, async () => {
+    const normalized = JSON.stringify([q.dateFrom, q.dateTo, q.origin, q.destination]);
+    await cachedRead(reads, req, res, { version, pinned: false, route: 'rates', normalized, check: () => store.checkRates(q) }, async () => {
       const result = await store.rates(q);
       if (result.version !== version) res.setHeader('X-Ratestore-Version', String(result.version));
       return {
