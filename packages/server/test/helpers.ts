@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, expect } from 'vitest';
@@ -153,6 +154,20 @@ export function useTestServer(options: Parameters<typeof startTestServer>[0] = {
   });
   afterAll(() => server?.close());
   return () => server!;
+}
+
+/** A logger that keeps what it logs, parsed, in `lines` (and as written, in `text()`). */
+export function captureLogger(level = 'info'): { logger: Logger; lines: Array<Record<string, unknown>>; text(): string } {
+  const written: string[] = [];
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = createLogger(level, new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      written.push(chunk.toString());
+      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    }
+  }));
+  return { logger, lines, text: () => written.join('') };
 }
 
 /** A small world: two nested regions and three ports. */

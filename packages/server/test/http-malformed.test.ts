@@ -1,18 +1,9 @@
 import http from 'node:http';
 import { connect } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
-import { startTestServer, world, type TestServer } from './helpers.js';
+import { captureLogger, startTestServer, world, type TestServer } from './helpers.js';
 
-/** Log lines of the server under test, parsed. */
-const logged: Array<Record<string, unknown>> = [];
-const logger = createLogger('info', new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString().split('\n')) if (line !== '') logged.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  }
-}));
+const { logger, lines: logged } = captureLogger();
 
 /** One raw HTTP exchange on its own connection: what Node's parser sees before Express does. */
 function raw(port: number, request: string | Buffer): Promise<string> {
