@@ -1,6 +1,6 @@
 export { Ratestore, StagedBatch } from './store.js';
 export type {
-  RatestoreOptions, WriteOptions, AddChunkOptions, AddChunkResult, StagedBatchInfo, ApplyOptions, CompactOptions, StoreStatus
+  RatestoreOptions, WriteOptions, CommitOptions, AddChunkOptions, AddChunkResult, StagedBatchInfo, ApplyOptions, CompactOptions, StoreStatus
 } from './store.js';
 export type { FoldResult } from './maintenance/fold-history.js';
 export { RatestoreError } from './errors.js';

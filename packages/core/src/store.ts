@@ -52,6 +52,18 @@ export interface RatestoreOptions {
 export interface WriteOptions {
   /** Idempotency key: writing or committing the same id again returns the first result. Default: a random UUID. */
   batchId?: string;
+  /**
+   * An opaque description of the request that made the batch (a digest, say), 1-1024 characters,
+   * kept with the batch and returned by `batch()`: a caller that takes idempotency keys from its own
+   * clients tells a retry of the same request from another request under the same key. A function is
+   * called once every item has been read (a digest of streamed input). Ignored on a replay.
+   */
+  fingerprint?: string | (() => string);
+}
+
+export interface CommitOptions {
+  /** As `WriteOptions.fingerprint` (a string: a staged batch's items were read before). */
+  fingerprint?: string;
 }
 
 export interface AddChunkOptions {
@@ -82,11 +94,20 @@ export interface ApplyOptions {
   items: Iterable<BatchItem> | AsyncIterable<BatchItem>;
   /** ISO timestamp of the original commit. Default: now. */
   committedAt?: string;
+  /** The fingerprint the batch was committed with (see `WriteOptions.fingerprint`). */
+  fingerprint?: string;
 }
 
 export interface CompactOptions {
   /** Versions to keep readable and revertible. Default: the store's `retainVersions`. */
   retainVersions?: number;
+}
+
+/** What a commit records besides its items. */
+interface CommitMeta {
+  /** Set when the batch was committed elsewhere first (replication): its version and time there. */
+  replicated?: { version: number; committedAt: string };
+  fingerprint?: string;
 }
 
 interface StagedMeta {
@@ -191,7 +212,9 @@ export class Ratestore {
     this.#assertOpen();
     checkObject(options, 'options');
     const batchId = options.batchId === undefined ? randomUUID() : checkBatchId(options.batchId);
-    return this.#track(this.#batchLock.exclusive(batchId, () => this.#write(items, batchId, undefined)));
+    const { fingerprint } = options;
+    if (typeof fingerprint !== 'function') checkFingerprint(fingerprint);
+    return this.#track(this.#batchLock.exclusive(batchId, () => this.#write(items, batchId, undefined, fingerprint)));
   }
 
   /** Starts a staged batch, or resumes one staged before (also after a restart). */
@@ -215,10 +238,12 @@ export class Ratestore {
    * Commits a staged batch: checks it as a whole, writes it, and makes it visible in one atomic
    * write. Committing a committed batch returns its first result and writes nothing.
    */
-  async commit(batchId: string): Promise<CommitResult> {
+  async commit(batchId: string, options: CommitOptions = {}): Promise<CommitResult> {
     this.#assertOpen();
     checkBatchId(batchId);
-    return this.#track(this.#batchLock.exclusive(batchId, () => this.#commit(batchId, true)));
+    checkObject(options, 'options');
+    const fingerprint = checkFingerprint(options.fingerprint);
+    return this.#track(this.#batchLock.exclusive(batchId, () => this.#commit(batchId, fingerprint === undefined ? {} : { fingerprint })));
   }
 
   /** Drops a staged batch. Resolves false when there was none; a committed batch cannot be aborted. */
@@ -262,7 +287,8 @@ export class Ratestore {
     const batchId = checkBatchId(options.batchId);
     const committedAt = options.committedAt ?? new Date().toISOString();
     if (Number.isNaN(Date.parse(committedAt))) throw invalid('committedAt', 'must be an ISO timestamp');
-    return this.#track(this.#batchLock.exclusive(batchId, () => this.#write(options.items, batchId, { version, committedAt })));
+    const fingerprint = checkFingerprint(options.fingerprint);
+    return this.#track(this.#batchLock.exclusive(batchId, () => this.#write(options.items, batchId, { version, committedAt }, fingerprint)));
   }
 
   /** Replication seam for reverts: applies a revert committed elsewhere at `version`. */
@@ -397,7 +423,7 @@ export class Ratestore {
     }
   }
 
-  async #write(items: unknown, batchId: string, replicated: { version: number; committedAt: string } | undefined): Promise<CommitResult> {
+  async #write(items: unknown, batchId: string, replicated: CommitMeta['replicated'], fingerprint: WriteOptions['fingerprint']): Promise<CommitResult> {
     const done = this.#log.batch(batchId);
     if (done !== undefined) return this.#alreadyApplied(done, replicated?.version);
     // Refuse a replicated batch out of order before staging any of it (checked again at commit).
@@ -430,12 +456,14 @@ export class Ratestore {
         if (held !== undefined) await stage(held);
         held = builder.take();
       }
+      const resolved = checkFingerprint(typeof fingerprint === 'function' ? fingerprint() : fingerprint);
+      const meta: CommitMeta = { ...(replicated === undefined ? {} : { replicated }), ...(resolved === undefined ? {} : { fingerprint: resolved }) };
       if (staged === 0) {
         const chunk = held;
-        return await this.#writeLock.run(() => this.#apply(batchId, memorySource(chunk), [], replicated, issues));
+        return await this.#writeLock.run(() => this.#apply(batchId, memorySource(chunk), [], meta, issues));
       }
       await stage(held);
-      return await this.#writeLock.run(() => this.#commitStaged(batchId, false, replicated, issues));
+      return await this.#writeLock.run(() => this.#commitStaged(batchId, false, meta, issues));
     } catch (error) {
       if (staged > 0) await this.#deleteStaged(batchId);
       throw error;
@@ -498,28 +526,30 @@ export class Ratestore {
     }
   }
 
-  async #commit(batchId: string, reportChunks: boolean, replicated?: { version: number; committedAt: string }, issues?: IssueList): Promise<CommitResult> {
+  async #commit(batchId: string, meta: CommitMeta): Promise<CommitResult> {
     return this.#writeLock.run(async () => {
       const done = this.#log.batch(batchId);
-      if (done !== undefined) return this.#alreadyApplied(done, replicated?.version);
+      if (done !== undefined) return this.#alreadyApplied(done, undefined);
       if ((await this.#meta(batchId)) === undefined) throw unknownBatch(batchId);
-      return this.#commitStaged(batchId, reportChunks, replicated, issues);
+      return this.#commitStaged(batchId, true, meta);
     });
   }
 
   /** Commits a batch known to be staged, under the write lock. */
-  async #commitStaged(batchId: string, reportChunks: boolean, replicated?: { version: number; committedAt: string }, issues?: IssueList): Promise<CommitResult> {
+  async #commitStaged(batchId: string, reportChunks: boolean, meta: CommitMeta, issues?: IssueList): Promise<CommitResult> {
     const stagedKeys = await rangeKeys(this.#db, stagedBatchRange(batchId));
-    return this.#apply(batchId, stagedSource(this.#db, batchId, reportChunks), stagedKeys, replicated, issues);
+    return this.#apply(batchId, stagedSource(this.#db, batchId, reportChunks), stagedKeys, meta, issues);
   }
 
   /** Applies a batch at the next version, under the write lock; `deleteOnCommit` go with the commit marker. */
-  async #apply(batchId: string, source: BatchSource, deleteOnCommit: string[], replicated?: { version: number; committedAt: string }, issues?: IssueList): Promise<CommitResult> {
+  async #apply(batchId: string, source: BatchSource, deleteOnCommit: string[], meta: CommitMeta, issues?: IssueList): Promise<CommitResult> {
+    const { replicated, fingerprint } = meta;
     const entry = await applyBatch(this.#engineState(), {
       version: this.#nextVersion(replicated?.version),
       batchId,
       source,
       committedAt: replicated?.committedAt ?? new Date().toISOString(),
+      ...(fingerprint === undefined ? {} : { fingerprint }),
       deleteOnCommit,
       label: `batch ${batchId}`,
       issues
@@ -703,8 +733,8 @@ export class StagedBatch {
     return this.#store.addChunk(this.batchId, items, options);
   }
 
-  commit(): Promise<CommitResult> {
-    return this.#store.commit(this.batchId);
+  commit(options?: CommitOptions): Promise<CommitResult> {
+    return this.#store.commit(this.batchId, options);
   }
 
   abort(): Promise<boolean> {
@@ -723,6 +753,13 @@ function durability(internal: boolean): { sync: boolean } {
 
 function revertResult(entry: RevertEntry): RevertResult {
   return { batchId: entry.batchId, revertedVersion: entry.revertedVersion, version: entry.version, revertedAt: entry.committedAt };
+}
+
+/** A fingerprint is an opaque string of 1-1024 characters, or absent. */
+function checkFingerprint(fingerprint: unknown): string | undefined {
+  if (fingerprint === undefined) return undefined;
+  if (typeof fingerprint !== 'string' || fingerprint.length === 0 || fingerprint.length > 1024) throw invalid('fingerprint', 'must be a string of 1-1024 characters');
+  return fingerprint;
 }
 
 function unknownBatch(batchId: string): RatestoreError {

@@ -11,6 +11,8 @@ export interface BatchEntry {
   batchId: string;
   counts: BatchCounts;
   committedAt: string;
+  /** The caller's description of the request that made the batch (absent when none was given). */
+  fingerprint?: string;
 }
 
 export interface RevertEntry {
@@ -98,7 +100,8 @@ export class CommitLog {
     return {
       ...this.batchResult(entry),
       revertedBy: revert?.version ?? null,
-      revertible: revert === undefined && entry.version > this.foldedThrough
+      revertible: revert === undefined && entry.version > this.foldedThrough,
+      ...(entry.fingerprint === undefined ? {} : { fingerprint: entry.fingerprint })
     };
   }
 

@@ -22,6 +22,8 @@ export interface ApplyRequest {
   deleteOnCommit: string[];
   /** Where the bad items are reported, e.g. "batch b1". */
   label: string;
+  /** The caller's description of the request that made the batch, kept in its log entry. */
+  fingerprint?: string;
 }
 
 /**
@@ -77,7 +79,8 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
     txn,
     batchId: request.batchId,
     counts: { prices, ports: refs.filter((ref) => ref.kind === 'port').length, regions: refs.filter((ref) => ref.kind === 'region').length },
-    committedAt: request.committedAt
+    committedAt: request.committedAt,
+    ...(request.fingerprint === undefined ? {} : { fingerprint: request.fingerprint })
   };
   // The marker rides with the last records: one synced write fewer, and still all or nothing.
   writer.putJson(commitKey(entry.version), JSON.stringify(entry));
