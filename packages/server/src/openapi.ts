@@ -43,7 +43,8 @@ const batchBody = {
     'text/csv': { schema: { type: 'string' } }
   }
 };
-const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, description: 'The batch id: a retried request with the same key returns the first result', schema: BATCH_ID };
+const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, description: 'The batch id: a retry of the same request with the same key returns the first result (Idempotent-Replayed: true); another request under the key is 409 RATESTORE_IDEMPOTENCY_MISMATCH', schema: BATCH_ID };
+const mismatch = problem('RATESTORE_IDEMPOTENCY_MISMATCH: the key names a batch committed by another request');
 const asOf = query('as_of', 'Read as of this data version', { type: 'integer', minimum: 0 });
 
 export function openApiDocument(): OpenApiObject {
@@ -79,7 +80,7 @@ export function openApiDocument(): OpenApiObject {
           responses: {
             201: ok('Stored as one batch (or the first result of a retried batch id, its price read back from the store)', ref('PostRateResult')),
             ...writeErrors,
-            409: problem('A retried batch id that was committed for another route or range, or whose version is no longer retained'),
+            409: problem('The key names a batch committed by another request (RATESTORE_IDEMPOTENCY_MISMATCH), or the replayed batch\'s version is no longer retained'),
             502: problem('Exchange rates unavailable')
           }
         }
@@ -106,7 +107,7 @@ export function openApiDocument(): OpenApiObject {
           operationId: 'putPort', summary: 'Add a port or change its name or region (a batch of one item)',
           parameters: [path('code', 'Port code'), idempotencyKey],
           requestBody: { required: true, content: json({ type: 'object', required: ['name', 'region'], properties: { name: { type: 'string' }, region: { type: 'string' } } }) },
-          responses: { 201: ok('Committed', ref('CommitResult')), ...writeErrors }
+          responses: { 201: ok('Committed', ref('CommitResult')), ...writeErrors, 409: mismatch }
         }
       },
       '/v1/regions': { get: { operationId: 'listRegions', parameters: [asOf], responses: readResponses('Regions by slug', ref('RegionList'), { 400: problem('Invalid as_of') }) } },
@@ -116,7 +117,7 @@ export function openApiDocument(): OpenApiObject {
           operationId: 'putRegion', summary: 'Add a region or change its name or parent (a batch of one item)',
           parameters: [path('slug', 'Region slug'), idempotencyKey],
           requestBody: { required: true, content: json({ type: 'object', required: ['name'], properties: { name: { type: 'string' }, parent: { type: ['string', 'null'] } } }) },
-          responses: { 201: ok('Committed', ref('CommitResult')), ...writeErrors }
+          responses: { 201: ok('Committed', ref('CommitResult')), ...writeErrors, 409: mismatch }
         }
       },
       '/v1/tree': { get: { operationId: 'getTree', parameters: [asOf], responses: readResponses('The region tree', ref('Tree'), { 400: problem('Invalid as_of') }) } },
@@ -126,7 +127,7 @@ export function openApiDocument(): OpenApiObject {
           operationId: 'postBatch', summary: 'Commit one atomic batch',
           parameters: [idempotencyKey, query('batch_id', 'Same as Idempotency-Key', BATCH_ID)],
           requestBody: batchBody,
-          responses: { 201: ok('Committed (or the first result of a retried batch id)', ref('CommitResult')), ...writeErrors }
+          responses: { 201: ok('Committed (or the first result of a retried batch id)', ref('CommitResult')), ...writeErrors, 409: mismatch }
         }
       },
       '/v1/batches/{id}': { get: { operationId: 'getBatch', parameters: [path('id', 'Batch id', BATCH_ID)], responses: readResponses('A committed batch', ref('BatchInfo'), { 400: problem('Invalid batch id'), 404: problem('No such batch') }) } },
@@ -143,7 +144,7 @@ export function openApiDocument(): OpenApiObject {
           operationId: 'createUpload', summary: 'Create (or resume) a staged upload',
           parameters: [idempotencyKey],
           requestBody: { required: false, content: json({ type: 'object', properties: { batch_id: BATCH_ID } }) },
-          responses: { 201: ok('Created', ref('Upload')), 200: ok('Already staged or committed', ref('Upload')), ...writeErrors, 409: problem('Aborted by another request while it was being created') }
+          responses: { 201: ok('Created', ref('Upload')), 200: ok('Already staged or committed', ref('Upload')), ...writeErrors, 409: problem('Aborted by another request while it was being created, or the id names a batch committed by another route (RATESTORE_IDEMPOTENCY_MISMATCH)') }
         }
       },
       '/v1/uploads/{id}': {
@@ -161,7 +162,7 @@ export function openApiDocument(): OpenApiObject {
       '/v1/uploads/{id}/commit': {
         post: {
           operationId: 'commitUpload', parameters: [path('id', 'Batch id', BATCH_ID)],
-          responses: { 201: ok('Committed (or the first result of a repeated commit)', ref('CommitResult')), ...writeErrors, 404: problem('No such upload') }
+          responses: { 201: ok('Committed (or the first result of a repeated commit)', ref('CommitResult')), ...writeErrors, 404: problem('No such upload'), 409: mismatch }
         }
       },
       '/healthz': { get: { operationId: 'healthz', security: [], responses: { 200: ok('Alive', ref('Health')) } } },

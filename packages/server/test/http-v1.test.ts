@@ -185,7 +185,7 @@ describe('v1 API', () => {
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    const byQuery = await t.call('POST', '/v1/batches?batch_id=retry-me', { body: [] });
+    const byQuery = await t.call('POST', '/v1/batches?batch_id=retry-me', { body: prices('CNSGH', 'NLRTM', '2016-05-01', [5, 6, 7]) });
     expect(byQuery.body).toEqual(first.body);
     expect(t.store.version).toBe(first.body.version);
     const conflict = await t.call('POST', '/v1/batches?batch_id=other', { body: [], headers });

@@ -7,6 +7,7 @@ import { Metrics } from '../metrics.js';
 import { Admission } from './admission.js';
 import { Auth } from './auth.js';
 import { ResponseCache } from './cache.js';
+import { KeyedLock } from './keyed-lock.js';
 import { corsMiddleware } from './cors.js';
 import type { AppContext } from './context.js';
 import { HttpProblem, problemHandler } from './problem.js';
@@ -53,6 +54,7 @@ export function createApp(store: Ratestore, config: ServerConfig, options: AppOp
       },
       onRefused: () => metrics.uploadsRefused.inc()
     }),
+    batchLocks: new KeyedLock(),
     reads: {
       cache,
       cacheControl: config.cache.control,

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import express, { type Request, type RequestHandler } from 'express';
 import type { ServerConfig } from '../config.js';
 import { FormatError, ItemTooLargeError, parseItems, type ItemFormat } from '../formats/index.js';
+import { StreamDigest, type Fingerprint } from './idempotency.js';
 import { HttpProblem } from './problem.js';
 
 export interface BodyLimits {
@@ -60,17 +61,52 @@ async function* limitedBytes(req: Request, maxBytes: number): AsyncGenerator<Buf
  * Content-Length over the limit fails at once, before the upload waits for admission.
  */
 export function bodyItems(req: Request, format: ItemFormat, limits: BodyLimits): AsyncGenerator<unknown> {
+  checkDeclaredLength(req, limits);
+  return streamedItems(limitedBytes(req, limits.maxBytes), format, limits);
+}
+
+/**
+ * A batch body (`POST /v1/batches`) and its fingerprint: the digest of its format and bytes, taken
+ * as they stream into the store, or, for a replay, as they are read to the end and dropped.
+ */
+export class BatchBody implements Fingerprint {
+  readonly #req: Request;
+  readonly #format: ItemFormat;
+  readonly #limits: BodyLimits;
+  readonly #digest: StreamDigest;
+
+  /** 415 for a format other than JSON, NDJSON or CSV; 413 for a Content-Length over the limit. */
+  constructor(req: Request, route: string, limits: BodyLimits) {
+    this.#req = req;
+    this.#format = bodyFormat(req);
+    this.#limits = limits;
+    checkDeclaredLength(req, limits);
+    this.#digest = new StreamDigest(route, this.#format);
+  }
+
+  readonly stored = (): string => this.#digest.value();
+
+  items(): AsyncGenerator<unknown> {
+    return streamedItems(this.#digest.through(limitedBytes(this.#req, this.#limits.maxBytes)), this.#format, this.#limits);
+  }
+
+  async complete(): Promise<string> {
+    for await (const _ of this.#digest.through(limitedBytes(this.#req, this.#limits.maxBytes))) void _;
+    return this.#digest.value();
+  }
+}
+
+function checkDeclaredLength(req: Request, limits: BodyLimits): void {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limits.maxBytes) {
     throw new HttpProblem(413, 'RATESTORE_BODY_TOO_LARGE', `the body has ${declared} bytes; at most ${limits.maxBytes} are allowed`);
   }
-  return streamedItems(req, format, limits);
 }
 
-async function* streamedItems(req: Request, format: ItemFormat, limits: BodyLimits): AsyncGenerator<unknown> {
+async function* streamedItems(bytes: AsyncIterable<Buffer>, format: ItemFormat, limits: BodyLimits): AsyncGenerator<unknown> {
   let count = 0;
   try {
-    for await (const { item } of parseItems(format, limitedBytes(req, limits.maxBytes), { maxItemChars: limits.maxItemChars })) {
+    for await (const { item } of parseItems(format, bytes, { maxItemChars: limits.maxItemChars })) {
       if (++count > limits.maxItems) throw new HttpProblem(413, 'RATESTORE_TOO_MANY_ITEMS', `a request may carry at most ${limits.maxItems} items`);
       yield item;
     }
