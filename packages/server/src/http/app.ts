@@ -37,7 +37,9 @@ export interface RatestoreApp {
 /** The HTTP API over an (opened or opening) store. Listening, signals and the store's life are the caller's. */
 export function createApp(store: Ratestore, config: ServerConfig, options: AppOptions = {}): RatestoreApp {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = new Metrics(store, { defaultMetrics: options.defaultMetrics ?? true });
+  // The admission queue reports refusals to the metrics, which read its state at each scrape.
+  const admission = new Admission({ ...config.uploads, onRefused: () => metrics.uploadsRefused.inc() });
+  const metrics = new Metrics(store, { defaultMetrics: options.defaultMetrics ?? true, uploads: () => admission });
   const auth = new Auth(config.auth);
   const cache = new ResponseCache(config.cache.entries);
   const context: AppContext = {
@@ -46,14 +48,7 @@ export function createApp(store: Ratestore, config: ServerConfig, options: AppOp
     logger,
     metrics,
     auth,
-    admission: new Admission({
-      ...config.uploads,
-      onChange: (active, queued) => {
-        metrics.uploadsActive.set(active);
-        metrics.uploadsQueued.set(queued);
-      },
-      onRefused: () => metrics.uploadsRefused.inc()
-    }),
+    admission,
     batchLocks: new KeyedLock(),
     reads: {
       cache,
