@@ -25,11 +25,11 @@ const readResponses = (description: string, schema: OpenApiObject, extra: Record
   503: problem('The store is not open yet')
 });
 const writeErrors = {
-  400: problem('Bad parameter or malformed body'),
+  400: problem('Bad parameter or malformed body (not JSON, NDJSON or CSV as declared, or not UTF-8)'),
   401: problem('No or unknown API key'),
   403: problem('The key lacks the needed scope'),
-  413: problem('Body or item count over the limit'),
-  415: problem('Unsupported Content-Type'),
+  413: problem('The body, one of its items (RATESTORE_ITEM_TOO_LARGE) or the item count is over its limit'),
+  415: problem('Unsupported Content-Type, or a Content-Encoding (bodies are read uncompressed)'),
   422: problem('The batch has invalid items (listed in `issues`); nothing was written'),
   429: problem('Rate limit of the key exhausted; see Retry-After'),
   503: problem('Too many uploads at once; see Retry-After')
@@ -47,8 +47,11 @@ const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false,
 const mismatch = problem('RATESTORE_IDEMPOTENCY_MISMATCH: the key names a batch committed by another request');
 const asOf = query('as_of', 'Read as of this data version', { type: 'integer', minimum: 0 });
 
+/** Node answers it before any route, so every operation may get it. */
+const headersTooLarge = problem('The request line and headers are over the server\'s limit (RATESTORE_HEADERS_TOO_LARGE); the connection is closed');
+
 export function openApiDocument(): OpenApiObject {
-  return {
+  const document = {
     openapi: '3.1.0',
     info: {
       title: 'Ratestore',
@@ -102,7 +105,7 @@ export function openApiDocument(): OpenApiObject {
       },
       '/v1/ports': { get: { operationId: 'listPorts', summary: 'All ports', parameters: [asOf], responses: readResponses('Ports by code', ref('PortList'), { 400: problem('Invalid as_of') }) } },
       '/v1/ports/{code}': {
-        get: { operationId: 'getPort', parameters: [path('code', 'Port code'), asOf], responses: readResponses('A port', ref('PortResult'), { 400: problem('Invalid code'), 404: problem('No such port') }) },
+        get: { operationId: 'getPort', summary: 'One port', parameters: [path('code', 'Port code'), asOf], responses: readResponses('A port', ref('PortResult'), { 400: problem('Invalid code'), 404: problem('No such port') }) },
         put: {
           operationId: 'putPort', summary: 'Add a port or change its name or region (a batch of one item)',
           parameters: [path('code', 'Port code'), idempotencyKey],
@@ -110,9 +113,9 @@ export function openApiDocument(): OpenApiObject {
           responses: { 201: ok('Committed', ref('CommitResult')), ...writeErrors, 409: mismatch }
         }
       },
-      '/v1/regions': { get: { operationId: 'listRegions', parameters: [asOf], responses: readResponses('Regions by slug', ref('RegionList'), { 400: problem('Invalid as_of') }) } },
+      '/v1/regions': { get: { operationId: 'listRegions', summary: 'All regions', parameters: [asOf], responses: readResponses('Regions by slug', ref('RegionList'), { 400: problem('Invalid as_of') }) } },
       '/v1/regions/{slug}': {
-        get: { operationId: 'getRegion', parameters: [path('slug', 'Region slug'), asOf], responses: readResponses('A region with its direct ports and sub-regions', ref('RegionResult'), { 400: problem('Invalid slug'), 404: problem('No such region') }) },
+        get: { operationId: 'getRegion', summary: 'One region with its direct ports and sub-regions', parameters: [path('slug', 'Region slug'), asOf], responses: readResponses('A region with its direct ports and sub-regions', ref('RegionResult'), { 400: problem('Invalid slug'), 404: problem('No such region') }) },
         put: {
           operationId: 'putRegion', summary: 'Add a region or change its name or parent (a batch of one item)',
           parameters: [path('slug', 'Region slug'), idempotencyKey],
@@ -120,9 +123,9 @@ export function openApiDocument(): OpenApiObject {
           responses: { 201: ok('Committed', ref('CommitResult')), ...writeErrors, 409: mismatch }
         }
       },
-      '/v1/tree': { get: { operationId: 'getTree', parameters: [asOf], responses: readResponses('The region tree', ref('Tree'), { 400: problem('Invalid as_of') }) } },
+      '/v1/tree': { get: { operationId: 'getTree', summary: 'The region tree with its ports', parameters: [asOf], responses: readResponses('The region tree', ref('Tree'), { 400: problem('Invalid as_of') }) } },
       '/v1/batches': {
-        get: { operationId: 'listBatches', responses: readResponses('The batch log in version order', ref('BatchList')) },
+        get: { operationId: 'listBatches', summary: 'The batch log', responses: readResponses('The batch log in version order', ref('BatchList')) },
         post: {
           operationId: 'postBatch', summary: 'Commit one atomic batch',
           parameters: [idempotencyKey, query('batch_id', 'Same as Idempotency-Key', BATCH_ID)],
@@ -130,7 +133,7 @@ export function openApiDocument(): OpenApiObject {
           responses: { 201: ok('Committed (or the first result of a retried batch id)', ref('CommitResult')), ...writeErrors, 409: mismatch }
         }
       },
-      '/v1/batches/{id}': { get: { operationId: 'getBatch', parameters: [path('id', 'Batch id', BATCH_ID)], responses: readResponses('A committed batch', ref('BatchInfo'), { 400: problem('Invalid batch id'), 404: problem('No such batch') }) } },
+      '/v1/batches/{id}': { get: { operationId: 'getBatch', summary: 'One committed batch', parameters: [path('id', 'Batch id', BATCH_ID)], responses: readResponses('A committed batch', ref('BatchInfo'), { 400: problem('Invalid batch id'), 404: problem('No such batch') }) } },
       '/v1/batches/{id}/revert': {
         post: {
           operationId: 'revertBatch', summary: 'Revert a batch: a new version without its prices (admin scope)',
@@ -139,7 +142,7 @@ export function openApiDocument(): OpenApiObject {
         }
       },
       '/v1/uploads': {
-        get: { operationId: 'listUploads', responses: { 200: ok('Staged uploads', { type: 'object', required: ['uploads'], properties: { uploads: { type: 'array', items: ref('Upload') } } }), 401: problem('Unauthorized'), 403: problem('Forbidden') } },
+        get: { operationId: 'listUploads', summary: 'Staged uploads', responses: { 200: ok('Staged uploads', { type: 'object', required: ['uploads'], properties: { uploads: { type: 'array', items: ref('Upload') } } }), 401: problem('Unauthorized'), 403: problem('Forbidden') } },
         post: {
           operationId: 'createUpload', summary: 'Create (or resume) a staged upload',
           parameters: [idempotencyKey],
@@ -148,8 +151,8 @@ export function openApiDocument(): OpenApiObject {
         }
       },
       '/v1/uploads/{id}': {
-        get: { operationId: 'getUpload', parameters: [path('id', 'Batch id', BATCH_ID)], responses: { 200: ok('The upload', ref('Upload')), 400: problem('Invalid id'), 401: problem('Unauthorized'), 403: problem('Forbidden'), 404: problem('No such upload') } },
-        delete: { operationId: 'abortUpload', parameters: [path('id', 'Batch id', BATCH_ID)], responses: { 204: { description: 'Aborted' }, ...writeErrors, 404: problem('No such upload'), 409: problem('Already committed') } }
+        get: { operationId: 'getUpload', summary: 'One staged or committed upload', parameters: [path('id', 'Batch id', BATCH_ID)], responses: { 200: ok('The upload', ref('Upload')), 400: problem('Invalid id'), 401: problem('Unauthorized'), 403: problem('Forbidden'), 404: problem('No such upload') } },
+        delete: { operationId: 'abortUpload', summary: 'Abort a staged upload, dropping its chunks', parameters: [path('id', 'Batch id', BATCH_ID)], responses: { 204: { description: 'Aborted' }, ...writeErrors, 404: problem('No such upload'), 409: problem('Already committed') } }
       },
       '/v1/uploads/{id}/chunks/{chunk}': {
         put: {
@@ -161,14 +164,14 @@ export function openApiDocument(): OpenApiObject {
       },
       '/v1/uploads/{id}/commit': {
         post: {
-          operationId: 'commitUpload', parameters: [path('id', 'Batch id', BATCH_ID)],
+          operationId: 'commitUpload', summary: 'Commit a staged upload as one atomic batch', parameters: [path('id', 'Batch id', BATCH_ID)],
           responses: { 201: ok('Committed (or the first result of a repeated commit)', ref('CommitResult')), ...writeErrors, 404: problem('No such upload'), 409: mismatch }
         }
       },
-      '/healthz': { get: { operationId: 'healthz', security: [], responses: { 200: ok('Alive', ref('Health')) } } },
-      '/readyz': { get: { operationId: 'readyz', security: [], responses: { 200: ok('Ready', ref('Health')), 503: ok('Starting or draining', ref('Health')) } } },
-      '/metrics': { get: { operationId: 'metrics', security: [], responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
-      '/openapi.json': { get: { operationId: 'openapi', security: [], responses: { 200: ok('This document', { type: 'object' }) } } }
+      '/healthz': { get: { operationId: 'healthz', summary: 'Liveness', security: [], responses: { 200: ok('Alive', ref('Health')) } } },
+      '/readyz': { get: { operationId: 'readyz', summary: 'Readiness (503 while starting or draining)', security: [], responses: { 200: ok('Ready', ref('Health')), 503: ok('Starting or draining', ref('Health')) } } },
+      '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', security: [], responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/openapi.json': { get: { operationId: 'openapi', summary: 'This OpenAPI document', security: [], responses: { 200: ok('This document', { type: 'object' }) } } }
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key with the read, write or admin scope' } },
@@ -273,4 +276,8 @@ export function openApiDocument(): OpenApiObject {
       }
     }
   };
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations) as Array<{ responses: Record<string, unknown> }>) operation.responses[431] = headersTooLarge;
+  }
+  return document;
 }

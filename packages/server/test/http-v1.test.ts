@@ -1,3 +1,4 @@
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { etagFor } from '../src/http/cache.js';
@@ -410,6 +411,12 @@ describe('v1 API', () => {
 });
 
 describe('the OpenAPI document', () => {
+  it('is lint clean under Redocly\'s recommended rules (summaries, 4xx responses, ...)', async () => {
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({ source: JSON.stringify(openApiDocument()), absoluteRef: 'openapi.json', config });
+    expect(problems.map((p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? '?'}`)).toEqual([]);
+  });
+
   it('is served at /openapi.json as OpenAPI 3.1 with valid JSON Schemas and resolvable references', async () => {
     const t = await startTestServer();
     try {
