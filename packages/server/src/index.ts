@@ -1,5 +1,5 @@
 export { createApp, type AppOptions, type RatestoreApp } from './http/app.js';
-export { answerClientErrors } from './http/client-errors.js';
+export { createHttpServer } from './http/node-server.js';
 export type { AppContext } from './http/context.js';
 export type { Admission } from './http/admission.js';
 export type { Auth } from './http/auth.js';

@@ -47,8 +47,9 @@ const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false,
 const mismatch = problem('RATESTORE_IDEMPOTENCY_MISMATCH: the key names a batch committed by another request');
 const asOf = query('as_of', 'Read as of this data version', { type: 'integer', minimum: 0 });
 
-/** Node answers it before any route, so every operation may get it. */
+/** Node answers these before any route, so every operation may get them. */
 const headersTooLarge = problem('The request line and headers are over the server\'s limit (RATESTORE_HEADERS_TOO_LARGE); the connection is closed');
+const malformedRequest = problem('Not well-formed HTTP (RATESTORE_MALFORMED_REQUEST), e.g. a byte a URL may not hold; the connection is closed');
 
 export function openApiDocument(): OpenApiObject {
   const document = {
@@ -277,7 +278,12 @@ export function openApiDocument(): OpenApiObject {
     }
   };
   for (const operations of Object.values(document.paths)) {
-    for (const operation of Object.values(operations) as Array<{ responses: Record<string, unknown> }>) operation.responses[431] = headersTooLarge;
+    for (const [method, operation] of Object.entries(operations) as Array<[string, { responses: Record<string, unknown> }]>) {
+      operation.responses[400] ??= malformedRequest;
+      operation.responses[431] = headersTooLarge;
+      // RFC 9110: `If-None-Match: *` is false whenever an answer exists, so a GET gets 304.
+      if (method === 'get') operation.responses[304] ??= { description: 'Not modified: If-None-Match is * (any current answer matches)' };
+    }
   }
   return document;
 }

@@ -7,7 +7,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Ratestore, type BatchItem } from '@ratestore/core';
 import { createApp } from '../src/http/app.js';
-import { answerClientErrors } from '../src/http/client-errors.js';
+import { createHttpServer } from '../src/http/node-server.js';
 import { defaultConfig, validateConfig, type ConfigInput, type ServerConfig } from '../src/config.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import { openApiDocument } from '../src/openapi.js';
@@ -105,8 +105,7 @@ export async function startTestServer(options: { config?: ConfigInput; items?: B
     ...(options.exchangeRates === undefined ? {} : { exchangeRates: options.exchangeRates })
   });
   context.lifecycle.state = 'ready';
-  const server = app.listen(0, '127.0.0.1');
-  answerClientErrors(server, context.logger);
+  const server = createHttpServer(app, context.logger).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const call = async (method: string, path: string, opts: { body?: unknown; raw?: string | Buffer; type?: string; headers?: Record<string, string> } = {}) => {

@@ -119,9 +119,15 @@ describe('malformed input never reaches a 5xx', () => {
     const port = Number(new URL(t.url).port);
     const long = problemOf(await raw(port, `GET /v1/rates?origin=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
     expect(long).toMatchObject({ status: 431, type: expect.stringMatching(/^application\/problem\+json/), body: { status: 431, code: 'RATESTORE_HEADERS_TOO_LARGE' } });
-    for (const request of ['GET /v1/ports HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 'NOT HTTP AT ALL\r\n\r\n', 'GET / HTTP/1.1\r\nBad Header\r\n\r\n']) {
+    // The answer to a HEAD request has headers only (a body would be read as the next answer).
+    const head = await raw(port, `HEAD /v1/rates?origin=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(head).toMatch(/^HTTP\/1\.1 431 [^]*\r\n\r\n$/);
+    // The last: an HTTP/1.1 request without Host (Node's own check answered a bare 400).
+    for (const request of ['GET /v1/ports HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 'NOT HTTP AT ALL\r\n\r\n', 'GET / HTTP/1.1\r\nBad Header\r\n\r\n', 'GET /v1/ports HTTP/1.1\r\n\r\n']) {
       const answer = problemOf(await raw(port, request));
       expect(answer, request).toMatchObject({ status: 400, type: expect.stringMatching(/^application\/problem\+json/), body: { status: 400, code: 'RATESTORE_MALFORMED_REQUEST' } });
     }
+    // HTTP/1.0 has no Host requirement.
+    expect(problemOf(await raw(port, 'GET /v1/ports/XXXXX HTTP/1.0\r\n\r\n')).body).toMatchObject({ status: 404, code: 'RATESTORE_NOT_FOUND' });
   });
 });

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Ratestore } from '@ratestore/core';
 import type { ServerConfig } from '../config.js';
 import { createRateSource, type ExchangeRateSource } from '../currency.js';
@@ -34,6 +34,11 @@ export interface RatestoreApp {
   context: AppContext;
 }
 
+/** RFC 9112: an HTTP/1.1 request without a Host header is 400 (Node's own check answers no document). */
+function requireHost(req: Request, _res: Response, next: NextFunction): void {
+  next(req.httpVersion === '1.1' && req.headers.host === undefined ? new HttpProblem(400, 'RATESTORE_MALFORMED_REQUEST', 'an HTTP/1.1 request needs a Host header') : undefined);
+}
+
 /** The HTTP API over an (opened or opening) store. Listening, signals and the store's life are the caller's. */
 export function createApp(store: Ratestore, config: ServerConfig, options: AppOptions = {}): RatestoreApp {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -67,6 +72,7 @@ export function createApp(store: Ratestore, config: ServerConfig, options: AppOp
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(context.lifecycle.middleware());
+  app.use(requireHost);
   app.use(requestLogger(logger, (req, res, seconds, finished) => {
     // A response cut off before it was sent is logged, not counted.
     if (finished) metrics.request(req.method, req.route?.path === undefined ? 'unmatched' : String(req.route.path), res.statusCode, seconds);

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import statuses from 'statuses';
 import type { Logger } from '../logger.js';
@@ -12,11 +12,23 @@ const ANSWERS: Record<string, [number, ServerErrorCode, string]> = {
 };
 
 /**
+ * The Node HTTP server of an app (not yet listening): everything Node refuses on its own is answered
+ * as a problem document with a stable code, as every other error. Node's own check that an HTTP/1.1
+ * request has a Host header is off, because it answers a bare 400: the app makes the same check
+ * (createApp).
+ */
+export function createHttpServer(app: RequestListener, logger: Logger): Server {
+  const server = createServer({ requireHostHeader: false }, app);
+  answerClientErrors(server, logger);
+  return server;
+}
+
+/**
  * Answers what Node's HTTP parser refuses before Express sees a request (a URL over the header
  * limit, a malformed request line or header, a request that times out) as a problem document with a
  * stable code, as every other error, instead of Node's bare status line. The connection is closed.
  */
-export function answerClientErrors(server: Server, logger: Logger): void {
+function answerClientErrors(server: Server, logger: Logger): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // As Node does: a peer that went away, or a connection whose response has begun, gets nothing more.
     const response = (socket as Duplex & { _httpMessage?: { headersSent: boolean } })._httpMessage;
@@ -27,9 +39,11 @@ export function answerClientErrors(server: Server, logger: Logger): void {
     const [status, code, detail] = ANSWERS[error.code ?? ''] ?? [400, 'RATESTORE_MALFORMED_REQUEST', 'the request is not well-formed HTTP/1.1'];
     logger.debug({ code: error.code, status }, 'malformed request refused');
     const body = JSON.stringify({ type: `urn:ratestore:problem:${code}`, title: statuses.message[status], status, detail, code });
+    // The answer to a HEAD request has no body (the client would read one as garbage).
+    const head = (error as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
     socket.end(
       `HTTP/1.1 ${status} ${statuses.message[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`
     );
   });
 }
