@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogger, startTestServer, world, type TestServer } from './helpers.js';
 
@@ -113,6 +113,22 @@ describe('malformed input never reaches a 5xx', () => {
     const whole = await t.call('POST', '/v1/batches', { raw: `{"a": "${long}"}\n`, type: 'application/x-ndjson' });
     expect(whole.body).toMatchObject({ status: 413, code: 'RATESTORE_ITEM_TOO_LARGE', line: 1 });
     expect(t.store.region('asia')).toBeUndefined();
+  });
+
+  it('a request Node times out is 408 RATESTORE_REQUEST_TIMEOUT, as a problem document', async () => {
+    // Node's request timeout is checked every 30 s at the least: the test raises its error itself.
+    const accepted = new Promise<Socket>((resolve) => t.server.once('connection', resolve));
+    const answer = new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(t.url).port), '127.0.0.1', () => socket.write('GET /v1/ports HTTP/1.1\r\nHo'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const socket = await accepted;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    t.server.emit('clientError', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket);
+    expect(problemOf(await answer)).toMatchObject({ status: 408, type: expect.stringMatching(/^application\/problem\+json/), body: { status: 408, code: 'RATESTORE_REQUEST_TIMEOUT' } });
   });
 
   it('what Node refuses before Express (a URL over the header limit, a malformed request) is a problem document', async () => {
