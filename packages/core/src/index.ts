@@ -1,7 +1,7 @@
 export { Ratestore, StagedBatch } from './store.js';
 export type { RatestoreOptions, ApplyOptions, ApplyRevertOptions } from './store.js';
 export type {
-  RatestoreReader, RatestoreWriter, StagedBatchHandle, StoreStatus, BatchItems, WriteOptions, AddChunkOptions, CompactOptions, WaitOptions
+  RatestoreReader, RatestoreWriter, StagedBatchHandle, StoreStatus, BatchItems, WriteOptions, CommitOptions, AddChunkOptions, CompactOptions, WaitOptions
 } from './interfaces.js';
 export { Staging } from './staging/staging.js';
 export type { AddChunkResult, StagedBatchInfo, StagingOptions, CollectedBatch } from './staging/staging.js';

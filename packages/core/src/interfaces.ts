@@ -18,6 +18,19 @@ export type BatchItems = Iterable<BatchItem> | AsyncIterable<BatchItem>;
 export interface WriteOptions {
   /** Idempotency key: writing or committing the same id again returns the first result. Default: a random UUID. */
   batchId?: string;
+  /**
+   * An opaque description of the request that made the batch (a digest, say), 1-1024 characters,
+   * kept with the batch in its log entry and returned by `batch()`: a caller that takes idempotency
+   * keys from its own clients tells a retry of the same request from another request under the same
+   * key. A function is called once every item has been read (a digest of streamed input). Ignored on
+   * a replay.
+   */
+  fingerprint?: string | (() => string);
+}
+
+export interface CommitOptions {
+  /** As `WriteOptions.fingerprint` (a string: a staged batch's items were read before). */
+  fingerprint?: string;
 }
 
 export interface AddChunkOptions {
@@ -43,6 +56,8 @@ export interface RatestoreReader {
   /** The oldest version still readable with `asOf`. */
   readonly retainedFrom: number;
   rates(query: RatesQuery): Promise<RatesResult>;
+  /** Throws what `rates(query)` would throw for a bad query, without reading any data. */
+  checkRates(query: RatesQuery): void;
   ports(options?: VersionOptions): Port[];
   regions(options?: VersionOptions): Region[];
   port(code: string, options?: VersionOptions): Port | undefined;
@@ -60,7 +75,7 @@ export interface StagedBatchHandle {
   readonly batchId: string;
   readonly created: boolean;
   add(items: BatchItems, options?: AddChunkOptions): Promise<AddChunkResult>;
-  commit(): Promise<CommitResult>;
+  commit(options?: CommitOptions): Promise<CommitResult>;
   abort(): Promise<boolean>;
 }
 
@@ -69,7 +84,7 @@ export interface RatestoreWriter {
   write(items: BatchItems, options?: WriteOptions): Promise<CommitResult>;
   begin(batchId: string): Promise<StagedBatchHandle>;
   addChunk(batchId: string, items: BatchItems, options?: AddChunkOptions): Promise<AddChunkResult>;
-  commit(batchId: string): Promise<CommitResult>;
+  commit(batchId: string, options?: CommitOptions): Promise<CommitResult>;
   abort(batchId: string): Promise<boolean>;
   staged(batchId: string): Promise<StagedBatchInfo | undefined>;
   stagedBatches(): Promise<StagedBatchInfo[]>;

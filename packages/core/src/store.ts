@@ -15,12 +15,12 @@ import { unknownBatch, type AddChunkResult, type StagedBatchInfo, type Staging, 
 import { checkBatch } from './write/apply-batch.js';
 import type { BatchSource } from './staging/batch-source.js';
 import { buildTree, childIndex, sorted } from './catalog/catalog.js';
-import { readRates, notRetained } from './read/read-rates.js';
+import { readRates, notRetained, type RatesRequest } from './read/read-rates.js';
 import type { FoldResult } from './maintenance/fold-history.js';
 import { checkBatchId, checkDay, checkInteger, checkObject, invalid } from './validate/arguments.js';
 import { PORT_CODE, REGION_SLUG } from './validate/items.js';
 import type {
-  AddChunkOptions, BatchItems, CompactOptions, RatestoreReader, RatestoreWriter, StagedBatchHandle, StoreStatus, WaitOptions, WriteOptions
+  AddChunkOptions, BatchItems, CommitOptions, CompactOptions, RatestoreReader, RatestoreWriter, StagedBatchHandle, StoreStatus, WaitOptions, WriteOptions
 } from './interfaces.js';
 import type {
   BatchInfo, CommitResult, Port, RatesQuery, RatesResult, Region, RegionChildren, RegionNode, RevertResult, VersionOptions
@@ -67,6 +67,8 @@ export interface ApplyOptions {
   items: BatchItems;
   /** ISO timestamp of the original commit. Default: now. */
   committedAt?: string;
+  /** The fingerprint the batch was committed with (see `WriteOptions.fingerprint`). */
+  fingerprint?: string;
 }
 
 export interface ApplyRevertOptions {
@@ -183,7 +185,9 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     this.#assertOpen();
     checkObject(options, 'options');
     const batchId = options.batchId === undefined ? randomUUID() : checkBatchId(options.batchId);
-    return this.#track(this.#staging.exclusive(batchId, () => this.#write(items, batchId)));
+    const { fingerprint } = options;
+    if (typeof fingerprint !== 'function') checkFingerprint(fingerprint);
+    return this.#track(this.#staging.exclusive(batchId, () => this.#write(items, batchId, fingerprint)));
   }
 
   /** Starts a staged batch, or resumes one staged before (also after a restart). */
@@ -210,10 +214,12 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
    * Commits a staged batch: checks it as a whole, writes it, and makes it visible in one atomic
    * write. Committing a committed batch returns its first result and writes nothing.
    */
-  async commit(batchId: string): Promise<CommitResult> {
+  async commit(batchId: string, options: CommitOptions = {}): Promise<CommitResult> {
     this.#assertOpen();
     checkBatchId(batchId);
-    return this.#track(this.#staging.exclusive(batchId, () => this.#commitStaged(batchId)));
+    checkObject(options, 'options');
+    const fingerprint = checkFingerprint(options.fingerprint);
+    return this.#track(this.#staging.exclusive(batchId, () => this.#commitStaged(batchId, fingerprint)));
   }
 
   /** Drops a staged batch. Resolves false when there was none; a committed batch cannot be aborted. */
@@ -257,6 +263,8 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     this.#assertOpen();
     checkObject(options, 'options');
     const entry = this.#replicatedEntry('batch', options);
+    const fingerprint = checkFingerprint(options.fingerprint);
+    if (fingerprint !== undefined) entry.fingerprint = fingerprint;
     return this.#track(this.#staging.exclusive(entry.batchId, () => this.#applyCommitted(entry, options.items)));
   }
 
@@ -279,6 +287,20 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
 
   /** Daily average, count, min and max of the prices from `origin` to `destination`, one row per day. */
   async rates(query: RatesQuery): Promise<RatesResult> {
+    return this.#track(readRates(this.#replica.engine, this.#ratesRequest(query)));
+  }
+
+  /**
+   * Throws what `rates(query)` would throw for a bad query (its dates, range, `minCount`, `asOf`,
+   * locations), without reading any data: a caller can tell a bad query from a good one before it
+   * answers from a cache.
+   */
+  checkRates(query: RatesQuery): void {
+    this.#ratesRequest(query);
+  }
+
+  /** A rates query, checked and normalised. */
+  #ratesRequest(query: RatesQuery): RatesRequest {
     this.#assertOpen();
     checkObject(query, 'query');
     const from = checkDay(query.dateFrom, 'dateFrom');
@@ -295,7 +317,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
         throw new RatestoreError('RATESTORE_UNKNOWN_LOCATION', `${field} ${JSON.stringify(location) ?? 'nothing'} is neither a port code nor a region slug${query.asOf === undefined ? '' : ` at version ${version}`}`, { field });
       }
     }
-    return this.#track(readRates(this.#replica.engine, { from, to, origin: query.origin, destination: query.destination, minCount, version }));
+    return { from, to, origin: query.origin, destination: query.destination, minCount, version };
   }
 
   /** Ports, sorted by code. */
@@ -367,7 +389,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     return this.#track(this.#log.retain(retain === Infinity ? 0 : Math.max(0, this.#replica.version - retain)));
   }
 
-  async #write(items: BatchItems, batchId: string): Promise<CommitResult> {
+  async #write(items: BatchItems, batchId: string, fingerprint: WriteOptions['fingerprint']): Promise<CommitResult> {
     const done = this.#replica.index.batch(batchId);
     if (done !== undefined) return batchResult(done);
     if (await this.#staging.has(batchId)) {
@@ -375,17 +397,18 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     }
     const collected = await this.#staging.collect(batchId, items);
     try {
-      return await this.#commit({ kind: 'batch', batchId, source: collected.source, issues: collected.issues });
+      const resolved = checkFingerprint(typeof fingerprint === 'function' ? fingerprint() : fingerprint);
+      return await this.#commit({ kind: 'batch', batchId, source: collected.source, issues: collected.issues, ...(resolved === undefined ? {} : { fingerprint: resolved }) });
     } finally {
       await collected.discard();
     }
   }
 
-  async #commitStaged(batchId: string): Promise<CommitResult> {
+  async #commitStaged(batchId: string, fingerprint: string | undefined): Promise<CommitResult> {
     const done = this.#replica.index.batch(batchId);
     if (done !== undefined) return batchResult(done);
     if (!(await this.#staging.has(batchId))) throw unknownBatch(batchId);
-    const result = await this.#commit({ kind: 'batch', batchId, source: this.#staging.source(batchId) });
+    const result = await this.#commit({ kind: 'batch', batchId, source: this.#staging.source(batchId), ...(fingerprint === undefined ? {} : { fingerprint }) });
     await this.#staging.delete(batchId);
     return result;
   }
@@ -542,6 +565,13 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
   }
 }
 
+/** A fingerprint is an opaque string of 1-1024 characters, or absent. */
+function checkFingerprint(fingerprint: unknown): string | undefined {
+  if (fingerprint === undefined) return undefined;
+  if (typeof fingerprint !== 'string' || fingerprint.length === 0 || fingerprint.length > 1024) throw invalid('fingerprint', 'must be a string of 1-1024 characters');
+  return fingerprint;
+}
+
 function logMismatch(reason: string): RatestoreError {
   return new RatestoreError('RATESTORE_LOG_MISMATCH', `${reason}; start this node on an empty data directory to make a new replica`, { field: 'log' });
 }
@@ -566,8 +596,8 @@ export class StagedBatch implements StagedBatchHandle {
     return this.#store.addChunk(this.batchId, items, options);
   }
 
-  commit(): Promise<CommitResult> {
-    return this.#store.commit(this.batchId);
+  commit(options?: CommitOptions): Promise<CommitResult> {
+    return this.#store.commit(this.batchId, options);
   }
 
   abort(): Promise<boolean> {

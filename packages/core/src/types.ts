@@ -65,6 +65,8 @@ export interface BatchInfo extends CommitResult {
   revertedBy: number | null;
   /** Whether the batch can still be reverted (its version is within the retention horizon). */
   revertible: boolean;
+  /** The fingerprint the batch was committed with, if any (see `WriteOptions.fingerprint`). */
+  fingerprint?: string;
 }
 
 export interface Port {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { DEFAULT_MAX_ITEM_CHARS } from './formats/index.js';
 
 export type Scope = 'read' | 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
@@ -37,6 +38,8 @@ export interface ServerConfig {
     batchItems: number;
     /** Most days `POST /rates` may span. */
     postRangeDays: number;
+    /** Longest item of a batch body (an NDJSON line, a JSON array element, a CSV row), in characters. */
+    itemChars: number;
   };
   cache: {
     /** `Cache-Control` sent with every read. */
@@ -86,7 +89,7 @@ export function defaultConfig(): ServerConfig {
     data: './data',
     memory: false,
     maxRangeDays: 366,
-    limits: { jsonBodyBytes: 1024 * 1024, batchBodyBytes: 512 * 1024 * 1024, batchItems: 10_000_000, postRangeDays: 3660 },
+    limits: { jsonBodyBytes: 1024 * 1024, batchBodyBytes: 512 * 1024 * 1024, batchItems: 10_000_000, postRangeDays: 3660, itemChars: DEFAULT_MAX_ITEM_CHARS },
     cache: { control: 'public, max-age=0, must-revalidate', entries: 10_000 },
     uploads: { concurrency: 2, queue: 32, retryAfterSeconds: 5 },
     shutdown: { deadlineMs: 30_000, drainDelayMs: 0 },

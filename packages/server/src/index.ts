@@ -1,4 +1,5 @@
 export { createApp, type AppOptions, type RatestoreApp } from './http/app.js';
+export { createHttpServer } from './http/node-server.js';
 export type { AppContext } from './http/context.js';
 export type { Admission } from './http/admission.js';
 export type { Auth } from './http/auth.js';
@@ -10,8 +11,8 @@ export { loadConfig, defaultConfig, validateConfig, parseApiKeys, isLoopback, Co
 export type { ServerConfig, ConfigInput, DeepPartial, LoadOptions, ApiKey, Scope, RateLimit } from './config.js';
 export { FileRateSource, OpenExchangeRatesSource, createRateSource, toUsd, DEFAULT_RATES_FILE } from './currency.js';
 export type { ExchangeRateSource, RatesDocument } from './currency.js';
-export { HttpProblem } from './http/problem.js';
-export type { ServerErrorCode, ProblemOptions } from './http/problem.js';
+export { HttpProblem, SERVER_ERROR_CODES } from './http/problem.js';
+export type { ServerErrorCode, ProblemCode, ProblemOptions } from './http/problem.js';
 export { openApiDocument, type OpenApiObject } from './openapi.js';
 export { createLogger } from './logger.js';
 export { seedIfEmpty, exampleQuery, DEFAULT_SAMPLE, type ExampleQuery } from './seed.js';

@@ -13,8 +13,39 @@ declare module 'express-serve-static-core' {
   }
 }
 
+export const REDACTED = '[REDACTED]';
+
+/** Headers that carry credentials: blanked wherever a logged object holds them. */
+const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+
 export function createLogger(level = 'info', destination?: DestinationStream): Logger {
-  return pino({ level, base: { service: 'ratestore' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  return pino({
+    level,
+    base: { service: 'ratestore' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: SECRET_HEADERS.flatMap((name) => [`headers["${name}"]`, `*.headers["${name}"]`]), censor: REDACTED }
+  }, destination);
+}
+
+/** Query parameters that carry credentials, whatever the API reads: clients put keys there anyway. */
+const SECRET_PARAMETER = /^(api[-_]?key|key|access[-_]?token|token|auth|authorization|password|passwd|secret|client[-_]?secret|app[-_]?id|signature|sig)$/i;
+
+/** `url` (a path with a query) with the values of credential parameters replaced by [REDACTED]. */
+export function redactUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query === -1) return url;
+  const redacted = url.slice(query + 1).split('&').map((pair) => {
+    const equals = pair.indexOf('=');
+    const name = equals === -1 ? pair : pair.slice(0, equals);
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      // A malformed name is kept as it came.
+    }
+    return equals !== -1 && SECRET_PARAMETER.test(decoded.trim()) ? `${name}=${REDACTED}` : pair;
+  });
+  return `${url.slice(0, query)}?${redacted.join('&')}`;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -36,7 +67,7 @@ export function requestLogger(logger: Logger, onDone?: RequestDone) {
     res.on('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const finished = res.writableFinished;
-      const line = { method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(seconds * 1e5) / 100, key: req.auth?.name };
+      const line = { method: req.method, url: redactUrl(req.originalUrl), status: res.statusCode, ms: Math.round(seconds * 1e5) / 100, key: req.auth?.name };
       if (!finished) req.log.warn({ ...line, aborted: true }, 'request aborted');
       else req.log.info(line, 'request');
       onDone?.(req, res, seconds, finished);

@@ -14,7 +14,9 @@ export class Metrics {
   readonly uploadsQueued: Gauge;
   readonly uploadsRefused: Counter;
 
-  constructor(store: Ratestore, options: { defaultMetrics?: boolean } = {}) {
+  /** `uploads` tells the uploads running and waiting for admission, read at each scrape. */
+  constructor(store: Ratestore, options: { defaultMetrics?: boolean; uploads?: () => { active: number; queued: number } } = {}) {
+    const uploads = options.uploads ?? (() => ({ active: 0, queued: 0 }));
     const registers = [this.registry];
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({ name: 'ratestore_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers });
@@ -26,8 +28,12 @@ export class Metrics {
     this.rows = new Counter({ name: 'ratestore_batch_items_total', help: 'Items committed through this server, by kind', labelNames: ['kind'], registers });
     this.rejected = new Counter({ name: 'ratestore_batches_rejected_total', help: 'Batches and chunks rejected as invalid', registers });
     this.cache = new Counter({ name: 'ratestore_cache_total', help: 'Reads answered by the response cache (hit), by 304 (not_modified) or computed (miss)', labelNames: ['result'], registers });
-    this.uploadsActive = new Gauge({ name: 'ratestore_uploads_active', help: 'Uploads being processed', registers });
-    this.uploadsQueued = new Gauge({ name: 'ratestore_uploads_queued', help: 'Uploads waiting for admission', registers });
+    this.uploadsActive = new Gauge({ name: 'ratestore_uploads_active', help: 'Uploads being processed', registers, collect() {
+      this.set(uploads().active);
+    } });
+    this.uploadsQueued = new Gauge({ name: 'ratestore_uploads_queued', help: 'Uploads waiting for admission', registers, collect() {
+      this.set(uploads().queued);
+    } });
     this.uploadsRefused = new Counter({ name: 'ratestore_uploads_refused_total', help: 'Uploads refused with 503 because the queue was full', registers });
     new Gauge({
       name: 'ratestore_data_version', help: 'Latest committed data version', registers,

@@ -26,11 +26,11 @@ const readResponses = (description: string, schema: OpenApiObject, extra: Record
   503: problem('The store is not open yet')
 });
 const writeErrors = {
-  400: problem('Bad parameter or malformed body'),
+  400: problem('Bad parameter or malformed body (not JSON, NDJSON or CSV as declared, or not UTF-8)'),
   401: problem('No or unknown API key'),
   403: problem('The key lacks the needed scope'),
-  413: problem('Body or item count over the limit'),
-  415: problem('Unsupported Content-Type'),
+  413: problem('The body, one of its items (RATESTORE_ITEM_TOO_LARGE) or the item count is over its limit'),
+  415: problem('Unsupported Content-Type, or a Content-Encoding (bodies are read uncompressed)'),
   422: problem('The batch has invalid items (listed in `issues`); nothing was written'),
   429: problem('Rate limit of the key exhausted; see Retry-After'),
   503: problem('Too many uploads at once; see Retry-After')
@@ -44,11 +44,16 @@ const batchBody = {
     'text/csv': { schema: { type: 'string' } }
   }
 };
-const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, description: 'The batch id: a retried request with the same key returns the first result', schema: BATCH_ID };
+const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, description: 'The batch id: a retry of the same request with the same key returns the first result (Idempotent-Replayed: true); another request under the key is 409 RATESTORE_IDEMPOTENCY_MISMATCH', schema: BATCH_ID };
+const mismatch = problem('RATESTORE_IDEMPOTENCY_MISMATCH: the key names a batch committed by another request');
 const asOf = query('as_of', 'Read as of this data version', { type: 'integer', minimum: 0 });
 
+/** Node answers these before any route, so every operation may get them. */
+const headersTooLarge = problem('The request line and headers are over the server\'s limit (RATESTORE_HEADERS_TOO_LARGE); the connection is closed');
+const malformedRequest = problem('Not well-formed HTTP (RATESTORE_MALFORMED_REQUEST), e.g. a byte a URL may not hold; the connection is closed');
+
 export function openApiDocument(): OpenApiObject {
-  return {
+  const document = {
     openapi: '3.1.0',
     info: {
       title: 'Ratestore',
@@ -81,7 +86,7 @@ export function openApiDocument(): OpenApiObject {
           responses: {
             201: ok('Stored as one batch (or the first result of a retried batch id, its price read back from the store)', ref('PostRateResult')),
             ...writeErrors,
-            409: problem('A retried batch id that was committed for another route or range, or whose version is no longer retained'),
+            409: problem('The key names a batch committed by another request (RATESTORE_IDEMPOTENCY_MISMATCH), or the replayed batch\'s version is no longer retained'),
             502: problem('Exchange rates unavailable')
           }
         }
@@ -103,35 +108,35 @@ export function openApiDocument(): OpenApiObject {
       },
       '/v1/ports': { get: { operationId: 'listPorts', summary: 'All ports', parameters: [asOf], responses: readResponses('Ports by code', ref('PortList'), { 400: problem('Invalid as_of') }) } },
       '/v1/ports/{code}': {
-        get: { operationId: 'getPort', parameters: [path('code', 'Port code'), asOf], responses: readResponses('A port', ref('PortResult'), { 400: problem('Invalid code'), 404: problem('No such port') }) },
+        get: { operationId: 'getPort', summary: 'One port', parameters: [path('code', 'Port code'), asOf], responses: readResponses('A port', ref('PortResult'), { 400: problem('Invalid code'), 404: problem('No such port') }) },
         put: {
           operationId: 'putPort', summary: 'Add a port or change its name or region (a batch of one item)',
           parameters: [path('code', 'Port code'), idempotencyKey],
           requestBody: { required: true, content: json({ type: 'object', required: ['name', 'region'], properties: { name: { type: 'string' }, region: { type: 'string' } } }) },
-          responses: { 201: ok('Committed', ref('CommitResult')), ...writeErrors }
+          responses: { 201: ok('Committed', ref('CommitResult')), ...writeErrors, 409: mismatch }
         }
       },
-      '/v1/regions': { get: { operationId: 'listRegions', parameters: [asOf], responses: readResponses('Regions by slug', ref('RegionList'), { 400: problem('Invalid as_of') }) } },
+      '/v1/regions': { get: { operationId: 'listRegions', summary: 'All regions', parameters: [asOf], responses: readResponses('Regions by slug', ref('RegionList'), { 400: problem('Invalid as_of') }) } },
       '/v1/regions/{slug}': {
-        get: { operationId: 'getRegion', parameters: [path('slug', 'Region slug'), asOf], responses: readResponses('A region with its direct ports and sub-regions', ref('RegionResult'), { 400: problem('Invalid slug'), 404: problem('No such region') }) },
+        get: { operationId: 'getRegion', summary: 'One region with its direct ports and sub-regions', parameters: [path('slug', 'Region slug'), asOf], responses: readResponses('A region with its direct ports and sub-regions', ref('RegionResult'), { 400: problem('Invalid slug'), 404: problem('No such region') }) },
         put: {
           operationId: 'putRegion', summary: 'Add a region or change its name or parent (a batch of one item)',
           parameters: [path('slug', 'Region slug'), idempotencyKey],
           requestBody: { required: true, content: json({ type: 'object', required: ['name'], properties: { name: { type: 'string' }, parent: { type: ['string', 'null'] } } }) },
-          responses: { 201: ok('Committed', ref('CommitResult')), ...writeErrors }
+          responses: { 201: ok('Committed', ref('CommitResult')), ...writeErrors, 409: mismatch }
         }
       },
-      '/v1/tree': { get: { operationId: 'getTree', parameters: [asOf], responses: readResponses('The region tree', ref('Tree'), { 400: problem('Invalid as_of') }) } },
+      '/v1/tree': { get: { operationId: 'getTree', summary: 'The region tree with its ports', parameters: [asOf], responses: readResponses('The region tree', ref('Tree'), { 400: problem('Invalid as_of') }) } },
       '/v1/batches': {
-        get: { operationId: 'listBatches', responses: readResponses('The batch log in version order', ref('BatchList')) },
+        get: { operationId: 'listBatches', summary: 'The batch log', responses: readResponses('The batch log in version order', ref('BatchList')) },
         post: {
           operationId: 'postBatch', summary: 'Commit one atomic batch',
           parameters: [idempotencyKey, query('batch_id', 'Same as Idempotency-Key', BATCH_ID)],
           requestBody: batchBody,
-          responses: { 201: ok('Committed (or the first result of a retried batch id)', ref('CommitResult')), ...writeErrors }
+          responses: { 201: ok('Committed (or the first result of a retried batch id)', ref('CommitResult')), ...writeErrors, 409: mismatch }
         }
       },
-      '/v1/batches/{id}': { get: { operationId: 'getBatch', parameters: [path('id', 'Batch id', BATCH_ID)], responses: readResponses('A committed batch', ref('BatchInfo'), { 400: problem('Invalid batch id'), 404: problem('No such batch') }) } },
+      '/v1/batches/{id}': { get: { operationId: 'getBatch', summary: 'One committed batch', parameters: [path('id', 'Batch id', BATCH_ID)], responses: readResponses('A committed batch', ref('BatchInfo'), { 400: problem('Invalid batch id'), 404: problem('No such batch') }) } },
       '/v1/batches/{id}/revert': {
         post: {
           operationId: 'revertBatch', summary: 'Revert a batch: a new version without its prices (admin scope)',
@@ -140,17 +145,17 @@ export function openApiDocument(): OpenApiObject {
         }
       },
       '/v1/uploads': {
-        get: { operationId: 'listUploads', responses: { 200: ok('Staged uploads', { type: 'object', required: ['uploads'], properties: { uploads: { type: 'array', items: ref('Upload') } } }), 401: problem('Unauthorized'), 403: problem('Forbidden') } },
+        get: { operationId: 'listUploads', summary: 'Staged uploads', responses: { 200: ok('Staged uploads', { type: 'object', required: ['uploads'], properties: { uploads: { type: 'array', items: ref('Upload') } } }), 401: problem('Unauthorized'), 403: problem('Forbidden') } },
         post: {
           operationId: 'createUpload', summary: 'Create (or resume) a staged upload',
           parameters: [idempotencyKey],
           requestBody: { required: false, content: json({ type: 'object', properties: { batch_id: BATCH_ID } }) },
-          responses: { 201: ok('Created', ref('Upload')), 200: ok('Already staged or committed', ref('Upload')), ...writeErrors, 409: problem('Aborted by another request while it was being created') }
+          responses: { 201: ok('Created', ref('Upload')), 200: ok('Already staged or committed', ref('Upload')), ...writeErrors, 409: problem('Aborted by another request while it was being created, or the id names a batch committed by another route (RATESTORE_IDEMPOTENCY_MISMATCH)') }
         }
       },
       '/v1/uploads/{id}': {
-        get: { operationId: 'getUpload', parameters: [path('id', 'Batch id', BATCH_ID)], responses: { 200: ok('The upload', ref('Upload')), 400: problem('Invalid id'), 401: problem('Unauthorized'), 403: problem('Forbidden'), 404: problem('No such upload') } },
-        delete: { operationId: 'abortUpload', parameters: [path('id', 'Batch id', BATCH_ID)], responses: { 204: { description: 'Aborted' }, ...writeErrors, 404: problem('No such upload'), 409: problem('Already committed') } }
+        get: { operationId: 'getUpload', summary: 'One staged or committed upload', parameters: [path('id', 'Batch id', BATCH_ID)], responses: { 200: ok('The upload', ref('Upload')), 400: problem('Invalid id'), 401: problem('Unauthorized'), 403: problem('Forbidden'), 404: problem('No such upload') } },
+        delete: { operationId: 'abortUpload', summary: 'Abort a staged upload, dropping its chunks', parameters: [path('id', 'Batch id', BATCH_ID)], responses: { 204: { description: 'Aborted' }, ...writeErrors, 404: problem('No such upload'), 409: problem('Already committed') } }
       },
       '/v1/uploads/{id}/chunks/{chunk}': {
         put: {
@@ -162,16 +167,17 @@ export function openApiDocument(): OpenApiObject {
       },
       '/v1/uploads/{id}/commit': {
         post: {
-          operationId: 'commitUpload', parameters: [path('id', 'Batch id', BATCH_ID)],
-          responses: { 201: ok('Committed (or the first result of a repeated commit)', ref('CommitResult')), ...writeErrors, 404: problem('No such upload') }
+          operationId: 'commitUpload', summary: 'Commit a staged upload as one atomic batch', parameters: [path('id', 'Batch id', BATCH_ID)],
+          responses: { 201: ok('Committed (or the first result of a repeated commit)', ref('CommitResult')), ...writeErrors, 404: problem('No such upload'), 409: mismatch }
         }
       },
-      '/healthz': { get: { operationId: 'healthz', security: [], responses: { 200: ok('Alive', ref('Health')) } } },
-      '/readyz': { get: { operationId: 'readyz', security: [], responses: { 200: ok('Ready', ref('Health')), 503: ok('Starting or draining', ref('Health')) } } },
-      '/metrics': { get: { operationId: 'metrics', security: [], responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
-      '/openapi.json': { get: { operationId: 'openapi', security: [], responses: { 200: ok('This document', { type: 'object' }) } } },
+      '/healthz': { get: { operationId: 'healthz', summary: 'Liveness', security: [], responses: { 200: ok('Alive', ref('Health')) } } },
+      '/readyz': { get: { operationId: 'readyz', summary: 'Readiness (503 while starting or draining)', security: [], responses: { 200: ok('Ready', ref('Health')), 503: ok('Starting or draining', ref('Health')) } } },
+      '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', security: [], responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/openapi.json': { get: { operationId: 'openapi', summary: 'This OpenAPI document', security: [], responses: { 200: ok('This document', { type: 'object' }) } } },
       '/': { get: { operationId: 'explorer', summary: 'The rates explorer, a web page (no key needed to load it; its queries send the key entered)', security: [], responses: { 200: html('The page') } } },
-      '/docs/': { get: { operationId: 'apiReference', summary: 'This document rendered for people (Swagger UI)', security: [], responses: { 200: html('The page') } } }
+      // Served at /docs/ as well; paths are named without a trailing slash.
+      '/docs': { get: { operationId: 'apiReference', summary: 'This document rendered for people (Swagger UI), also at /docs/', security: [], responses: { 200: html('The page') } } }
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key with the read, write or admin scope' } },
@@ -276,4 +282,13 @@ export function openApiDocument(): OpenApiObject {
       }
     }
   };
+  for (const operations of Object.values(document.paths)) {
+    for (const [method, operation] of Object.entries(operations) as Array<[string, { responses: Record<string, unknown> }]>) {
+      operation.responses[400] ??= malformedRequest;
+      operation.responses[431] = headersTooLarge;
+      // RFC 9110: `If-None-Match: *` is false whenever an answer exists, so a GET gets 304.
+      if (method === 'get') operation.responses[304] ??= { description: 'Not modified: If-None-Match is * (any current answer matches)' };
+    }
+  }
+  return document;
 }

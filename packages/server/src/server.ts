@@ -5,6 +5,7 @@ import { Ratestore, type SampleOptions } from '@ratestore/core';
 import { ConfigError, isLoopback, type ServerConfig } from './config.js';
 import type { ExchangeRateSource } from './currency.js';
 import { createApp } from './http/app.js';
+import { createHttpServer } from './http/node-server.js';
 import type { AppContext } from './http/context.js';
 import { Lifecycle, gracefulShutdown } from './http/shutdown.js';
 import { createLogger, type Logger } from './logger.js';
@@ -58,7 +59,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     lifecycle,
     ...(options.exchangeRates === undefined ? {} : { exchangeRates: options.exchangeRates })
   });
-  const server = app.listen({ port: config.port, host: config.host });
+  const server = createHttpServer(app, logger).listen({ port: config.port, host: config.host });
   try {
     await once(server, 'listening');
   } catch (error) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FormatError, parseItems, type ItemFormat, type ParsedItem } from '../src/formats/index.js';
+import { FormatError, ItemTooLargeError, parseItems, type ItemFormat, type ParsedItem } from '../src/formats/index.js';
 
 /** The text as bytes, cut into pieces of `size` bytes (so characters and lines straddle chunks). */
 async function* bytes(text: string, size = 3): AsyncGenerator<Uint8Array> {
@@ -7,14 +7,14 @@ async function* bytes(text: string, size = 3): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < all.length; i += size) yield all.subarray(i, i + size);
 }
 
-async function parse(format: ItemFormat, text: string, size?: number): Promise<ParsedItem[]> {
+async function parse(format: ItemFormat, text: string, size?: number, maxItemChars?: number): Promise<ParsedItem[]> {
   const out: ParsedItem[] = [];
-  for await (const parsed of parseItems(format, bytes(text, size))) out.push(parsed);
+  for await (const parsed of parseItems(format, bytes(text, size), maxItemChars === undefined ? {} : { maxItemChars })) out.push(parsed);
   return out;
 }
 
-async function failure(format: ItemFormat, text: string): Promise<FormatError> {
-  const error = await parse(format, text).catch((e: unknown) => e);
+async function failure(format: ItemFormat, text: string, maxItemChars?: number): Promise<FormatError> {
+  const error = await parse(format, text, undefined, maxItemChars).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(FormatError);
   return error as FormatError;
 }
@@ -74,6 +74,40 @@ describe('one parser per format', () => {
     expect((await failure('csv', 'origin,destination,day,price,price\n')).message).toMatch(/repeated price/);
     const ragged = await failure('csv', 'origin,destination,day,price\nA,B,2016-01-01,1\nA,B\n');
     expect([ragged.line, ragged.message]).toEqual([3, expect.stringMatching(/^invalid CSV: /)]);
+  });
+
+  it('bytes that are not UTF-8 are a FormatError in every format; characters cut across reads are not', async () => {
+    const texts = { json: '[{"a": "é😀"}]', ndjson: '{"a": "é😀"}\n', csv: 'origin,destination,day,price\nA,B,2016-01-01,é😀\n' };
+    for (const format of ['json', 'ndjson', 'csv'] as const) {
+      expect(await parse(format, texts[format], 1)).toHaveLength(1);
+      const encoded = new TextEncoder().encode(texts[format]);
+      for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80]]) {
+        // The bad bytes replace the é (2 bytes), or end the text cut short.
+        const at = encoded.indexOf(0xc3);
+        for (const body of [[...encoded.subarray(0, at), ...bad, ...encoded.subarray(at + 2)], [...encoded, ...bad]]) {
+          async function* source(): AsyncGenerator<Uint8Array> {
+            for (const byte of body) yield Uint8Array.of(byte);
+          }
+          const error = await (async () => {
+            for await (const _ of parseItems(format, source())) void _;
+          })().catch((e: unknown) => e);
+          expect(error, `${format} ${bad.join(',')}`).toBeInstanceOf(FormatError);
+          expect((error as Error).message).toMatch(/not valid UTF-8/);
+        }
+      }
+    }
+  });
+
+  it('an item longer than maxItemChars is an ItemTooLargeError with its line; one of exactly that length passes', async () => {
+    const item = '{"name": "' + 'x'.repeat(20) + '"}';
+    const texts = { json: `[1,\n${item}]`, ndjson: `1\n${item}\n`, csv: `origin,destination,day,price\nA,B,2016-01-01,${'1'.repeat(item.length - 15)}\n` };
+    for (const format of ['json', 'ndjson', 'csv'] as const) {
+      // Every item (row) is at most item.length characters long.
+      expect(await parse(format, texts[format], 4, item.length)).toHaveLength(format === 'csv' ? 1 : 2);
+      const error = await failure(format, texts[format], item.length - 5);
+      expect(error, format).toBeInstanceOf(ItemTooLargeError);
+      expect([error.line, error.message]).toEqual([2, expect.stringMatching(/longer than \d+ characters/)]);
+    }
   });
 
   it('passes errors of the byte source through unchanged', async () => {

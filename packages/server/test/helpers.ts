@@ -1,11 +1,13 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Ratestore, type BatchItem } from '@ratestore/core';
 import { createApp } from '../src/http/app.js';
+import { createHttpServer } from '../src/http/node-server.js';
 import { defaultConfig, validateConfig, type ConfigInput, type ServerConfig } from '../src/config.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import { openApiDocument } from '../src/openapi.js';
@@ -103,7 +105,7 @@ export async function startTestServer(options: { config?: ConfigInput; items?: B
     ...(options.exchangeRates === undefined ? {} : { exchangeRates: options.exchangeRates })
   });
   context.lifecycle.state = 'ready';
-  const server = app.listen(0, '127.0.0.1');
+  const server = createHttpServer(app, context.logger).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const call = async (method: string, path: string, opts: { body?: unknown; raw?: string | Buffer; type?: string; headers?: Record<string, string> } = {}) => {
@@ -151,6 +153,20 @@ export function useTestServer(options: Parameters<typeof startTestServer>[0] = {
   });
   afterAll(() => server?.close());
   return () => server!;
+}
+
+/** A logger that keeps what it logs, parsed, in `lines` (and as written, in `text()`). */
+export function captureLogger(level = 'info'): { logger: Logger; lines: Array<Record<string, unknown>>; text(): string } {
+  const written: string[] = [];
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = createLogger(level, new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      written.push(chunk.toString());
+      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    }
+  }));
+  return { logger, lines, text: () => written.join('') };
 }
 
 /** A small world: two nested regions and three ports. */

@@ -85,10 +85,14 @@ describe('admission of uploads', () => {
       expect(performance.now() - started).toBeLessThan(300);
       expect(t.context.admission.active).toBe(1);
       expect(t.context.admission.queued).toBe(1);
+      const during = (await t.get('/metrics')).text;
+      expect([/ratestore_uploads_active (\d+)/.exec(during)?.[1], /ratestore_uploads_queued (\d+)/.exec(during)?.[1]]).toEqual(['1', '1']);
       const [a, b] = await Promise.all([first, second]);
       expect([a.status, b.status]).toEqual([201, 201]);
       expect(JSON.parse(b.body).version).toBe(JSON.parse(a.body).version + 1);
-      expect((await t.get('/metrics')).text).toMatch(/ratestore_uploads_refused_total 1/);
+      const after = (await t.get('/metrics')).text;
+      expect(after).toMatch(/ratestore_uploads_refused_total 1/);
+      expect([/ratestore_uploads_active (\d+)/.exec(after)?.[1], /ratestore_uploads_queued (\d+)/.exec(after)?.[1]]).toEqual(['0', '0']);
     } finally {
       await t.close();
     }

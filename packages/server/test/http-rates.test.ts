@@ -196,18 +196,26 @@ describe('original API: POST /rates retried', () => {
     expect(t.store.version).toBe(version);
   });
 
-  it('refuses a key reused for another route or range with 409, and a batch whose history is folded', async () => {
+  it('refuses a key reused for another route or range with 409, a bad retry with 400, and a batch whose history is folded', async () => {
     down = false;
+    // A batch committed without a fingerprint (by the engine, the CLI, or before fingerprints were
+    // kept) replays for a request that names its route and first day, and is 409 for any other.
+    await t.store.write([{ origin: 'CNSGH', destination: 'NLRTM', day: '2016-07-01', price: 1000.01 }], { batchId: 'unmarked' });
+    const unmarked = { ...body, currency: 'USD', date_to: '2016-07-01' };
+    expect((await t.call('POST', '/rates', { body: unmarked, headers: { 'idempotency-key': 'unmarked' } })).body).toMatchObject({ batch_id: 'unmarked', price_usd: 1000.01 });
+    expect((await t.call('POST', '/rates', { body: { ...unmarked, destination_code: 'DEHAM' }, headers: { 'idempotency-key': 'unmarked' } })).body).toMatchObject({ status: 409, code: 'RATESTORE_IDEMPOTENCY_MISMATCH' });
     const headers = { 'idempotency-key': 'post-rates-other' };
     expect((await t.call('POST', '/rates', { body: { ...body, currency: 'USD' }, headers })).body.price_usd).toBe(1000.01);
     const version = t.store.version;
-    for (const other of [{ destination_code: 'DEHAM' }, { date_from: '2016-06-30' }, { origin_code: 42 }]) {
+    for (const other of [{ destination_code: 'DEHAM' }, { date_from: '2016-06-30' }]) {
       const r = await t.call('POST', '/rates', { body: { ...body, ...other }, headers });
-      expect(r.body).toMatchObject({ status: 409, code: 'RATESTORE_BATCH_COMMITTED', parameter: 'batch_id' });
+      expect(r.body).toMatchObject({ status: 409, code: 'RATESTORE_IDEMPOTENCY_MISMATCH', parameter: 'batch_id' });
     }
+    // A request is checked before it is compared: a bad one is its 400 under any key.
+    expect((await t.call('POST', '/rates', { body: { ...body, origin_code: 42 }, headers })).body).toMatchObject({ status: 400, code: 'RATESTORE_INVALID_PARAMETER', parameter: 'origin_code' });
     await t.store.compact({ retainVersions: 0 });
     expect(t.store.retainedFrom).toBe(version);
-    const folded = await t.call('POST', '/rates', { body, headers });
+    const folded = await t.call('POST', '/rates', { body: { ...body, currency: 'USD' }, headers });
     expect(folded.body).toMatchObject({ status: 409, code: 'RATESTORE_VERSION_NOT_RETAINED', parameter: 'batch_id' });
     expect(t.store.version).toBe(version);
   });

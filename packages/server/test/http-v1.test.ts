@@ -1,5 +1,7 @@
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { etagFor } from '../src/http/cache.js';
 import { createLogger } from '../src/logger.js';
 import { openApiDocument } from '../src/openapi.js';
 import { prices, startTestServer, world, type TestServer } from './helpers.js';
@@ -184,7 +186,7 @@ describe('v1 API', () => {
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    const byQuery = await t.call('POST', '/v1/batches?batch_id=retry-me', { body: [] });
+    const byQuery = await t.call('POST', '/v1/batches?batch_id=retry-me', { body: prices('CNSGH', 'NLRTM', '2016-05-01', [5, 6, 7]) });
     expect(byQuery.body).toEqual(first.body);
     expect(t.store.version).toBe(first.body.version);
     const conflict = await t.call('POST', '/v1/batches?batch_id=other', { body: [], headers });
@@ -327,6 +329,43 @@ describe('v1 API', () => {
     expect(metrics.text).toMatch(/ratestore_cache_total\{result="hit"\} [1-9]/);
   });
 
+  it('a bad read is 400 or 404 whatever If-None-Match says: the request is checked before the tag', async () => {
+    // The tags a bad query would carry, as a client can compute them (version and normalised query).
+    const tag = (route: string, normalized: unknown[]) => etagFor(t.store.version, route, JSON.stringify(normalized));
+    const bad: Array<[string, string, number, string]> = [
+      ['/rates?date_from=2016-02-30&date_to=2016-03-01&origin=china&destination=europe', tag('rates', ['2016-02-30', '2016-03-01', 'china', 'europe']), 400, 'RATESTORE_INVALID_DATE'],
+      ['/rates?date_from=2016-01-01&date_to=2016-01-02&origin=atlantis&destination=europe', tag('rates', ['2016-01-01', '2016-01-02', 'atlantis', 'europe']), 400, 'RATESTORE_UNKNOWN_LOCATION'],
+      [rates({ date_from: '2016-01-02', date_to: '2016-01-01', origin: 'china', destination: 'europe' }), tag('v1/rates', ['2016-01-02', '2016-01-01', 'china', 'europe', 3, null]), 400, 'RATESTORE_DATE_RANGE_REVERSED'],
+      [rates({ date_from: '2016-01-01', date_to: '2016-01-01', origin: 'china', destination: 'XXXXX' }), tag('v1/rates', ['2016-01-01', '2016-01-01', 'china', 'XXXXX', 3, null]), 400, 'RATESTORE_UNKNOWN_LOCATION'],
+      ['/v1/ports/XXXXX', tag('v1/port', ['XXXXX', null]), 404, 'RATESTORE_NOT_FOUND'],
+      ['/v1/regions/atlantis', tag('v1/region', ['atlantis', null]), 404, 'RATESTORE_NOT_FOUND'],
+      ['/v1/batches/no-such-batch', etagFor(t.store.version, 'v1/batch', 'no-such-batch'), 404, 'RATESTORE_UNKNOWN_BATCH']
+    ];
+    for (const [path, etag, status, code] of bad) {
+      for (const header of [etag, '*']) {
+        const r = await t.get(path, { 'if-none-match': header });
+        expect([path, header, r.status, r.body.code]).toEqual([path, header, status, code]);
+      }
+    }
+  });
+
+  it('a tag of an as_of read whose version was folded away is 400, not 304', async () => {
+    const folding = await startTestServer({ items: [...world(), ...prices('CNSGH', 'NLRTM', '2016-01-01', [100])] });
+    try {
+      const reads = [rates({ date_from: '2016-01-01', date_to: '2016-01-01', origin: 'CNSGH', destination: 'NLRTM', as_of: '1' }), '/v1/ports?as_of=1', '/v1/ports/NLRTM?as_of=1', '/v1/regions?as_of=1', '/v1/tree?as_of=1'];
+      const tags = new Map<string, string>();
+      for (const path of reads) tags.set(path, (await folding.get(path)).headers.get('etag')!);
+      await folding.call('POST', '/v1/batches', { body: prices('CNSGH', 'NLRTM', '2016-01-01', [200]) });
+      await folding.store.compact({ retainVersions: 0 });
+      for (const path of reads) {
+        const r = await folding.get(path, { 'if-none-match': tags.get(path)! });
+        expect([path, r.status, r.body.code]).toEqual([path, 400, 'RATESTORE_VERSION_NOT_RETAINED']);
+      }
+    } finally {
+      await folding.close();
+    }
+  });
+
   it('health, readiness, metrics, unknown routes', async () => {
     expect((await t.get('/healthz')).body).toEqual({ status: 'ok' });
     expect((await t.get('/readyz')).body).toEqual({ status: 'ready', version: t.store.version });
@@ -372,6 +411,12 @@ describe('v1 API', () => {
 });
 
 describe('the OpenAPI document', () => {
+  it('is lint clean under Redocly\'s recommended rules (summaries, 4xx responses, ...)', async () => {
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({ source: JSON.stringify(openApiDocument()), absoluteRef: 'openapi.json', config });
+    expect(problems.map((p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? '?'}`)).toEqual([]);
+  });
+
   it('is served at /openapi.json as OpenAPI 3.1 with valid JSON Schemas and resolvable references', async () => {
     const t = await startTestServer();
     try {

@@ -21,6 +21,8 @@ export interface LogEntry {
   batchId: string;
   /** When the log accepted the entry, as an ISO timestamp: the log's clock, never a node's. */
   committedAt: string;
+  /** A batch's fingerprint, as its proposal gave it (see `WriteOptions.fingerprint`). */
+  fingerprint?: string;
 }
 
 /** What a node asks its log to append. */
@@ -32,6 +34,8 @@ export interface BatchProposal {
   source: BatchSource;
   /** Problems already found in the items' formats: the batch is then checked as a whole and refused. */
   issues?: IssueList;
+  /** The caller's opaque description of the request that made the batch, kept in its entry. */
+  fingerprint?: string;
 }
 
 export interface RevertProposal {

@@ -1,7 +1,7 @@
 import type { FoldResult } from '../maintenance/fold-history.js';
 import { Mutex } from '../util/locks.js';
 import { whenAborted } from '../util/abort.js';
-import type { Appended, CommitLog, LogNode, LoggedEntry, Proposal, Retention } from './commit-log.js';
+import type { Appended, CommitLog, LogEntry, LogNode, LoggedEntry, Proposal, Retention } from './commit-log.js';
 import { dueHorizon } from './retention.js';
 
 export interface LocalLogOptions {
@@ -46,7 +46,8 @@ export class LocalCommitLog implements CommitLog {
       const head = node.version;
       const replayed = await node.admit(proposal, head);
       if (replayed !== undefined) return { entry: replayed, replayed: true };
-      const entry = { kind: proposal.kind, version: head + 1, batchId: proposal.batchId, committedAt: new Date().toISOString() };
+      const entry: LogEntry = { kind: proposal.kind, version: head + 1, batchId: proposal.batchId, committedAt: new Date().toISOString() };
+      if (proposal.kind === 'batch' && proposal.fingerprint !== undefined) entry.fingerprint = proposal.fingerprint;
       await node.apply(entry, proposal.kind === 'batch' ? proposal.source : undefined);
       this.#scheduleFold();
       return { entry, replayed: false };

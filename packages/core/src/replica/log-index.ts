@@ -16,6 +16,8 @@ export interface AppliedBatch {
   batchId: string;
   counts: BatchCounts;
   committedAt: string;
+  /** The caller's description of the request that made the batch (absent when none was given). */
+  fingerprint?: string;
 }
 
 export interface AppliedRevert {
@@ -111,7 +113,8 @@ export class LogIndex {
     return {
       ...batchResult(entry),
       revertedBy: revert?.version ?? null,
-      revertible: revert === undefined && entry.version > this.retainedFrom
+      revertible: revert === undefined && entry.version > this.retainedFrom,
+      ...(entry.kind === 'batch' && entry.fingerprint !== undefined ? { fingerprint: entry.fingerprint } : {})
     };
   }
 
@@ -123,7 +126,9 @@ export class LogIndex {
 
 /** What the log records of an applied entry: the same on every replica. */
 export function logEntryOf(entry: AppliedEntry): LogEntry {
-  return { kind: entry.kind, version: entry.version, batchId: entry.batchId, committedAt: entry.committedAt };
+  const logged: LogEntry = { kind: entry.kind, version: entry.version, batchId: entry.batchId, committedAt: entry.committedAt };
+  if (entry.kind === 'batch' && entry.fingerprint !== undefined) logged.fingerprint = entry.fingerprint;
+  return logged;
 }
 
 export function batchResult(entry: AppliedBatch): CommitResult {

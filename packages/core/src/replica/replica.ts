@@ -119,7 +119,7 @@ export class Replica {
   async #applyBatch(entry: LogEntry, source: BatchSource | undefined, issues: IssueList | undefined): Promise<AppliedEntry> {
     if (source === undefined) throw new Error(`batch ${entry.batchId} at version ${entry.version} came without its data`);
     const checked = await checkBatch(this.engine, source, `batch ${entry.batchId}`, issues);
-    return applyBatch(this.engine, { version: entry.version, batchId: entry.batchId, committedAt: entry.committedAt, source, checked });
+    return applyBatch(this.engine, { version: entry.version, batchId: entry.batchId, committedAt: entry.committedAt, fingerprint: entry.fingerprint, source, checked });
   }
 
   async #applyRevert(entry: LogEntry): Promise<AppliedEntry> {

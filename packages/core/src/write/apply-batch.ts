@@ -43,6 +43,8 @@ export interface ApplyBatchRequest {
   batchId: string;
   source: BatchSource;
   committedAt: string;
+  /** The caller's description of the request that made the batch, kept in its applied entry. */
+  fingerprint: string | undefined;
   checked: CheckedBatch;
 }
 
@@ -86,7 +88,8 @@ export async function applyBatch(engine: Engine, request: ApplyBatchRequest): Pr
     txn,
     batchId: request.batchId,
     counts: { prices, ports: refs.filter((ref) => ref.kind === 'port').length, regions: refs.filter((ref) => ref.kind === 'region').length },
-    committedAt: request.committedAt
+    committedAt: request.committedAt,
+    ...(request.fingerprint === undefined ? {} : { fingerprint: request.fingerprint })
   };
   // The marker rides with the last records: one synced write fewer, and still all or nothing.
   writer.putJson(commitKey(entry.version), JSON.stringify(entry));

@@ -7,7 +7,7 @@
  */
 import { setImmediate as turn } from 'node:timers/promises';
 import {
-  Ratestore, StagedBatch, type CommitLog, type AddChunkOptions, type AddChunkResult, type BatchInfo, type BatchItems, type CommitResult, type CompactOptions,
+  Ratestore, StagedBatch, type CommitLog, type AddChunkOptions, type AddChunkResult, type BatchInfo, type BatchItems, type CommitOptions, type CommitResult, type CompactOptions,
   type FoldResult, type Port, type RatesQuery, type RatesResult, type Region, type RegionChildren, type RegionNode, type RevertResult,
   type StagedBatchInfo, type StoreStatus, type VersionOptions, type WaitOptions, type WriteOptions
 } from '../../src/index.js';
@@ -61,8 +61,8 @@ export class ReplicatedStores implements SuiteStore {
     return this.writer.addChunk(batchId, items, options);
   }
 
-  commit(batchId: string): Promise<CommitResult> {
-    return this.#settled(this.writer.commit(batchId));
+  commit(batchId: string, options?: CommitOptions): Promise<CommitResult> {
+    return this.#settled(this.writer.commit(batchId, options));
   }
 
   abort(batchId: string): Promise<boolean> {
@@ -90,6 +90,10 @@ export class ReplicatedStores implements SuiteStore {
 
   rates(query: RatesQuery): Promise<RatesResult> {
     return this.reader.rates(query);
+  }
+
+  checkRates(query: RatesQuery): void {
+    this.reader.checkRates(query);
   }
 
   ports(options?: VersionOptions): Port[] {

@@ -71,6 +71,7 @@ export class SharedMemoryLog {
       const replayed = await node.admit(proposal, head);
       if (replayed !== undefined) return { entry: replayed, replayed: true };
       const entry: LogEntry = { kind: proposal.kind, version: head + 1, batchId: proposal.batchId, committedAt: new Date().toISOString() };
+      if (proposal.kind === 'batch' && proposal.fingerprint !== undefined) entry.fingerprint = proposal.fingerprint;
       this.#entries.push({ entry, ...(proposal.kind === 'batch' ? { chunks: await copy(proposal.source) } : {}) });
       const horizon = dueHorizon(entry.version, this.#retention.foldedThrough, this.#retainVersions);
       if (horizon !== undefined) this.#retention = { foldedThrough: horizon, decidedAt: entry.version };

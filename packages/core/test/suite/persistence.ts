@@ -34,6 +34,17 @@ export function persistenceSuite(factory: StoreFactory<Ratestore>): void {
   describe(`persistence on ${factory.name}`, () => {
     const stores = useStores(factory);
 
+    it('keeps the fingerprints of batches, written, committed and applied', async () => {
+      let store = await stores.open();
+      await store.write(TREE, { batchId: 'tree', fingerprint: 'written' });
+      const staged = await store.begin('staged');
+      await staged.add([price('CNSHA', 'NLRTM', '2016-01-01', 1)]);
+      await staged.commit({ fingerprint: 'committed' });
+      await store.applyCommitted({ version: 3, batchId: 'applied', items: [price('CNSHA', 'NLRTM', '2016-01-01', 2)], fingerprint: 'applied' });
+      store = await stores.reopen(store);
+      expect(store.batches().map((batch) => batch.fingerprint)).toEqual(['written', 'committed', 'applied']);
+    });
+
     it('keeps versions, batches, the catalog with its history, and the data', async () => {
       let store = await stores.open();
       const model = new Model();

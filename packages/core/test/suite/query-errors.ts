@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RatestoreErrorCode } from '../../src/index.js';
 import type { StoreFactory, SuiteStore } from '../stores.js';
 import { TREE, addDays, expectCode, price, useStores } from '../helpers.js';
 
@@ -79,6 +80,26 @@ export function queryErrorsSuite(factory: StoreFactory): void {
       await expectCode(store.rates({ ...base, asOf: -1 }), 'RATESTORE_INVALID_ARGUMENT', 'asOf');
       await expectCode(store.rates({ ...base, asOf: 0.5 }), 'RATESTORE_INVALID_ARGUMENT', 'asOf');
       expect((await store.rates({ ...base, asOf: store.version })).version).toBe(store.version);
+    });
+
+    it('checkRates() throws what rates() would, without reading data, and nothing for a good query', async () => {
+      const store = await stores.open();
+      await store.write(TREE);
+      const bad: Array<[Record<string, unknown>, RatestoreErrorCode, string]> = [
+        [{ dateFrom: '2016-02-30' }, 'RATESTORE_INVALID_DATE', 'dateFrom'],
+        [{ dateFrom: '2016-02-01' }, 'RATESTORE_DATE_RANGE_REVERSED', 'dateFrom'],
+        [{ dateTo: '2017-01-31' }, 'RATESTORE_RANGE_TOO_LONG', 'dateTo'],
+        [{ destination: 'atlantis' }, 'RATESTORE_UNKNOWN_LOCATION', 'destination'],
+        [{ minCount: 0 }, 'RATESTORE_INVALID_ARGUMENT', 'minCount'],
+        [{ asOf: store.version + 1 }, 'RATESTORE_UNKNOWN_VERSION', 'asOf']
+      ];
+      for (const [change, code, field] of bad) {
+        await expectCode(store.rates({ ...base, ...change }), code, field);
+        await expectCode(() => store.checkRates({ ...base, ...change }), code, field);
+      }
+      expect(store.checkRates({ ...base, asOf: store.version })).toBeUndefined();
+      await store.close();
+      await expectCode(() => store.checkRates(base), 'RATESTORE_NOT_OPEN');
     });
   });
 }

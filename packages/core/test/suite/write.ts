@@ -75,6 +75,37 @@ export function writeSuite(factory: StoreFactory): void {
       expect(await store.stagedBatches()).toEqual([]);
     });
 
+    it('keeps a fingerprint with the batch: given, or computed once the items are read; a replay keeps the first', async () => {
+      const store = await stores.open({ chunkSize: 2 });
+      await store.write(TREE, { batchId: 'tree' });
+      expect(store.batch('tree')).not.toHaveProperty('fingerprint');
+      await store.write([price('CNSHA', 'NLRTM', '2016-01-01', 100)], { batchId: 'a', fingerprint: 'request a' });
+      let read = 0;
+      async function* items() {
+        for (const value of [1, 2, 3]) {
+          read++;
+          yield price('CNSHA', 'NLRTM', '2016-01-02', value);
+        }
+      }
+      // Called once every item was read, for a batch large enough to be staged.
+      await store.write(items(), { batchId: 'b', fingerprint: () => `read ${read}` });
+      const staged = await store.begin('c');
+      await staged.add([price('CNSHA', 'NLRTM', '2016-01-03', 7)]);
+      await staged.commit({ fingerprint: 'upload c' });
+      expect(store.batches().map((batch) => [batch.batchId, batch.fingerprint])).toEqual([['tree', undefined], ['a', 'request a'], ['b', 'read 3'], ['c', 'upload c']]);
+      // A replay returns the first result and keeps the first fingerprint: telling requests apart is the caller's.
+      const version = store.version;
+      await store.write([price('CNSHA', 'NLRTM', '2016-01-01', 5)], { batchId: 'a', fingerprint: 'another request' });
+      await store.commit('c', { fingerprint: 'another upload' });
+      expect([store.version, store.batch('a')!.fingerprint, store.batch('c')!.fingerprint]).toEqual([version, 'request a', 'upload c']);
+      for (const bad of ['', 'x'.repeat(1025), 42]) {
+        await expectCode(store.write([], { batchId: 'd', fingerprint: bad as never }), 'RATESTORE_INVALID_ARGUMENT', 'fingerprint');
+        await expectCode(store.write([price('CNSHA', 'NLRTM', '2016-01-04', 1)], { batchId: 'd', fingerprint: () => bad as never }), 'RATESTORE_INVALID_ARGUMENT', 'fingerprint');
+        await expectCode(store.commit('c', { fingerprint: bad as never }), 'RATESTORE_INVALID_ARGUMENT', 'fingerprint');
+      }
+      expect([store.version, store.batch('d'), await store.stagedBatches()]).toEqual([version, undefined, []]);
+    });
+
     it('takes arrays, generators and async generators', async () => {
       const store = await stores.open();
       const tree = await store.write(syncItems(TREE));

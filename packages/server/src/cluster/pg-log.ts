@@ -16,7 +16,10 @@ interface LogRow {
   kind: 'batch' | 'revert';
   batch_id: string;
   committed_at: string;
+  fingerprint: string | null;
 }
+
+const ROW = 'version, kind, batch_id, committed_at, fingerprint';
 
 export interface PgLogOptions {
   /** The cluster's id (ratestore_meta), which every node's data directory records. */
@@ -64,7 +67,7 @@ export class PgCommitLog implements CommitLog {
 
   /** The log's entry at `version`, without its data (for status: when was it committed). */
   async entry(version: number): Promise<LogEntry | undefined> {
-    const { rows } = await this.#options.pool.query<LogRow>('SELECT version, kind, batch_id, committed_at FROM ratestore_log WHERE version = $1', [version]);
+    const { rows } = await this.#options.pool.query<LogRow>(`SELECT ${ROW} FROM ratestore_log WHERE version = $1`, [version]);
     return rows[0] === undefined ? undefined : entryOf(rows[0]);
   }
 
@@ -84,10 +87,10 @@ export class PgCommitLog implements CommitLog {
       const version = head + 1;
       if (proposal.kind === 'batch') await this.#keepData(client, proposal, version);
       const { rows } = await client.query<LogRow>(
-        `INSERT INTO ratestore_log (version, kind, batch_id, committed_at, node_id)
-         VALUES ($1, $2, $3, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), $4)
-         RETURNING version, kind, batch_id, committed_at`,
-        [version, proposal.kind, proposal.batchId, this.#options.nodeId]);
+        `INSERT INTO ratestore_log (version, kind, batch_id, committed_at, node_id, fingerprint)
+         VALUES ($1, $2, $3, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), $4, $5)
+         RETURNING ${ROW}`,
+        [version, proposal.kind, proposal.batchId, this.#options.nodeId, proposal.kind === 'batch' ? (proposal.fingerprint ?? null) : null]);
       entry = entryOf(rows[0]!);
       await this.#raiseHorizonIfDue(client, version);
       await client.query('SELECT pg_notify($1, $2)', [CHANNEL, String(version)]);
@@ -106,7 +109,7 @@ export class PgCommitLog implements CommitLog {
     const page = 100;
     for (let from = after; ;) {
       const { rows } = await this.#options.pool.query<LogRow>(
-        'SELECT version, kind, batch_id, committed_at FROM ratestore_log WHERE version > $1 ORDER BY version LIMIT $2', [from, page]);
+        `SELECT ${ROW} FROM ratestore_log WHERE version > $1 ORDER BY version LIMIT $2`, [from, page]);
       for (const row of rows) {
         const entry = entryOf(row);
         yield entry.kind === 'batch' ? { entry, source: new PgBatchSource(this.#options.pool, entry.batchId, false) } : { entry };
@@ -186,7 +189,9 @@ async function headOf(client: pg.PoolClient): Promise<number> {
 }
 
 function entryOf(row: LogRow): LogEntry {
-  return { kind: row.kind, version: Number(row.version), batchId: row.batch_id, committedAt: row.committed_at };
+  const entry: LogEntry = { kind: row.kind, version: Number(row.version), batchId: row.batch_id, committedAt: row.committed_at };
+  if (row.fingerprint !== null) entry.fingerprint = row.fingerprint;
+  return entry;
 }
 
 /** A batch's data from a source in hand (a one-call write of one chunk), as chunk rows: refs and ports with the first. */

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import { FormatError, type ByteSource, type ParsedItem } from './errors.js';
+import { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedItem } from './errors.js';
+import { utf8Chunks } from './text.js';
 
 const COLUMNS = ['origin', 'destination', 'day', 'price'] as const;
 const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -10,11 +11,14 @@ const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
  * case, each once). A UTF-8 BOM, spaces around values and blank lines are ignored; quotes and LF or
  * CRLF line ends (even mixed) are understood. A price that is a decimal number is passed on as a
  * number, anything else as its text, so the store reports it with the item's index. An item's line
- * is the line its row ends on.
+ * is the line its row ends on. A row longer than `maxItemChars` is an ItemTooLargeError as soon as
+ * it grows past that.
  */
-export async function* csvItems(bytes: ByteSource): AsyncGenerator<ParsedItem> {
+export async function* csvItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
+  const max = options.maxItemChars ?? DEFAULT_MAX_ITEM_CHARS;
   const parser = parse({
-    bom: true,
+    // The text comes decoded (and checked) by utf8Chunks, which also drops a BOM.
+    max_record_size: max,
     trim: true,
     skip_empty_lines: true,
     // Explicit, so a file mixing CRLF and LF lines is read right (the default guesses from the first line).
@@ -36,7 +40,7 @@ export async function* csvItems(bytes: ByteSource): AsyncGenerator<ParsedItem> {
       return names;
     }
   });
-  const source = Readable.from(bytes);
+  const source = Readable.from(utf8Chunks(bytes));
   source.on('error', (error) => parser.destroy(error));
   source.pipe(parser);
   try {
@@ -48,6 +52,7 @@ export async function* csvItems(bytes: ByteSource): AsyncGenerator<ParsedItem> {
   } catch (error) {
     if (error instanceof CsvError) {
       const line = (error as CsvError & { lines?: number }).lines;
+      if (error.code === 'CSV_MAX_RECORD_SIZE') throw new ItemTooLargeError(max, line, { cause: error });
       throw new FormatError(`invalid CSV: ${error.message}`, line, { cause: error });
     }
     throw error;

@@ -13,6 +13,29 @@ export class FormatError extends Error {
   }
 }
 
+/**
+ * An item (an NDJSON line, a JSON array element, a CSV row) longer than the parser may buffer. It is
+ * refused as soon as it grows past the bound, so a line of any length costs at most that much memory.
+ */
+export class ItemTooLargeError extends FormatError {
+  readonly limit: number;
+
+  constructor(limit: number, line: number | undefined, options?: { cause?: unknown }) {
+    super(`an item is longer than ${limit} characters`, line, options);
+    this.name = 'ItemTooLargeError';
+    this.limit = limit;
+  }
+}
+
+/** How far the parsers go. */
+export interface ParseOptions {
+  /** Longest item (NDJSON line, JSON array element, CSV row) in characters. Default DEFAULT_MAX_ITEM_CHARS. */
+  maxItemChars?: number;
+}
+
+/** Items are at most a few hundred characters; this leaves room for any real one (names are at most 200). */
+export const DEFAULT_MAX_ITEM_CHARS = 65_536;
+
 /** One item of a body or file and the line it came from (1-based). */
 export interface ParsedItem {
   item: unknown;

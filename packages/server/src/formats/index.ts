@@ -1,15 +1,18 @@
 import { csvItems } from './csv.js';
-import type { ByteSource, ParsedItem } from './errors.js';
+import type { ByteSource, ParseOptions, ParsedItem } from './errors.js';
 import { jsonArrayItems } from './json-array.js';
 import { ndjsonItems } from './ndjson.js';
 
-export { FormatError, type ByteSource, type ParsedItem } from './errors.js';
+export { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedItem } from './errors.js';
 export { csvItems, jsonArrayItems, ndjsonItems };
 
 /** The formats a batch of items may come in: a JSON array, NDJSON or CSV of prices. */
 export type ItemFormat = 'json' | 'ndjson' | 'csv';
 
-/** The items of a byte stream in `format`, parsed as the bytes arrive; malformed input fails with a FormatError. */
-export function parseItems(format: ItemFormat, bytes: ByteSource): AsyncGenerator<ParsedItem> {
-  return format === 'json' ? jsonArrayItems(bytes) : format === 'ndjson' ? ndjsonItems(bytes) : csvItems(bytes);
+/**
+ * The items of a UTF-8 byte stream in `format`, parsed as the bytes arrive; malformed input (bytes
+ * that are not UTF-8 included) fails with a FormatError, an overlong item with an ItemTooLargeError.
+ */
+export function parseItems(format: ItemFormat, bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
+  return format === 'json' ? jsonArrayItems(bytes, options) : format === 'ndjson' ? ndjsonItems(bytes, options) : csvItems(bytes, options);
 }

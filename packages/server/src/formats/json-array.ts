@@ -1,4 +1,4 @@
-import { FormatError, type ByteSource, type ParsedItem } from './errors.js';
+import { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedItem } from './errors.js';
 import { utf8Chunks } from './text.js';
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -6,9 +6,11 @@ const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d |
 /**
  * The elements of one top-level JSON array, each parsed as soon as its text is complete, so the
  * array is never held whole. An element's line is the line it starts on. Anything but one array
- * (an object, a trailing comma, text after the `]`, an unclosed array) is a FormatError.
+ * (an object, a trailing comma, text after the `]`, an unclosed array) is a FormatError, and an
+ * element longer than `maxItemChars` an ItemTooLargeError as soon as it grows past that.
  */
-export async function* jsonArrayItems(bytes: ByteSource): AsyncGenerator<ParsedItem> {
+export async function* jsonArrayItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
+  const max = options.maxItemChars ?? DEFAULT_MAX_ITEM_CHARS;
   let state = 'start' as 'start' | 'value' | 'end';
   let line = 1;
   let index = 0;
@@ -21,6 +23,7 @@ export async function* jsonArrayItems(bytes: ByteSource): AsyncGenerator<ParsedI
   let escaped = false;
 
   const element = (text: string): ParsedItem => {
+    if (text.length > max) throw new ItemTooLargeError(max, elementLine);
     try {
       return { item: JSON.parse(text), line: elementLine };
     } catch (error) {
@@ -73,7 +76,11 @@ export async function* jsonArrayItems(bytes: ByteSource): AsyncGenerator<ParsedI
       else if (c === 0x7b || c === 0x5b) depth++;
       else if ((c === 0x7d || c === 0x5d) && depth > 0) depth--;
     }
-    if (state === 'value') pending += text.slice(start);
+    // Spaces before an element are not kept: only an element's own text can grow past the bound.
+    if (state === 'value' && started) {
+      pending += text.slice(start);
+      if (pending.length > max) throw new ItemTooLargeError(max, elementLine);
+    }
   }
   if (state !== 'end') {
     throw new FormatError(state === 'start' ? 'there is nothing to read; expected a JSON array of items' : 'the JSON array is not closed', line);

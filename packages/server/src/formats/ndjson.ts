@@ -1,16 +1,22 @@
-import { FormatError, type ByteSource, type ParsedItem } from './errors.js';
+import { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedItem } from './errors.js';
 import { utf8Chunks } from './text.js';
 
 /**
  * NDJSON (JSON Lines): one JSON value per line, LF or CRLF. Lines are trimmed and blank ones
- * skipped; a line that is not JSON is a FormatError with its line number.
+ * skipped; a line that is not JSON is a FormatError with its line number, and a line longer than
+ * `maxItemChars` an ItemTooLargeError as soon as it grows past that.
  */
-export async function* ndjsonItems(bytes: ByteSource): AsyncGenerator<ParsedItem> {
+export async function* ndjsonItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
+  const max = options.maxItemChars ?? DEFAULT_MAX_ITEM_CHARS;
   let rest = '';
   let line = 0;
-  const parse = (text: string): ParsedItem => {
+  /** The item of a whole line; undefined for a blank one. */
+  const parse = (text: string): ParsedItem | undefined => {
+    if (text.length > max) throw new ItemTooLargeError(max, line);
+    const trimmed = text.trim();
+    if (trimmed === '') return undefined;
     try {
-      return { item: JSON.parse(text), line };
+      return { item: JSON.parse(trimmed), line };
     } catch (error) {
       throw new FormatError(`not a JSON value: ${(error as Error).message}`, line, { cause: error });
     }
@@ -19,13 +25,16 @@ export async function* ndjsonItems(bytes: ByteSource): AsyncGenerator<ParsedItem
     let from = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
       line++;
-      const current = (rest + text.slice(from, nl)).trim();
+      const current = parse(rest + text.slice(from, nl));
       rest = '';
       from = nl + 1;
-      if (current !== '') yield parse(current);
+      if (current !== undefined) yield current;
     }
     rest += text.slice(from);
+    // The line under way is refused before it grows further (line + 1: it has not ended yet).
+    if (rest.length > max) throw new ItemTooLargeError(max, line + 1);
   }
   line++;
-  if (rest.trim() !== '') yield parse(rest.trim());
+  const last = parse(rest);
+  if (last !== undefined) yield last;
 }

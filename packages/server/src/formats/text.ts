@@ -1,19 +1,24 @@
-import { StringDecoder } from 'node:string_decoder';
-import type { ByteSource } from './errors.js';
+import { FormatError, type ByteSource } from './errors.js';
 
-/** UTF-8 text of a byte stream, chunk by chunk (never split inside a character), without a leading BOM. */
+/**
+ * UTF-8 text of a byte stream, chunk by chunk (never split inside a character), without a leading
+ * BOM. Bytes that are not UTF-8 are a FormatError, not U+FFFD: a body is stored as it was sent, or
+ * not at all.
+ */
 export async function* utf8Chunks(bytes: ByteSource): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
-  let first = true;
-  const strip = (text: string): string => {
-    if (!first || text === '') return text;
-    first = false;
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // `ignoreBOM: false` drops a leading BOM; `fatal` throws on the first byte that is not UTF-8.
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const decode = (chunk?: Uint8Array): string => {
+    try {
+      return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
+    } catch (error) {
+      throw new FormatError('the text is not valid UTF-8', undefined, { cause: error });
+    }
   };
   for await (const chunk of bytes) {
-    const text = strip(decoder.write(chunk as Buffer));
+    const text = decode(chunk);
     if (text !== '') yield text;
   }
-  const rest = strip(decoder.end());
+  const rest = decode();
   if (rest !== '') yield rest;
 }

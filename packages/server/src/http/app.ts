@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Ratestore } from '@ratestore/core';
 import type { ServerConfig } from '../config.js';
 import { createRateSource, type ExchangeRateSource } from '../currency.js';
@@ -7,6 +7,7 @@ import { Metrics } from '../metrics.js';
 import { Admission } from './admission.js';
 import { Auth } from './auth.js';
 import { ResponseCache } from './cache.js';
+import { KeyedLock } from './keyed-lock.js';
 import { corsMiddleware } from './cors.js';
 import type { AppContext } from './context.js';
 import { HttpProblem, problemHandler } from './problem.js';
@@ -34,10 +35,17 @@ export interface RatestoreApp {
   context: AppContext;
 }
 
+/** RFC 9112: an HTTP/1.1 request without a Host header is 400 (Node's own check answers no document). */
+function requireHost(req: Request, _res: Response, next: NextFunction): void {
+  next(req.httpVersion === '1.1' && req.headers.host === undefined ? new HttpProblem(400, 'RATESTORE_MALFORMED_REQUEST', 'an HTTP/1.1 request needs a Host header') : undefined);
+}
+
 /** The HTTP API over an (opened or opening) store. Listening, signals and the store's life are the caller's. */
 export function createApp(store: Ratestore, config: ServerConfig, options: AppOptions = {}): RatestoreApp {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = new Metrics(store, { defaultMetrics: options.defaultMetrics ?? true });
+  // The admission queue reports refusals to the metrics, which read its state at each scrape.
+  const admission = new Admission({ ...config.uploads, onRefused: () => metrics.uploadsRefused.inc() });
+  const metrics = new Metrics(store, { defaultMetrics: options.defaultMetrics ?? true, uploads: () => admission });
   const auth = new Auth(config.auth);
   const cache = new ResponseCache(config.cache.entries);
   const context: AppContext = {
@@ -46,19 +54,14 @@ export function createApp(store: Ratestore, config: ServerConfig, options: AppOp
     logger,
     metrics,
     auth,
-    admission: new Admission({
-      ...config.uploads,
-      onChange: (active, queued) => {
-        metrics.uploadsActive.set(active);
-        metrics.uploadsQueued.set(queued);
-      },
-      onRefused: () => metrics.uploadsRefused.inc()
-    }),
+    admission,
+    batchLocks: new KeyedLock(),
     reads: {
       cache,
       cacheControl: config.cache.control,
       ...(auth.enabled && config.auth.readsNeedKey ? { vary: 'Authorization' } : {}),
       latest: () => store.version,
+      retainedFrom: () => store.retainedFrom,
       onResult: (result) => metrics.cache.inc({ result })
     },
     exchangeRates: options.exchangeRates ?? createRateSource(config.currency),
@@ -70,6 +73,7 @@ export function createApp(store: Ratestore, config: ServerConfig, options: AppOp
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(context.lifecycle.middleware());
+  app.use(requireHost);
   app.use(requestLogger(logger, (req, res, seconds, finished) => {
     // A response cut off before it was sent is logged, not counted.
     if (finished) metrics.request(req.method, req.route?.path === undefined ? 'unmatched' : String(req.route.path), res.statusCode, seconds);

@@ -1,10 +1,37 @@
-import type { Request } from 'express';
-import { FormatError, parseItems, type ItemFormat } from '../formats/index.js';
+import { isUtf8 } from 'node:buffer';
+import express, { type Request, type RequestHandler } from 'express';
+import type { ServerConfig } from '../config.js';
+import { FormatError, ItemTooLargeError, parseItems, type ItemFormat } from '../formats/index.js';
+import { StreamDigest, type Fingerprint } from './idempotency.js';
 import { HttpProblem } from './problem.js';
 
 export interface BodyLimits {
   maxBytes: number;
   maxItems: number;
+  /** Longest item in characters (an NDJSON line, a JSON array element, a CSV row). */
+  maxItemChars: number;
+}
+
+/** The limits of a streamed batch body (`POST /v1/batches`, an upload chunk). */
+export function batchLimits(ctx: { config: ServerConfig }): BodyLimits {
+  const { limits } = ctx.config;
+  return { maxBytes: limits.batchBodyBytes, maxItems: limits.batchItems, maxItemChars: limits.itemChars };
+}
+
+/**
+ * The parser of small JSON bodies (`POST /rates`, port and region changes, upload creation), whatever
+ * their Content-Type. A compressed body is 415, as on the batch routes (nothing inflates it); bytes
+ * that are not UTF-8 are 400, not U+FFFD; more than `limit` bytes are 413.
+ */
+export function jsonObjectBody(limit: number): RequestHandler {
+  return express.json({
+    limit,
+    type: () => true,
+    inflate: false,
+    verify: (_req, _res, bytes) => {
+      if (!isUtf8(bytes)) throw new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', 'the body is not valid UTF-8');
+    }
+  });
 }
 
 /** The batch body format named by Content-Type; anything else is 415. */
@@ -34,21 +61,59 @@ async function* limitedBytes(req: Request, maxBytes: number): AsyncGenerator<Buf
  * Content-Length over the limit fails at once, before the upload waits for admission.
  */
 export function bodyItems(req: Request, format: ItemFormat, limits: BodyLimits): AsyncGenerator<unknown> {
+  checkDeclaredLength(req, limits);
+  return streamedItems(limitedBytes(req, limits.maxBytes), format, limits);
+}
+
+/**
+ * A batch body (`POST /v1/batches`) and its fingerprint: the digest of its format and bytes, taken
+ * as they stream into the store, or, for a replay, as they are read to the end and dropped.
+ */
+export class BatchBody implements Fingerprint {
+  readonly #req: Request;
+  readonly #format: ItemFormat;
+  readonly #limits: BodyLimits;
+  readonly #digest: StreamDigest;
+
+  /** 415 for a format other than JSON, NDJSON or CSV; 413 for a Content-Length over the limit. */
+  constructor(req: Request, route: string, limits: BodyLimits) {
+    this.#req = req;
+    this.#format = bodyFormat(req);
+    this.#limits = limits;
+    checkDeclaredLength(req, limits);
+    this.#digest = new StreamDigest(route, this.#format);
+  }
+
+  readonly stored = (): string => this.#digest.value();
+
+  items(): AsyncGenerator<unknown> {
+    return streamedItems(this.#digest.through(limitedBytes(this.#req, this.#limits.maxBytes)), this.#format, this.#limits);
+  }
+
+  async complete(): Promise<string> {
+    for await (const _ of this.#digest.through(limitedBytes(this.#req, this.#limits.maxBytes))) void _;
+    return this.#digest.value();
+  }
+}
+
+function checkDeclaredLength(req: Request, limits: BodyLimits): void {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limits.maxBytes) {
     throw new HttpProblem(413, 'RATESTORE_BODY_TOO_LARGE', `the body has ${declared} bytes; at most ${limits.maxBytes} are allowed`);
   }
-  return streamedItems(req, format, limits);
 }
 
-async function* streamedItems(req: Request, format: ItemFormat, limits: BodyLimits): AsyncGenerator<unknown> {
+async function* streamedItems(bytes: AsyncIterable<Buffer>, format: ItemFormat, limits: BodyLimits): AsyncGenerator<unknown> {
   let count = 0;
   try {
-    for await (const { item } of parseItems(format, limitedBytes(req, limits.maxBytes))) {
+    for await (const { item } of parseItems(format, bytes, { maxItemChars: limits.maxItemChars })) {
       if (++count > limits.maxItems) throw new HttpProblem(413, 'RATESTORE_TOO_MANY_ITEMS', `a request may carry at most ${limits.maxItems} items`);
       yield item;
     }
   } catch (error) {
+    if (error instanceof ItemTooLargeError) {
+      throw new HttpProblem(413, 'RATESTORE_ITEM_TOO_LARGE', `${error.line === undefined ? '' : `line ${error.line}: `}an item is longer than ${error.limit} characters (limits.itemChars)`, error.line === undefined ? {} : { extra: { line: error.line } });
+    }
     if (error instanceof FormatError) {
       throw new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', error.line === undefined ? error.message : `line ${error.line}: ${error.message}`, error.line === undefined ? {} : { extra: { line: error.line } });
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
+import fresh from 'fresh';
 import { LRUCache } from 'lru-cache';
 
 /**
@@ -48,17 +49,14 @@ export function etagFor(version: number, route: string, normalized: string): str
 }
 
 /**
- * Whether the request's `If-None-Match` matches `etag` (weak comparison, as RFC 9110 asks for GET).
- * `*` matches only once the answer exists (`exists`): an unknown batch or a bad query is no match.
+ * Whether the request's `If-None-Match` matches `etag` (weak comparison, as RFC 9110 asks for GET;
+ * `*` matches any answer, and is asked only once the request is known good). Only that header goes
+ * to `fresh`: its rule that `Cache-Control: no-cache` makes any answer stale is meant for caches, and
+ * fetch() adds that header to every request that carries If-None-Match.
  */
-export function notModified(req: Request, etag: string, exists = false): boolean {
+function notModified(req: Request, etag: string): boolean {
   const header = req.headers['if-none-match'];
-  if (header === undefined) return false;
-  const bare = etag.replace(/^W\//, '');
-  return header.split(',').some((tag) => {
-    const t = tag.trim();
-    return (exists && t === '*') || t.replace(/^W\//, '') === bare;
-  });
+  return header !== undefined && fresh({ 'if-none-match': header }, { etag });
 }
 
 export interface CachedRead {
@@ -68,6 +66,11 @@ export interface CachedRead {
   route: string;
   /** The normalised query (parameters that change the answer, in a fixed order). */
   normalized: string;
+  /**
+   * Throws the problem of a bad request without reading data. Without it, the answer is computed
+   * before `If-None-Match` is looked at: either way a bad request is never answered 304.
+   */
+  check?(): void;
 }
 
 export interface ReadCacheContext {
@@ -76,13 +79,16 @@ export interface ReadCacheContext {
   /** `Vary` header of reads (e.g. `Authorization` when reads need a key). */
   vary?: string;
   latest(): number;
+  /** The oldest version still readable: a pinned answer of an older one is no longer served. */
+  retainedFrom(): number;
   onResult?(result: 'hit' | 'miss' | 'not_modified'): void;
 }
 
 /**
- * Answers a read through the cache: 304 on a matching `If-None-Match`, the cached body when there is
- * one, otherwise `compute()`'s value serialised (and cached). `compute` may return the version it
- * actually read at, which then names the answer.
+ * Answers a read through the cache: the request is checked first (a bad one is never 304), then a
+ * matching `If-None-Match` is answered 304, a cached body is sent, or `compute()`'s value is
+ * serialised (and cached). `compute` may return the version it actually read at, which then names
+ * the answer. A cached entry proves its request good (while its version is retained), so it needs no check.
  */
 export async function cachedRead(
   ctx: ReadCacheContext,
@@ -96,18 +102,19 @@ export async function cachedRead(
   res.setHeader('Cache-Control', ctx.cacheControl);
   // Added to, not replacing, what is there (`Origin` with CORS on).
   if (ctx.vary !== undefined) res.vary(ctx.vary);
-  if (notModified(req, etag)) {
+  // An `as_of` answer never changes, but is no longer served once its version was folded away.
+  let body = read.pinned && read.version < ctx.retainedFrom() ? undefined : ctx.cache.get(key);
+  if (body === undefined) read.check?.();
+  if ((body !== undefined || read.check !== undefined) && notModified(req, etag)) {
     ctx.onResult?.('not_modified');
     res.setHeader('ETag', etag);
     res.status(304).end();
     return;
   }
-  let body = ctx.cache.get(key);
   if (body !== undefined) {
     ctx.onResult?.('hit');
     res.setHeader('ETag', etag);
-    if (notModified(req, etag, true)) res.status(304).end();
-    else res.type('application/json').send(body);
+    res.type('application/json').send(body);
     return;
   }
   ctx.onResult?.('miss');
@@ -117,7 +124,7 @@ export async function cachedRead(
   const actual = result.version === read.version ? etag : etagFor(result.version, read.route, read.normalized);
   if (result.version === read.version) ctx.cache.set(key, body, ctx.latest());
   res.setHeader('ETag', actual);
-  if (notModified(req, actual, true)) {
+  if (notModified(req, actual)) {
     res.status(304).end();
     return;
   }

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Admission } from './admission.js';
 import type { Auth } from './auth.js';
+import type { KeyedLock } from './keyed-lock.js';
 import type { ReadCacheContext } from './cache.js';
 import type { Lifecycle } from './shutdown.js';
 
@@ -16,6 +17,8 @@ export interface AppContext {
   metrics: Metrics;
   auth: Auth;
   admission: Admission;
+  /** Writes of one batch id run one at a time (see commitBatch). */
+  batchLocks: KeyedLock;
   reads: ReadCacheContext;
   exchangeRates: ExchangeRateSource;
   lifecycle: Lifecycle;

@@ -1,26 +1,38 @@
 import type { NextFunction, Request, Response } from 'express';
-import { RatestoreError, httpStatusOf } from '@ratestore/core';
+import statuses from 'statuses';
+import { RatestoreError, httpStatusOf, type ItemIssueCode, type RatestoreErrorCode } from '@ratestore/core';
 
 /**
  * Errors answered as RFC 9457 `application/problem+json`. Every problem carries a stable `code`
  * (the engine's `RATESTORE_*` codes plus the server's own, listed in docs/guide.md) and, when one
  * request parameter is at fault, its name in `parameter`.
  */
-export type ServerErrorCode =
-  | 'RATESTORE_MISSING_PARAMETER'
-  | 'RATESTORE_INVALID_PARAMETER'
-  | 'RATESTORE_UNKNOWN_CURRENCY'
-  | 'RATESTORE_CURRENCY_UNAVAILABLE'
-  | 'RATESTORE_MALFORMED_BODY'
-  | 'RATESTORE_UNSUPPORTED_MEDIA_TYPE'
-  | 'RATESTORE_BODY_TOO_LARGE'
-  | 'RATESTORE_TOO_MANY_ITEMS'
-  | 'RATESTORE_NOT_FOUND'
-  | 'RATESTORE_UNAUTHORIZED'
-  | 'RATESTORE_FORBIDDEN'
-  | 'RATESTORE_RATE_LIMITED'
-  | 'RATESTORE_OVERLOADED'
-  | 'RATESTORE_INTERNAL';
+export const SERVER_ERROR_CODES = [
+  'RATESTORE_MISSING_PARAMETER',
+  'RATESTORE_INVALID_PARAMETER',
+  'RATESTORE_UNKNOWN_CURRENCY',
+  'RATESTORE_CURRENCY_UNAVAILABLE',
+  'RATESTORE_MALFORMED_BODY',
+  'RATESTORE_MALFORMED_REQUEST',
+  'RATESTORE_UNSUPPORTED_MEDIA_TYPE',
+  'RATESTORE_BODY_TOO_LARGE',
+  'RATESTORE_ITEM_TOO_LARGE',
+  'RATESTORE_HEADERS_TOO_LARGE',
+  'RATESTORE_REQUEST_TIMEOUT',
+  'RATESTORE_TOO_MANY_ITEMS',
+  'RATESTORE_IDEMPOTENCY_MISMATCH',
+  'RATESTORE_NOT_FOUND',
+  'RATESTORE_UNAUTHORIZED',
+  'RATESTORE_FORBIDDEN',
+  'RATESTORE_RATE_LIMITED',
+  'RATESTORE_OVERLOADED',
+  'RATESTORE_INTERNAL'
+] as const;
+
+export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
+
+/** Every code a problem document may carry: the server's own, the engine's, and item codes (first issue of a few body members). */
+export type ProblemCode = ServerErrorCode | RatestoreErrorCode | ItemIssueCode;
 
 export interface ProblemOptions {
   parameter?: string;
@@ -33,12 +45,12 @@ export interface ProblemOptions {
 /** An error the HTTP layer answers as a problem document. */
 export class HttpProblem extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ProblemCode;
   readonly parameter: string | undefined;
   readonly retryAfter: number | undefined;
   readonly extra: Record<string, unknown> | undefined;
 
-  constructor(status: number, code: ServerErrorCode | string, detail: string, options: ProblemOptions = {}) {
+  constructor(status: number, code: ProblemCode, detail: string, options: ProblemOptions = {}) {
     super(detail);
     this.name = 'HttpProblem';
     this.status = status;
@@ -48,12 +60,6 @@ export class HttpProblem extends Error {
     this.extra = options.extra;
   }
 }
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable'
-};
 
 /** Engine argument names and the request parameters they come from. */
 export type ParameterNames = Record<string, string>;
@@ -110,6 +116,9 @@ export function toProblem(error: unknown, parameters?: ParameterNames): HttpProb
     return new HttpProblem(415, 'RATESTORE_UNSUPPORTED_MEDIA_TYPE', bodyError.message ?? 'unsupported encoding');
   }
   if (bodyError?.type === 'request.aborted') return new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', 'the request was aborted');
+  if (bodyError?.type === 'request.size.invalid') return new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', 'the body is not as long as its Content-Length');
+  // The router decodes path parameters before any route runs: `/v1/ports/%E0` fails there.
+  if (error instanceof URIError) return new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `a path segment is not valid percent-encoded UTF-8: ${error.message}`);
   return new HttpProblem(500, 'RATESTORE_INTERNAL', 'internal error');
 }
 
@@ -121,7 +130,7 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
   }
   const body: Record<string, unknown> = {
     type: `urn:ratestore:problem:${problem.code}`,
-    title: TITLES[problem.status] ?? 'Error',
+    title: statuses.message[problem.status] ?? 'Error',
     status: problem.status,
     detail: problem.message,
     code: problem.code

@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { BatchInfo, CommitResult, ItemIssue, RatestoreError } from '@ratestore/core';
 import type { AppContext } from './context.js';
 import { HttpProblem, engineCall, fromEngineError, type ParameterNames } from './problem.js';
+import { checkReplay, type Fingerprint } from './idempotency.js';
 import { commitJson } from './wire.js';
 
 /** How a route's engine errors are answered. */
@@ -14,7 +15,8 @@ export interface EngineAnswers {
 
 /** A write that is no replay, checked and ready to run. */
 export interface PreparedCommit {
-  commit(): Promise<CommitResult>;
+  /** Commits, storing `fingerprint` with the batch (see idempotency.ts). */
+  commit(fingerprint: string | (() => string)): Promise<CommitResult>;
   /** Members the answer adds to the commit result. */
   extra?: Record<string, unknown>;
 }
@@ -22,6 +24,8 @@ export interface PreparedCommit {
 export interface CommitRequest extends EngineAnswers {
   /** The batch id the client named, if any. */
   batchId: string | undefined;
+  /** What this request is: a replay must be the same request. */
+  fingerprint: Fingerprint;
   /**
    * Checks the request and readies the write. Runs only when the batch is not committed yet, and
    * before the write waits for admission, so a bad request never queues.
@@ -32,22 +36,35 @@ export interface CommitRequest extends EngineAnswers {
 }
 
 /**
- * The write pipeline of every route that commits a batch. A batch id that is already committed is
- * answered with the first result (`Idempotent-Replayed: true`) and nothing else runs: no body is
- * read, nothing converted, nothing counted. Otherwise the write waits for admission, and the commit
- * is answered 201 and counted.
+ * The write pipeline of every route that commits a batch, one request at a time per batch id (so a
+ * commit is counted once however many retries race it). A batch id that is already committed is
+ * answered with the first result (`Idempotent-Replayed: true`) when this request is the same as the
+ * one that committed it, and 409 RATESTORE_IDEMPOTENCY_MISMATCH otherwise; nothing is converted,
+ * counted or stored. Otherwise the write waits for admission, and the commit is answered 201 and
+ * counted.
  */
 export async function commitBatch(ctx: AppContext, res: Response, request: CommitRequest): Promise<void> {
   const { batchId } = request;
-  const first = batchId === undefined ? undefined : await engineCall(() => ctx.store.batch(batchId), request.parameters);
-  if (first !== undefined) {
+  if (batchId === undefined) {
+    await commitNew(ctx, res, request);
+    return;
+  }
+  await ctx.batchLocks.run(batchId, async () => {
+    const first = await engineCall(() => ctx.store.batch(batchId), request.parameters);
+    if (first === undefined) {
+      await commitNew(ctx, res, request);
+      return;
+    }
+    checkReplay(first, await request.fingerprint.complete(), request.parameters?.batchId ?? 'batch_id');
     const extra = request.replayExtra === undefined ? {} : await request.replayExtra(first);
     res.setHeader('Idempotent-Replayed', 'true');
     res.status(201).json({ ...commitJson(first), ...extra });
-    return;
-  }
+  });
+}
+
+async function commitNew(ctx: AppContext, res: Response, request: CommitRequest): Promise<void> {
   const prepared = await request.prepare();
-  const result = await admitted(ctx, () => prepared.commit(), request);
+  const result = await admitted(ctx, () => prepared.commit(request.fingerprint.stored), request);
   ctx.metrics.committed(result.counts);
   res.status(201).json({ ...commitJson(result), ...prepared.extra });
 }

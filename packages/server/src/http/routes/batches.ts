@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { BatchItem } from '@ratestore/core';
 import type { AppContext } from '../context.js';
-import { bodyFormat, bodyItems } from '../body.js';
+import { BatchBody, batchLimits } from '../body.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf } from '../params.js';
 import { HttpProblem } from '../problem.js';
@@ -12,18 +12,14 @@ import { commitBatch } from '../write.js';
 export function batchRoutes(ctx: AppContext): Router {
   const router = Router();
   const { store, reads } = ctx;
-  const limits = () => ({ maxBytes: ctx.config.limits.batchBodyBytes, maxItems: ctx.config.limits.batchItems });
 
   router.post('/v1/batches', ctx.auth.require('write'), async (req, res) => {
-    const format = bodyFormat(req);
+    const body = new BatchBody(req, 'POST /v1/batches', batchLimits(ctx));
     const batchId = batchIdOf(req);
-    // A retry of a committed upload is answered before its body is read.
     await commitBatch(ctx, res, {
       batchId,
-      prepare: () => {
-        const items = bodyItems(req, format, limits()) as AsyncIterable<BatchItem>;
-        return { commit: () => store.write(items, batchId === undefined ? {} : { batchId }) };
-      }
+      fingerprint: body,
+      prepare: () => ({ commit: (fingerprint) => store.write(body.items() as AsyncIterable<BatchItem>, { fingerprint, ...(batchId === undefined ? {} : { batchId }) }) })
     });
   });
 
@@ -46,11 +42,14 @@ export function batchRoutes(ctx: AppContext): Router {
 
   router.post('/v1/batches/:id/revert', ctx.auth.require('admin'), async (req, res) => {
     const id = String(req.params.id);
-    const already = store.batch(id)?.revertedBy ?? null;
-    const result = await ctx.admission.run(() => store.revert(id));
-    if (already === null) ctx.metrics.batches.inc({ kind: 'revert' });
-    else res.setHeader('Idempotent-Replayed', 'true');
-    res.status(201).json(revertJson(result));
+    // One revert of an id at a time, as with commits: counted once, every repeat marked.
+    await ctx.batchLocks.run(id, async () => {
+      const already = store.batch(id)?.revertedBy ?? null;
+      const result = await ctx.admission.run(() => store.revert(id));
+      if (already === null) ctx.metrics.batches.inc({ kind: 'revert' });
+      else res.setHeader('Idempotent-Replayed', 'true');
+      res.status(201).json(revertJson(result));
+    });
   });
 
   return router;

@@ -1,9 +1,11 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { BatchItem } from '@ratestore/core';
 import type { AppContext } from '../context.js';
+import { jsonObjectBody } from '../body.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf, objectBody, readVersion } from '../params.js';
 import { HttpProblem, engineCall } from '../problem.js';
+import { fixedFingerprint } from '../idempotency.js';
 import { commitBatch, firstIssueProblem } from '../write.js';
 
 /** Ports, regions and the region tree: read them (optionally `as_of` a version), change them through batches. */
@@ -12,7 +14,7 @@ export function locationRoutes(ctx: AppContext): Router {
   const { store, reads } = ctx;
   const read = ctx.auth.require('read');
   const write = ctx.auth.require('write');
-  const json = express.json({ limit: ctx.config.limits.jsonBodyBytes, type: () => true });
+  const json = jsonObjectBody(ctx.config.limits.jsonBodyBytes);
 
   const versioned = async (req: Request, res: Response, route: string, key: string, body: (asOf: number | undefined, version: number) => unknown) => {
     const { asOf, version, pinned } = readVersion(req, store.version);
@@ -45,23 +47,24 @@ export function locationRoutes(ctx: AppContext): Router {
     versioned(req, res, 'v1/tree', '', (asOf, version) => ({ version, regions: store.tree(asOf === undefined ? {} : { asOf }) })));
 
   /** A change of one port or region is a batch of one item; a bad member is answered as that member. */
-  const change = (req: Request, res: Response, item: BatchItem, parameters: Record<string, string>) => {
+  const change = (req: Request, res: Response, route: string, item: BatchItem, parameters: Record<string, string>) => {
     const batchId = batchIdOf(req);
     return commitBatch(ctx, res, {
       batchId,
-      prepare: () => ({ commit: () => store.write([item], batchId === undefined ? {} : { batchId }) }),
+      fingerprint: fixedFingerprint(route, item),
+      prepare: () => ({ commit: (fingerprint) => store.write([item], { fingerprint, ...(batchId === undefined ? {} : { batchId }) }) }),
       rejected: (error) => firstIssueProblem(error, { status: 422, listIssues: true, parameterOf: (issue) => parameters[issue.field] })
     });
   };
 
   router.put('/v1/ports/:code', write, json, async (req, res) => {
     const body = objectBody(req);
-    await change(req, res, { type: 'port', code: String((req.params.code)), name: body.name as string, region: body.region as string }, { code: 'code' });
+    await change(req, res, 'PUT /v1/ports', { type: 'port', code: String(req.params.code), name: body.name as string, region: body.region as string }, { code: 'code' });
   });
 
   router.put('/v1/regions/:slug', write, json, async (req, res) => {
     const body = objectBody(req);
-    await change(req, res, { type: 'region', slug: String((req.params.slug)), name: body.name as string, parent: (body.parent as string | null | undefined) ?? null }, { slug: 'slug' });
+    await change(req, res, 'PUT /v1/regions', { type: 'region', slug: String(req.params.slug), name: body.name as string, parent: (body.parent as string | null | undefined) ?? null }, { slug: 'slug' });
   });
 
   return router;

@@ -1,9 +1,11 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { RatestoreError, roundAverage, type BatchInfo, type PriceItem, type Ratestore } from '@ratestore/core';
 import type { AppContext } from '../context.js';
+import { jsonObjectBody } from '../body.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf, objectBody, required } from '../params.js';
 import { HttpProblem } from '../problem.js';
+import { fixedFingerprint } from '../idempotency.js';
 import { commitBatch, firstIssueProblem } from '../write.js';
 import { toUsd } from '../../currency.js';
 import { dayText, epochDay } from '../../days.js';
@@ -25,7 +27,8 @@ export function ratesRoutes(ctx: AppContext): Router {
     };
     const version = store.version;
     res.setHeader('X-Ratestore-Version', String(version));
-    await cachedRead(reads, req, res, { version, pinned: false, route: 'rates', normalized: JSON.stringify([q.dateFrom, q.dateTo, q.origin, q.destination]) }, async () => {
+    const normalized = JSON.stringify([q.dateFrom, q.dateTo, q.origin, q.destination]);
+    await cachedRead(reads, req, res, { version, pinned: false, route: 'rates', normalized, check: () => store.checkRates(q) }, async () => {
       const result = await store.rates(q);
       if (result.version !== version) res.setHeader('X-Ratestore-Version', String(result.version));
       return {
@@ -35,18 +38,18 @@ export function ratesRoutes(ctx: AppContext): Router {
     });
   });
 
-  router.post('/rates', ctx.auth.require('write'), express.json({ limit: ctx.config.limits.jsonBodyBytes, type: () => true }), async (req, res) => {
-    const body = objectBody(req);
+  router.post('/rates', ctx.auth.require('write'), jsonObjectBody(ctx.config.limits.jsonBodyBytes), async (req, res) => {
+    const range = checkRange(objectBody(req), ctx.config.limits.postRangeDays);
     const batchId = batchIdOf(req);
     await commitBatch(ctx, res, {
       batchId,
+      fingerprint: fixedFingerprint('POST /rates', [range.origin, range.destination, range.from, range.to, range.price, range.currency]),
       // The first answer's price, read back from the store: converting again could give another
       // price, or fail while the exchange-rate source is down.
-      replayExtra: async (first) => ({ price_usd: await storedPrice(store, first, body) }),
+      replayExtra: async (first) => ({ price_usd: await storedPrice(store, first, range) }),
       prepare: async () => {
-        const range = checkRange(body, ctx.config.limits.postRangeDays);
         const price = await toUsd(ctx.exchangeRates, range.price, range.currency);
-        return { commit: () => store.write(items(range, price), batchId === undefined ? {} : { batchId }), extra: { price_usd: price } };
+        return { commit: (fingerprint) => store.write(items(range, price), { fingerprint, ...(batchId === undefined ? {} : { batchId }) }), extra: { price_usd: price } };
       },
       // One item per day, all alike: name the body member at fault instead of listing items. The
       // engine judges each day (it takes years 1900 to 2999): the first is date_from, the last date_to.
@@ -67,6 +70,7 @@ interface PostedRange {
   origin: string;
   destination: string;
   price: number;
+  /** Upper case; USD when absent. */
   currency: string;
 }
 
@@ -95,7 +99,7 @@ function checkRange(body: Record<string, unknown>, maxDays: number): PostedRange
     throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `price must be a positive number, got ${JSON.stringify(body.price)}`, { parameter: 'price' });
   }
   if (body.currency !== undefined && typeof body.currency !== 'string') throw new HttpProblem(400, 'RATESTORE_UNKNOWN_CURRENCY', 'currency must be a currency code such as EUR', { parameter: 'currency' });
-  return { from, to, origin: body.origin_code as string, destination: body.destination_code as string, price: body.price, currency: (body.currency as string | undefined) ?? 'USD' };
+  return { from, to, origin: body.origin_code as string, destination: body.destination_code as string, price: body.price, currency: ((body.currency as string | undefined) ?? 'USD').toUpperCase() };
 }
 
 function* items(range: PostedRange, price: number): Generator<PriceItem> {
@@ -104,25 +108,23 @@ function* items(range: PostedRange, price: number): Generator<PriceItem> {
 
 /**
  * The price a committed POST /rates batch stored, for a replay: what the route's first day gained at
- * the batch's version (every day of the batch holds the same price). The retry must name the route
- * and a day of the first request (a key reused for another request is refused), and the version
- * before the batch must still be readable.
+ * the batch's version (every day of the batch holds the same price). The version before the batch
+ * must still be readable. A batch committed without a fingerprint may have been made by another
+ * request: one that names no day of its route is refused.
  */
-async function storedPrice(store: Ratestore, first: BatchInfo, body: Record<string, unknown>): Promise<number> {
-  const { origin_code: origin, destination_code: destination, date_from: day } = body;
+async function storedPrice(store: Ratestore, first: BatchInfo, range: PostedRange): Promise<number> {
   const previous = first.version - 1;
   if (previous < store.retainedFrom) {
     throw new HttpProblem(409, 'RATESTORE_VERSION_NOT_RETAINED', `batch ${first.batchId} (version ${first.version}) is older than the retained history, so its price can no longer be told`, { parameter: 'batch_id' });
   }
-  if (typeof origin === 'string' && typeof destination === 'string' && typeof day === 'string') {
-    const total = async (asOf: number) => {
-      const row = (await store.rates({ dateFrom: day, dateTo: day, origin, destination, minCount: 1, asOf }).catch(notFound))?.rows[0];
-      return { count: row?.count ?? 0, sum: (row?.average ?? 0) * (row?.count ?? 0) };
-    };
-    const [after, before] = await Promise.all([total(first.version), total(previous)]);
-    if (after.count - before.count === 1) return Math.round((after.sum - before.sum) * 100) / 100;
-  }
-  throw new HttpProblem(409, 'RATESTORE_BATCH_COMMITTED', `batch ${first.batchId} is already committed (version ${first.version}) for another route or range: a retry must repeat the first request`, { parameter: 'batch_id' });
+  const day = dayText(range.from);
+  const total = async (asOf: number) => {
+    const row = (await store.rates({ dateFrom: day, dateTo: day, origin: range.origin, destination: range.destination, minCount: 1, asOf }).catch(notFound))?.rows[0];
+    return { count: row?.count ?? 0, sum: (row?.average ?? 0) * (row?.count ?? 0) };
+  };
+  const [after, before] = await Promise.all([total(first.version), total(previous)]);
+  if (after.count - before.count === 1) return Math.round((after.sum - before.sum) * 100) / 100;
+  throw new HttpProblem(409, 'RATESTORE_IDEMPOTENCY_MISMATCH', `the key ${first.batchId} names a batch (version ${first.version}) with no price for this route and day: a retry must repeat the first request, and another request needs another key`, { parameter: 'batch_id' });
 }
 
 /** A route or day the store refuses holds no price of the batch. */

@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { BatchItem, StagedBatchInfo } from '@ratestore/core';
 import type { AppContext } from '../context.js';
-import { bodyFormat, bodyItems } from '../body.js';
+import { batchLimits, bodyFormat, bodyItems, jsonObjectBody } from '../body.js';
 import { batchIdOf, objectBody } from '../params.js';
 import { HttpProblem, engineCall } from '../problem.js';
+import { checkReplay, fixedFingerprint } from '../idempotency.js';
 import { commitJson } from '../wire.js';
 import { admitted, commitBatch } from '../write.js';
 
 function stagedJson(info: StagedBatchInfo): Record<string, unknown> {
   return { batch_id: info.batchId, state: 'staged', created_at: info.createdAt, chunks: info.chunks, items: info.items };
 }
+
+/** The fingerprint of a staged upload: the upload itself (its chunks were acknowledged one by one). */
+const UPLOAD = fixedFingerprint('POST /v1/uploads', []);
 
 /**
  * Staged uploads, for batches too big for one request: create (with a batch id), PUT numbered chunks
@@ -22,7 +26,7 @@ export function uploadRoutes(ctx: AppContext): Router {
   const { store } = ctx;
   const write = ctx.auth.require('write');
   const read = ctx.auth.require('read');
-  const json = express.json({ limit: ctx.config.limits.jsonBodyBytes, type: () => true });
+  const json = jsonObjectBody(ctx.config.limits.jsonBodyBytes);
   const idParams = { batchId: 'id' };
 
   /** Reads and bookkeeping of uploads; their writes go through `admitted`. */
@@ -34,22 +38,25 @@ export function uploadRoutes(ctx: AppContext): Router {
     const replayed = async (): Promise<boolean> => {
       const done = await engine(() => store.batch(batchId));
       if (done === undefined) return false;
+      checkReplay(done, UPLOAD.stored, 'batch_id');
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(200).json({ batch_id: batchId, state: 'committed', result: commitJson(done) });
       return true;
     };
-    if (await replayed()) return;
-    // begin() resumes an upload staged before: that is no new one.
-    const { created } = await engine(() => store.begin(batchId));
-    const info = await engine(() => store.staged(batchId));
-    // Nothing staged after begin(): a write with this id committed in between (answered as a
-    // replay), or a DELETE aborted the upload in between.
-    if (info === undefined) {
+    await ctx.batchLocks.run(batchId, async () => {
       if (await replayed()) return;
-      throw new HttpProblem(409, 'RATESTORE_UNKNOWN_BATCH', `upload ${batchId} was aborted while it was being created`, { parameter: 'batch_id' });
-    }
-    res.setHeader('Location', `/v1/uploads/${encodeURIComponent(batchId)}`);
-    res.status(created ? 201 : 200).json(stagedJson(info));
+      // begin() resumes an upload staged before: that is no new one.
+      const { created } = await engine(() => store.begin(batchId));
+      const info = await engine(() => store.staged(batchId));
+      // Nothing staged after begin(): the id was committed in between (by a write that bypassed this
+      // server's lock: answered as a replay), or a DELETE aborted the upload in between.
+      if (info === undefined) {
+        if (await replayed()) return;
+        throw new HttpProblem(409, 'RATESTORE_UNKNOWN_BATCH', `upload ${batchId} was aborted while it was being created`, { parameter: 'batch_id' });
+      }
+      res.setHeader('Location', `/v1/uploads/${encodeURIComponent(batchId)}`);
+      res.status(created ? 201 : 200).json(stagedJson(info));
+    });
   });
 
   router.get('/v1/uploads', read, async (_req, res) => {
@@ -75,7 +82,7 @@ export function uploadRoutes(ctx: AppContext): Router {
     }
     const chunk = Number(String(req.params.chunk));
     const format = bodyFormat(req);
-    const items = bodyItems(req, format, { maxBytes: ctx.config.limits.batchBodyBytes, maxItems: ctx.config.limits.batchItems });
+    const items = bodyItems(req, format, batchLimits(ctx));
     const result = await admitted(ctx, () => store.addChunk(id, items as AsyncIterable<BatchItem>, { chunk }), { parameters: idParams });
     res.json({ batch_id: result.batchId, chunk: result.chunk, items: result.items });
   });
@@ -85,13 +92,14 @@ export function uploadRoutes(ctx: AppContext): Router {
     await commitBatch(ctx, res, {
       batchId: id,
       parameters: idParams,
+      fingerprint: UPLOAD,
       prepare: async () => {
         // The item limit is per batch: chunks are checked one by one as they arrive, the whole here.
         const staged = await engine(() => store.staged(id));
         if (staged !== undefined && staged.items > ctx.config.limits.batchItems) {
           throw new HttpProblem(413, 'RATESTORE_TOO_MANY_ITEMS', `the upload holds ${staged.items} items; a batch may hold at most ${ctx.config.limits.batchItems}`, { parameter: 'id' });
         }
-        return { commit: () => store.commit(id) };
+        return { commit: () => store.commit(id, { fingerprint: UPLOAD.stored }) };
       }
     });
   });

@@ -14,9 +14,10 @@ export function v1RatesRoutes(ctx: AppContext): Router {
     const destination = required(req, 'destination');
     const minCount = optionalInteger(req, 'min_count', 1) ?? 3;
     const { asOf, version, pinned } = readVersion(req, store.version);
+    const query = { dateFrom, dateTo, origin, destination, minCount, ...(asOf === undefined ? {} : { asOf }) };
     const normalized = JSON.stringify([dateFrom, dateTo, origin, destination, minCount, asOf ?? null]);
-    await cachedRead(reads, req, res, { version, pinned, route: 'v1/rates', normalized }, async () => {
-      const result = await store.rates({ dateFrom, dateTo, origin, destination, minCount, ...(asOf === undefined ? {} : { asOf }) });
+    await cachedRead(reads, req, res, { version, pinned, route: 'v1/rates', normalized, check: () => store.checkRates(query) }, async () => {
+      const result = await store.rates(query);
       return {
         version: result.version,
         body: { version: result.version, origin, destination, date_from: dateFrom, date_to: dateTo, min_count: minCount, rows: result.rows }

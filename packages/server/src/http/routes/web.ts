@@ -55,13 +55,14 @@ const FILES: Record<string, string> = {
   '/explorer/explorer.css': join(SOURCES, 'explorer', 'explorer.css'),
   '/explorer/vendor/uplot.js': join(UPLOT, 'dist', 'uPlot.esm.js'),
   '/explorer/vendor/uplot.css': join(UPLOT, 'dist', 'uPlot.min.css'),
+  '/docs': join(SOURCES, 'docs', 'index.html'),
   '/docs/': join(SOURCES, 'docs', 'index.html'),
   '/docs/swagger-ui.css': join(SWAGGER_UI, 'swagger-ui.css'),
   '/docs/swagger-ui-bundle.js': join(SWAGGER_UI, 'swagger-ui-bundle.js')
 };
 
 export function webRoutes(): Router {
-  // Strict: `/docs` is not `/docs/`, whose relative links only work with the slash.
+  // Strict: `/docs` and `/docs/` are both the page (its links are absolute), nothing else is.
   const router = Router({ strict: true });
   for (const [path, file] of Object.entries(FILES)) {
     router.get(path, (_req, res, next) => {
@@ -72,7 +73,6 @@ export function webRoutes(): Router {
       });
     });
   }
-  router.get('/docs', (_req, res) => res.redirect(301, 'docs/'));
   // The compiled page scripts and the client's modules: only .js (not their source maps or anything else in the folders).
   const options = { index: false, redirect: false, cacheControl: false, setHeaders: pageHeaders } as const;
   router.get(/^\/(explorer|docs)\/[a-z-]+\.js$/, express.static(SCRIPTS, options));
