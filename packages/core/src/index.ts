@@ -11,6 +11,7 @@ export type { EncodedChunk } from './staging/chunk-builder.js';
 export type { CommitLog, LogNode, LogEntry, LoggedEntry, Proposal, BatchProposal, RevertProposal, Appended, Retention } from './log/commit-log.js';
 export type { BatchSource, PriceChunk } from './staging/batch-source.js';
 export type { FoldResult } from './maintenance/fold-history.js';
+export type { Snapshot, SnapshotEntries } from './maintenance/snapshot.js';
 export { RatestoreError } from './errors.js';
 export { httpStatusOf } from './http-status.js';
 export { roundAverage } from './wire-rounding.js';

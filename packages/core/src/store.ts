@@ -17,6 +17,7 @@ import type { BatchSource } from './staging/batch-source.js';
 import { buildTree, childIndex, sorted } from './catalog/catalog.js';
 import { readRates, notRetained, type RatesRequest } from './read/read-rates.js';
 import type { FoldResult } from './maintenance/fold-history.js';
+import { restoreEntries, type Snapshot, type SnapshotEntries } from './maintenance/snapshot.js';
 import { checkBatchId, checkDay, checkInteger, checkObject, invalid } from './validate/arguments.js';
 import { PORT_CODE, REGION_SLUG } from './validate/items.js';
 import type {
@@ -165,6 +166,22 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     }
   }
 
+  /**
+   * Loads a snapshot (see `snapshot()`) into the store's database, which must be empty: how a new
+   * replica starts near the head of a long log. Call it before `open()`, which then applies the log's
+   * entries after the snapshot's version.
+   */
+  async restore(entries: SnapshotEntries): Promise<number> {
+    if (this.#status !== 'new') throw invalid('status', `is ${this.#status}; restore() comes before open()`);
+    await this.#db.open();
+    try {
+      for await (const _ of this.#db.keys({ limit: 1, keyEncoding: 'utf8' })) throw invalid('db', 'is not empty: a snapshot is restored into an empty database');
+      return await restoreEntries(this.#db, entries);
+    } finally {
+      await this.#db.close();
+    }
+  }
+
   /** Waits for calls under way and background work, then closes the database. */
   async close(): Promise<void> {
     if (this.#status === 'closed' || this.#status === 'closing') return;
@@ -274,6 +291,17 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     checkObject(options, 'options');
     const entry = this.#replicatedEntry('revert', options);
     return this.#track(this.#applyRevert(entry));
+  }
+
+  /**
+   * A consistent copy of the applied data (everything but staged uploads) at the version applied now:
+   * restore it into an empty database with `restore()` to start a new replica. The copy is read from
+   * one database snapshot, so the store goes on applying and answering while it is read; read its
+   * `entries` to the end (or break out of the loop) so that the snapshot is released.
+   */
+  async snapshot(): Promise<Snapshot> {
+    this.#assertOpen();
+    return this.#track(this.#replica.snapshot());
   }
 
   /** Resolves true once `version` is applied here (at once if it is), false after `timeoutMs` (default 5,000). */

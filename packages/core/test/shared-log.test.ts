@@ -181,3 +181,60 @@ describe('opening a database on a shared log', () => {
     await expectCode(open(ahead, older), 'RATESTORE_LOG_MISMATCH', 'log');
   });
 });
+
+describe('snapshots', () => {
+  const opened: Ratestore[] = [];
+  afterEach(async () => {
+    for (const store of opened.splice(0)) if (store.status === 'open') await store.close();
+  });
+
+  async function node(log: SharedMemoryLog, db = memoryBackend().create()): Promise<Ratestore> {
+    const store = new Ratestore({ db, log: log.connect() });
+    opened.push(store);
+    await store.open();
+    return store;
+  }
+
+  it('starts a new replica from another\'s snapshot; it applies the rest of the log and agrees', async () => {
+    const log = new SharedMemoryLog();
+    const a = await node(log);
+    const model = new Model();
+    model.commit((await a.write(TREE, { batchId: 'tree' })).batchId, TREE);
+    const first = randomPrices(51, 60, '2016-05-01', 4);
+    model.commit((await a.write(first, { batchId: 'p1' })).batchId, first);
+    await a.begin('staged-upload');
+    await a.addChunk('staged-upload', [price('CNSHA', 'NLRTM', '2016-05-01', 7)]);
+
+    const snapshot = await a.snapshot();
+    expect(snapshot.version).toBe(2);
+    // The store goes on while the copy is read: what it writes now is not in the copy.
+    const second = randomPrices(52, 60, '2016-05-01', 4);
+    model.commit((await a.write(second, { batchId: 'p2' })).batchId, second);
+    expect(await a.revert('p1')).toMatchObject({ version: model.revert('p1') });
+
+    const db = memoryBackend().create();
+    const b = new Ratestore({ db, log: log.connect() });
+    opened.push(b);
+    expect(await b.restore(snapshot.entries)).toBeGreaterThan(0);
+    await b.open();
+    expect(b.version).toBe(model.head);
+    expect(b.batches()).toEqual(a.batches());
+    expect(await b.stagedBatches()).toEqual([]);
+    for (let version = 1; version <= model.head; version++) {
+      const query = { dateFrom: '2016-05-01', dateTo: '2016-05-04', origin: 'world', destination: 'world', minCount: 1, asOf: version };
+      expectRows((await b.rates(query)).rows, model.rows(query));
+    }
+  });
+
+  it('restores only into an empty database, before open', async () => {
+    const log = new SharedMemoryLog();
+    const a = await node(log);
+    await a.write(TREE);
+    const db = memoryBackend().create();
+    const b = await node(log, db);
+    await expectCode(b.restore((await a.snapshot()).entries), 'RATESTORE_INVALID_ARGUMENT', 'status');
+    await b.close();
+    const again = new Ratestore({ db, log: log.connect() });
+    await expectCode(again.restore((await a.snapshot()).entries), 'RATESTORE_INVALID_ARGUMENT', 'db');
+  });
+});

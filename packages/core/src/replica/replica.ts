@@ -10,6 +10,7 @@ import { applyBatch, checkBatch } from '../write/apply-batch.js';
 import { applyRevert } from '../write/apply-revert.js';
 import { foldHistory, type FoldResult } from '../maintenance/fold-history.js';
 import { compactAggregates } from '../maintenance/compact-aggregates.js';
+import { snapshotEntries, snapshotIterator, type Snapshot } from '../maintenance/snapshot.js';
 import { MonthCache } from '../read/month-cache.js';
 import { notRetained } from '../read/read-rates.js';
 import { Mutex } from '../util/locks.js';
@@ -144,6 +145,11 @@ export class Replica {
       await compactAggregates(this.engine.db);
       return result;
     });
+  }
+
+  /** A consistent copy of the data at the version applied now (taken between two applies). */
+  snapshot(): Promise<Snapshot> {
+    return this.#lock.run(async () => ({ version: this.#index.head, entries: snapshotEntries(snapshotIterator(this.engine.db)) }));
   }
 
   /** Resolves true once `version` is applied, or false after `timeoutMs`. */
