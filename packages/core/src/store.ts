@@ -161,6 +161,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     } catch (error) {
       this.#status = 'closed';
       await this.#follower.stop();
+      await this.#log.close().catch(() => undefined);
       await this.#db.close().catch(() => undefined);
       throw error;
     }

@@ -23,3 +23,17 @@ export function redactUrl(url: string): string {
     return url.replace(/:\/\/([^:/@]+):[^@]*@/, '://$1:***@');
   }
 }
+
+/**
+ * A node is behind the data the log still holds: batches up to `prunedThrough` were pruned after a
+ * snapshot. It cannot catch up from the log; started on an empty data directory, it restores the
+ * snapshot instead.
+ */
+export class LogPrunedError extends Error {
+  readonly code = 'RATESTORE_LOG_PRUNED';
+
+  constructor(version: number, prunedThrough: number) {
+    super(`this node is at version ${version}, but the log's data through version ${prunedThrough} was pruned after a snapshot: start it on an empty data directory to restore the newest snapshot`);
+    this.name = 'LogPrunedError';
+  }
+}

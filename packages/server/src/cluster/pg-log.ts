@@ -6,6 +6,8 @@ import {
 import { LOCKS } from './schema.js';
 import { PgBatchSource } from './pg-source.js';
 import { Notifier } from './notifier.js';
+import { prunedThrough } from './snapshots.js';
+import { LogPrunedError } from './errors.js';
 
 /** The channel NOTIFY wakes followers on; the payload is the new version. */
 export const CHANNEL = 'ratestore_log';
@@ -73,17 +75,10 @@ export class PgCommitLog implements CommitLog {
 
   async append(proposal: Proposal): Promise<Appended> {
     const node = this.#opened();
-    const client = await this.#options.pool.connect();
-    let entry: LogEntry;
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [LOCKS.log]);
+    const appended = await this.#underLock(async (client): Promise<Appended> => {
       const head = await headOf(client);
       const replayed = await node.admit(proposal, head);
-      if (replayed !== undefined) {
-        await client.query('ROLLBACK');
-        return { entry: replayed, replayed: true };
-      }
+      if (replayed !== undefined) return { entry: replayed, replayed: true };
       const version = head + 1;
       if (proposal.kind === 'batch') await this.#keepData(client, proposal, version);
       const { rows } = await client.query<LogRow>(
@@ -91,28 +86,25 @@ export class PgCommitLog implements CommitLog {
          VALUES ($1, $2, $3, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), $4, $5)
          RETURNING ${ROW}`,
         [version, proposal.kind, proposal.batchId, this.#options.nodeId, proposal.kind === 'batch' ? (proposal.fingerprint ?? null) : null]);
-      entry = entryOf(rows[0]!);
       await this.#raiseHorizonIfDue(client, version);
       await client.query('SELECT pg_notify($1, $2)', [CHANNEL, String(version)]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-    await node.apply(entry, proposal.kind === 'batch' ? proposal.source : undefined);
-    return { entry, replayed: false };
+      return { entry: entryOf(rows[0]!), replayed: false };
+    });
+    if (!appended.replayed) await node.apply(appended.entry, proposal.kind === 'batch' ? proposal.source : undefined);
+    return appended;
   }
 
   async *read(after: number): AsyncIterable<LoggedEntry> {
+    const pruned = await prunedThrough(this.#options.pool);
     const page = 100;
     for (let from = after; ;) {
       const { rows } = await this.#options.pool.query<LogRow>(
         `SELECT ${ROW} FROM ratestore_log WHERE version > $1 ORDER BY version LIMIT $2`, [from, page]);
       for (const row of rows) {
         const entry = entryOf(row);
-        yield entry.kind === 'batch' ? { entry, source: new PgBatchSource(this.#options.pool, entry.batchId, false) } : { entry };
+        if (entry.kind === 'revert') yield { entry };
+        // A batch whose data was pruned can no longer be applied here: the node must restore a snapshot.
+        else yield { entry, source: entry.version <= pruned ? prunedSource(after, pruned) : new PgBatchSource(this.#options.pool, entry.batchId, false) };
         from = entry.version;
       }
       if (rows.length < page) return;
@@ -130,24 +122,33 @@ export class PgCommitLog implements CommitLog {
 
   async retain(foldedThrough: number): Promise<FoldResult> {
     const node = this.#opened();
+    const retention = await this.#underLock(async (client) => this.#raise(client, foldedThrough, await headOf(client)));
+    return node.fold(retention);
+  }
+
+  async close(): Promise<void> {
+    await this.#notifier.stop();
+  }
+
+  /**
+   * Runs `work` in a transaction that holds the log's advisory lock, committed if `work` resolves (a
+   * replay too: it wrote nothing) and rolled back if it throws. One transaction at a time holds the
+   * lock, so versions are taken in commit order.
+   */
+  async #underLock<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#options.pool.connect();
-    let retention: Retention;
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [LOCKS.log]);
-      retention = await this.#raise(client, foldedThrough, await headOf(client));
+      const result = await work(client);
       await client.query('COMMIT');
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
     }
-    return node.fold(retention);
-  }
-
-  async close(): Promise<void> {
-    await this.#notifier.stop();
   }
 
   /** The batch's data becomes the entry's: chunks staged here are linked; data in hand is inserted. */
@@ -186,6 +187,14 @@ export class PgCommitLog implements CommitLog {
 async function headOf(client: pg.PoolClient): Promise<number> {
   const { rows } = await client.query<{ head: string }>('SELECT coalesce(max(version), 0) AS head FROM ratestore_log');
   return Number(rows[0]!.head);
+}
+
+/** The data of a batch pruned from the log: any use of it says what to do. */
+function prunedSource(version: number, pruned: number): BatchSource {
+  const fail = (): never => {
+    throw new LogPrunedError(version, pruned);
+  };
+  return { reportChunks: false, refs: async () => fail(), ports: async () => fail(), prices: () => fail() };
 }
 
 function entryOf(row: LogRow): LogEntry {
