@@ -1,10 +1,10 @@
 import type { ItemIssue } from '../errors.js';
 import { parseDay } from './dates.js';
 import { packCode } from '../encoding/price-codec.js';
+import { MAX_PRICE, priceCents } from './price.js';
 
 export const PORT_CODE = /^[A-Z]{5}$/;
 export const REGION_SLUG = /^[a-z0-9_]{1,64}$/;
-export const MAX_PRICE = 10_000_000;
 const MAX_NAME_LENGTH = 200;
 
 export interface NormalPrice {
@@ -66,23 +66,15 @@ function normalizePrice(record: Record<string, unknown>): NormalPrice | Issue {
   if (day === undefined) {
     return { field: 'day', code: 'RATESTORE_INVALID_DATE', reason: `day must be a calendar date YYYY-MM-DD between 1900 and 2999, got ${describe(record.day)}` };
   }
-  const cents = priceToCents(record.price);
+  const cents = priceCents(record.price);
   if (cents === undefined) {
-    return { field: 'price', code: 'RATESTORE_INVALID_PRICE', reason: `price must be a positive number of USD with at most 2 decimals, at most ${MAX_PRICE}, got ${describe(record.price)}` };
+    return { field: 'price', code: 'RATESTORE_INVALID_PRICE', reason: `price must be USD from 0.01 to ${MAX_PRICE} with at most 2 decimals, got ${describe(record.price)}` };
   }
   return { kind: 'price', origin, destination, day, cents };
 }
 
 function badPortCode(field: 'origin' | 'destination', value: unknown): Issue {
   return { field, code: 'RATESTORE_INVALID_FIELD', reason: `${field} must be a port code of 5 letters A-Z, got ${describe(value)}` };
-}
-
-/** Prices are kept as integer cents so that sums stay exact. */
-export function priceToCents(price: unknown): number | undefined {
-  if (typeof price !== 'number' || !Number.isFinite(price) || price <= 0 || price > MAX_PRICE) return undefined;
-  const cents = Math.round(price * 100);
-  if (Math.abs(cents - price * 100) > 1e-6) return undefined; // float error of price * 100 stays below 2e-7 up to MAX_PRICE
-  return cents;
 }
 
 function normalizePort(record: Record<string, unknown>, index: number): NormalPort | Issue {

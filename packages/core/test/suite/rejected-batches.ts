@@ -115,6 +115,18 @@ export function rejectedBatchesSuite(backend: Backend): void {
       await expectCode(store.rates({ ...edge, dateFrom: '2999-12-31', dateTo: '3000-01-01' }), 'RATESTORE_INVALID_DATE', 'dateTo');
     });
 
+    // Was a bug: 1e-9, 4e-9 and 1e-300 were stored as 0 cents, dragging averages down, and
+    // 1.000000001 was stored as 1 (the tolerance for float error let ten thousandths of a cent through).
+    it('refuses prices that are not money: below a cent, or more decimals than float noise explains', async () => {
+      const store = await seeded();
+      const before = await snapshot(store);
+      const notMoney = [1e-9, 4e-9, 1e-300, 1.000000001, 0.004, 1234.0000001];
+      const items = [price('CNSHA', 'NLRTM', '2016-01-02', 100), ...notMoney.map((value) => price('CNSHA', 'NLRTM', '2016-01-02', value))];
+      const error = await expectCode(store.write(items), 'RATESTORE_INVALID_BATCH');
+      expect(error.issues!.map(({ index, field, code }) => `${index}:${field}:${code}`)).toEqual(notMoney.map((_, i) => `${i + 1}:price:RATESTORE_INVALID_PRICE`));
+      expect(await snapshot(store)).toEqual(before);
+    });
+
     it('caps the issues at maxIssues while issueCount counts them all', async () => {
       const store = await seeded({ maxIssues: 5 });
       const before = await snapshot(store);

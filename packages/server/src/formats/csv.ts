@@ -1,16 +1,16 @@
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { FormatError, type ByteSource, type ParsedItem } from './errors.js';
+import { priceOfText } from './price-text.js';
 
 const COLUMNS = ['origin', 'destination', 'day', 'price'] as const;
-const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * Prices as CSV with the header `origin,destination,day,price` (columns in any order, names in any
  * case, each once). A UTF-8 BOM, spaces around values and blank lines are ignored; quotes and LF or
- * CRLF line ends (even mixed) are understood. A price that is a decimal number is passed on as a
- * number, anything else as its text, so the store reports it with the item's index. An item's line
- * is the line its row ends on.
+ * CRLF line ends (even mixed) are understood. A price is judged as written: money is passed on as
+ * its number, anything else as its text, so the store reports it with the item's index. An item's
+ * line is the line its row ends on.
  */
 export async function* csvItems(bytes: ByteSource): AsyncGenerator<ParsedItem> {
   const parser = parse({
@@ -42,7 +42,7 @@ export async function* csvItems(bytes: ByteSource): AsyncGenerator<ParsedItem> {
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
       // Spaces inside quotes too: `" 12 "` is the price 12.
-      const price = NUMBER.test(record.price?.trim() ?? '') ? Number(record.price) : record.price;
+      const price = record.price === undefined ? undefined : priceOfText(record.price);
       yield { item: { origin: record.origin, destination: record.destination, day: record.day, price }, line: info.lines };
     }
   } catch (error) {

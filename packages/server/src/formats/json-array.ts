@@ -1,4 +1,5 @@
 import { FormatError, type ByteSource, type ParsedItem } from './errors.js';
+import { parseJsonItem } from './price-text.js';
 import { utf8Chunks } from './text.js';
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -6,7 +7,8 @@ const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d |
 /**
  * The elements of one top-level JSON array, each parsed as soon as its text is complete, so the
  * array is never held whole. An element's line is the line it starts on. Anything but one array
- * (an object, a trailing comma, text after the `]`, an unclosed array) is a FormatError.
+ * (an object, a trailing comma, text after the `]`, an unclosed array) is a FormatError. Prices are
+ * judged as written (see price-text.ts).
  */
 export async function* jsonArrayItems(bytes: ByteSource): AsyncGenerator<ParsedItem> {
   let state = 'start' as 'start' | 'value' | 'end';
@@ -22,7 +24,7 @@ export async function* jsonArrayItems(bytes: ByteSource): AsyncGenerator<ParsedI
 
   const element = (text: string): ParsedItem => {
     try {
-      return { item: JSON.parse(text), line: elementLine };
+      return { item: parseJsonItem(text), line: elementLine };
     } catch (error) {
       throw new FormatError(`item ${index} of the JSON array is not valid JSON: ${(error as Error).message}`, elementLine, { cause: error });
     }

@@ -1,4 +1,5 @@
 import type { BatchItem } from '@ratestore/core';
+import { priceOfText } from '../formats/price-text.js';
 import { ImportError } from './errors.js';
 import { readLineBatches, nullTracker, type ReadTracker } from './lines.js';
 import { SqlLexer, byteEscape, type Statement, type Token } from './sql-lexer.js';
@@ -42,7 +43,7 @@ const TABLES: Record<TableName, TableSpec> = {
   prices: {
     columns: ['orig_code', 'dest_code', 'day', 'price'],
     required: ['orig_code', 'dest_code', 'day', 'price'],
-    toItem: (row) => ({ origin: row[0], destination: row[1], day: row[2], price: toNumber(row[3]) }) as unknown as BatchItem
+    toItem: (row) => ({ origin: row[0], destination: row[1], day: row[2], price: typeof row[3] === 'string' ? priceOfText(row[3]) : row[3] }) as unknown as BatchItem
   }
 };
 
@@ -444,11 +445,6 @@ function normalDay(text: string): string | undefined {
   const match = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$/.exec(text);
   if (match === null) return undefined;
   return `${match[1]}-${match[2]!.padStart(2, '0')}-${match[3]!.padStart(2, '0')}`;
-}
-
-/** A numeric text becomes a number; anything else is passed on for the store to reject with a reason. */
-function toNumber(value: Value | undefined): Value | undefined {
-  return typeof value === 'string' && /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) ? Number(value) : value;
 }
 
 /** Splits a COPY text-format row on tabs and resolves `\N` and backslash escapes; the values are in `columns` order. */
