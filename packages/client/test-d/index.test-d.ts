@@ -150,6 +150,7 @@ expectError((error.code = 'RATESTORE_INTERNAL'));
 expectAssignable<RatestoreClientErrorCode>('RATESTORE_INVALID_BATCH');
 expectAssignable<RatestoreClientErrorCode>('RATESTORE_SOMETHING_NEWER');
 expectAssignable<ServerErrorCode>('RATESTORE_OVERLOADED');
+expectAssignable<ServerErrorCode>('RATESTORE_EMPTY_BATCH');
 expectNotAssignable<ServerErrorCode>('RATESTORE_TIMEOUT');
 expectAssignable<ClientErrorCode>('RATESTORE_TIMEOUT');
 expectNotAssignable<ClientErrorCode>('RATESTORE_OVERLOADED');

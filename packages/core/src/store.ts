@@ -413,6 +413,7 @@ export class Ratestore {
           }
         }
       }
+      if (index === 0) throw emptyBatch(batchId);
       if (held === undefined || builder.size > 0) {
         if (held !== undefined) await stage(held);
         held = builder.take();
@@ -490,6 +491,8 @@ export class Ratestore {
       const done = this.#log.batch(batchId);
       if (done !== undefined) return this.#alreadyApplied(done, replicated?.version);
       if ((await this.#meta(batchId)) === undefined) throw unknownBatch(batchId);
+      const counts = await rangeJson<number>(this.#db, stagedCountsRange(batchId));
+      if (!counts.some(([, items]) => items > 0)) throw emptyBatch(batchId);
       return this.#commitStaged(batchId, reportChunks, replicated, issues);
     });
   }
@@ -710,6 +713,11 @@ function durability(internal: boolean): { sync: boolean } {
 
 function revertResult(entry: RevertEntry): RevertResult {
   return { batchId: entry.batchId, revertedVersion: entry.revertedVersion, version: entry.version, revertedAt: entry.committedAt };
+}
+
+/** A batch without a single item would commit a version with nothing in it: refused, nothing written. */
+function emptyBatch(batchId: string): RatestoreError {
+  return new RatestoreError('RATESTORE_EMPTY_BATCH', `batch ${batchId} has no items; nothing was committed`);
 }
 
 function unknownBatch(batchId: string): RatestoreError {

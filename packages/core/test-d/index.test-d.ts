@@ -222,6 +222,7 @@ expectAssignable<RatestoreErrorCode>('RATESTORE_DATE_RANGE_REVERSED');
 expectAssignable<RatestoreErrorCode>('RATESTORE_RANGE_TOO_LONG');
 expectAssignable<RatestoreErrorCode>('RATESTORE_UNKNOWN_LOCATION');
 expectAssignable<RatestoreErrorCode>('RATESTORE_INVALID_BATCH');
+expectAssignable<RatestoreErrorCode>('RATESTORE_EMPTY_BATCH');
 expectAssignable<RatestoreErrorCode>('RATESTORE_UNKNOWN_BATCH');
 expectAssignable<RatestoreErrorCode>('RATESTORE_BATCH_COMMITTED');
 expectAssignable<RatestoreErrorCode>('RATESTORE_UNKNOWN_VERSION');

@@ -127,6 +127,29 @@ export function rejectedBatchesSuite(backend: Backend): void {
       expect(await snapshot(store)).toEqual(before);
     });
 
+    // Was a bug: a batch with no items committed a new version with nothing in it.
+    it('refuses an empty batch with RATESTORE_EMPTY_BATCH: no version, nothing staged', async () => {
+      const store = await seeded();
+      const before = await snapshot(store);
+      async function* none(): AsyncGenerator<BatchItem> {}
+      for (const items of [[], new Set<BatchItem>(), none()]) await expectCode(store.write(items), 'RATESTORE_EMPTY_BATCH');
+      await expectCode(store.write([], { batchId: 'empty-write' }), 'RATESTORE_EMPTY_BATCH');
+      expect(store.batch('empty-write')).toBeUndefined();
+      expect(await snapshot(store)).toEqual(before);
+
+      // A staged batch with nothing added, or only empty chunks, is refused at commit and stays staged.
+      const batch = await store.begin('empty-upload');
+      await expectCode(batch.commit(), 'RATESTORE_EMPTY_BATCH');
+      await batch.add([], { chunk: 0 });
+      await expectCode(store.commit('empty-upload'), 'RATESTORE_EMPTY_BATCH');
+      expect(store.version).toBe(before.version);
+      expect(await store.staged('empty-upload')).toMatchObject({ chunks: [0], items: 0 });
+      await batch.add([price('CNSHA', 'NLRTM', '2016-01-02', 5)], { chunk: 1 });
+      expect((await batch.commit()).version).toBe(before.version + 1);
+      // A committed batch id answers its first result, whatever comes with it.
+      expect((await store.write([], { batchId: 'empty-upload' })).version).toBe(before.version + 1);
+    });
+
     it('caps the issues at maxIssues while issueCount counts them all', async () => {
       const store = await seeded({ maxIssues: 5 });
       const before = await snapshot(store);

@@ -135,7 +135,7 @@ async function dryRun(io: CliIo, dir: string, sources: ImportSource[], batchIds:
   }
 }
 
-/** Writes one file as one batch with progress shown; undefined (after printing the bad items) when the store rejects it. */
+/** Writes one file as one batch with progress shown; undefined (after saying why) when the store rejects it: bad items, or none. */
 async function importOne(io: CliIo, store: Ratestore, source: ImportSource, batchId: string): Promise<{ result: CommitResult; seconds: number } | undefined> {
   const started = performance.now();
   const progress = new Progress(io, source);
@@ -147,6 +147,11 @@ async function importOne(io: CliIo, store: Ratestore, source: ImportSource, batc
     progress.stop();
     if (error instanceof RatestoreError && error.code === 'RATESTORE_INVALID_BATCH') {
       printIssues(io, source, error);
+      return undefined;
+    }
+    if (error instanceof RatestoreError && error.code === 'RATESTORE_EMPTY_BATCH') {
+      io.stderr.write(`error RATESTORE_EMPTY_BATCH: ${source.path} has no items (no prices, ports or regions); nothing written\n`);
+      io.setExitCode(EXIT_FAILURE);
       return undefined;
     }
     throw error;
