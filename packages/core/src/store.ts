@@ -35,8 +35,10 @@ export interface RatestoreOptions {
   memory?: boolean;
   /** Longest date range a query may span, in days. Default 366. */
   maxRangeDays?: number;
-  /** How many bad items a rejected batch reports (all are counted). Default 100. */
+  /** How many problems of bad items a rejected batch lists (all are counted). Default 100. */
   maxIssues?: number;
+  /** How many problems of any one item a rejected batch lists (all are counted). Default 10. */
+  maxIssuesPerItem?: number;
   /** Items per staged chunk when `write()` splits a batch. Default 50,000. */
   chunkSize?: number;
   /** Aggregation cells held in memory during a commit before they are written out. Default 1,000,000. */
@@ -129,6 +131,7 @@ export class Ratestore {
     this.#options = {
       maxRangeDays: checkInteger(options.maxRangeDays ?? 366, 'maxRangeDays', 1),
       maxIssues: checkInteger(options.maxIssues ?? 100, 'maxIssues', 1),
+      maxIssuesPerItem: checkInteger(options.maxIssuesPerItem ?? 10, 'maxIssuesPerItem', 1),
       chunkSize: checkInteger(options.chunkSize ?? 50_000, 'chunkSize', 1),
       maxCells: checkInteger(options.maxCells ?? 1_000_000, 'maxCells', 1),
       readCacheMonths: checkInteger(options.readCacheMonths ?? 4096, 'readCacheMonths', 0),
@@ -392,7 +395,7 @@ export class Ratestore {
     if ((await this.#meta(batchId)) !== undefined) {
       throw new RatestoreError('RATESTORE_INVALID_ARGUMENT', `batch ${batchId} is staged; commit or abort it, or use another batch id`, { field: 'batchId' });
     }
-    const issues = new IssueList(this.#options.maxIssues);
+    const issues = new IssueList(this.#options);
     const builder = new ChunkBuilder(issues, undefined, this.#options.chunkSize);
     // A batch of one chunk is applied from memory; a larger one is staged chunk by chunk, so that it
     // is never held whole. The last full chunk is held back until it is known not to be the only one.
@@ -452,7 +455,7 @@ export class Ratestore {
       throw new RatestoreError('RATESTORE_BATCH_COMMITTED', `batch ${batchId} is already committed`, { field: 'batchId' });
     }
     if ((await this.#meta(batchId)) === undefined) throw unknownBatch(batchId);
-    const issues = new IssueList(this.#options.maxIssues);
+    const issues = new IssueList(this.#options);
     const builder = new ChunkBuilder(issues, requested);
     let index = 0;
     for await (const slice of itemsOf(items)) for (const item of slice) builder.add(item, index++);

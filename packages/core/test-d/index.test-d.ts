@@ -25,6 +25,7 @@ expectAssignable<RatestoreOptions>({
   location: './data',
   maxRangeDays: 366,
   maxIssues: 100,
+  maxIssuesPerItem: 10,
   chunkSize: 50_000,
   maxCells: 1_000_000,
   retainVersions: Infinity,

@@ -78,7 +78,7 @@ describe('ratestore import', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).not.toMatch(/imported/);
     const lines = run.stderr.trim().split('\n');
-    expect(lines[0]).toMatch(/^error RATESTORE_INVALID_BATCH: .*bad\.csv was rejected: 31 invalid items; nothing written$/);
+    expect(lines[0]).toMatch(/^error RATESTORE_INVALID_BATCH: .*bad\.csv was rejected: 31 problems in its items; nothing written$/);
     expect(lines[1]).toMatch(/^ {2}item 1 \(line 3\): day RATESTORE_INVALID_DATE: /);
     expect(lines.filter((line) => line.startsWith('  item '))).toHaveLength(20);
     expect(run.stderr).toMatch(/\.\.\. and 11 more \(31 in all\)/);

@@ -89,7 +89,7 @@ describe('prices that are not money, in imported files', () => {
     for (const [name, text, offset] of cases) {
       const run = await cli(['import', files.file(name, text), '--data', data]);
       expect([name, run.code]).toEqual([name, 1]);
-      expect(run.stderr).toContain(`${name} was rejected: ${NOT_MONEY.length} invalid items`);
+      expect(run.stderr).toContain(`${name} was rejected: ${NOT_MONEY.length} problems in its items`);
       const named = [...run.stderr.matchAll(/item (\d+) \(line \d+\): price RATESTORE_INVALID_PRICE/g)].map((m) => Number(m[1]));
       expect([name, named]).toEqual([name, NOT_MONEY.map((_, i) => i + 1 + offset)]);
     }

@@ -1,4 +1,4 @@
-import { IssueList, type ItemIssue } from '../errors.js';
+import { IssueList } from '../errors.js';
 import type { Engine } from '../engine.js';
 import { txnValue } from '../db.js';
 import { TXN_KEY, commitKey, portKey, recordKeySuffix, regionKey } from '../encoding/keys.js';
@@ -6,6 +6,7 @@ import { forEachPrice, packCode, unpackCode } from '../encoding/price-codec.js';
 import { ancestorChains } from '../catalog/catalog.js';
 import { applyRefs } from '../catalog/apply-refs.js';
 import type { BatchEntry } from '../log/commit-log.js';
+import type { Issue } from '../validate/items.js';
 import type { BatchSource } from './batch-source.js';
 import { PairAggregator, type EncodedRecord } from './pair-aggregator.js';
 import { RecordWriter } from './record-writer.js';
@@ -33,7 +34,7 @@ export interface ApplyRequest {
  */
 export async function applyBatch(engine: Engine, request: ApplyRequest): Promise<BatchEntry> {
   const { db, log, catalog, options } = engine;
-  const issues = request.issues ?? new IssueList(options.maxIssues);
+  const issues = request.issues ?? new IssueList(options);
   const headView = catalog.headView();
   const refs = await request.source.refs();
   const nextView = applyRefs(headView, refs, issues);
@@ -61,7 +62,7 @@ export async function applyBatch(engine: Engine, request: ApplyRequest): Promise
       const from = aggregator.portId(origin);
       const to = aggregator.portId(destination);
       if (from === undefined || to === undefined) {
-        issues.add(unknownPort(request, chunk, index, from !== undefined, origin, destination));
+        issues.addItem(index, reportedChunk(request, chunk), unknownPorts(from !== undefined, to !== undefined, origin, destination));
         return;
       }
       aggregator.add(from, to, day, 1, cents, cents, cents);
@@ -98,14 +99,21 @@ async function reportUnknownPorts(request: ApplyRequest, ports: Set<number>, iss
   for await (const { chunk, bytes } of request.source.prices()) {
     await forEachPrice(bytes, (origin, destination, _day, _cents, index) => {
       const originKnown = ports.has(origin);
-      if (!originKnown || !ports.has(destination)) issues.add(unknownPort(request, chunk, index, originKnown, origin, destination));
+      const destinationKnown = ports.has(destination);
+      if (!originKnown || !destinationKnown) issues.addItem(index, reportedChunk(request, chunk), unknownPorts(originKnown, destinationKnown, origin, destination));
     });
   }
 }
 
-/** The issue of a price whose origin (or else destination) is no known port. */
-function unknownPort(request: ApplyRequest, chunk: number, index: number, originKnown: boolean, origin: number, destination: number): ItemIssue {
-  const field = originKnown ? 'destination' : 'origin';
-  const code = unpackCode(originKnown ? destination : origin);
-  return { index, chunk: request.source.reportChunks ? chunk : undefined, field, code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${code} does not exist` };
+/** The problems of a price whose origin or destination, or both, is no known port. */
+function unknownPorts(originKnown: boolean, destinationKnown: boolean, origin: number, destination: number): Issue[] {
+  const problems: Issue[] = [];
+  if (!originKnown) problems.push({ field: 'origin', code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${unpackCode(origin)} does not exist` });
+  if (!destinationKnown) problems.push({ field: 'destination', code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${unpackCode(destination)} does not exist` });
+  return problems;
+}
+
+/** The chunk an issue names: staged uploads name it, a one-call write gives the index in the whole batch. */
+function reportedChunk(request: ApplyRequest, chunk: number): number | undefined {
+  return request.source.reportChunks ? chunk : undefined;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backends.js';
-import type { BatchItem, Ratestore } from '../../src/index.js';
+import { Ratestore, type BatchItem, type RatestoreError } from '../../src/index.js';
 import { TREE, expectCode, expectRows, price, row, useStores } from '../helpers.js';
 
 /** A batch with bad items writes nothing and reports them; references are checked batch-wide. */
@@ -148,6 +148,45 @@ export function rejectedBatchesSuite(backend: Backend): void {
       expect((await batch.commit()).version).toBe(before.version + 1);
       // A committed batch id answers its first result, whatever comes with it.
       expect((await store.write([], { batchId: 'empty-upload' })).version).toBe(before.version + 1);
+    });
+
+    // Was a bug: each bad item reported only its first problem, so a fix revealed the next one.
+    it('reports every problem of an item, one entry each, capped per item and counted', async () => {
+      const store = await seeded();
+      const before = await snapshot(store);
+      const items = [
+        { origin: 'cnsha', destination: 'NL', day: '2016-13-01', price: -1 }, // 0: four problems
+        price('CNSHA', 'NLRTM', '2016-02-30', 1.001), // 1: day and price
+        { type: 'port', code: 'jptyo', name: '', region: 'Nowhere!' }, // 2: code, name and region
+        { type: 'region', slug: 'Bad Slug', name: 7, parent: 'Also Bad' }, // 3: slug, name and parent
+        price('ZZZZZ', 'YYYYY', '2016-01-02', 5) // 4: both ports unknown (checked too, though other items are bad)
+      ] as unknown as BatchItem[];
+      const fields = (error: RatestoreError) => error.issues!.map(({ index, field, code }) => `${index}:${field}:${code}`);
+      const error = await expectCode(store.write(items), 'RATESTORE_INVALID_BATCH');
+      expect(fields(error)).toEqual([
+        '0:origin:RATESTORE_INVALID_FIELD', '0:destination:RATESTORE_INVALID_FIELD', '0:day:RATESTORE_INVALID_DATE', '0:price:RATESTORE_INVALID_PRICE',
+        '1:day:RATESTORE_INVALID_DATE', '1:price:RATESTORE_INVALID_PRICE',
+        '2:code:RATESTORE_INVALID_FIELD', '2:name:RATESTORE_INVALID_FIELD', '2:region:RATESTORE_INVALID_FIELD',
+        '3:slug:RATESTORE_INVALID_FIELD', '3:name:RATESTORE_INVALID_FIELD', '3:parent:RATESTORE_INVALID_FIELD',
+        '4:origin:RATESTORE_UNKNOWN_PORT', '4:destination:RATESTORE_UNKNOWN_PORT'
+      ]);
+      expect(error.issueCount).toBe(14);
+      // A duplicate port in an unknown region has two problems too.
+      const refs = await expectCode(store.write([
+        price('ZZZZZ', 'YYYYY', '2016-01-02', 5),
+        { type: 'port', code: 'JPTYO', name: 'Tokyo', region: 'east_asia' },
+        { type: 'port', code: 'JPTYO', name: 'Tokio', region: 'nowhere' }
+      ]), 'RATESTORE_INVALID_BATCH');
+      expect(fields(refs)).toEqual(['2:code:RATESTORE_DUPLICATE_CODE', '2:region:RATESTORE_UNKNOWN_REGION', '0:origin:RATESTORE_UNKNOWN_PORT', '0:destination:RATESTORE_UNKNOWN_PORT']);
+      expect(refs.issueCount).toBe(4);
+
+      // maxIssuesPerItem lists the first problems of each item; issueCount still counts them all.
+      const capped = await seeded({ maxIssuesPerItem: 2 });
+      const few = await expectCode(capped.write(items.slice(0, 2)), 'RATESTORE_INVALID_BATCH');
+      expect(fields(few)).toEqual(['0:origin:RATESTORE_INVALID_FIELD', '0:destination:RATESTORE_INVALID_FIELD', '1:day:RATESTORE_INVALID_DATE', '1:price:RATESTORE_INVALID_PRICE']);
+      expect(few.issueCount).toBe(6);
+      expect(await snapshot(store)).toEqual(before);
+      await expectCode(() => new Ratestore({ memory: true, maxIssuesPerItem: 0 }), 'RATESTORE_INVALID_ARGUMENT', 'maxIssuesPerItem');
     });
 
     it('caps the issues at maxIssues while issueCount counts them all', async () => {

@@ -10,7 +10,7 @@ import {
   type CliIo
 } from './common.js';
 
-/** How many bad items of a rejected file are printed (all are counted). */
+/** How many problems of a rejected file's items are printed (all are counted). */
 const SHOWN_ISSUES = 20;
 
 interface ImportOptions {
@@ -163,7 +163,7 @@ async function importOne(io: CliIo, store: Ratestore, source: ImportSource, batc
 function printIssues(io: CliIo, source: ImportSource, error: RatestoreError): void {
   const issues = error.issues ?? [];
   const total = error.issueCount ?? issues.length;
-  const lines = [`error RATESTORE_INVALID_BATCH: ${source.path} was rejected: ${count(total)} invalid item${total === 1 ? '' : 's'}; nothing written`];
+  const lines = [`error RATESTORE_INVALID_BATCH: ${source.path} was rejected: ${count(total)} problem${total === 1 ? '' : 's'} in its items; nothing written`];
   for (const issue of issues.slice(0, SHOWN_ISSUES)) lines.push(`  ${describeIssue(source, issue)}`);
   const shown = Math.min(issues.length, SHOWN_ISSUES);
   if (total > shown) lines.push(`  ... and ${count(total - shown)} more (${count(total)} in all)`);
