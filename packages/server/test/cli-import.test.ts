@@ -48,7 +48,7 @@ describe('ratestore import', () => {
     expect(run.stdout).toMatch(/more\.ndjson: imported as version 3: 1 prices, 1 ports, 0 regions/);
     expect(run.stdout).toMatch(/is at version 3/);
     const rates = await cli(['rates', '--from', '2016-01-09', '--to', '2016-01-09', '--origin', 'CNSGH', '--destination', 'europe', '--json'], { env: { RATESTORE_DATA: data } });
-    expect(JSON.parse(rates.stdout)).toEqual({ version: 3, rows: [{ day: '2016-01-09', average: 20, count: 3, min: 10, max: 30 }] });
+    expect(JSON.parse(rates.stdout)).toEqual({ version: 3, origin: 'CNSGH', destination: 'europe', date_from: '2016-01-09', date_to: '2016-01-09', min_count: 3, rows: [{ day: '2016-01-09', average: 20, count: 3, min: 10, max: 30 }] });
   });
 
   it('--format overrides the extension', async () => {
