@@ -14,6 +14,7 @@ export type ServerErrorCode =
   | 'RATESTORE_RANGE_TOO_LONG'
   | 'RATESTORE_UNKNOWN_LOCATION'
   | 'RATESTORE_INVALID_BATCH'
+  | 'RATESTORE_EMPTY_BATCH'
   | 'RATESTORE_UNKNOWN_BATCH'
   | 'RATESTORE_BATCH_COMMITTED'
   | 'RATESTORE_UNKNOWN_VERSION'
@@ -37,7 +38,8 @@ export type ServerErrorCode =
 
 /**
  * Codes of the client's own failures:
- * - `RATESTORE_CONNECTION_FAILED`: no answer (refused, reset, DNS...) and the retries are spent;
+ * - `RATESTORE_CONNECTION_FAILED`: no answer (refused, reset, DNS...) and the retries are spent,
+ *   or at once when no retry can help (the host name does not exist, TLS failed);
  * - `RATESTORE_TIMEOUT`: an attempt took longer than `timeoutMs` and the retries are spent;
  * - `RATESTORE_ABORTED`: the caller's AbortSignal fired;
  * - `RATESTORE_UNEXPECTED_RESPONSE`: an answer that is not the server's JSON (e.g. a proxy's error page).
@@ -95,6 +97,8 @@ export interface RatestoreClientErrorOptions {
   requestId?: string;
   /** How many attempts were made before giving up. */
   attempts?: number;
+  /** Whether a later attempt could succeed; default: from the code and status (see {@link RatestoreClientError.retryable}). */
+  retryable?: boolean;
   /** The underlying error (a network error, the engine's error...). */
   cause?: unknown;
 }
@@ -119,6 +123,7 @@ export class RatestoreClientError extends Error {
   readonly requestId: string | undefined;
   /** Attempts made (1 when the first answer was final). */
   readonly attempts: number | undefined;
+  readonly #retryable: boolean | undefined;
 
   /**
    * @param code - a stable error code
@@ -137,13 +142,22 @@ export class RatestoreClientError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.requestId = options.requestId;
     this.attempts = options.attempts;
+    this.#retryable = options.retryable;
   }
 
-  /** Whether the call may succeed when made again later (overload, rate limit, no connection, timeout). */
+  /**
+   * Whether the call may succeed when made again later: no connection (unless the host name does
+   * not exist or TLS failed), a timeout, 408, 429, 502, 503, 504. Any other answer, a 4xx above
+   * all, would only be given again.
+   */
   get retryable(): boolean {
-    return this.code === 'RATESTORE_CONNECTION_FAILED' || this.code === 'RATESTORE_TIMEOUT' || this.status === 429 || this.status === 502 || this.status === 503 || this.status === 504;
+    if (this.#retryable !== undefined) return this.#retryable;
+    return this.code === 'RATESTORE_CONNECTION_FAILED' || this.code === 'RATESTORE_TIMEOUT' || (this.status !== undefined && RETRYABLE_STATUS.has(this.status));
   }
 }
+
+/** Request timeout, too many requests, and the gateway and overload answers of a server or proxy. */
+const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
 
 /** Type guard: whether `error` is a {@link RatestoreClientError}, optionally with the given code. */
 export function isRatestoreClientError(error: unknown, code?: RatestoreClientErrorCode): error is RatestoreClientError {

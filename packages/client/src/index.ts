@@ -19,6 +19,6 @@ export type { RatestoreClientOptions, FetchFunction } from './remote.js';
 export { RatestoreClientError, isRatestoreClientError } from './errors.js';
 export type { RatestoreClientErrorCode, ServerErrorCode, ClientErrorCode, ItemIssue, ItemIssueCode, RatestoreClientErrorOptions } from './errors.js';
 export { DEFAULT_RETRY } from './retry.js';
-export type { RetryOptions } from './retry.js';
+export type { RetryOptions, RetryEvent } from './retry.js';
 export { DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY } from './upload.js';
 export type * from './types.js';

@@ -6,7 +6,7 @@
  */
 import { RatestoreClientError, abortedError, fieldOf, throwIfAborted, type ItemIssue } from './errors.js';
 import { InFlight } from './in-flight.js';
-import { backoffDelay, parseRetryAfter, retryPolicy, sleep, type RetryOptions, type RetryPolicy } from './retry.js';
+import { backoffDelay, parseRetryAfter, retryPolicy, sleep, type RetryEvent, type RetryOptions, type RetryPolicy } from './retry.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
 import type {
   BatchInfo, BatchItem, CommitResult, DetailedRatesQuery, Port, Rate, RatesQuery, RatesResult, RatestoreApi, ReadOptions, Region,
@@ -32,16 +32,41 @@ export interface RatestoreClientOptions {
    */
   commitTimeoutMs?: number;
   /**
-   * Retries of requests that got no answer, timed out, or were answered 429, 502, 503 or 504
+   * Retries of requests that got no answer, timed out, or were answered 408, 429, 502, 503 or 504
    * (honouring `Retry-After`): `false` or `0` for none, a number for at most that many, or a
    * {@link RetryOptions} object. Every request the client makes is safe to repeat (writes carry
-   * their batch id). Default: exponential backoff with full jitter for up to 60 s.
+   * their batch id). Default: exponential backoff with full jitter for up to 60 s. What no retry
+   * can fix fails at once: a host name that does not resolve (`ENOTFOUND`; a temporary resolver
+   * failure, `EAI_AGAIN`, is retried), a TLS or certificate failure, any other 4xx answer.
    */
   retries?: number | false | RetryOptions;
   /** The fetch implementation. Default: `globalThis.fetch`. */
   fetch?: FetchFunction;
   /** Extra headers sent with every request (e.g. for a proxy in front of the server). */
   headers?: Record<string, string>;
+  /**
+   * Called before each retry with the failed attempt, its error and the wait before the next one,
+   * so a caller can show that the client is still trying (a wrong URL otherwise looks like a hang
+   * until the retries are spent). Exceptions it throws are ignored. The same is logged under the
+   * `debug` namespace `ratestore:client` (`DEBUG=ratestore:client` in Node,
+   * `localStorage.debug = 'ratestore:client'` in browsers with a bundler; `debug` is imported at the
+   * first retry, so a page that loads the client as plain modules needs no import map and logs nothing).
+   */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+type DebugLog = (format: string, ...args: unknown[]) => void;
+let debugLog: Promise<DebugLog | undefined> | undefined;
+
+/**
+ * The debug log: namespace `ratestore:client` of the `debug` package, imported when the first retry
+ * is reported rather than up front, so that the client imports no package until then, and a page
+ * that loads it as plain modules (no bundler to resolve `debug`) works: there the import fails and
+ * nothing is logged.
+ */
+function retryLog(): Promise<DebugLog | undefined> {
+  debugLog ??= import('debug').then((module) => module.default('ratestore:client'), () => undefined);
+  return debugLog;
 }
 
 interface Wire {
@@ -98,7 +123,31 @@ function uploadOf(wire: Wire): UploadStatus {
 
 function describe(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
+  return causeCode(error) ?? cause?.message ?? (error as Error)?.message ?? String(error);
+}
+
+/** The first error code in the chain of causes (fetch wraps the socket's error, which may wrap more). */
+function causeCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current !== null && typeof current === 'object' && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const { code, errors } = current as { code?: unknown; errors?: unknown };
+    if (typeof code === 'string') return code;
+    // Several addresses tried at once (happy eyeballs) fail together as an AggregateError.
+    if (Array.isArray(errors) && errors.length > 0) return causeCode(errors[0]);
+  }
+  return undefined;
+}
+
+/**
+ * Why no retry can fix a failure without an answer, or undefined when one may. A name that does
+ * not resolve stays so (a temporary resolver failure, EAI_AGAIN, is retried); a certificate or TLS
+ * handshake that fails fails again. Browsers do not say why a fetch failed: there, everything is
+ * retried.
+ */
+function finalCause(code: string | undefined): string | undefined {
+  if (code === undefined) return undefined;
+  if (code === 'ENOTFOUND' || code === 'EAI_NONAME' || code === 'EAI_FAIL' || code === 'ENODATA') return 'the host name does not resolve';
+  if (/^ERR_(SSL|TLS)_|CERT|^UNABLE_TO_|SELF_SIGNED|^HOSTNAME_MISMATCH$|^INVALID_CA$/.test(code)) return 'TLS failed';
+  return undefined;
 }
 
 /**
@@ -120,6 +169,7 @@ export class RatestoreClient implements RatestoreApi {
   readonly #commitTimeoutMs: number;
   readonly #retry: RetryPolicy;
   readonly #fetch: FetchFunction;
+  readonly #onRetry: ((event: RetryEvent) => void) | undefined;
   readonly #transport: UploadTransport;
   /** Status lookups of uploads whose chunk answers were lost, by batch id. */
   readonly #heldLookups = new InFlight<string, readonly number[] | undefined>();
@@ -147,6 +197,8 @@ export class RatestoreClient implements RatestoreApi {
     if (options.fetch === undefined && typeof globalThis.fetch !== 'function') throw new TypeError('no global fetch: pass options.fetch');
     // Called through globalThis: browsers refuse a fetch detached from window.
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    if (options.onRetry !== undefined && typeof options.onRetry !== 'function') throw new TypeError('options.onRetry must be a function');
+    this.#onRetry = options.onRetry;
     this.#transport = this.#uploadTransport();
   }
 
@@ -305,8 +357,12 @@ export class RatestoreClient implements RatestoreApi {
       if (!failure.retryable || options.noRetry === true) throw failure;
       const elapsed = Date.now() - started;
       const remaining = policy.maxElapsedMs - elapsed;
-      if (attempt > policy.retries || remaining <= 0 || (failure.retryAfterMs !== undefined && failure.retryAfterMs > remaining)) throw failure;
+      if (attempt > policy.retries || remaining <= 0 || (failure.retryAfterMs !== undefined && failure.retryAfterMs > remaining)) {
+        (await retryLog())?.('%s %s: giving up after %d attempt(s) in %d ms: %s', method, url.href, attempt, elapsed, failure.message);
+        throw failure;
+      }
       const delay = Math.min(backoffDelay(policy, attempt - 1, failure.retryAfterMs), remaining);
+      await this.#retrying({ method, url: url.href, attempt, error: failure, delayMs: Math.round(delay), elapsedMs: elapsed });
       try {
         await sleep(delay, signal);
       } catch {
@@ -317,6 +373,16 @@ export class RatestoreClient implements RatestoreApi {
         throwIfAborted(signal);
         if (done !== undefined) return done.value as T;
       }
+    }
+  }
+
+  /** Tells the debug log and the `onRetry` hook that a retry follows. */
+  async #retrying(event: RetryEvent): Promise<void> {
+    (await retryLog())?.('%s %s: attempt %d failed (%s: %s); retrying in %d ms', event.method, event.url, event.attempt, event.error.code, event.error.message, event.delayMs);
+    try {
+      this.#onRetry?.(event);
+    } catch {
+      // A failing hook must not fail the request.
     }
   }
 
@@ -338,7 +404,9 @@ export class RatestoreClient implements RatestoreApi {
     } catch (error) {
       if (signal?.aborted === true) throw abortedError(signal);
       if (timedOut) return { ok: false, error: new RatestoreClientError('RATESTORE_TIMEOUT', `${method} ${url}: no complete answer within ${timeoutMs} ms (attempt ${attempt})`, { attempts: attempt, cause: error }) };
-      return { ok: false, error: new RatestoreClientError('RATESTORE_CONNECTION_FAILED', `${method} ${url}: ${describe(error)} (attempt ${attempt})`, { attempts: attempt, cause: error }) };
+      const final = finalCause(causeCode(error));
+      const why = final === undefined ? '' : `; not retried: ${final}`;
+      return { ok: false, error: new RatestoreClientError('RATESTORE_CONNECTION_FAILED', `${method} ${url}: ${describe(error)} (attempt ${attempt}${why})`, { attempts: attempt, cause: error, ...(final === undefined ? {} : { retryable: false }) }) };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

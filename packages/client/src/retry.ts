@@ -5,7 +5,9 @@
  * @module
  */
 
-/** How the remote client retries a request that got no answer, a 429, or a 502/503/504. */
+import type { RatestoreClientError } from './errors.js';
+
+/** How the remote client retries a request that got no answer, a 408 or 429, or a 502/503/504. */
 export interface RetryOptions {
   /** Most retries of one request (not counting the first attempt). Default: unlimited within `maxElapsedMs`. */
   retries?: number;
@@ -19,6 +21,22 @@ export interface RetryOptions {
   minDelayMs?: number;
   /** Cap of one backoff delay. Default 5,000. */
   maxDelayMs?: number;
+}
+
+/** What the remote client's `onRetry` option is told before each retry. */
+export interface RetryEvent {
+  /** The request's method, `GET`, `POST`... */
+  method: string;
+  /** The request's URL, query included. */
+  url: string;
+  /** The attempt that failed: 1 for the first. */
+  attempt: number;
+  /** Why it failed (a connection failure, a timeout, or the server's 408, 429, 502, 503 or 504). */
+  error: RatestoreClientError;
+  /** How long the client waits before the next attempt, in milliseconds. */
+  delayMs: number;
+  /** Milliseconds since the first attempt. */
+  elapsedMs: number;
 }
 
 /** @internal The policy with every default filled in. */

@@ -218,7 +218,8 @@ export interface RatestoreApi {
    * Uploads one atomic batch: all of it becomes visible in one new version, or none of it. Small
    * batches go in one request, large ones in chunks through a staged upload, never held whole.
    *
-   * A rejected batch throws `RATESTORE_INVALID_BATCH` with its bad items and leaves nothing behind.
+   * A rejected batch throws `RATESTORE_INVALID_BATCH` with its bad items and leaves nothing behind;
+   * a batch without items throws `RATESTORE_EMPTY_BATCH` before anything is sent.
    * Any other failure (the server away for longer than the retries last, the items' source failing)
    * keeps the chunks the store acknowledged: calling `uploadBatch` again with the same items,
    * `batchId` and `chunkSize` sends only the rest. Use `abortUpload(batchId)` to give up instead.

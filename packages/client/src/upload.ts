@@ -102,6 +102,7 @@ function withItems(error: RatestoreClientError, itemsOfChunk: (chunk: number | u
  * - More: a staged upload. Chunk n holds items `[n * chunkSize, (n + 1) * chunkSize)`; chunks the
  *   store already holds (an earlier attempt with this batch id) are skipped; up to `concurrency`
  *   chunks are in flight; then one commit.
+ * - No items at all: `RATESTORE_EMPTY_BATCH`, before any request.
  * - A rejected batch (or chunk) discards the staged upload and throws `RATESTORE_INVALID_BATCH`
  *   with batch-wide item indexes; an abort discards it too and throws `RATESTORE_ABORTED`; any
  *   other failure keeps the staged chunks so the same call can resume later.
@@ -138,6 +139,8 @@ export async function uploadBatch(transport: UploadTransport, items: UploadItems
     const first = await chunks.next();
     throwIfAborted(userSignal);
     const firstItems = first.done === true ? [] : first.value;
+    // The store refuses a batch without items; say so before sending anything.
+    if (firstItems.length === 0) throw new RatestoreClientError('RATESTORE_EMPTY_BATCH', `batch ${batchId} has no items; nothing was sent`, { field: 'items' });
     const second = firstItems.length < chunkSize ? { done: true as const, value: undefined } : await chunks.next();
     throwIfAborted(userSignal);
 

@@ -9,7 +9,7 @@ import {
   DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY, DEFAULT_RETRY, RatestoreClient, RatestoreClientError, isRatestoreClientError,
   type BatchInfo, type BatchItem, type ClientErrorCode, type CommitResult, type DetailedRatesQuery, type FetchFunction, type ItemIssue,
   type Port, type Rate, type RateRow, type RatesQuery, type RatesResult, type RatestoreApi, type RatestoreClientErrorCode,
-  type RatestoreClientOptions, type ReadOptions, type Region, type RegionDetail, type RegionNode, type RetryOptions, type RevertResult,
+  type RatestoreClientOptions, type ReadOptions, type Region, type RegionDetail, type RegionNode, type RetryEvent, type RetryOptions, type RevertResult,
   type ServerErrorCode, type UploadItems, type UploadOptions, type UploadProgress, type UploadResult, type UploadStatus
 } from '@ratestore/client';
 import { EmbeddedRatestoreClient, createClient, type ClientConfig, type EmbeddedClientOptions } from '@ratestore/client/embedded';
@@ -33,6 +33,20 @@ expectAssignable<RatestoreClientOptions>({ baseUrl: 'http://h', retries: false }
 expectNotAssignable<RatestoreClientOptions>({ baseUrl: 'http://h', retries: true });
 expectNotAssignable<RatestoreClientOptions>({ apiKey: 'k' });
 expectNotAssignable<RatestoreClientOptions>({ baseUrl: 'http://h', timeoutMs: '1000' });
+expectAssignable<RatestoreClientOptions>({
+  baseUrl: 'http://h',
+  onRetry: (event) => {
+    expectType<RetryEvent>(event);
+    expectType<string>(event.method);
+    expectType<string>(event.url);
+    expectType<number>(event.attempt);
+    expectType<RatestoreClientError>(event.error);
+    expectType<number>(event.delayMs);
+    expectType<number>(event.elapsedMs);
+  }
+});
+expectNotAssignable<RatestoreClientOptions>({ baseUrl: 'http://h', onRetry: 'log' });
+expectNotAssignable<RatestoreClientOptions>({ baseUrl: 'http://h', onRetry: (event: { attempt: string }) => event });
 expectError(new RatestoreClient());
 expectError(new RatestoreClient({ baseUrl: 3000 }));
 expectAssignable<FetchFunction>(globalThis.fetch);
@@ -150,6 +164,7 @@ expectError((error.code = 'RATESTORE_INTERNAL'));
 expectAssignable<RatestoreClientErrorCode>('RATESTORE_INVALID_BATCH');
 expectAssignable<RatestoreClientErrorCode>('RATESTORE_SOMETHING_NEWER');
 expectAssignable<ServerErrorCode>('RATESTORE_OVERLOADED');
+expectAssignable<ServerErrorCode>('RATESTORE_EMPTY_BATCH');
 expectNotAssignable<ServerErrorCode>('RATESTORE_TIMEOUT');
 expectAssignable<ClientErrorCode>('RATESTORE_TIMEOUT');
 expectNotAssignable<ClientErrorCode>('RATESTORE_OVERLOADED');

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RatestoreClient, RatestoreClientError } from '../src/index.js';
 import { startServerProcess, type ServerProcess } from './helpers.js';
@@ -36,5 +39,24 @@ describe('remote client: API keys', () => {
     // Reverting needs the admin scope.
     expect(await writer.revert('keyed').catch((error: unknown) => error)).toMatchObject({ code: 'RATESTORE_FORBIDDEN', status: 403 });
     expect(await new RatestoreClient({ baseUrl: server.url, apiKey: 'admin-key' }).revert('keyed')).toMatchObject({ batchId: 'keyed', revertedVersion: result.version });
+  });
+});
+
+describe('remote client: an empty batch', () => {
+  it('is refused before any request is sent', async () => {
+    let requests = 0;
+    const server = http.createServer((_req, res) => {
+      requests++;
+      res.writeHead(500).end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const client = new RatestoreClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      expect(await client.uploadBatch([], { batchId: 'nothing' }).catch((error: unknown) => error)).toMatchObject({ code: 'RATESTORE_EMPTY_BATCH', status: undefined, attempts: undefined });
+      expect(requests).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 });

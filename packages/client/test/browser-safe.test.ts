@@ -1,8 +1,10 @@
 /**
  * The remote entry point must run in browsers: its runtime import graph (type-only imports erased,
  * as the compiler emits it) holds no `node:` module, no bare package (in particular not
- * `@ratestore/core`), and no Node global such as `process` or `Buffer`.
+ * `@ratestore/core`) but `debug`, imported at the first retry only, and no Node global such as `process`
+ * or `Buffer`.
  */
+import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,9 +34,16 @@ describe('the remote client is browser-safe', () => {
     const graph = runtimeGraph(resolve(SRC, 'index.ts'));
     expect([...graph.keys()].map((f) => f.slice(SRC.length + 1)).sort()).toEqual(['errors.ts', 'in-flight.ts', 'index.ts', 'remote.ts', 'retry.ts', 'upload.ts']);
     for (const [file, { specifiers, code }] of graph) {
-      for (const specifier of specifiers) expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\.?\//);
+      for (const specifier of specifiers) expect(specifier, `${file} imports ${specifier}`).toMatch(/^(\.\.?\/|debug$)/);
+      // debug only on demand (the first retry), so that plain-module pages load without it.
+      expect(code, `${file} imports debug up front`).not.toMatch(/(^|\n)\s*import\s[^;]*from\s+['"]debug['"]/);
       expect(code, `${file} uses a Node global`).not.toMatch(/\b(process|Buffer|require|__dirname|setImmediate)\b[.(]/);
     }
+  });
+
+  it('its one package, debug, has a browser build that bundlers pick', () => {
+    const pkg = createRequire(import.meta.url)('debug/package.json') as { browser?: string };
+    expect(pkg.browser).toBe('./src/browser.js');
   });
 
   it('the embedded entry is the one that loads core', () => {

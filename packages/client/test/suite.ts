@@ -268,6 +268,18 @@ export function behaviourSuite(name: string, start: () => Promise<Harness>): voi
       expect(await client.abortUpload('no-such-upload')).toBe(false);
     });
 
+    // Was a bug: an upload without items committed a new version with nothing in it.
+    it('refuses an empty batch with RATESTORE_EMPTY_BATCH: nothing staged, no version', async () => {
+      const before = await latest(client);
+      async function* none(): AsyncGenerator<BatchItem> {}
+      for (const items of [[], none(), Readable.from([])]) {
+        expect(await failure(client.uploadBatch(items, { batchId: 'empty' }))).toMatchObject({ code: 'RATESTORE_EMPTY_BATCH', field: 'items' });
+      }
+      expect(await client.batch('empty')).toBeUndefined();
+      expect(await client.uploadStatus('empty')).toBeUndefined();
+      expect(await latest(client)).toBe(before);
+    });
+
     it('refuses bad options before doing anything', async () => {
       expect(await failure(client.uploadBatch([], { chunkSize: 0 }))).toMatchObject({ code: 'RATESTORE_INVALID_ARGUMENT', field: 'chunkSize' });
       expect(await failure(client.uploadBatch([], { concurrency: 1.5 }))).toMatchObject({ code: 'RATESTORE_INVALID_ARGUMENT', field: 'concurrency' });

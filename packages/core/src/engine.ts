@@ -7,6 +7,7 @@ import type { MonthCache } from './read/month-cache.js';
 export interface EngineOptions {
   maxRangeDays: number;
   maxIssues: number;
+  maxIssuesPerItem: number;
   chunkSize: number;
   maxCells: number;
   retainVersions: number;

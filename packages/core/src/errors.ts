@@ -10,6 +10,7 @@ export type RatestoreErrorCode =
   | 'RATESTORE_RANGE_TOO_LONG'
   | 'RATESTORE_UNKNOWN_LOCATION'
   | 'RATESTORE_INVALID_BATCH'
+  | 'RATESTORE_EMPTY_BATCH'
   | 'RATESTORE_UNKNOWN_BATCH'
   | 'RATESTORE_BATCH_COMMITTED'
   | 'RATESTORE_UNKNOWN_VERSION'
@@ -29,7 +30,7 @@ export type ItemIssueCode =
   | 'RATESTORE_DUPLICATE_CODE'
   | 'RATESTORE_REGION_CYCLE';
 
-/** One bad item of a rejected batch. */
+/** One problem of a bad item of a rejected batch (an item with several problems has an entry for each). */
 export interface ItemIssue {
   /** Position of the item in its chunk (in the whole batch for a one-call write). */
   index: number;
@@ -44,9 +45,9 @@ export interface ItemIssue {
 export interface RatestoreErrorOptions {
   /** The argument or option at fault. */
   field?: string;
-  /** For `RATESTORE_INVALID_BATCH`: the first bad items (capped). */
+  /** For `RATESTORE_INVALID_BATCH`: the first problems of the bad items, one entry each (capped in all and per item). */
   issues?: ItemIssue[];
-  /** For `RATESTORE_INVALID_BATCH`: how many bad items there were in all. */
+  /** For `RATESTORE_INVALID_BATCH`: how many problems there were in all, listed or not. */
   issueCount?: number;
   cause?: unknown;
 }
@@ -67,19 +68,30 @@ export class RatestoreError extends Error {
   }
 }
 
-/** Collects item issues up to a cap while counting all of them. */
+/** How many problems a rejected batch lists: in all, and of any one item. */
+export interface IssueCaps {
+  maxIssues: number;
+  maxIssuesPerItem: number;
+}
+
+/**
+ * Collects the problems of a batch's items, one entry per problem, up to the caps (in all and per
+ * item) while counting every one of them.
+ */
 export class IssueList {
-  readonly #cap: number;
+  readonly #caps: IssueCaps;
   readonly #issues: ItemIssue[] = [];
   #count = 0;
 
-  constructor(cap: number) {
-    this.#cap = cap;
+  constructor(caps: IssueCaps) {
+    this.#caps = caps;
   }
 
-  add(issue: ItemIssue): void {
-    this.#count++;
-    if (this.#issues.length < this.#cap) this.#issues.push(issue);
+  /** Every problem of one item, given together so that the per-item cap can apply. */
+  addItem(index: number, chunk: number | undefined, problems: ReadonlyArray<Omit<ItemIssue, 'index' | 'chunk'>>): void {
+    this.#count += problems.length;
+    const room = Math.min(problems.length, this.#caps.maxIssuesPerItem, this.#caps.maxIssues - this.#issues.length);
+    for (let i = 0; i < room; i++) this.#issues.push({ index, chunk, ...problems[i]! });
   }
 
   get count(): number {
@@ -92,7 +104,7 @@ export class IssueList {
     const first = this.#issues[0]!;
     throw new RatestoreError(
       'RATESTORE_INVALID_BATCH',
-      `${what} has ${this.#count} invalid item(s); first: item ${first.index}${first.chunk === undefined ? '' : ` of chunk ${first.chunk}`} ${first.field}: ${first.reason}`,
+      `${what} has ${this.#count} problem(s) in its items; first: item ${first.index}${first.chunk === undefined ? '' : ` of chunk ${first.chunk}`} ${first.field}: ${first.reason}`,
       { issues: this.#issues.slice(), issueCount: this.#count }
     );
   }

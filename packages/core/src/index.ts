@@ -15,6 +15,7 @@ export type { Snapshot, SnapshotEntries } from './maintenance/snapshot.js';
 export { RatestoreError } from './errors.js';
 export { httpStatusOf } from './http-status.js';
 export { roundAverage } from './wire-rounding.js';
+export { moneyCents, priceTextCents } from './validate/price.js';
 export type { RatestoreErrorCode, RatestoreErrorOptions, ItemIssue, ItemIssueCode } from './errors.js';
 export type { Db } from './db.js';
 export type * from './types.js';

@@ -36,8 +36,10 @@ export interface RatestoreOptions {
   memory?: boolean;
   /** Longest date range a query may span, in days. Default 366. */
   maxRangeDays?: number;
-  /** How many bad items a rejected batch reports (all are counted). Default 100. */
+  /** How many problems of bad items a rejected batch lists (all are counted). Default 100. */
   maxIssues?: number;
+  /** How many problems of any one item a rejected batch lists (all are counted). Default 10. */
+  maxIssuesPerItem?: number;
   /** Items per staged chunk when `write()` splits a batch. Default 50,000. */
   chunkSize?: number;
   /** Aggregation cells held in memory during a commit before they are written out. Default 1,000,000. */
@@ -110,6 +112,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     this.#options = {
       maxRangeDays: checkInteger(options.maxRangeDays ?? 366, 'maxRangeDays', 1),
       maxIssues: checkInteger(options.maxIssues ?? 100, 'maxIssues', 1),
+      maxIssuesPerItem: checkInteger(options.maxIssuesPerItem ?? 10, 'maxIssuesPerItem', 1),
       chunkSize: checkInteger(options.chunkSize ?? 50_000, 'chunkSize', 1),
       maxCells: checkInteger(options.maxCells ?? 1_000_000, 'maxCells', 1),
       readCacheMonths: checkInteger(options.readCacheMonths ?? 4096, 'readCacheMonths', 0),

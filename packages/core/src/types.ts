@@ -7,7 +7,7 @@ export interface PriceItem {
   destination: string;
   /** `YYYY-MM-DD`, a real calendar date between 1900 and 2999. */
   day: string;
-  /** USD, positive, at most 2 decimals, at most 10,000,000. */
+  /** USD that is money: at least 0.01, at most 10,000,000, a 2-decimal value up to float noise. */
   price: number;
 }
 

@@ -25,6 +25,7 @@ expectAssignable<RatestoreOptions>({
   location: './data',
   maxRangeDays: 366,
   maxIssues: 100,
+  maxIssuesPerItem: 10,
   chunkSize: 50_000,
   maxCells: 1_000_000,
   retainVersions: Infinity,
@@ -222,6 +223,7 @@ expectAssignable<RatestoreErrorCode>('RATESTORE_DATE_RANGE_REVERSED');
 expectAssignable<RatestoreErrorCode>('RATESTORE_RANGE_TOO_LONG');
 expectAssignable<RatestoreErrorCode>('RATESTORE_UNKNOWN_LOCATION');
 expectAssignable<RatestoreErrorCode>('RATESTORE_INVALID_BATCH');
+expectAssignable<RatestoreErrorCode>('RATESTORE_EMPTY_BATCH');
 expectAssignable<RatestoreErrorCode>('RATESTORE_UNKNOWN_BATCH');
 expectAssignable<RatestoreErrorCode>('RATESTORE_BATCH_COMMITTED');
 expectAssignable<RatestoreErrorCode>('RATESTORE_UNKNOWN_VERSION');

@@ -332,6 +332,13 @@ class Runner {
         const items = [...priceItems(command.prices), ...refs];
         const batchId = this.newId();
         let result;
+        if (items.length === 0) {
+          // An empty batch is refused, staged or not, and changes nothing.
+          expect(await rejection(command.staged ? store.begin(batchId).then((staged) => staged.commit()) : store.write(items, { batchId }))).toBe('RATESTORE_EMPTY_BATCH');
+          if (command.staged) expect(await store.abort(batchId)).toBe(true);
+          expect(store.version).toBe(model.head);
+          break;
+        }
         if (!command.staged) {
           result = await store.write(items, { batchId });
         } else {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { DEFAULT_MAX_ITEM_CHARS } from './formats/index.js';
+import { distance } from 'fastest-levenshtein';
 
 export type Scope = 'read' | 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
@@ -186,6 +187,46 @@ function bool(value: string, name: string): boolean {
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(value)}`);
 }
 
+/** The settings of a file, as a template: a nested object is a group, an array holds entries of its one element's shape. */
+type SettingsShape = { [name: string]: SettingsShape | [SettingsShape] | true };
+
+/** Every setting the defaults give a value, nested as they are. */
+function shapeOf(value: object): SettingsShape {
+  return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? shapeOf(inner) : true]));
+}
+
+/** What a config file may hold: the defaults' settings, those without a default, and API key entries. */
+const FILE_SETTINGS: SettingsShape = (() => {
+  const shape = shapeOf(defaultConfig());
+  Object.assign(shape.currency as SettingsShape, { ratesFile: true, appId: true });
+  (shape.auth as SettingsShape).keys = [{ key: true, scopes: true, name: true, rateLimit: { requests: true, perSeconds: true } }];
+  return shape;
+})();
+
+/**
+ * Refuses a setting the server does not know, which would otherwise be ignored without a word
+ * (`"prot": 8080` leaves the port at 3000): names it and, when one is close, the setting meant.
+ */
+function checkKnownSettings(value: object, shape: SettingsShape, where: string, path = ''): void {
+  for (const [name, inner] of Object.entries(value)) {
+    if (!Object.hasOwn(shape, name)) throw new ConfigError(`${where}unknown setting ${JSON.stringify(path + name)}; ${suggestion(name, Object.keys(shape), path)}`);
+    const known = shape[name]!;
+    if (inner === null || typeof inner !== 'object' || known === true) continue;
+    if (Array.isArray(known)) {
+      if (Array.isArray(inner)) inner.forEach((entry: unknown, i) => entry !== null && typeof entry === 'object' && checkKnownSettings(entry, known[0], where, `${path}${name}[${i}].`));
+    } else if (!Array.isArray(inner)) checkKnownSettings(inner, known, where, `${path}${name}.`);
+  }
+}
+
+/** "did you mean" the nearest known name (by edit distance), or else the list of known names. */
+function suggestion(name: string, known: string[], path: string): string {
+  const scored = known.map((candidate) => ({ candidate, cost: distance(name.toLowerCase(), candidate.toLowerCase()) })).sort((a, b) => a.cost - b.cost);
+  const best = scored[0];
+  // A third of the name may be wrong (at least two letters: a swap of two costs two).
+  if (best !== undefined && best.cost <= Math.max(2, Math.floor(name.length / 3))) return `did you mean ${JSON.stringify(path + best.candidate)}?`;
+  return `the settings${path === '' ? '' : ` of ${path.slice(0, -1)}`} are ${known.join(', ')}`;
+}
+
 export interface LoadOptions {
   /** A JSON config file. Default: `RATESTORE_CONFIG`. */
   file?: string;
@@ -207,6 +248,7 @@ export function loadConfig(options: LoadOptions = {}): ServerConfig {
       throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${file} must hold a JSON object`);
+    checkKnownSettings(parsed, FILE_SETTINGS, `config file ${file}: `);
     config = merge(config, parsed);
   }
   const fromEnv: ConfigInput = {};

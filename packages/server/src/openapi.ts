@@ -31,7 +31,7 @@ const writeErrors = {
   403: problem('The key lacks the needed scope'),
   413: problem('The body, one of its items (RATESTORE_ITEM_TOO_LARGE) or the item count is over its limit'),
   415: problem('Unsupported Content-Type, or a Content-Encoding (bodies are read uncompressed)'),
-  422: problem('The batch has invalid items (listed in `issues`); nothing was written'),
+  422: problem('The batch has invalid items (listed in `issues`), or no items at all (`RATESTORE_EMPTY_BATCH`); nothing was written'),
   429: problem('Rate limit of the key exhausted; see Retry-After'),
   503: problem('Too many uploads at once; see Retry-After')
 };

@@ -41,7 +41,7 @@ describe('ratestore import', () => {
     expect(run.stdout).toMatch(/more\.ndjson: imported as version 3: 1 prices, 1 ports, 0 regions/);
     expect(run.stdout).toMatch(/is at version 3/);
     const rates = await cli(['rates', '--from', '2016-01-09', '--to', '2016-01-09', '--origin', 'CNSGH', '--destination', 'europe', '--json'], { env: { RATESTORE_DATA: data } });
-    expect(JSON.parse(rates.stdout)).toEqual({ version: 3, rows: [{ day: '2016-01-09', average: 20, count: 3, min: 10, max: 30 }] });
+    expect(JSON.parse(rates.stdout)).toEqual({ version: 3, origin: 'CNSGH', destination: 'europe', date_from: '2016-01-09', date_to: '2016-01-09', min_count: 3, rows: [{ day: '2016-01-09', average: 20, count: 3, min: 10, max: 30 }] });
   });
 
   it('--format overrides the extension', async () => {
@@ -71,7 +71,7 @@ describe('ratestore import', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).not.toMatch(/imported/);
     const lines = run.stderr.trim().split('\n');
-    expect(lines[0]).toMatch(/^error RATESTORE_INVALID_BATCH: .*bad\.csv was rejected: 31 invalid items; nothing written$/);
+    expect(lines[0]).toMatch(/^error RATESTORE_INVALID_BATCH: .*bad\.csv was rejected: 31 problems in its items; nothing written$/);
     expect(lines[1]).toMatch(/^ {2}item 1 \(line 3\): day RATESTORE_INVALID_DATE: /);
     expect(lines.filter((line) => line.startsWith('  item '))).toHaveLength(20);
     expect(run.stderr).toMatch(/\.\.\. and 11 more \(31 in all\)/);

@@ -128,7 +128,7 @@ describe('ratestore batches', () => {
     expect(lines[2]).toMatch(new RegExp(`^\\s*2\\s+\\S+\\s+2\\s+0\\s+0\\s+-\\s+${csvBatch}$`));
     const json = JSON.parse((await cli(['batches', 'list', '--json', '--data', data])).stdout);
     expect(json.version).toBe(2);
-    expect(json.batches.map((batch: { batchId: string }) => batch.batchId)).toEqual([dumpBatch, csvBatch]);
+    expect(json.batches.map((batch: { batch_id: string }) => batch.batch_id)).toEqual([dumpBatch, csvBatch]);
   });
 
   it('shows one batch, and --data may come before the subcommand', async () => {
@@ -138,7 +138,7 @@ describe('ratestore batches', () => {
     expect(run.stdout).toMatch(/version\s+2\n/);
     expect(run.stdout).toMatch(/prices\s+2\n/);
     const json = JSON.parse((await cli(['batches', 'show', csvBatch, '--json', '--data', data])).stdout);
-    expect(json).toMatchObject({ batchId: csvBatch, version: 2, counts: { prices: 2, ports: 0, regions: 0 }, revertedBy: null, revertible: true });
+    expect(json).toMatchObject({ batch_id: csvBatch, version: 2, counts: { prices: 2, ports: 0, regions: 0 }, reverted_by: null, revertible: true });
     const unknown = await cli(['batches', 'show', 'no-such-batch', '--data', data]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe('error RATESTORE_UNKNOWN_BATCH: batch no-such-batch was never committed\n');
@@ -149,7 +149,7 @@ describe('ratestore batches', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(`reverted batch ${csvBatch} (version 2) as version 3\n`);
     const again = await cli(['batches', 'revert', csvBatch, '--data', data, '--json']);
-    expect(JSON.parse(again.stdout)).toMatchObject({ batchId: csvBatch, revertedVersion: 2, version: 3 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ batch_id: csvBatch, reverted_version: 2, version: 3 });
     expect((await cli(['batches', 'revert', csvBatch, '--data', data])).stdout).toMatch(/already reverted by version 3; nothing written/);
     const rates = JSON.parse((await cli(['rates', '--from', '2016-01-05', '--to', '2016-01-05', '--origin', 'CNSGH', '--destination', 'NLRTM', '--data', data, '--json'])).stdout);
     const before = JSON.parse((await cli(['rates', '--from', '2016-01-05', '--to', '2016-01-05', '--origin', 'CNSGH', '--destination', 'NLRTM', '--data', data, '--json', '--as-of', '1'])).stdout);

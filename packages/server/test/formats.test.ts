@@ -60,10 +60,12 @@ describe('one parser per format', () => {
     expect([error.line, error.message]).toEqual([3, expect.stringMatching(/^not a JSON value: /)]);
   });
 
-  it('CSV: header in any order and case, BOM, quotes, trimming; decimal prices as numbers, anything else as text', async () => {
-    const text = '\ufeffPrice, day ,origin,destination\r\n1234.5,2016-01-01,CNSGH,NLRTM\r\n\r\n" 12 ",2016-01-02,CNSGH,DEHAM\n0x10,2016-01-03,A,B\nInfinity,2016-01-03,A,B\n,2016-01-03,A,B\n-1e3,2016-01-03,A,B\n';
+  it('CSV: header in any order and case, BOM, quotes, trimming; prices that are money as numbers, anything else as text', async () => {
+    const text = '\ufeffPrice, day ,origin,destination\r\n1234.5,2016-01-01,CNSGH,NLRTM\r\n\r\n" 12 ",2016-01-02,CNSGH,DEHAM\n0x10,2016-01-03,A,B\nInfinity,2016-01-03,A,B\n,2016-01-03,A,B\n-1e3,2016-01-03,A,B\n1.5e3,2016-01-03,A,B\n1.001,2016-01-03,A,B\n';
     const rows = await parse('csv', text, 5);
-    expect(rows.map((row) => [row.line, (row.item as { price: unknown }).price])).toEqual([[2, 1234.5], [4, 12], [5, '0x10'], [6, 'Infinity'], [7, ''], [8, -1000]]);
+    expect(rows.map((row) => [row.line, (row.item as { price: unknown }).price])).toEqual([
+      [2, 1234.5], [4, 12], [5, '0x10'], [6, 'Infinity'], [7, ''], [8, '-1e3'], [9, 1500], [10, '1.001']
+    ]);
     expect(rows[0]!.item).toEqual({ origin: 'CNSGH', destination: 'NLRTM', day: '2016-01-01', price: 1234.5 });
   });
 

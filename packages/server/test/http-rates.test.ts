@@ -127,8 +127,8 @@ describe('original API: POST /rates', () => {
     ['a first day the store does not take', { ...good, date_from: '1899-12-31', date_to: '1900-01-01' }, 'RATESTORE_INVALID_DATE', 'date_from'],
     ['a last day the store does not take', { ...good, date_from: '2999-12-31', date_to: '3000-01-01' }, 'RATESTORE_INVALID_DATE', 'date_to'],
     ['a reversed range', { ...good, date_from: '2016-05-01' }, 'RATESTORE_DATE_RANGE_REVERSED', 'date_from'],
-    ['a negative price', { ...good, price: -5 }, 'RATESTORE_INVALID_PARAMETER', 'price'],
-    ['a price as text', { ...good, price: '100' }, 'RATESTORE_INVALID_PARAMETER', 'price'],
+    ['a negative price', { ...good, price: -5 }, 'RATESTORE_INVALID_PRICE', 'price'],
+    ['a price as text', { ...good, price: '100' }, 'RATESTORE_INVALID_PRICE', 'price'],
     ['an unknown port', { ...good, destination_code: 'ZZZZZ' }, 'RATESTORE_UNKNOWN_PORT', 'destination_code'],
     ['a price with 3 decimals', { ...good, price: 1.005 }, 'RATESTORE_INVALID_PRICE', 'price']
   ];

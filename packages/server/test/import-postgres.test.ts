@@ -148,7 +148,7 @@ describe('ratestore import postgres://...', () => {
     const run = await cli(['import', url, join(files.dir, 'ratestask.sql'), '--data', data]);
     expect(run.code).toBe(1);
     const lines = run.stderr.trim().split('\n');
-    expect(lines[0]).toBe(`error RATESTORE_INVALID_BATCH: ${url} was rejected: 2 invalid items; nothing written`);
+    expect(lines[0]).toBe(`error RATESTORE_INVALID_BATCH: ${url} was rejected: 2 problems in its items; nothing written`);
     // Items are read regions (2), ports (2), then prices: item 5 is the second price row.
     expect(lines[1]).toMatch(/^ {2}item 5 \(prices row 2\): price RATESTORE_INVALID_PRICE: /);
     expect(lines[2]).toMatch(/^ {2}item 6 \(prices row 3\): destination RATESTORE_UNKNOWN_PORT: /);

@@ -1,6 +1,6 @@
 import type { IssueList } from '../errors.js';
 import { PriceRows } from '../encoding/price-codec.js';
-import { isIssue, normalizeItem, type NormalRef } from '../validate/items.js';
+import { normalizeItem, type NormalRef } from '../validate/items.js';
 
 /** The encoded form of a chunk of items, ready to stage. */
 export interface EncodedChunk {
@@ -40,8 +40,8 @@ export class ChunkBuilder {
 
   add(item: unknown, index: number): void {
     const normal = normalizeItem(item, index);
-    if (isIssue(normal)) {
-      this.#issues.add({ index, chunk: this.#chunk, ...normal });
+    if (Array.isArray(normal)) {
+      this.#issues.addItem(index, this.#chunk, normal);
     } else if (normal.kind === 'price') {
       this.#prices.push(normal.origin, normal.destination, normal.day, normal.cents, index);
       if (normal.origin !== this.#lastOrigin) this.#ports.add((this.#lastOrigin = normal.origin));

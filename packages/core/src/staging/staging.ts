@@ -30,7 +30,9 @@ export interface CollectedBatch {
 
 export interface StagingOptions {
   chunkSize: number;
+  /** How many problems a rejected chunk or batch lists, in all and of any one item. */
   maxIssues: number;
+  maxIssuesPerItem: number;
 }
 
 /**
@@ -79,7 +81,7 @@ export abstract class Staging {
   /** Validates and stages one chunk of a begun batch; `requested` defaults to the next number. */
   async add(batchId: string, items: unknown, requested: number | undefined): Promise<AddChunkResult> {
     if (!(await this.has(batchId))) throw unknownBatch(batchId);
-    const issues = new IssueList(this.options.maxIssues);
+    const issues = new IssueList(this.options);
     const builder = new ChunkBuilder(issues, requested);
     let index = 0;
     for await (const slice of itemsOf(items)) for (const item of slice) builder.add(item, index++);
@@ -96,7 +98,7 @@ export abstract class Staging {
    */
   async collect(batchId: string, items: unknown): Promise<CollectedBatch> {
     const { chunkSize } = this.options;
-    const issues = new IssueList(this.options.maxIssues);
+    const issues = new IssueList(this.options);
     const builder = new ChunkBuilder(issues, undefined, chunkSize);
     let held: EncodedChunk | undefined;
     let staged = 0;

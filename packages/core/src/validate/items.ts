@@ -1,10 +1,10 @@
 import type { ItemIssue } from '../errors.js';
 import { parseDay } from './dates.js';
 import { packCode } from '../encoding/price-codec.js';
+import { MAX_PRICE, priceCents } from './price.js';
 
 export const PORT_CODE = /^[A-Z]{5}$/;
 export const REGION_SLUG = /^[a-z0-9_]{1,64}$/;
-export const MAX_PRICE = 10_000_000;
 const MAX_NAME_LENGTH = 200;
 
 export interface NormalPrice {
@@ -35,87 +35,88 @@ export interface NormalRegion {
 export type NormalRef = NormalPort | NormalRegion;
 export type NormalItem = NormalPrice | NormalPort | NormalRegion;
 
-type Issue = Omit<ItemIssue, 'index' | 'chunk'>;
+/** One problem of an item; an item may have several. */
+export type Issue = Omit<ItemIssue, 'index' | 'chunk'>;
 
 /**
- * Checks the shape and formats of one item; references between items (a price's ports, a port's
- * region) are checked at commit, when the whole batch is known.
+ * Checks the shape and formats of one item and returns it normalised, or every problem it has
+ * (each field is checked on its own, so a price with a bad day and a bad price reports both).
+ * References between items (a price's ports, a port's region) are checked at commit, when the
+ * whole batch is known.
  */
-export function normalizeItem(item: unknown, index: number): NormalItem | Issue {
+export function normalizeItem(item: unknown, index: number): NormalItem | Issue[] {
   if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-    return { field: '', code: 'RATESTORE_INVALID_ITEM', reason: 'an item must be an object' };
+    return [{ field: '', code: 'RATESTORE_INVALID_ITEM', reason: 'an item must be an object' }];
   }
   const record = item as Record<string, unknown>;
   const type = record.type ?? 'price';
   if (type === 'price') return normalizePrice(record);
   if (type === 'port') return normalizePort(record, index);
   if (type === 'region') return normalizeRegion(record, index);
-  return { field: 'type', code: 'RATESTORE_INVALID_FIELD', reason: `type must be "price", "port" or "region", got ${describe(type)}` };
+  // Which fields an item must have depends on its type: nothing more can be said.
+  return [{ field: 'type', code: 'RATESTORE_INVALID_FIELD', reason: `type must be "price", "port" or "region", got ${describe(type)}` }];
 }
 
-export function isIssue(value: NormalItem | Issue): value is Issue {
-  return !('kind' in value);
-}
-
-function normalizePrice(record: Record<string, unknown>): NormalPrice | Issue {
+function normalizePrice(record: Record<string, unknown>): NormalPrice | Issue[] {
   const origin = packCode(record.origin);
-  if (origin < 0) return badPortCode('origin', record.origin);
   const destination = packCode(record.destination);
-  if (destination < 0) return badPortCode('destination', record.destination);
   const day = parseDay(record.day);
+  const cents = priceCents(record.price);
+  // The hot path of every import: a good price allocates nothing but itself.
+  if (origin >= 0 && destination >= 0 && day !== undefined && cents !== undefined) return { kind: 'price', origin, destination, day, cents };
+  const problems: Issue[] = [];
+  if (origin < 0) problems.push(badPortCode('origin', record.origin));
+  if (destination < 0) problems.push(badPortCode('destination', record.destination));
   if (day === undefined) {
-    return { field: 'day', code: 'RATESTORE_INVALID_DATE', reason: `day must be a calendar date YYYY-MM-DD between 1900 and 2999, got ${describe(record.day)}` };
+    problems.push({ field: 'day', code: 'RATESTORE_INVALID_DATE', reason: `day must be a calendar date YYYY-MM-DD between 1900 and 2999, got ${describe(record.day)}` });
   }
-  const cents = priceToCents(record.price);
   if (cents === undefined) {
-    return { field: 'price', code: 'RATESTORE_INVALID_PRICE', reason: `price must be a positive number of USD with at most 2 decimals, at most ${MAX_PRICE}, got ${describe(record.price)}` };
+    problems.push({ field: 'price', code: 'RATESTORE_INVALID_PRICE', reason: `price must be USD from 0.01 to ${MAX_PRICE} with at most 2 decimals, got ${describe(record.price)}` });
   }
-  return { kind: 'price', origin, destination, day, cents };
+  return problems;
 }
 
 function badPortCode(field: 'origin' | 'destination', value: unknown): Issue {
   return { field, code: 'RATESTORE_INVALID_FIELD', reason: `${field} must be a port code of 5 letters A-Z, got ${describe(value)}` };
 }
 
-/** Prices are kept as integer cents so that sums stay exact. */
-export function priceToCents(price: unknown): number | undefined {
-  if (typeof price !== 'number' || !Number.isFinite(price) || price <= 0 || price > MAX_PRICE) return undefined;
-  const cents = Math.round(price * 100);
-  if (Math.abs(cents - price * 100) > 1e-6) return undefined; // float error of price * 100 stays below 2e-7 up to MAX_PRICE
-  return cents;
+function normalizePort(record: Record<string, unknown>, index: number): NormalPort | Issue[] {
+  const problems: Issue[] = [];
+  const code = record.code;
+  if (typeof code !== 'string' || !PORT_CODE.test(code)) {
+    problems.push({ field: 'code', code: 'RATESTORE_INVALID_FIELD', reason: `code must be 5 letters A-Z, got ${describe(code)}` });
+  }
+  const name = checkName(record.name, problems);
+  const region = record.region;
+  if (typeof region !== 'string' || !REGION_SLUG.test(region)) {
+    problems.push({ field: 'region', code: 'RATESTORE_INVALID_FIELD', reason: `region must be a region slug [a-z0-9_], got ${describe(region)}` });
+  }
+  if (problems.length > 0) return problems;
+  return { kind: 'port', index, code: code as string, name, region: region as string };
 }
 
-function normalizePort(record: Record<string, unknown>, index: number): NormalPort | Issue {
-  if (typeof record.code !== 'string' || !PORT_CODE.test(record.code)) {
-    return { field: 'code', code: 'RATESTORE_INVALID_FIELD', reason: `code must be 5 letters A-Z, got ${describe(record.code)}` };
+function normalizeRegion(record: Record<string, unknown>, index: number): NormalRegion | Issue[] {
+  const problems: Issue[] = [];
+  const slug = record.slug;
+  if (typeof slug !== 'string' || !REGION_SLUG.test(slug)) {
+    problems.push({ field: 'slug', code: 'RATESTORE_INVALID_FIELD', reason: `slug must match [a-z0-9_]{1,64}, got ${describe(slug)}` });
   }
-  const name = checkName(record.name);
-  if (typeof name !== 'string') return name;
-  if (typeof record.region !== 'string' || !REGION_SLUG.test(record.region)) {
-    return { field: 'region', code: 'RATESTORE_INVALID_FIELD', reason: `region must be a region slug [a-z0-9_], got ${describe(record.region)}` };
-  }
-  return { kind: 'port', index, code: record.code, name, region: record.region };
-}
-
-function normalizeRegion(record: Record<string, unknown>, index: number): NormalRegion | Issue {
-  if (typeof record.slug !== 'string' || !REGION_SLUG.test(record.slug)) {
-    return { field: 'slug', code: 'RATESTORE_INVALID_FIELD', reason: `slug must match [a-z0-9_]{1,64}, got ${describe(record.slug)}` };
-  }
-  const name = checkName(record.name);
-  if (typeof name !== 'string') return name;
+  const name = checkName(record.name, problems);
   const parent = record.parent ?? null;
   if (parent !== null && (typeof parent !== 'string' || !REGION_SLUG.test(parent))) {
-    return { field: 'parent', code: 'RATESTORE_INVALID_FIELD', reason: `parent must be a region slug or null, got ${describe(parent)}` };
+    problems.push({ field: 'parent', code: 'RATESTORE_INVALID_FIELD', reason: `parent must be a region slug or null, got ${describe(parent)}` });
+  } else if (parent !== null && parent === slug) {
+    problems.push({ field: 'parent', code: 'RATESTORE_REGION_CYCLE', reason: `region ${slug} cannot be its own parent` });
   }
-  if (parent === record.slug) {
-    return { field: 'parent', code: 'RATESTORE_REGION_CYCLE', reason: `region ${record.slug} cannot be its own parent` };
-  }
-  return { kind: 'region', index, slug: record.slug, name, parent };
+  if (problems.length > 0) return problems;
+  return { kind: 'region', index, slug: slug as string, name, parent: parent as string | null };
 }
 
-function checkName(name: unknown): string | Issue {
+/** The name, or '' with its problem added to `problems`. */
+function checkName(name: unknown, problems: Issue[]): string {
   if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME_LENGTH) {
-    return { field: 'name', code: 'RATESTORE_INVALID_FIELD', reason: `name must be a non-empty string of at most ${MAX_NAME_LENGTH} characters` };
+    problems.push({ field: 'name', code: 'RATESTORE_INVALID_FIELD', reason: `name must be a non-empty string of at most ${MAX_NAME_LENGTH} characters` });
+    return '';
   }
   return name;
 }

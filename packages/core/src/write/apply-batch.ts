@@ -1,4 +1,4 @@
-import { IssueList, type ItemIssue } from '../errors.js';
+import { IssueList, RatestoreError } from '../errors.js';
 import type { Engine } from '../engine.js';
 import { txnValue } from '../db.js';
 import { TXN_KEY, commitKey, portKey, recordKeySuffix, regionKey } from '../encoding/keys.js';
@@ -7,6 +7,7 @@ import { ancestorChains, type CatalogView } from '../catalog/catalog.js';
 import { applyRefs, type LocatedRef } from '../catalog/apply-refs.js';
 import type { AppliedBatch } from '../replica/log-index.js';
 import type { BatchSource } from '../staging/batch-source.js';
+import type { Issue } from '../validate/items.js';
 import { PairAggregator, type EncodedRecord } from './pair-aggregator.js';
 import { RecordWriter } from './record-writer.js';
 import { rebuildRollups } from './rebuild-rollups.js';
@@ -22,19 +23,23 @@ export interface CheckedBatch {
  * Every check that can refuse a batch, against the store's latest state: the ports and regions it
  * adds or changes, taken as a whole (a batch may name a region before the item that creates it),
  * and the ports its prices name. `issues` may already hold problems of the items' formats; all of
- * them are then reported together as `RATESTORE_INVALID_BATCH`. Nothing is written.
+ * them are then reported together as `RATESTORE_INVALID_BATCH`. A batch with no items at all is
+ * `RATESTORE_EMPTY_BATCH` (a price always names two ports, so no ports and no refs is no items).
+ * Nothing is written.
  */
-export async function checkBatch(engine: Engine, source: BatchSource, label: string, issues = new IssueList(engine.options.maxIssues)): Promise<CheckedBatch> {
+export async function checkBatch(engine: Engine, source: BatchSource, label: string, issues = new IssueList(engine.options)): Promise<CheckedBatch> {
   const refs = await source.refs();
   const nextView = applyRefs(engine.catalog.headView(), refs, issues);
   const known = new Set<number>();
   for (const code of nextView.ports.keys()) known.add(packCode(code));
+  const ports = await source.ports();
   let unknownPort = false;
-  for (const port of await source.ports()) if (!known.has(port)) unknownPort = true;
+  for (const port of ports) if (!known.has(port)) unknownPort = true;
   if (issues.count > 0 || unknownPort) {
     await reportUnknownPorts(source, known, issues);
     issues.throwIfAny(label);
   }
+  if (refs.length === 0 && ports.size === 0) throw new RatestoreError('RATESTORE_EMPTY_BATCH', `${label} has no items; nothing was committed`);
   return { refs, nextView };
 }
 
@@ -110,15 +115,16 @@ async function reportUnknownPorts(source: BatchSource, known: Set<number>, issue
   for await (const { chunk, bytes } of source.prices()) {
     await forEachPrice(bytes, (origin, destination, _day, _cents, index) => {
       const originKnown = known.has(origin);
-      if (originKnown && known.has(destination)) return;
-      const issue: ItemIssue = {
-        index,
-        chunk: source.reportChunks ? chunk : undefined,
-        field: originKnown ? 'destination' : 'origin',
-        code: 'RATESTORE_UNKNOWN_PORT',
-        reason: `port ${unpackCode(originKnown ? destination : origin)} does not exist`
-      };
-      issues.add(issue);
+      const destinationKnown = known.has(destination);
+      if (!originKnown || !destinationKnown) issues.addItem(index, source.reportChunks ? chunk : undefined, unknownPorts(originKnown, destinationKnown, origin, destination));
     });
   }
+}
+
+/** The problems of a price whose origin or destination, or both, is no known port. */
+function unknownPorts(originKnown: boolean, destinationKnown: boolean, origin: number, destination: number): Issue[] {
+  const problems: Issue[] = [];
+  if (!originKnown) problems.push({ field: 'origin', code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${unpackCode(origin)} does not exist` });
+  if (!destinationKnown) problems.push({ field: 'destination', code: 'RATESTORE_UNKNOWN_PORT', reason: `port ${unpackCode(destination)} does not exist` });
+  return problems;
 }

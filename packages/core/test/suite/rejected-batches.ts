@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoreFactory, SuiteStore } from '../stores.js';
-import type { BatchItem } from '../../src/index.js';
+import { Ratestore, type BatchItem, type RatestoreError } from '../../src/index.js';
 import { TREE, expectCode, expectRows, price, row, useStores } from '../helpers.js';
 
 /** A batch with bad items writes nothing and reports them; references are checked batch-wide. */
@@ -113,6 +113,80 @@ export function rejectedBatchesSuite(factory: StoreFactory): void {
       expect((await store.rates({ ...edge, dateFrom: '2016-01-02', dateTo: '2016-01-02' })).rows[0]).toMatchObject({ count: 2, min: 0.3, max: 9_999_999.99 });
       await expectCode(store.rates({ ...edge, dateFrom: '1899-12-31', dateTo: '1900-01-01' }), 'RATESTORE_INVALID_DATE', 'dateFrom');
       await expectCode(store.rates({ ...edge, dateFrom: '2999-12-31', dateTo: '3000-01-01' }), 'RATESTORE_INVALID_DATE', 'dateTo');
+    });
+
+    // Was a bug: 1e-9, 4e-9 and 1e-300 were stored as 0 cents, dragging averages down, and
+    // 1.000000001 was stored as 1 (the tolerance for float error let ten thousandths of a cent through).
+    it('refuses prices that are not money: below a cent, or more decimals than float noise explains', async () => {
+      const store = await seeded();
+      const before = await snapshot(store);
+      const notMoney = [1e-9, 4e-9, 1e-300, 1.000000001, 0.004, 1234.0000001];
+      const items = [price('CNSHA', 'NLRTM', '2016-01-02', 100), ...notMoney.map((value) => price('CNSHA', 'NLRTM', '2016-01-02', value))];
+      const error = await expectCode(store.write(items), 'RATESTORE_INVALID_BATCH');
+      expect(error.issues!.map(({ index, field, code }) => `${index}:${field}:${code}`)).toEqual(notMoney.map((_, i) => `${i + 1}:price:RATESTORE_INVALID_PRICE`));
+      expect(await snapshot(store)).toEqual(before);
+    });
+
+    // Was a bug: a batch with no items committed a new version with nothing in it.
+    it('refuses an empty batch with RATESTORE_EMPTY_BATCH: no version, nothing staged', async () => {
+      const store = await seeded();
+      const before = await snapshot(store);
+      async function* none(): AsyncGenerator<BatchItem> {}
+      for (const items of [[], new Set<BatchItem>(), none()]) await expectCode(store.write(items), 'RATESTORE_EMPTY_BATCH');
+      await expectCode(store.write([], { batchId: 'empty-write' }), 'RATESTORE_EMPTY_BATCH');
+      expect(store.batch('empty-write')).toBeUndefined();
+      expect(await snapshot(store)).toEqual(before);
+
+      // A staged batch with nothing added, or only empty chunks, is refused at commit and stays staged.
+      const batch = await store.begin('empty-upload');
+      await expectCode(batch.commit(), 'RATESTORE_EMPTY_BATCH');
+      await batch.add([], { chunk: 0 });
+      await expectCode(store.commit('empty-upload'), 'RATESTORE_EMPTY_BATCH');
+      expect(store.version).toBe(before.version);
+      expect(await store.staged('empty-upload')).toMatchObject({ chunks: [0], items: 0 });
+      await batch.add([price('CNSHA', 'NLRTM', '2016-01-02', 5)], { chunk: 1 });
+      expect((await batch.commit()).version).toBe(before.version + 1);
+      // A committed batch id answers its first result, whatever comes with it.
+      expect((await store.write([], { batchId: 'empty-upload' })).version).toBe(before.version + 1);
+    });
+
+    // Was a bug: each bad item reported only its first problem, so a fix revealed the next one.
+    it('reports every problem of an item, one entry each, capped per item and counted', async () => {
+      const store = await seeded();
+      const before = await snapshot(store);
+      const items = [
+        { origin: 'cnsha', destination: 'NL', day: '2016-13-01', price: -1 }, // 0: four problems
+        price('CNSHA', 'NLRTM', '2016-02-30', 1.001), // 1: day and price
+        { type: 'port', code: 'jptyo', name: '', region: 'Nowhere!' }, // 2: code, name and region
+        { type: 'region', slug: 'Bad Slug', name: 7, parent: 'Also Bad' }, // 3: slug, name and parent
+        price('ZZZZZ', 'YYYYY', '2016-01-02', 5) // 4: both ports unknown (checked too, though other items are bad)
+      ] as unknown as BatchItem[];
+      const fields = (error: RatestoreError) => error.issues!.map(({ index, field, code }) => `${index}:${field}:${code}`);
+      const error = await expectCode(store.write(items), 'RATESTORE_INVALID_BATCH');
+      expect(fields(error)).toEqual([
+        '0:origin:RATESTORE_INVALID_FIELD', '0:destination:RATESTORE_INVALID_FIELD', '0:day:RATESTORE_INVALID_DATE', '0:price:RATESTORE_INVALID_PRICE',
+        '1:day:RATESTORE_INVALID_DATE', '1:price:RATESTORE_INVALID_PRICE',
+        '2:code:RATESTORE_INVALID_FIELD', '2:name:RATESTORE_INVALID_FIELD', '2:region:RATESTORE_INVALID_FIELD',
+        '3:slug:RATESTORE_INVALID_FIELD', '3:name:RATESTORE_INVALID_FIELD', '3:parent:RATESTORE_INVALID_FIELD',
+        '4:origin:RATESTORE_UNKNOWN_PORT', '4:destination:RATESTORE_UNKNOWN_PORT'
+      ]);
+      expect(error.issueCount).toBe(14);
+      // A duplicate port in an unknown region has two problems too.
+      const refs = await expectCode(store.write([
+        price('ZZZZZ', 'YYYYY', '2016-01-02', 5),
+        { type: 'port', code: 'JPTYO', name: 'Tokyo', region: 'east_asia' },
+        { type: 'port', code: 'JPTYO', name: 'Tokio', region: 'nowhere' }
+      ]), 'RATESTORE_INVALID_BATCH');
+      expect(fields(refs)).toEqual(['2:code:RATESTORE_DUPLICATE_CODE', '2:region:RATESTORE_UNKNOWN_REGION', '0:origin:RATESTORE_UNKNOWN_PORT', '0:destination:RATESTORE_UNKNOWN_PORT']);
+      expect(refs.issueCount).toBe(4);
+
+      // maxIssuesPerItem lists the first problems of each item; issueCount still counts them all.
+      const capped = await seeded({ maxIssuesPerItem: 2 });
+      const few = await expectCode(capped.write(items.slice(0, 2)), 'RATESTORE_INVALID_BATCH');
+      expect(fields(few)).toEqual(['0:origin:RATESTORE_INVALID_FIELD', '0:destination:RATESTORE_INVALID_FIELD', '1:day:RATESTORE_INVALID_DATE', '1:price:RATESTORE_INVALID_PRICE']);
+      expect(few.issueCount).toBe(6);
+      expect(await snapshot(store)).toEqual(before);
+      await expectCode(() => new Ratestore({ memory: true, maxIssuesPerItem: 0 }), 'RATESTORE_INVALID_ARGUMENT', 'maxIssuesPerItem');
     });
 
     it('caps the issues at maxIssues while issueCount counts them all', async () => {

@@ -1,23 +1,6 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { registerBatchesCommand } from './commands/batches.js';
-import { registerDevCommand } from './commands/dev.js';
-import { registerImportCommand } from './commands/import.js';
-import { registerRatesCommand } from './commands/rates.js';
-import { registerServeCommand } from './commands/serve.js';
+import { ignoreClosedOutput } from './commands/common.js';
+import { buildProgram } from './program.js';
 
-/** The `ratestore` command line. */
-export function buildProgram(): Command {
-  const program = new Command('ratestore')
-    .description('Ratestore: a versioned, all-or-nothing store and HTTP service for ocean-freight route prices')
-    .version('0.1.0')
-    .showHelpAfterError();
-  registerServeCommand(program);
-  registerDevCommand(program);
-  registerImportCommand(program);
-  registerRatesCommand(program);
-  registerBatchesCommand(program);
-  return program;
-}
-
+ignoreClosedOutput();
 await buildProgram().parseAsync(process.argv);

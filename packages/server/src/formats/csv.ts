@@ -2,17 +2,17 @@ import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedItem } from './errors.js';
 import { utf8Chunks } from './text.js';
+import { priceOfText } from './price-text.js';
 
 const COLUMNS = ['origin', 'destination', 'day', 'price'] as const;
-const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * Prices as CSV with the header `origin,destination,day,price` (columns in any order, names in any
  * case, each once). A UTF-8 BOM, spaces around values and blank lines are ignored; quotes and LF or
- * CRLF line ends (even mixed) are understood. A price that is a decimal number is passed on as a
- * number, anything else as its text, so the store reports it with the item's index. An item's line
- * is the line its row ends on. A row longer than `maxItemChars` is an ItemTooLargeError as soon as
- * it grows past that.
+ * CRLF line ends (even mixed) are understood. A price is judged as written: money is passed on as
+ * its number, anything else as its text, so the store reports it with the item's index. An item's
+ * line is the line its row ends on. A row longer than `maxItemChars` is an ItemTooLargeError as soon
+ * as it grows past that.
  */
 export async function* csvItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
   const max = options.maxItemChars ?? DEFAULT_MAX_ITEM_CHARS;
@@ -46,7 +46,7 @@ export async function* csvItems(bytes: ByteSource, options: ParseOptions = {}): 
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
       // Spaces inside quotes too: `" 12 "` is the price 12.
-      const price = NUMBER.test(record.price?.trim() ?? '') ? Number(record.price) : record.price;
+      const price = record.price === undefined ? undefined : priceOfText(record.price);
       yield { item: { origin: record.origin, destination: record.destination, day: record.day, price }, line: info.lines };
     }
   } catch (error) {

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedItem } from './errors.js';
+import { parseJsonItem } from './price-text.js';
 import { utf8Chunks } from './text.js';
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -7,7 +8,8 @@ const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d |
  * The elements of one top-level JSON array, each parsed as soon as its text is complete, so the
  * array is never held whole. An element's line is the line it starts on. Anything but one array
  * (an object, a trailing comma, text after the `]`, an unclosed array) is a FormatError, and an
- * element longer than `maxItemChars` an ItemTooLargeError as soon as it grows past that.
+ * element longer than `maxItemChars` an ItemTooLargeError as soon as it grows past that. Prices are
+ * judged as written (see price-text.ts).
  */
 export async function* jsonArrayItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
   const max = options.maxItemChars ?? DEFAULT_MAX_ITEM_CHARS;
@@ -25,7 +27,7 @@ export async function* jsonArrayItems(bytes: ByteSource, options: ParseOptions =
   const element = (text: string): ParsedItem => {
     if (text.length > max) throw new ItemTooLargeError(max, elementLine);
     try {
-      return { item: JSON.parse(text), line: elementLine };
+      return { item: parseJsonItem(text), line: elementLine };
     } catch (error) {
       throw new FormatError(`item ${index} of the JSON array is not valid JSON: ${(error as Error).message}`, elementLine, { cause: error });
     }

@@ -1,10 +1,12 @@
 import { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedItem } from './errors.js';
+import { parseJsonItem } from './price-text.js';
 import { utf8Chunks } from './text.js';
 
 /**
  * NDJSON (JSON Lines): one JSON value per line, LF or CRLF. Lines are trimmed and blank ones
  * skipped; a line that is not JSON is a FormatError with its line number, and a line longer than
- * `maxItemChars` an ItemTooLargeError as soon as it grows past that.
+ * `maxItemChars` an ItemTooLargeError as soon as it grows past that. Prices are judged as written
+ * (see price-text.ts).
  */
 export async function* ndjsonItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
   const max = options.maxItemChars ?? DEFAULT_MAX_ITEM_CHARS;
@@ -16,7 +18,7 @@ export async function* ndjsonItems(bytes: ByteSource, options: ParseOptions = {}
     const trimmed = text.trim();
     if (trimmed === '') return undefined;
     try {
-      return { item: JSON.parse(trimmed), line };
+      return { item: parseJsonItem(trimmed), line };
     } catch (error) {
       throw new FormatError(`not a JSON value: ${(error as Error).message}`, line, { cause: error });
     }

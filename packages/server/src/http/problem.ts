@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import statuses from 'statuses';
 import { RatestoreError, httpStatusOf, type ItemIssueCode, type RatestoreErrorCode } from '@ratestore/core';
+import { inUserWords, type UserNames } from '../user-words.js';
 
 /**
  * Errors answered as RFC 9457 `application/problem+json`. Every problem carries a stable `code`
@@ -62,7 +63,7 @@ export class HttpProblem extends Error {
 }
 
 /** Engine argument names and the request parameters they come from. */
-export type ParameterNames = Record<string, string>;
+export type ParameterNames = UserNames;
 
 const DEFAULT_PARAMETERS: ParameterNames = {
   dateFrom: 'date_from',
@@ -76,14 +77,16 @@ const DEFAULT_PARAMETERS: ParameterNames = {
 /** Turns an engine error into the problem it is answered with. */
 export function fromEngineError(error: RatestoreError, parameters: ParameterNames = {}): HttpProblem {
   const status = httpStatusOf(error);
+  const names = { ...DEFAULT_PARAMETERS, ...parameters };
   const field = error.field;
-  const parameter = field === undefined ? undefined : (parameters[field] ?? DEFAULT_PARAMETERS[field] ?? field);
+  const parameter = field === undefined ? undefined : (names[field] ?? field);
   const extra: Record<string, unknown> = {};
   if (error.issues !== undefined) {
     extra.issues = error.issues;
     extra.issue_count = error.issueCount ?? error.issues.length;
   }
-  return new HttpProblem(status, error.code, error.message, {
+  // The detail speaks of the parameters the client sent, not of the engine's arguments.
+  return new HttpProblem(status, error.code, inUserWords(error.message, names), {
     ...(parameter === undefined ? {} : { parameter }),
     ...(error.code === 'RATESTORE_NOT_OPEN' ? { retryAfter: 1 } : {}),
     extra

@@ -1,6 +1,7 @@
 import type { BatchItem } from '@ratestore/core';
 import { ImportError } from './errors.js';
 import { byteEscape } from './sql-lexer.js';
+import { priceOfText } from '../formats/price-text.js';
 
 /**
  * The ratestask schema (tables ports, regions, prices) and how its rows become batch items: the one
@@ -39,7 +40,7 @@ export const TABLES: Record<TableName, TableSpec> = {
   prices: {
     columns: ['orig_code', 'dest_code', 'day', 'price'],
     required: ['orig_code', 'dest_code', 'day', 'price'],
-    toItem: (row) => ({ origin: row[0], destination: row[1], day: row[2], price: toNumber(row[3]) }) as unknown as BatchItem
+    toItem: (row) => ({ origin: row[0], destination: row[1], day: row[2], price: typeof row[3] === 'string' ? priceOfText(row[3]) : row[3] }) as unknown as BatchItem
   }
 };
 
@@ -56,10 +57,6 @@ export function toRow(table: TableName, columns: readonly string[], values: Valu
   });
 }
 
-/** A numeric text becomes a number; anything else is passed on for the store to reject with a reason. */
-function toNumber(value: Value | undefined): Value | undefined {
-  return typeof value === 'string' && /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) ? Number(value) : value;
-}
 
 /** Splits a COPY text-format row on tabs and resolves `\N` and backslash escapes; the values are in `columns` order. */
 export function decodeCopyRow(path: string, line: number, text: string, columns: readonly string[]): Value[] {

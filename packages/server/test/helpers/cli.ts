@@ -1,10 +1,7 @@
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { Ratestore } from '@ratestore/core';
-import { registerBatchesCommand } from '../../src/cli/commands/batches.js';
 import type { CliIo } from '../../src/cli/commands/common.js';
-import { registerImportCommand } from '../../src/cli/commands/import.js';
-import { registerRatesCommand } from '../../src/cli/commands/rates.js';
-import { registerServeCommand } from '../../src/cli/commands/serve.js';
+import { buildProgram } from '../../src/cli/program.js';
 
 export interface CliRun {
   code: number;
@@ -17,9 +14,8 @@ class Exit {
 }
 
 /**
- * Runs `ratestore ARGS` in-process: a fresh commander program with the import, rates, batches and
- * serve commands registered on a captured output, as main.ts registers them on the process. (A
- * serve that starts keeps running: only its failures to start are for this helper.)
+ * Runs `ratestore ARGS` in-process: the program main.ts runs, built afresh on a captured output.
+ * (A serve that starts keeps running: only its failures to start are for this helper.)
  */
 export async function cli(args: string[], options: { env?: Record<string, string>; tty?: boolean; progressIntervalMs?: number } = {}): Promise<CliRun> {
   const out = { code: 0, stdout: '', stderr: '' };
@@ -35,14 +31,7 @@ export async function cli(args: string[], options: { env?: Record<string, string
     },
     ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs })
   };
-  const program = new Command('ratestore').exitOverride().configureOutput({
-    writeOut: (text) => (out.stdout += text),
-    writeErr: (text) => (out.stderr += text)
-  });
-  registerImportCommand(program, io);
-  registerRatesCommand(program, io);
-  registerBatchesCommand(program, io);
-  registerServeCommand(program, io);
+  const program = buildProgram(io);
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (error) {

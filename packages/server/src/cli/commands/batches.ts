@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { BatchInfo } from '@ratestore/core';
+import { batchJson, revertJson } from '../../http/wire.js';
 import { CliError, configureCommand, count, printJson, processIo, runAction, storeOptions, table, withCommandStore, type CliIo } from './common.js';
 
 interface BatchesOptions {
@@ -13,12 +14,12 @@ const FLAGS = { batchId: '<id>' };
 export function registerBatchesCommand(program: Command, io: CliIo = processIo()): void {
   const batches = storeOptions(configureCommand(program.command('batches').description('list, show and revert committed batches'), io));
 
-  const list = storeOptions(batches.command('list').description('the batch log, in version order'), 'print JSON');
+  const list = storeOptions(batches.command('list').description('the batch log, in version order'), 'print JSON as GET /v1/batches answers it');
   list.action(async (options: BatchesOptions, cmd: Command) => {
     await runAction(io, () => withCommandStore(cmd, io, async (store) => {
       const all = store.batches();
       if (options.json === true) {
-        printJson(io, { version: store.version, batches: all });
+        printJson(io, { version: store.version, batches: all.map(batchJson) });
         return;
       }
       if (all.length === 0) {
@@ -33,23 +34,23 @@ export function registerBatchesCommand(program: Command, io: CliIo = processIo()
     }));
   });
 
-  const show = storeOptions(batches.command('show').description('one batch').argument('<id>', 'batch id'), 'print JSON');
+  const show = storeOptions(batches.command('show').description('one batch').argument('<id>', 'batch id'), 'print JSON as GET /v1/batches/{id} answers it');
   show.action(async (id: string, options: BatchesOptions, cmd: Command) => {
     await runAction(io, () => withCommandStore(cmd, io, async (store) => {
       const batch = store.batch(id);
       if (batch === undefined) throw new CliError('RATESTORE_UNKNOWN_BATCH', `batch ${id} was never committed`);
-      if (options.json === true) printJson(io, batch);
+      if (options.json === true) printJson(io, batchJson(batch));
       else io.stdout.write(describeBatch(batch));
     }), FLAGS);
   });
 
   const revert = storeOptions(batches.command('revert').description('revert a batch: a new version without its prices (its ports and regions stay)')
-    .argument('<id>', 'batch id'), 'print JSON');
+    .argument('<id>', 'batch id'), 'print JSON as POST /v1/batches/{id}/revert answers it');
   revert.action(async (id: string, options: BatchesOptions, cmd: Command) => {
     await runAction(io, () => withCommandStore(cmd, io, async (store) => {
       const before = store.batch(id)?.revertedBy ?? null;
       const result = await store.revert(id);
-      if (options.json === true) printJson(io, result);
+      if (options.json === true) printJson(io, revertJson(result));
       else if (before !== null) io.stdout.write(`batch ${id} (version ${result.revertedVersion}) was already reverted by version ${result.version}; nothing written\n`);
       else io.stdout.write(`reverted batch ${id} (version ${result.revertedVersion}) as version ${result.version}\n`);
     }), FLAGS);

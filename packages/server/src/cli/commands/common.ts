@@ -4,6 +4,7 @@ import { InvalidArgumentError, type Command, type CommanderError } from 'command
 import { Ratestore, RatestoreError } from '@ratestore/core';
 import { ConfigError } from '../../config.js';
 import { ImportError } from '../../import/errors.js';
+import { inUserWords, type UserNames } from '../../user-words.js';
 
 /**
  * Where the import, rates and batches commands read and write: the process by default, a capture
@@ -37,6 +38,19 @@ export function processIo(): CliIo {
     },
     exit: (code) => process.exit(code)
   };
+}
+
+/**
+ * A reader that stops early (`ratestore batches list | head -1`) closes the pipe: the next write
+ * fails with EPIPE, which would end the process with a stack trace. The output is no longer
+ * wanted, so it is dropped and the command finishes as it would have (an import still commits).
+ */
+export function ignoreClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
 }
 
 /** Exit codes: 1 for a failed operation, 2 for a usage error (bad option or argument). */
@@ -74,7 +88,7 @@ export function configureCommand(command: Command, io: CliIo): Command {
 }
 
 /** Engine argument names and the flags (or arguments) of a command they come from. */
-export type FlagNames = Record<string, string>;
+export type FlagNames = UserNames;
 
 /**
  * Runs a command's work, printing any failure as `error CODE: message` and setting the exit code.
@@ -95,7 +109,7 @@ export function describeError(error: unknown, flags: FlagNames = {}): { code: st
   if (error instanceof ImportError) {
     return { code: error.code, message: error.message, exitCode: error.code === 'RATESTORE_IMPORT_UNKNOWN_FORMAT' ? EXIT_USAGE : EXIT_FAILURE };
   }
-  if (error instanceof RatestoreError) return { code: error.code, message: inFlags(error.message, flags), exitCode: EXIT_FAILURE };
+  if (error instanceof RatestoreError) return { code: error.code, message: inUserWords(error.message, flags), exitCode: EXIT_FAILURE };
   if (error instanceof ConfigError) return { code: 'RATESTORE_CONFIG', message: error.message, exitCode: EXIT_FAILURE };
   if (isLocked(error)) {
     return { code: 'RATESTORE_DATA_LOCKED', message: 'the data directory is in use by another process (a running server?); stop it or use its HTTP API', exitCode: EXIT_FAILURE };
@@ -109,11 +123,6 @@ export function describeError(error: unknown, flags: FlagNames = {}): { code: st
 export function isLocked(error: unknown): boolean {
   const failure = error as { code?: unknown; cause?: { code?: unknown } } | undefined;
   return failure?.code === 'LEVEL_LOCKED' || failure?.cause?.code === 'LEVEL_LOCKED';
-}
-
-/** An engine message in the user's words: the engine's argument names become the flags typed. */
-function inFlags(message: string, flags: FlagNames): string {
-  return message.replace(/\b[a-z][A-Za-z]*\b/g, (word) => (Object.hasOwn(flags, word) ? flags[word]! : word));
 }
 
 /** Adds `--data DIR` to a command and, with `json` (what the JSON output holds), `--json`. */

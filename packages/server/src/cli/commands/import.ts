@@ -11,7 +11,7 @@ import {
   type CliIo
 } from './common.js';
 
-/** How many bad items of a rejected file are printed (all are counted). */
+/** How many problems of a rejected file's items are printed (all are counted). */
 const SHOWN_ISSUES = 20;
 
 interface ImportOptions {
@@ -142,10 +142,10 @@ type Outcome =
   | { kind: 'imported'; batchId: string; result: CommitResult; seconds: number }
   /** The content was imported before (`known` said so): nothing was written. */
   | { kind: 'known'; batchId: string }
-  /** The store refused the batch; its bad items are printed. */
+  /** The store refused the batch: its bad items are printed, or that it has none. */
   | { kind: 'rejected' };
 
-/** Names one input's batch by its content and, unless `known`, writes it as one batch, with progress shown throughout. */
+/** Names one input's batch by its content and, unless `known`, writes it as one batch, with progress shown throughout; says why when the store refuses it. */
 async function importOne(io: CliIo, store: Ratestore, input: ImportInput, known: (batchId: string) => boolean): Promise<Outcome> {
   const progress = new Progress(io, input);
   progress.start();
@@ -161,6 +161,11 @@ async function importOne(io: CliIo, store: Ratestore, input: ImportInput, known:
       printIssues(io, input, error);
       return { kind: 'rejected' };
     }
+    if (error instanceof RatestoreError && error.code === 'RATESTORE_EMPTY_BATCH') {
+      io.stderr.write(`error RATESTORE_EMPTY_BATCH: ${input.label} has no items (no prices, ports or regions); nothing written\n`);
+      io.setExitCode(EXIT_FAILURE);
+      return { kind: 'rejected' };
+    }
     throw error;
   } finally {
     progress.stop();
@@ -170,7 +175,7 @@ async function importOne(io: CliIo, store: Ratestore, input: ImportInput, known:
 function printIssues(io: CliIo, input: ImportInput, error: RatestoreError): void {
   const issues = error.issues ?? [];
   const total = error.issueCount ?? issues.length;
-  const lines = [`error RATESTORE_INVALID_BATCH: ${input.label} was rejected: ${count(total)} invalid item${total === 1 ? '' : 's'}; nothing written`];
+  const lines = [`error RATESTORE_INVALID_BATCH: ${input.label} was rejected: ${count(total)} problem${total === 1 ? '' : 's'} in its items; nothing written`];
   for (const issue of issues.slice(0, SHOWN_ISSUES)) lines.push(`  ${describeIssue(input, issue)}`);
   const shown = Math.min(issues.length, SHOWN_ISSUES);
   if (total > shown) lines.push(`  ... and ${count(total - shown)} more (${count(total)} in all)`);

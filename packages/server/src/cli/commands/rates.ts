@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { RatesResult } from '@ratestore/core';
+import { ratesJson } from '../../http/wire.js';
 import { configureCommand, integerOption, printJson, processIo, runAction, storeOptions, table, withCommandStore, type CliIo } from './common.js';
 
 interface RatesOptions {
@@ -26,7 +27,7 @@ export function registerRatesCommand(program: Command, io: CliIo = processIo()):
     .requiredOption('--destination <code>', 'destination port code or region slug')
     .option('--min-count <n>', 'days with fewer prices get no average (default 3)', integerOption('--min-count', 1))
     .option('--as-of <version>', 'read as of this data version instead of the latest', integerOption('--as-of', 0));
-  storeOptions(command, 'print the result as JSON: {"version": N, "rows": [{day, average, count, min, max}, ...]}');
+  storeOptions(command, 'print the result as GET /v1/rates answers it: {"version": N, "origin", "destination", "date_from", "date_to", "min_count", "rows": [{day, average, count, min, max}, ...]}');
   configureCommand(command, io);
   command.action(async (options: RatesOptions, cmd: Command) => {
     await runAction(io, () => withCommandStore(cmd, io, async (store) => {
@@ -38,7 +39,8 @@ export function registerRatesCommand(program: Command, io: CliIo = processIo()):
         ...(options.minCount === undefined ? {} : { minCount: options.minCount }),
         ...(options.asOf === undefined ? {} : { asOf: options.asOf })
       });
-      if (options.json === true) printJson(io, result);
+      const query = { origin: options.origin, destination: options.destination, dateFrom: options.from, dateTo: options.to, minCount: options.minCount ?? 3 };
+      if (options.json === true) printJson(io, ratesJson(query, result));
       else io.stdout.write(formatRates(options, result));
     }), FLAGS);
   });

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { RatestoreError, roundAverage, type BatchInfo, type PriceItem, type Ratestore } from '@ratestore/core';
+import { RatestoreError, moneyCents, roundAverage, type BatchInfo, type PriceItem, type Ratestore } from '@ratestore/core';
 import type { AppContext } from '../context.js';
 import { jsonObjectBody } from '../body.js';
 import { cachedRead } from '../cache.js';
@@ -95,11 +95,12 @@ function checkRange(body: Record<string, unknown>, maxDays: number): PostedRange
   for (const name of ['origin_code', 'destination_code']) {
     if (typeof body[name] !== 'string') throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `${name} must be a port code`, { parameter: name });
   }
-  if (typeof body.price !== 'number' || !Number.isFinite(body.price) || body.price <= 0) {
-    throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `price must be a positive number, got ${JSON.stringify(body.price)}`, { parameter: 'price' });
+  // Money in the currency it was sent in; the maximum applies to the USD the store keeps.
+  if (moneyCents(body.price) === undefined) {
+    throw new HttpProblem(400, 'RATESTORE_INVALID_PRICE', `price must be a number from 0.01 with at most 2 decimals, got ${JSON.stringify(body.price)}`, { parameter: 'price' });
   }
   if (body.currency !== undefined && typeof body.currency !== 'string') throw new HttpProblem(400, 'RATESTORE_UNKNOWN_CURRENCY', 'currency must be a currency code such as EUR', { parameter: 'currency' });
-  return { from, to, origin: body.origin_code as string, destination: body.destination_code as string, price: body.price, currency: ((body.currency as string | undefined) ?? 'USD').toUpperCase() };
+  return { from, to, origin: body.origin_code as string, destination: body.destination_code as string, price: body.price as number, currency: ((body.currency as string | undefined) ?? 'USD').toUpperCase() };
 }
 
 function* items(range: PostedRange, price: number): Generator<PriceItem> {

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { cachedRead } from '../cache.js';
 import { optionalInteger, readVersion, required } from '../params.js';
+import { ratesJson } from '../wire.js';
 
 /** `GET /v1/rates`: exact averages with count, min and max, `min_count`, `as_of`, and the version read. */
 export function v1RatesRoutes(ctx: AppContext): Router {
@@ -18,10 +19,7 @@ export function v1RatesRoutes(ctx: AppContext): Router {
     const normalized = JSON.stringify([dateFrom, dateTo, origin, destination, minCount, asOf ?? null]);
     await cachedRead(reads, req, res, { version, pinned, route: 'v1/rates', normalized, check: () => store.checkRates(query) }, async () => {
       const result = await store.rates(query);
-      return {
-        version: result.version,
-        body: { version: result.version, origin, destination, date_from: dateFrom, date_to: dateTo, min_count: minCount, rows: result.rows }
-      };
+      return { version: result.version, body: ratesJson({ origin, destination, dateFrom, dateTo, minCount }, result) };
     });
   });
   return router;

@@ -1,0 +1,49 @@
+/**
+ * Was a bug: a setting the server does not know in a configuration file was ignored without a
+ * word (`"prot": 8080` served on 3000). It is refused, naming it and the nearest known one.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { cli } from './helpers/cli.js';
+import { tempDir } from './helpers/ratestask-dump.js';
+
+const files = tempDir();
+afterAll(() => files.cleanup());
+
+describe('a configuration file with a setting the server does not know', () => {
+  // Was a bug: unknown settings were ignored without a word (`"prot": 8080` served on 3000).
+  it('is refused, naming the setting and the nearest known one', () => {
+    const cases: Array<[unknown, string]> = [
+      [{ prot: 8080 }, 'unknown setting "prot"; did you mean "port"?'],
+      [{ limits: { jsonBodyByte: 5 } }, 'unknown setting "limits.jsonBodyByte"; did you mean "limits.jsonBodyBytes"?'],
+      [{ auth: { keys: [{ key: 'abcd', scope: ['read'] }] } }, 'unknown setting "auth.keys[0].scope"; did you mean "auth.keys[0].scopes"?'],
+      [{ currency: { appid: 'x' } }, 'unknown setting "currency.appid"; did you mean "currency.appId"?'],
+      [{ uploads: { concurrency: 2, retries: 3 } }, 'unknown setting "uploads.retries"; the settings of uploads are concurrency, queue, retryAfterSeconds'],
+      [{ colour: 'red' }, 'unknown setting "colour"; the settings are host, port, data, memory, maxRangeDays, limits, cache, uploads, shutdown, auth, cors, currency, logLevel']
+    ];
+    for (const [content, message] of cases) {
+      const file = files.file('config.json', JSON.stringify(content));
+      expect(() => loadConfig({ env: {}, file })).toThrow(new ConfigError(`config file ${file}: ${message}`));
+    }
+    // Every setting the guide shows is known.
+    const full = {
+      host: '127.0.0.1', port: 3000, data: './data', memory: false, maxRangeDays: 366,
+      limits: { jsonBodyBytes: 1048576, batchBodyBytes: 536870912, batchItems: 10000000, postRangeDays: 3660 },
+      cache: { control: 'public, max-age=0, must-revalidate', entries: 10000 },
+      uploads: { concurrency: 2, queue: 32, retryAfterSeconds: 5 },
+      shutdown: { deadlineMs: 30000, drainDelayMs: 0 },
+      auth: { readsNeedKey: false, keys: [{ key: 's3cr3t', scopes: ['read'], name: 'ops', rateLimit: { requests: 100, perSeconds: 1 } }] },
+      cors: { origins: ['https://app.example.com'] },
+      currency: { ratesFile: '/etc/ratestore/rates.json', appId: null, endpoint: 'https://openexchangerates.org/api', cacheSeconds: 3600 },
+      logLevel: 'info'
+    };
+    expect(loadConfig({ env: {}, file: files.file('full.json', JSON.stringify(full)) }).port).toBe(3000);
+  });
+
+  it('ratestore serve says so with RATESTORE_CONFIG, exit 1', async () => {
+    const file = files.file('typo.json', '{"prot": 8080}');
+    const run = await cli(['serve', '--memory', '--port', '0', '--config', file]);
+    expect(run).toEqual({ code: 1, stdout: '', stderr: `error RATESTORE_CONFIG: config file ${file}: unknown setting "prot"; did you mean "port"?\n` });
+  });
+});
+
