@@ -6,7 +6,10 @@ export default defineConfig({
     // One copy of the engine in a test process: the server's and client's code under test, and the
     // engine's own test harnesses they reuse (the cluster runs the engine's behaviour suite), all
     // load the engine from source, so its classes (RatestoreError, Staging...) are the same ones.
-    alias: { '@ratestore/core': fileURLToPath(new URL('./packages/core/src/index.ts', import.meta.url)) }
+    alias: [
+      { find: /^@ratestore\/core$/, replacement: fileURLToPath(new URL('./packages/core/src/index.ts', import.meta.url)) },
+      { find: /^@ratestore\/core\/contract$/, replacement: fileURLToPath(new URL('./packages/core/src/contract/index.ts', import.meta.url)) }
+    ]
   },
   test: {
     include: ['packages/*/test/**/*.test.ts'],

@@ -20,6 +20,7 @@ import type { FoldResult } from './maintenance/fold-history.js';
 import { restoreEntries, type Snapshot, type SnapshotEntries } from './maintenance/snapshot.js';
 import { checkBatchId, checkDay, checkInteger, checkObject, invalid } from './validate/arguments.js';
 import { PORT_CODE, REGION_SLUG } from './validate/items.js';
+import { DEFAULT_MIN_COUNT } from './contract/results.js';
 import type {
   AddChunkOptions, BatchItems, CommitOptions, CompactOptions, RatestoreReader, RatestoreWriter, StagedBatchHandle, StoreStatus, WaitOptions, WriteOptions
 } from './interfaces.js';
@@ -341,7 +342,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     if (to - from + 1 > this.#options.maxRangeDays) {
       throw new RatestoreError('RATESTORE_RANGE_TOO_LONG', `the range spans ${to - from + 1} days; at most ${this.#options.maxRangeDays} are allowed`, { field: 'dateTo' });
     }
-    const minCount = checkInteger(query.minCount ?? 3, 'minCount', 1);
+    const minCount = checkInteger(query.minCount ?? DEFAULT_MIN_COUNT, 'minCount', 1);
     const version = this.#checkVersion(query.asOf);
     for (const field of ['origin', 'destination'] as const) {
       const location = query[field];
