@@ -1,4 +1,5 @@
 /** The OpenAPI 3.1 description of the HTTP API, served at /openapi.json. Tests check real responses against it. */
+import { BATCH_ID_PATTERN } from '@ratestore/core/contract';
 
 /** A piece of the OpenAPI document (a schema, an operation...), as plain JSON. */
 export type OpenApiObject = Record<string, unknown>;
@@ -13,7 +14,7 @@ const path = (name: string, description: string, schema: OpenApiObject = { type:
 
 const DAY = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', examples: ['2016-01-01'] };
 const LOCATION = { type: 'string', description: 'A port code (5 letters A-Z) or a region slug', examples: ['CNSGH', 'north_europe_main'] };
-const BATCH_ID = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' };
+const BATCH_ID = { type: 'string', pattern: BATCH_ID_PATTERN.source };
 
 const etag = { ETag: { description: 'Derived from the data version and the query', schema: { type: 'string' } } };
 const readResponses = (description: string, schema: OpenApiObject, extra: Record<string, unknown> = {}) => ({

@@ -1,4 +1,4 @@
-import type { Ratestore } from '@ratestore/core';
+import type { RatestoreReader, RatestoreWriter } from '@ratestore/core';
 import type { ServerConfig } from '../config.js';
 import type { ExchangeRateSource } from '../currency.js';
 import type { Logger } from '../logger.js';
@@ -11,7 +11,8 @@ import type { Lifecycle } from './shutdown.js';
 
 /** Everything the routes share. */
 export interface AppContext {
-  store: Ratestore;
+  /** What the routes read and write: any arrangement of stores behind the engine's two interfaces. */
+  store: RatestoreReader & RatestoreWriter;
   config: ServerConfig;
   logger: Logger;
   metrics: Metrics;
