@@ -1,7 +1,12 @@
 /**
  * The embedded client (`@ratestore/client/embedded`): the same interface as the remote
- * {@link RatestoreClient}, over a `@ratestore/core` store in the same process. It lives in its own
- * entry point so that the remote client's (browser) bundle never pulls in core.
+ * {@link RatestoreClient}, over a `@ratestore/core` store in the same process (any arrangement of
+ * stores behind the engine's reader and writer interfaces). It lives in its own entry point so
+ * that the remote client's (browser) bundle never pulls in the engine.
+ *
+ * It answers as the server and the remote client would, through the same contract
+ * (`@ratestore/core/contract`): every result goes to the wire shape and back, and every engine
+ * error gets the status and parameter name the server would answer with.
  *
  * @example
  * ```ts
@@ -17,8 +22,12 @@
  *
  * @module
  */
-import { RatestoreError, httpStatusOf, roundAverage, type Ratestore } from '@ratestore/core';
-import { RatestoreClientError, parameterOf, throwIfAborted, type ItemIssue } from './errors.js';
+import { RatestoreError, type RatestoreReader, type RatestoreWriter } from '@ratestore/core';
+import {
+  DEFAULT_MIN_COUNT, batchFromWire, batchToWire, commitFromWire, commitToWire, committedUploadToWire, dailyAveragesFromWire, dailyAveragesToWire, httpStatusOf,
+  parameterOf, ratesFromWire, ratesToWire, regionDetail, revertFromWire, revertToWire, stagedUploadToWire, uploadFromWire
+} from '@ratestore/core/contract';
+import { RatestoreClientError, invalidArgument, throwIfAborted, type ItemIssue } from './errors.js';
 import { RatestoreClient, type RatestoreClientOptions } from './remote.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
 import type {
@@ -26,16 +35,19 @@ import type {
   RegionNode, RequestOptions, RevertResult, UploadItems, UploadOptions, UploadResult, UploadStatus
 } from './types.js';
 
+/** What the embedded client reads and writes: a `Ratestore`, or any arrangement of stores behind both interfaces. */
+export type EmbeddedStore = RatestoreReader & RatestoreWriter;
+
 /** Options of {@link EmbeddedRatestoreClient}. */
-export interface EmbeddedClientOptions {
+export interface EmbeddedClientOptions<S extends EmbeddedStore = EmbeddedStore> {
   /** An opened store. The client does not own it: open and close it yourself. */
-  store: Ratestore;
+  store: S;
 }
 
 /** A core error as the client error the server would have produced (same code, status, parameter). */
 function clientError(error: unknown): unknown {
   if (!(error instanceof RatestoreError)) return error;
-  const parameter = parameterOf(error.field);
+  const parameter = error.field === undefined ? undefined : parameterOf(error.field);
   const issues = error.issues?.map((issue): ItemIssue => ({ ...issue }));
   return new RatestoreClientError(error.code, error.message, {
     status: httpStatusOf(error),
@@ -58,11 +70,11 @@ async function call<T>(signal: AbortSignal | undefined, work: () => T | Promise<
 
 /** The server's check of the four rate parameters: each is required and non-empty. */
 function requireQuery(query: RatesQuery): void {
-  if (query === null || typeof query !== 'object') throw new RatestoreClientError('RATESTORE_INVALID_ARGUMENT', 'query must be an object', { field: 'query' });
+  if (query === null || typeof query !== 'object') throw invalidArgument('query', 'must be an object');
   for (const field of ['dateFrom', 'dateTo', 'origin', 'destination'] as const) {
     const value = query[field];
     if (value === undefined || value === null || value === '') {
-      const parameter = parameterOf(field)!;
+      const parameter = parameterOf(field);
       throw new RatestoreClientError('RATESTORE_MISSING_PARAMETER', `the query parameter ${parameter} is required`, { status: 400, field, parameter });
     }
   }
@@ -72,18 +84,14 @@ function requireQuery(query: RatesQuery): void {
 function checkQueryInteger(value: unknown, field: 'minCount' | 'asOf', min: number): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    const parameter = parameterOf(field)!;
+    const parameter = parameterOf(field);
     throw new RatestoreClientError('RATESTORE_INVALID_PARAMETER', `the query parameter ${parameter} must be an integer of at least ${min}, got ${JSON.stringify(value) ?? 'nothing'}`, { status: 400, field, parameter });
   }
 }
 
-function commitOf(result: CommitResult): CommitResult {
-  return { batchId: result.batchId, version: result.version, counts: { ...result.counts }, committedAt: result.committedAt };
-}
-
-function batchOf(info: BatchInfo): BatchInfo {
-  return { ...commitOf(info), revertedBy: info.revertedBy, revertible: info.revertible };
-}
+// Results as the remote client reads them from the server's answers: to the wire and back.
+const commitOf = (result: CommitResult): CommitResult => commitFromWire(commitToWire(result));
+const batchOf = (info: BatchInfo): BatchInfo => batchFromWire(batchToWire(info));
 
 function versionOf(options: ReadOptions): { asOf?: number } {
   checkQueryInteger(options.asOf, 'asOf', 0);
@@ -95,14 +103,18 @@ function versionOf(options: ReadOptions): { asOf?: number } {
  * status the server would answer) as {@link RatestoreClient}, without HTTP. Switch between the two
  * by configuration with {@link createClient}.
  */
-export class EmbeddedRatestoreClient implements RatestoreApi {
+export class EmbeddedRatestoreClient<S extends EmbeddedStore = EmbeddedStore> implements RatestoreApi {
   /** The store this client reads and writes. */
-  readonly store: Ratestore;
+  readonly store: S;
   readonly #transport: UploadTransport;
 
-  /** @param options - the (opened) store */
-  constructor(options: EmbeddedClientOptions) {
-    if (options === null || typeof options !== 'object' || options.store === undefined || options.store === null) throw new TypeError('EmbeddedRatestoreClient needs { store }');
+  /**
+   * @param options - the (opened) store
+   * @throws {@link RatestoreClientError} `RATESTORE_INVALID_ARGUMENT` (`field: 'store'`) without a store.
+   */
+  constructor(options: EmbeddedClientOptions<S>) {
+    if (options === null || typeof options !== 'object') throw invalidArgument('options', 'must be an object with a store');
+    if (options.store === undefined || options.store === null || typeof options.store !== 'object') throw invalidArgument('store', 'must be an opened store');
     this.store = options.store;
     const store = this.store;
     this.#transport = {
@@ -121,7 +133,7 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
     return call(query?.signal, async () => {
       requireQuery(query);
       const result = await this.store.rates({ dateFrom: query.dateFrom, dateTo: query.dateTo, origin: query.origin, destination: query.destination });
-      return result.rows.map((row) => ({ day: row.day, averagePrice: row.average === null ? null : roundAverage(row.average) }));
+      return dailyAveragesFromWire(dailyAveragesToWire(result.rows));
     });
   }
 
@@ -131,15 +143,9 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
       requireQuery(query);
       checkQueryInteger(query.minCount, 'minCount', 1);
       checkQueryInteger(query.asOf, 'asOf', 0);
-      const result = await this.store.rates({
-        dateFrom: query.dateFrom,
-        dateTo: query.dateTo,
-        origin: query.origin,
-        destination: query.destination,
-        ...(query.minCount === undefined ? {} : { minCount: query.minCount }),
-        ...(query.asOf === undefined ? {} : { asOf: query.asOf })
-      });
-      return { version: result.version, rows: result.rows.map((row) => ({ day: row.day, average: row.average, count: row.count, min: row.min, max: row.max })) };
+      const { dateFrom, dateTo, origin, destination, minCount = DEFAULT_MIN_COUNT, asOf } = query;
+      const result = await this.store.rates({ dateFrom, dateTo, origin, destination, minCount, ...(asOf === undefined ? {} : { asOf }) });
+      return ratesFromWire(ratesToWire({ dateFrom, dateTo, origin, destination, minCount }, result));
     });
   }
 
@@ -163,7 +169,7 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
     return call(options.signal, () => {
       const version = versionOf(options);
       const region = this.store.region(slug, version);
-      return region === undefined ? undefined : { ...region, ...this.store.regionChildren(slug, version)! };
+      return region === undefined ? undefined : regionDetail(region, this.store.regionChildren(slug, version)!);
     });
   }
 
@@ -188,8 +194,7 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
   /** Reverts a committed batch; reverting again returns the first result. */
   revert(batchId: string, options: RequestOptions = {}): Promise<RevertResult> {
     return call(options.signal, async () => {
-      const result = await this.store.revert(checkBatchId(batchId));
-      return { batchId: result.batchId, revertedVersion: result.revertedVersion, version: result.version, revertedAt: result.revertedAt };
+      return revertFromWire(revertToWire(await this.store.revert(checkBatchId(batchId))));
     });
   }
 
@@ -213,9 +218,9 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
 
   async #uploadStatus(batchId: string): Promise<UploadStatus | undefined> {
     const done = this.store.batch(batchId);
-    if (done !== undefined) return { state: 'committed', batchId, result: commitOf(done) };
+    if (done !== undefined) return uploadFromWire(committedUploadToWire(done));
     const staged = await this.store.staged(batchId);
-    return staged === undefined ? undefined : { state: 'staged', batchId, createdAt: staged.createdAt, chunks: staged.chunks };
+    return staged === undefined ? undefined : uploadFromWire(stagedUploadToWire(staged));
   }
 
   /** Stages the upload unless the batch is committed already (the status says which). */
@@ -227,9 +232,9 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
 }
 
 /** {@link createClient}'s configuration for an embedded client. */
-export interface EmbeddedClientConfig {
+export interface EmbeddedClientConfig<S extends EmbeddedStore = EmbeddedStore> {
   /** An opened store to use in-process. */
-  embedded: Ratestore;
+  embedded: S;
 }
 
 /** {@link createClient}'s configuration: a store to embed, or a server to call. */
@@ -239,7 +244,7 @@ export type ClientConfig = EmbeddedClientConfig | RatestoreClientOptions;
  * A client chosen by configuration: `{ embedded: store }` gives an {@link EmbeddedRatestoreClient},
  * `{ baseUrl, ... }` a remote {@link RatestoreClient}. Both implement {@link RatestoreApi}.
  */
-export function createClient(config: EmbeddedClientConfig): EmbeddedRatestoreClient;
+export function createClient<S extends EmbeddedStore>(config: EmbeddedClientConfig<S>): EmbeddedRatestoreClient<S>;
 export function createClient(config: RatestoreClientOptions): RatestoreClient;
 export function createClient(config: ClientConfig): RatestoreApi;
 export function createClient(config: ClientConfig): RatestoreApi {
