@@ -90,6 +90,14 @@ describe('the documentation\'s error tables are the contract\'s', () => {
     expect([...paragraph![1]!.matchAll(/`(RATESTORE_[A-Z_]+)`/g)].map((m) => m[1])).toEqual(codesWith('item'));
   });
 
+  it('README: the contract\'s section names everything it exports', async () => {
+    const text = read('README.md');
+    const section = text.slice(text.indexOf('\n### The contract: `@ratestore/core/contract`'), text.indexOf('\n## Errors\n'));
+    const exported = Object.keys(await import('../src/contract/index.js'));
+    expect(exported.length).toBeGreaterThan(30);
+    expect(exported.filter((name) => !section.includes(`\`${name}`))).toEqual([]);
+  });
+
   it('every code of the table is in a table of the documentation', () => {
     const documented = new Set([...codesWith('engine'), ...codesWith('item'), ...codesWith('client'), ...codesWith('cli'), ...httpAnswers().flatMap((a) => (a.label === undefined ? a.codes : []))]);
     expect(Object.keys(ERROR_CODES).filter((code) => !documented.has(code as ErrorCode))).toEqual([]);
