@@ -4,15 +4,25 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { etagFor } from '../src/http/cache.js';
 import { createLogger } from '../src/logger.js';
 import { openApiDocument } from '../src/openapi.js';
+import { memoryBackend } from '../../core/test/backends.js';
+import { replicatedStores } from '../../core/test/harness/replicated.js';
+import type { StoreFactory } from '../../core/test/stores.js';
 import { prices, startTestServer, world, type TestServer } from './helpers.js';
 
 const rates = (params: Record<string, string>) => `/v1/rates?${new URLSearchParams(params)}`;
 const ndjson = (items: unknown[]) => items.map((item) => JSON.stringify(item)).join('\n') + '\n';
 
-describe('v1 API', () => {
+// The API over one store, and over a writer and a reader sharing a commit log: the app depends on
+// the engine's reader and writer interfaces, so any arrangement of stores can stand behind it.
+const arrangements: Array<[string, (() => StoreFactory) | undefined]> = [['one store', undefined], ['a writer and a reader', () => replicatedStores(memoryBackend())]];
+
+describe.each(arrangements)('v1 API over %s', (_name, stores) => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ items: [...world(), ...prices('CNSGH', 'NLRTM', '2016-01-01', [100, 200]), ...prices('CNSGH', 'DEHAM', '2016-01-01', [300])] });
+    t = await startTestServer({
+      items: [...world(), ...prices('CNSGH', 'NLRTM', '2016-01-01', [100, 200]), ...prices('CNSGH', 'DEHAM', '2016-01-01', [300])],
+      ...(stores === undefined ? {} : { stores: stores() })
+    });
   });
   afterAll(() => t.close());
 
