@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import statuses from 'statuses';
 import { RatestoreError, httpStatusOf, type ItemIssueCode, type RatestoreErrorCode } from '@ratestore/core';
 import { inUserWords, type UserNames } from '../user-words.js';
+import { LogPrunedError, isLogUnavailable } from '../cluster/errors.js';
 
 /**
  * Errors answered as RFC 9457 `application/problem+json`. Every problem carries a stable `code`
@@ -27,6 +28,9 @@ export const SERVER_ERROR_CODES = [
   'RATESTORE_FORBIDDEN',
   'RATESTORE_RATE_LIMITED',
   'RATESTORE_OVERLOADED',
+  'RATESTORE_NOT_CAUGHT_UP',
+  'RATESTORE_LOG_UNAVAILABLE',
+  'RATESTORE_LOG_PRUNED',
   'RATESTORE_INTERNAL'
 ] as const;
 
@@ -122,6 +126,12 @@ export function toProblem(error: unknown, parameters?: ParameterNames): HttpProb
   if (bodyError?.type === 'request.size.invalid') return new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', 'the body is not as long as its Content-Length');
   // The router decodes path parameters before any route runs: `/v1/ports/%E0` fails there.
   if (error instanceof URIError) return new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `a path segment is not valid percent-encoded UTF-8: ${error.message}`);
+  // Cluster mode: PostgreSQL is down or failing over. The write may or may not have landed; its
+  // batch id makes a retry land it exactly once.
+  if (isLogUnavailable(error)) {
+    return new HttpProblem(503, 'RATESTORE_LOG_UNAVAILABLE', 'the cluster\'s commit log (PostgreSQL) cannot be reached now: retry with the same batch id (Idempotency-Key), which lands the batch once', { retryAfter: 2 });
+  }
+  if (error instanceof LogPrunedError) return new HttpProblem(503, 'RATESTORE_LOG_PRUNED', `this node cannot catch up with the cluster: ${error.message}`, { retryAfter: 5 });
   return new HttpProblem(500, 'RATESTORE_INTERNAL', 'internal error');
 }
 
