@@ -32,7 +32,7 @@ function runtimeGraph(entry: string): Map<string, { specifiers: string[]; code: 
 describe('the remote client is browser-safe', () => {
   it('imports nothing but its own modules at run time', () => {
     const graph = runtimeGraph(resolve(SRC, 'index.ts'));
-    expect([...graph.keys()].map((f) => f.slice(SRC.length + 1)).sort()).toEqual(['errors.ts', 'in-flight.ts', 'index.ts', 'remote.ts', 'retry.ts', 'upload.ts']);
+    expect([...graph.keys()].map((f) => f.slice(SRC.length + 1)).sort()).toEqual(['errors.ts', 'in-flight.ts', 'index.ts', 'read-options.ts', 'remote.ts', 'retry.ts', 'upload.ts']);
     for (const [file, { specifiers, code }] of graph) {
       for (const specifier of specifiers) expect(specifier, `${file} imports ${specifier}`).toMatch(/^(\.\.?\/|debug$)/);
       // debug only on demand (the first retry), so that plain-module pages load without it.
