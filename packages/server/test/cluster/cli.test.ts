@@ -1,24 +1,17 @@
 /** `ratestore snapshot` and `ratestore prune` against a real cluster's PostgreSQL. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Ratestore } from '@ratestore/core';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@ratestore/test-support';
 import { memoryBackend } from '../../../core/test/backends.js';
 import { TREE, randomPrices } from '../../../core/test/helpers.js';
 import { newestSnapshot, snapshotEntries } from '../../src/cluster/snapshots.js';
 import { cli } from '../helpers/cli.js';
-import { connectNode, freshDatabase, type TestCluster } from './pg-cluster.js';
+import { connectNode, freshDatabase, usePostgres, type TestCluster } from './pg-cluster.js';
 
-let server: ThrowawayPostgres | undefined;
-beforeAll(async () => {
-  server = await startThrowawayPostgres({ settings: { fsync: 'off' } });
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const server = usePostgres();
 
 describe('ratestore snapshot and prune', () => {
   it('snapshots the cluster at its head from a replica of its own, then prunes the log behind it', async () => {
-    const cluster: TestCluster = { url: await freshDatabase(server!), retainVersions: Infinity, connections: [] };
+    const cluster: TestCluster = { url: await freshDatabase(server()), retainVersions: Infinity, connections: [] };
     const connection = await connectNode(cluster, 'writer');
     const writer = new Ratestore({ db: memoryBackend().create(), log: connection.log, staging: connection.staging });
     await writer.open();

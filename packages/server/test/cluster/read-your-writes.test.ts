@@ -4,21 +4,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RatestoreClient, RatestoreClientError } from '@ratestore/client';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@ratestore/test-support';
 import { startServerProcess, type ServerProcess } from '../server-process.js';
-import { freshDatabase } from './pg-cluster.js';
+import { freshDatabase, usePostgres } from './pg-cluster.js';
 
-let server: ThrowawayPostgres | undefined;
+const server = usePostgres();
 const nodes: ServerProcess[] = [];
 beforeAll(async () => {
-  server = await startThrowawayPostgres({ settings: { fsync: 'off' } });
-  const url = await freshDatabase(server);
+  const url = await freshDatabase(server());
   // A long poll: node b learns of writes through NOTIFY, or min_version waits for it.
   for (const id of ['a', 'b']) nodes.push(await startServerProcess({ args: ['--cluster', url, '--node-id', id], env: { RATESTORE_CONFIG: '' } }));
 }, 120_000);
 afterAll(async () => {
   for (const node of nodes) await node.stop();
-  await server?.stop();
 });
 
 const prices = (...values: number[]) => values.map((price) => ({ origin: 'AAAAA', destination: 'BBBBB', day: '2016-03-01', price }));
