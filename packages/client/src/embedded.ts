@@ -28,6 +28,7 @@ import {
   parameterOf, ratesFromWire, ratesToWire, regionDetail, revertFromWire, revertToWire, stagedUploadToWire, uploadFromWire
 } from '@ratestore/core/contract';
 import { RatestoreClientError, invalidArgument, throwIfAborted, type ItemIssue } from './errors.js';
+import { minVersionOf } from './read-options.js';
 import { RatestoreClient, type RatestoreClientOptions } from './remote.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
 import type {
@@ -66,6 +67,24 @@ async function call<T>(signal: AbortSignal | undefined, work: () => T | Promise<
   } catch (error) {
     throw clientError(error);
   }
+}
+
+/** How long a read with `minVersion` waits for the store to apply it (the server's cluster.waitMs default). */
+const MIN_VERSION_WAIT_MS = 5000;
+
+/**
+ * Runs a read once the store has applied the version it asks for (a store on a shared log applies
+ * other stores' writes as they come), as the server's `min_version` does.
+ */
+function read<T>(store: RatestoreReader, options: RequestOptions | undefined, work: () => T | Promise<T>): Promise<T> {
+  return call(options?.signal, async () => {
+    const wanted = minVersionOf(options);
+    if (wanted !== undefined && !(await store.waitForVersion(wanted, { timeoutMs: MIN_VERSION_WAIT_MS }))) {
+      const code = 'RATESTORE_NOT_CAUGHT_UP';
+      throw new RatestoreClientError(code, `the store has applied version ${store.version}, not yet ${wanted}`, { status: httpStatusOf({ code }), field: 'minVersion', parameter: parameterOf('minVersion') });
+    }
+    return work();
+  });
 }
 
 /** The server's check of the four rate parameters: each is required and non-empty. */
@@ -130,7 +149,7 @@ export class EmbeddedRatestoreClient<S extends EmbeddedStore = EmbeddedStore> im
 
   /** The original rates API: one entry per day, the average rounded to an integer (halves up), null below 3 prices. */
   rates(query: RatesQuery): Promise<Rate[]> {
-    return call(query?.signal, async () => {
+    return read(this.store, query, async () => {
       requireQuery(query);
       const result = await this.store.rates({ dateFrom: query.dateFrom, dateTo: query.dateTo, origin: query.origin, destination: query.destination });
       return dailyAveragesFromWire(dailyAveragesToWire(result.rows));
@@ -139,7 +158,7 @@ export class EmbeddedRatestoreClient<S extends EmbeddedStore = EmbeddedStore> im
 
   /** Exact daily average, count, min and max, with `minCount` and `asOf`, and the version read. */
   ratesDetailed(query: DetailedRatesQuery): Promise<RatesResult> {
-    return call(query?.signal, async () => {
+    return read(this.store, query, async () => {
       requireQuery(query);
       checkQueryInteger(query.minCount, 'minCount', 1);
       checkQueryInteger(query.asOf, 'asOf', 0);
@@ -151,22 +170,22 @@ export class EmbeddedRatestoreClient<S extends EmbeddedStore = EmbeddedStore> im
 
   /** Every port, sorted by code. */
   ports(options: ReadOptions = {}): Promise<Port[]> {
-    return call(options.signal, () => this.store.ports(versionOf(options)));
+    return read(this.store, options, () => this.store.ports(versionOf(options)));
   }
 
   /** One port, or undefined. */
   port(code: string, options: ReadOptions = {}): Promise<Port | undefined> {
-    return call(options.signal, () => this.store.port(code, versionOf(options)));
+    return read(this.store, options, () => this.store.port(code, versionOf(options)));
   }
 
   /** Every region, sorted by slug. */
   regions(options: ReadOptions = {}): Promise<Region[]> {
-    return call(options.signal, () => this.store.regions(versionOf(options)));
+    return read(this.store, options, () => this.store.regions(versionOf(options)));
   }
 
   /** One region with its direct ports and sub-regions, or undefined. */
   region(slug: string, options: ReadOptions = {}): Promise<RegionDetail | undefined> {
-    return call(options.signal, () => {
+    return read(this.store, options, () => {
       const version = versionOf(options);
       const region = this.store.region(slug, version);
       return region === undefined ? undefined : regionDetail(region, this.store.regionChildren(slug, version)!);
@@ -175,17 +194,17 @@ export class EmbeddedRatestoreClient<S extends EmbeddedStore = EmbeddedStore> im
 
   /** The region tree. */
   tree(options: ReadOptions = {}): Promise<RegionNode[]> {
-    return call(options.signal, () => this.store.tree(versionOf(options)));
+    return read(this.store, options, () => this.store.tree(versionOf(options)));
   }
 
   /** The batch log, in version order. */
   batches(options: RequestOptions = {}): Promise<BatchInfo[]> {
-    return call(options.signal, () => this.store.batches().map(batchOf));
+    return read(this.store, options, () => this.store.batches().map(batchOf));
   }
 
   /** One committed batch, or undefined. */
   batch(batchId: string, options: RequestOptions = {}): Promise<BatchInfo | undefined> {
-    return call(options.signal, () => {
+    return read(this.store, options, () => {
       const info = this.store.batch(checkBatchId(batchId));
       return info === undefined ? undefined : batchOf(info);
     });

@@ -13,6 +13,7 @@ import { RatestoreClientError, abortedError, invalidArgument, throwIfAborted } f
 import { InFlight } from './in-flight.js';
 import { backoffDelay, parseRetryAfter, retryPolicy, sleep, type RetryEvent, type RetryOptions, type RetryPolicy } from './retry.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
+import { minVersionOf } from './read-options.js';
 import type {
   BatchInfo, BatchItem, DetailedRatesQuery, Port, Rate, RatesQuery, RatesResult, RatestoreApi, ReadOptions, Region,
   RegionDetail, RegionNode, RequestOptions, RevertResult, UploadItems, UploadOptions, UploadResult, UploadStatus
@@ -58,6 +59,13 @@ export interface RatestoreClientOptions {
    * first retry, so a page that loads the client as plain modules needs no import map and logs nothing).
    */
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * `'read-your-writes'`: every read asks for at least the version of this client's latest write
+   * (`min_version`), so that it sees that write whichever node of a cluster answers it. Default
+   * `'latest'`: reads answer at the version the node that serves them has (`minVersion` per call
+   * still applies).
+   */
+  consistency?: 'latest' | 'read-your-writes';
 }
 
 type DebugLog = (format: string, ...args: unknown[]) => void;
@@ -153,6 +161,9 @@ export class RatestoreClient implements RatestoreApi {
   readonly #retry: RetryPolicy;
   readonly #fetch: FetchFunction;
   readonly #onRetry: ((event: RetryEvent) => void) | undefined;
+  readonly #readYourWrites: boolean;
+  /** The version of this client's latest write: reads ask for it with read-your-writes. */
+  #lastWrite = 0;
   readonly #transport: UploadTransport;
   /** Status lookups of uploads whose chunk answers were lost, by batch id. */
   readonly #heldLookups = new InFlight<string, readonly number[] | undefined>();
@@ -182,6 +193,10 @@ export class RatestoreClient implements RatestoreApi {
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     if (options.onRetry !== undefined && typeof options.onRetry !== 'function') throw invalidArgument('onRetry', 'must be a function');
     this.#onRetry = options.onRetry;
+    if (options.consistency !== undefined && options.consistency !== 'latest' && options.consistency !== 'read-your-writes') {
+      throw invalidArgument('consistency', `must be 'latest' or 'read-your-writes', got ${JSON.stringify(options.consistency)}`);
+    }
+    this.#readYourWrites = options.consistency === 'read-your-writes';
     this.#transport = this.#uploadTransport();
   }
 
@@ -193,53 +208,55 @@ export class RatestoreClient implements RatestoreApi {
   /** `GET /rates`: one entry per day of the range; the average rounded to an integer, null below 3 prices. */
   async rates(query: RatesQuery): Promise<Rate[]> {
     const { dateFrom, dateTo, origin, destination } = query;
-    return dailyAveragesFromWire((await this.#call<DailyAverageWire[]>('GET', '/rates', { query: ratesQueryToWire({ dateFrom, dateTo, origin, destination }), signal: query.signal }))!);
+    const wire = ratesQueryToWire({ dateFrom, dateTo, origin, destination, minVersion: this.#minVersion(query) });
+    return dailyAveragesFromWire((await this.#call<DailyAverageWire[]>('GET', '/rates', { query: wire, signal: query.signal }))!);
   }
 
   /** `GET /v1/rates`: exact average, count, min and max per day, and the version read. */
   async ratesDetailed(query: DetailedRatesQuery): Promise<RatesResult> {
-    return ratesFromWire((await this.#call<RatesWire>('GET', '/v1/rates', { query: ratesQueryToWire(query), signal: query.signal }))!);
+    const wire = ratesQueryToWire({ ...query, minVersion: this.#minVersion(query) });
+    return ratesFromWire((await this.#call<RatesWire>('GET', '/v1/rates', { query: wire, signal: query.signal }))!);
   }
 
   /** `GET /v1/ports`: every port, sorted by code. */
   async ports(options: ReadOptions = {}): Promise<Port[]> {
-    return (await this.#call<PortListWire>('GET', '/v1/ports', { query: versionQueryToWire(options), signal: options.signal }))!.ports;
+    return (await this.#call<PortListWire>('GET', '/v1/ports', { query: this.#readQuery(options), signal: options.signal }))!.ports;
   }
 
   /** `GET /v1/ports/{code}`: one port, or undefined. */
   async port(code: string, options: ReadOptions = {}): Promise<Port | undefined> {
-    return (await this.#call<PortWire>('GET', `/v1/ports/${encodeURIComponent(code)}`, { query: versionQueryToWire(options), signal: options.signal, notFound: ['RATESTORE_NOT_FOUND'] }))?.port;
+    return (await this.#call<PortWire>('GET', `/v1/ports/${encodeURIComponent(code)}`, { query: this.#readQuery(options), signal: options.signal, notFound: ['RATESTORE_NOT_FOUND'] }))?.port;
   }
 
   /** `GET /v1/regions`: every region, sorted by slug. */
   async regions(options: ReadOptions = {}): Promise<Region[]> {
-    return (await this.#call<RegionListWire>('GET', '/v1/regions', { query: versionQueryToWire(options), signal: options.signal }))!.regions;
+    return (await this.#call<RegionListWire>('GET', '/v1/regions', { query: this.#readQuery(options), signal: options.signal }))!.regions;
   }
 
   /** `GET /v1/regions/{slug}`: one region with its direct ports and sub-regions, or undefined. */
   async region(slug: string, options: ReadOptions = {}): Promise<RegionDetail | undefined> {
-    return (await this.#call<RegionWire>('GET', `/v1/regions/${encodeURIComponent(slug)}`, { query: versionQueryToWire(options), signal: options.signal, notFound: ['RATESTORE_NOT_FOUND'] }))?.region;
+    return (await this.#call<RegionWire>('GET', `/v1/regions/${encodeURIComponent(slug)}`, { query: this.#readQuery(options), signal: options.signal, notFound: ['RATESTORE_NOT_FOUND'] }))?.region;
   }
 
   /** `GET /v1/tree`: the region tree. */
   async tree(options: ReadOptions = {}): Promise<RegionNode[]> {
-    return (await this.#call<TreeWire>('GET', '/v1/tree', { query: versionQueryToWire(options), signal: options.signal }))!.regions;
+    return (await this.#call<TreeWire>('GET', '/v1/tree', { query: this.#readQuery(options), signal: options.signal }))!.regions;
   }
 
   /** `GET /v1/batches`: the batch log, in version order. */
   async batches(options: RequestOptions = {}): Promise<BatchInfo[]> {
-    return (await this.#call<BatchListWire>('GET', '/v1/batches', { signal: options.signal }))!.batches.map(batchFromWire);
+    return (await this.#call<BatchListWire>('GET', '/v1/batches', { query: this.#readQuery(options), signal: options.signal }))!.batches.map(batchFromWire);
   }
 
   /** `GET /v1/batches/{id}`: one committed batch, or undefined. */
   async batch(batchId: string, options: RequestOptions = {}): Promise<BatchInfo | undefined> {
-    const wire = await this.#call<BatchWire>('GET', `/v1/batches/${encodeURIComponent(checkBatchId(batchId))}`, { signal: options.signal, notFound: ['RATESTORE_UNKNOWN_BATCH'] });
+    const wire = await this.#call<BatchWire>('GET', `/v1/batches/${encodeURIComponent(checkBatchId(batchId))}`, { query: this.#readQuery(options), signal: options.signal, notFound: ['RATESTORE_UNKNOWN_BATCH'] });
     return wire === undefined ? undefined : batchFromWire(wire);
   }
 
   /** `POST /v1/batches/{id}/revert` (needs an admin key when the server has keys). */
   async revert(batchId: string, options: RequestOptions = {}): Promise<RevertResult> {
-    return revertFromWire((await this.#call<RevertWire>('POST', `/v1/batches/${encodeURIComponent(checkBatchId(batchId))}/revert`, { signal: options.signal }))!);
+    return this.#wrote(revertFromWire((await this.#call<RevertWire>('POST', `/v1/batches/${encodeURIComponent(checkBatchId(batchId))}/revert`, { signal: options.signal }))!));
   }
 
   /**
@@ -251,8 +268,25 @@ export class RatestoreClient implements RatestoreApi {
    * @throws {@link RatestoreClientError} `RATESTORE_INVALID_BATCH` with the bad items (nothing is
    * written), `RATESTORE_ABORTED`, or the error of the request that failed.
    */
-  uploadBatch(items: UploadItems, options: UploadOptions = {}): Promise<UploadResult> {
-    return uploadBatch(this.#transport, items, options);
+  async uploadBatch(items: UploadItems, options: UploadOptions = {}): Promise<UploadResult> {
+    return this.#wrote(await uploadBatch(this.#transport, items, options));
+  }
+
+  /** The `min_version` of a read: the one asked for, or with read-your-writes this client's latest write. */
+  #minVersion(options: RequestOptions): number | undefined {
+    const wanted = Math.max(minVersionOf(options) ?? 0, this.#readYourWrites ? this.#lastWrite : 0);
+    return wanted > 0 ? wanted : undefined;
+  }
+
+  /** The query parameters of a read besides its own: `as_of` and `min_version`. */
+  #readQuery(options: ReadOptions): Record<string, number> {
+    return versionQueryToWire({ asOf: options.asOf, minVersion: this.#minVersion(options) });
+  }
+
+  /** Notes the version a write made (for read-your-writes) and passes its result on. */
+  #wrote<T extends { version: number }>(result: T): T {
+    this.#lastWrite = Math.max(this.#lastWrite, result.version);
+    return result;
   }
 
   /** `GET /v1/uploads/{id}`: a staged upload with its chunks, a committed batch, or undefined. */

@@ -21,6 +21,12 @@ export type {
 export interface RequestOptions {
   /** Cancels the call: it rejects with a {@link RatestoreClientError} of code `RATESTORE_ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * Reads only: answer once the server has applied this data version (`min_version`), e.g. the
+   * version a write returned, read through another node of a cluster. The server waits for it up to
+   * its `cluster.waitMs`, then answers 503 `RATESTORE_NOT_CAUGHT_UP`, which the client retries.
+   */
+  minVersion?: number;
 }
 
 /**

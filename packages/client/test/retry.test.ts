@@ -229,7 +229,8 @@ describe('client options', () => {
       [{ baseUrl: 'http://127.0.0.1', retries: true }, 'retries', /false, a number or an object/],
       [{ baseUrl: 'http://127.0.0.1', retries: { maxDelayMs: -1 } }, 'retries.maxDelayMs', /at least 0/],
       [{ baseUrl: 'http://127.0.0.1', fetch: 'fetch' }, 'fetch', /must be a function/],
-      [{ baseUrl: 'http://127.0.0.1', onRetry: 'log' }, 'onRetry', /must be a function/]
+      [{ baseUrl: 'http://127.0.0.1', onRetry: 'log' }, 'onRetry', /must be a function/],
+      [{ baseUrl: 'http://127.0.0.1', consistency: 'eventual' }, 'consistency', /'latest' or 'read-your-writes'/]
     ];
     for (const [options, field, message] of cases) {
       const error = thrown(() => new RatestoreClient(options as never));

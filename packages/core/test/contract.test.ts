@@ -9,7 +9,7 @@ import { NODE_GLOBALS, runtimeGraph } from '@ratestore/test-support/module-graph
 import {
   BATCH_ID_PATTERN, ERROR_CODES, batchFromWire, batchToWire, codesWith, commitFromWire, commitToWire, committedUploadToWire, dailyAveragesFromWire,
   dailyAveragesToWire, fieldOf, formatDay, httpAnswers, httpStatusOf, isBatchId, parameterOf, parseDay, problemFromWire, ratesFromWire,
-  ratesQueryToWire, ratesToWire, revertFromWire, revertToWire, roundAverage, stagedUploadToWire, uploadFromWire, type BatchInfo
+  ratesQueryToWire, ratesToWire, revertFromWire, revertToWire, roundAverage, stagedUploadToWire, uploadFromWire, versionQueryToWire, type BatchInfo
 } from '../src/contract/index.js';
 import { httpStatusOf as mainHttpStatusOf, roundAverage as mainRoundAverage } from '../src/index.js';
 
@@ -89,7 +89,7 @@ describe('days', () => {
 
 describe('names on the wire', () => {
   it('maps fields to parameters and back; other names are the same on the wire', () => {
-    for (const [field, parameter] of [['dateFrom', 'date_from'], ['dateTo', 'date_to'], ['minCount', 'min_count'], ['asOf', 'as_of'], ['batchId', 'batch_id']]) {
+    for (const [field, parameter] of [['dateFrom', 'date_from'], ['dateTo', 'date_to'], ['minCount', 'min_count'], ['asOf', 'as_of'], ['minVersion', 'min_version'], ['batchId', 'batch_id']]) {
       expect(parameterOf(field!)).toBe(parameter);
       expect(fieldOf(parameter!)).toBe(field);
     }
@@ -102,7 +102,10 @@ describe('names on the wire', () => {
   it('writes a rates query as the HTTP API names its parameters, leaving out absent options', () => {
     const query = { dateFrom: '2016-01-01', dateTo: '2016-01-10', origin: 'CNSGH', destination: 'china_main' };
     expect(ratesQueryToWire(query)).toEqual({ date_from: '2016-01-01', date_to: '2016-01-10', origin: 'CNSGH', destination: 'china_main' });
-    expect(ratesQueryToWire({ ...query, minCount: 1, asOf: 0 })).toMatchObject({ min_count: 1, as_of: 0 });
+    expect(ratesQueryToWire({ ...query, minCount: 1, asOf: 0, minVersion: 7 })).toMatchObject({ min_count: 1, as_of: 0, min_version: 7 });
+    expect(versionQueryToWire({})).toEqual({});
+    expect(versionQueryToWire({ asOf: 3, minVersion: undefined })).toEqual({ as_of: 3 });
+    expect(versionQueryToWire({ minVersion: 9 })).toEqual({ min_version: 9 });
   });
 });
 

@@ -80,6 +80,23 @@ export interface ServerConfig {
     /** How long fetched rates are reused. */
     cacheSeconds: number;
   };
+  /** Cluster mode: PostgreSQL holds the commit log, this node's data directory is one replica of it. */
+  cluster: {
+    /** The PostgreSQL URL of the cluster's log (`postgres://user:password@host:port/db`); absent: single-node mode. */
+    url?: string;
+    /** This node's id in logs, in /v1/status and in the log. Default: derived from the host name and the data directory. */
+    nodeId?: string;
+    /** How long a read with `min_version` waits for this node to apply that version before 503 RATESTORE_NOT_CAUGHT_UP. */
+    waitMs: number;
+    /** How often a node reads the log without a notification (a missed one costs at most this much lag). */
+    pollMs: number;
+    /** Versions the whole cluster keeps readable with `as_of` and revertible; absent: all. */
+    retainVersions?: number;
+    /** Connections to PostgreSQL of this node's query pool (and as many for upload locks). */
+    poolSize: number;
+    /** Take a snapshot when the log is this many versions past the newest one; 0: never (see `ratestore snapshot`). */
+    snapshotEveryVersions: number;
+  };
   logLevel: string;
 }
 
@@ -97,6 +114,7 @@ export function defaultConfig(): ServerConfig {
     auth: { keys: [], readsNeedKey: false },
     cors: { origins: [] },
     currency: { endpoint: 'https://openexchangerates.org/api', cacheSeconds: 3600 },
+    cluster: { waitMs: 5000, pollMs: 1000, poolSize: 8, snapshotEveryVersions: 0 },
     logLevel: 'info'
   };
 }
@@ -199,6 +217,7 @@ function shapeOf(value: object): SettingsShape {
 const FILE_SETTINGS: SettingsShape = (() => {
   const shape = shapeOf(defaultConfig());
   Object.assign(shape.currency as SettingsShape, { ratesFile: true, appId: true });
+  Object.assign(shape.cluster as SettingsShape, { url: true, nodeId: true, retainVersions: true });
   (shape.auth as SettingsShape).keys = [{ key: true, scopes: true, name: true, rateLimit: { requests: true, perSeconds: true } }];
   return shape;
 })();
@@ -264,6 +283,10 @@ export function loadConfig(options: LoadOptions = {}): ServerConfig {
   if (env.RATESTORE_OXR_APP_ID) currency.appId = env.RATESTORE_OXR_APP_ID;
   if (env.RATESTORE_OXR_URL) currency.endpoint = env.RATESTORE_OXR_URL;
   fromEnv.currency = currency;
+  const cluster: ConfigInput['cluster'] = {};
+  if (env.RATESTORE_CLUSTER_URL) cluster.url = env.RATESTORE_CLUSTER_URL;
+  if (env.RATESTORE_NODE_ID) cluster.nodeId = env.RATESTORE_NODE_ID;
+  fromEnv.cluster = cluster;
   config = merge(merge(config, fromEnv), options.overrides);
   return validateConfig(config);
 }
@@ -281,6 +304,7 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   positiveInt(config.shutdown.deadlineMs, 'shutdown.deadlineMs', 0);
   positiveInt(config.shutdown.drainDelayMs, 'shutdown.drainDelayMs', 0);
   positiveInt(config.currency.cacheSeconds, 'currency.cacheSeconds', 0);
+  checkCluster(config.cluster);
   if (!Array.isArray(config.auth.keys)) throw new ConfigError('auth.keys must be a list');
   const seen = new Set<string>();
   config.auth.keys = config.auth.keys.map((entry, i) => {
@@ -304,6 +328,28 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   if (typeof config.cache.control !== 'string') throw new ConfigError('cache.control must be a string');
   config.cors = { origins: checkOrigins(config.cors?.origins, 'cors.origins') };
   return config;
+}
+
+function checkCluster(cluster: ServerConfig['cluster']): void {
+  if (cluster.url !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = typeof cluster.url === 'string' ? new URL(cluster.url) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) {
+      throw new ConfigError(`cluster.url must be a PostgreSQL URL (postgres://user:password@host:port/database), got ${JSON.stringify(typeof cluster.url === 'string' ? cluster.url.replace(/:[^:@/]*@/, ':***@') : cluster.url)}`);
+    }
+  }
+  if (cluster.nodeId !== undefined && (typeof cluster.nodeId !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(cluster.nodeId))) {
+    throw new ConfigError(`cluster.nodeId must be 1-64 characters of A-Z a-z 0-9 . _ -, got ${JSON.stringify(cluster.nodeId)}`);
+  }
+  positiveInt(cluster.waitMs, 'cluster.waitMs', 0);
+  positiveInt(cluster.pollMs, 'cluster.pollMs', 10);
+  positiveInt(cluster.poolSize, 'cluster.poolSize', 2);
+  positiveInt(cluster.snapshotEveryVersions, 'cluster.snapshotEveryVersions', 0);
+  if (cluster.retainVersions !== undefined) positiveInt(cluster.retainVersions, 'cluster.retainVersions', 0);
 }
 
 /** Whether `host` is a loopback address (or `localhost`). */

@@ -34,7 +34,7 @@ const writeErrors = {
   415: problem('Unsupported Content-Type, or a Content-Encoding (bodies are read uncompressed)'),
   422: problem('The batch has invalid items (listed in `issues`), or no items at all (`RATESTORE_EMPTY_BATCH`); nothing was written'),
   429: problem('Rate limit of the key exhausted; see Retry-After'),
-  503: problem('Too many uploads at once; see Retry-After')
+  503: problem('Too many uploads at once (RATESTORE_OVERLOADED), or in cluster mode the commit log cannot be reached (RATESTORE_LOG_UNAVAILABLE: retry with the same batch id); see Retry-After')
 };
 const batchBody = {
   required: true,
@@ -48,6 +48,8 @@ const batchBody = {
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, description: 'The batch id: a retry of the same request with the same key returns the first result (Idempotent-Replayed: true); another request under the key is 409 RATESTORE_IDEMPOTENCY_MISMATCH', schema: BATCH_ID };
 const mismatch = problem('RATESTORE_IDEMPOTENCY_MISMATCH: the key names a batch committed by another request');
 const asOf = query('as_of', 'Read as of this data version', { type: 'integer', minimum: 0 });
+const minVersion = query('min_version', 'Answer only once this node has applied this version (read your writes through any node of a cluster); waits up to cluster.waitMs, then 503 RATESTORE_NOT_CAUGHT_UP', { type: 'integer', minimum: 0 });
+const notCaughtUp = problem('The store is not open yet, or this node has not applied min_version within cluster.waitMs (RATESTORE_NOT_CAUGHT_UP); see Retry-After');
 
 /** Node answers these before any route, so every operation may get them. */
 const headersTooLarge = problem('The request line and headers are over the server\'s limit (RATESTORE_HEADERS_TOO_LARGE); the connection is closed');
@@ -172,6 +174,12 @@ export function openApiDocument(): OpenApiObject {
           responses: { 201: ok('Committed (or the first result of a repeated commit)', ref('CommitResult')), ...writeErrors, 404: problem('No such upload'), 409: mismatch }
         }
       },
+      '/v1/status': {
+        get: {
+          operationId: 'getStatus', summary: 'This node: its id, mode, the version it answers at, and how far behind the cluster\'s log it is',
+          responses: { 200: ok('The node\'s status', ref('NodeStatus')), 401: problem('Unauthorized'), 403: problem('Forbidden') }
+        }
+      },
       '/healthz': { get: { operationId: 'healthz', summary: 'Liveness', security: [], responses: { 200: ok('Alive', ref('Health')) } } },
       '/readyz': { get: { operationId: 'readyz', summary: 'Readiness (503 while starting or draining)', security: [], responses: { 200: ok('Ready', ref('Health')), 503: ok('Starting or draining', ref('Health')) } } },
       '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', security: [], responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
@@ -279,7 +287,16 @@ export function openApiDocument(): OpenApiObject {
           allOf: [ref('Region'), { type: 'object', required: ['ports', 'regions'], properties: { ports: { type: 'array', items: ref('Port') }, regions: { type: 'array', items: ref('RegionNode') } } }]
         },
         Tree: { type: 'object', required: ['version', 'regions'], properties: { version: { type: 'integer' }, regions: { type: 'array', items: ref('RegionNode') } } },
-        Health: { type: 'object', required: ['status'], properties: { status: { enum: ['ok', 'ready', 'starting', 'draining', 'stopped'] }, version: { type: 'integer' } } }
+        Health: { type: 'object', required: ['status'], properties: { status: { enum: ['ok', 'ready', 'starting', 'draining', 'stopped'] }, version: { type: 'integer' } } },
+        NodeStatus: {
+          type: 'object', required: ['node_id', 'mode', 'version', 'log_version', 'lag_versions', 'lag_seconds', 'stale'], additionalProperties: false,
+          properties: {
+            node_id: { type: 'string' }, mode: { enum: ['single', 'cluster'] }, version: { type: 'integer' },
+            log_version: { type: ['integer', 'null'], description: 'The log\'s latest version; null when it cannot be reached' },
+            lag_versions: { type: ['integer', 'null'] }, lag_seconds: { type: ['number', 'null'] },
+            stale: { type: 'boolean', description: 'The log cannot be reached: reads go on from this node\'s replica, writes are refused' }
+          }
+        }
       }
     }
   };
@@ -289,6 +306,12 @@ export function openApiDocument(): OpenApiObject {
       operation.responses[431] = headersTooLarge;
       // RFC 9110: `If-None-Match: *` is false whenever an answer exists, so a GET gets 304.
       if (method === 'get') operation.responses[304] ??= { description: 'Not modified: If-None-Match is * (any current answer matches)' };
+      // Every read that needs the read scope takes min_version (the pages and probes have no security).
+      const read = operation as { security?: unknown[]; parameters?: unknown[]; responses: Record<string, unknown> };
+      if (method === 'get' && read.security === undefined) {
+        read.parameters = [...(read.parameters ?? []), minVersion];
+        read.responses[503] = notCaughtUp;
+      }
     }
   }
   return document;

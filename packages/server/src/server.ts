@@ -10,6 +10,11 @@ import type { AppContext } from './http/context.js';
 import { Lifecycle, gracefulShutdown } from './http/shutdown.js';
 import { createLogger, type Logger } from './logger.js';
 import { DEFAULT_SAMPLE, exampleQuery, seedIfEmpty, type ExampleQuery } from './seed.js';
+import { connectCluster, type ClusterConnection } from './cluster/cluster.js';
+import { bootstrapFromSnapshot, clusterNode, isEmptyDataDirectory, snapshotIfDue } from './cluster/node.js';
+
+/** How often a node with `cluster.snapshotEveryVersions` checks whether a snapshot is due. */
+const SNAPSHOT_CHECK_MS = 10_000;
 
 export interface StartOptions {
   config: ServerConfig;
@@ -25,6 +30,8 @@ export interface RunningServer {
   url: string;
   port: number;
   store: Ratestore;
+  /** In cluster mode, this node's connection to the cluster's PostgreSQL. */
+  cluster: ClusterConnection | undefined;
   server: Server;
   context: AppContext;
   /** A query with data, for the startup log (when one is found). */
@@ -48,21 +55,36 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const { config } = options;
   checkExposure(config);
   const logger = options.logger ?? createLogger(config.logLevel);
+  const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background work failed');
+  // Cluster mode: PostgreSQL must be reachable and its tables in place before anything else.
+  const cluster = config.cluster.url === undefined ? undefined : await connectCluster({
+    url: config.cluster.url,
+    ...(config.cluster.nodeId === undefined ? {} : { nodeId: config.cluster.nodeId }),
+    data: config.memory ? 'memory' : config.data,
+    pollMs: config.cluster.pollMs,
+    retainVersions: config.cluster.retainVersions ?? Infinity,
+    poolSize: config.cluster.poolSize,
+    onError: (error) => logger.warn({ err: error }, 'cluster: PostgreSQL connection')
+  });
   const store = new Ratestore({
     ...(config.memory ? { memory: true } : { location: config.data }),
     maxRangeDays: config.maxRangeDays,
-    onBackgroundError: (error) => logger.error({ err: error }, 'background folding failed')
+    onBackgroundError,
+    ...(cluster === undefined ? {} : { log: cluster.log, staging: cluster.staging })
   });
+  const node = cluster === undefined ? undefined : clusterNode(store, cluster);
   const lifecycle = new Lifecycle();
   const { app, context } = createApp(store, config, {
     logger,
     lifecycle,
+    ...(node === undefined ? {} : { node }),
     ...(options.exchangeRates === undefined ? {} : { exchangeRates: options.exchangeRates })
   });
   const server = createHttpServer(app, logger).listen({ port: config.port, host: config.host });
   try {
     await once(server, 'listening');
   } catch (error) {
+    await cluster?.close();
     throw new ConfigError(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
   }
   server.on('error', (error) => logger.error({ err: error }, 'server error'));
@@ -70,7 +92,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   let example: ExampleQuery | undefined;
+  let snapshots: NodeJS.Timeout | undefined;
   try {
+    if (cluster !== undefined && (config.memory || isEmptyDataDirectory(config.data))) {
+      const restored = await bootstrapFromSnapshot(store, cluster);
+      if (restored !== undefined) logger.info({ version: restored.version, bytes: restored.bytes }, 'cluster: a new node, restored from the newest snapshot');
+    }
+    // Opening catches up with the log: /readyz stays 503 until this node has applied the head it saw.
     await store.open();
     if (options.seedIfEmpty === true) {
       const seeded = await seedIfEmpty(store, options.sample ?? DEFAULT_SAMPLE);
@@ -81,11 +109,22 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     server.closeAllConnections();
     server.close();
     await store.close().catch(() => undefined);
+    await cluster?.close().catch(() => undefined);
     throw error;
+  }
+  if (cluster !== undefined && config.cluster.snapshotEveryVersions > 0) {
+    snapshots = setInterval(() => {
+      snapshotIfDue(store, cluster, config.cluster.snapshotEveryVersions).then(
+        (taken) => taken === undefined || logger.info({ version: taken.version, bytes: taken.bytes }, 'cluster: snapshot taken'),
+        onBackgroundError
+      );
+    }, SNAPSHOT_CHECK_MS);
+    snapshots.unref();
   }
   lifecycle.state = 'ready';
   const auth = config.auth.keys.length === 0 ? 'none: open on loopback only' : `${config.auth.keys.length} key(s), reads ${config.auth.readsNeedKey ? 'need a key' : 'open'}`;
-  logger.info({ url, store: config.memory ? 'memory' : config.data, version: store.version, auth, exchange_rates: context.exchangeRates.description }, 'listening');
+  const mode = cluster === undefined ? { mode: 'single' } : { mode: 'cluster', node_id: cluster.nodeId, cluster: cluster.url, cluster_id: cluster.identity.clusterId };
+  logger.info({ url, store: config.memory ? 'memory' : config.data, version: store.version, ...mode, auth, exchange_rates: context.exchangeRates.description }, 'listening');
   if (config.auth.keys.length === 0) logger.warn('no API keys are configured: anyone who can reach this loopback address can read and write');
   if (example !== undefined) {
     const query = new URLSearchParams({ date_from: example.dateFrom, date_to: example.dateTo, origin: example.origin, destination: example.destination });
@@ -96,6 +135,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     url,
     port,
     store,
+    cluster,
     server,
     context,
     example,
@@ -104,7 +144,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         server,
         lifecycle,
         logger,
-        closeStore: () => store.close(),
+        closeStore: async () => {
+          clearInterval(snapshots);
+          await store.close();
+          await cluster?.close();
+        },
         deadlineMs: config.shutdown.deadlineMs,
         drainDelayMs: config.shutdown.drainDelayMs
       }))

@@ -35,7 +35,7 @@ export const ERROR_CODES = {
   RATESTORE_MISSING_PARAMETER: { status: 400, http: 'a required query parameter or body member is missing' },
   RATESTORE_INVALID_PARAMETER: {
     status: 400,
-    http: 'a parameter is malformed (`min_count`, `as_of`, chunk number, a parameter given twice, conflicting batch ids, a path segment that is not valid percent-encoded UTF-8 such as `/v1/ports/%E0`)'
+    http: 'a parameter is malformed (`min_count`, `as_of`, `min_version`, chunk number, a parameter given twice, conflicting batch ids, a path segment that is not valid percent-encoded UTF-8 such as `/v1/ports/%E0`)'
   },
   RATESTORE_INVALID_ARGUMENT: {
     status: 400,
@@ -142,8 +142,10 @@ export const ERROR_CODES = {
   RATESTORE_INTERNAL: { status: 500, http: 'a bug; the log has the details under the request id' },
   RATESTORE_CURRENCY_UNAVAILABLE: { status: 502, http: 'the exchange-rate endpoint failed and nothing is cached' },
   RATESTORE_OVERLOADED: { status: 503, http: 'the upload queue is full; see `Retry-After`' },
-  RATESTORE_LOG_UNAVAILABLE: { status: 503, http: 'cluster mode: the shared log\'s PostgreSQL cannot be reached; see `Retry-After`' },
-  RATESTORE_NOT_CAUGHT_UP: { status: 503, http: 'cluster mode: a read with `min_version` that this node has not applied within `cluster.waitMs`' },
+  RATESTORE_NOT_CAUGHT_UP: {
+    status: 503,
+    http: 'a read with `min_version` that this node has not applied within `cluster.waitMs`; see `Retry-After` (retry here or through another node)'
+  },
   RATESTORE_CONNECTION_FAILED: {
     client: 'no answer (refused, reset, DNS, ...) and the retries are spent, or at once when no retry can help (a host name that does not resolve, TLS failed)'
   },
@@ -154,16 +156,24 @@ export const ERROR_CODES = {
   RATESTORE_DATA_NOT_FOUND: { cli: '`rates`/`batches`/`compact` on a directory without a store (they never create one)' },
   RATESTORE_DATA_LOCKED: { cli: 'another process (a running server) has the data directory open' },
   RATESTORE_START_FAILED: { cli: '`serve`/`dev` could not open the store for another reason (the cause follows the message)' },
-  RATESTORE_CONFIG: {
-    cli: '`serve`/`dev`: the configuration is wrong (an unknown setting in the file, a bad value, an unreadable file, API keys or CORS origins that do not parse, a non-loopback address without API keys); names the setting'
+  RATESTORE_LOG_UNAVAILABLE: {
+    status: 503,
+    http: 'cluster mode: a write while the cluster\'s PostgreSQL cannot be reached (down, failing over); the write may or may not have landed: retry it with the same batch id, which lands it once; see `Retry-After`',
+    cli: '`serve --cluster`, `snapshot`, `prune`: the cluster\'s PostgreSQL cannot be reached, or its tables cannot be made (the URL is shown without its password)'
   },
   RATESTORE_LOG_MISMATCH: {
     status: 409,
     engine: '`open()` on a shared log (field `log`) with a database that is not its replica: it follows another log, was written without this one, is ahead of it, or its last version is not the log\'s',
-    cli: '`serve` in cluster mode: the data directory is not a replica of the cluster\'s log (it follows another log, or is ahead of it); start the node on an empty data directory to make a new replica'
+    cli: '`serve --cluster`: the data directory is no replica of this cluster (another cluster\'s, written without it, ahead of its log)'
   },
   RATESTORE_LOG_PRUNED: {
-    cli: '`serve` in cluster mode: this node is behind the entries the log still holds (older ones were pruned after a snapshot); start it on an empty data directory to restore the newest snapshot'
+    status: 503,
+    http: 'cluster mode: this node is behind the log\'s pruned data and cannot catch up (restart it on an empty data directory)',
+    cli: '`serve --cluster`: the node is behind the log\'s pruned data; start it on an empty data directory'
+  },
+  RATESTORE_NO_SNAPSHOT: { cli: '`prune`: the cluster has no snapshot yet' },
+  RATESTORE_CONFIG: {
+    cli: '`serve`/`dev`: the configuration is wrong (an unknown setting in the file, a bad value, an unreadable file, API keys or CORS origins that do not parse, a non-loopback address without API keys); names the setting'
   },
   RATESTORE_IMPORT_UNKNOWN_FORMAT: { cli: 'the extension does not tell the format and no `--format` was given' },
   RATESTORE_IMPORT_UNREADABLE: { cli: 'a file is missing or cannot be read; a database cannot be connected to or read from' },

@@ -10,6 +10,7 @@ export const PARAMETER_NAMES = {
   dateTo: 'date_to',
   minCount: 'min_count',
   asOf: 'as_of',
+  minVersion: 'min_version',
   batchId: 'batch_id'
 } as const;
 

@@ -196,8 +196,18 @@ export function regionDetail(region: Region, children: RegionChildren): RegionDe
   return { slug: region.slug, name: region.name, parent: region.parent, ports: children.ports, regions: children.regions };
 }
 
+/**
+ * What any read may ask besides its own parameters: a version to read at (`as_of`), and one the
+ * server must have applied before it answers (`min_version`: in a cluster, a write's version read
+ * through another node).
+ */
+export interface ReadQuery {
+  asOf?: number | undefined;
+  minVersion?: number | undefined;
+}
+
 /** The query parameters of `GET /rates` and `GET /v1/rates` (absent options left out). */
-export function ratesQueryToWire(query: RatesQuery): Record<string, string | number> {
+export function ratesQueryToWire(query: RatesQuery & ReadQuery): Record<string, string | number> {
   return {
     date_from: query.dateFrom,
     date_to: query.dateTo,
@@ -208,7 +218,10 @@ export function ratesQueryToWire(query: RatesQuery): Record<string, string | num
   };
 }
 
-/** The query parameter of a read at an earlier version (none for the latest). */
-export function versionQueryToWire(options: { asOf?: number | undefined }): Record<string, number> {
-  return options.asOf === undefined ? {} : { as_of: options.asOf };
+/** The query parameters of a read's version: `as_of`, `min_version` (those asked for). */
+export function versionQueryToWire(options: ReadQuery): Record<string, number> {
+  return {
+    ...(options.asOf === undefined ? {} : { as_of: options.asOf }),
+    ...(options.minVersion === undefined ? {} : { min_version: options.minVersion })
+  };
 }

@@ -13,7 +13,7 @@
 import type pg from 'pg';
 
 /** Advisory lock keys (one namespace, see `lockKey`). */
-export const LOCKS = { schema: 1, log: 2 } as const;
+export const LOCKS = { schema: 1, log: 2, snapshot: 3 } as const;
 /** The first key of the two-key advisory locks a batch's staging takes. */
 export const BATCH_LOCK_SPACE = 0x5241_5445; // "RATE"
 

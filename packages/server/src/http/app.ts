@@ -1,4 +1,4 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type RequestHandler, type NextFunction, type Request, type Response } from 'express';
 import type { RatestoreReader, RatestoreWriter } from '@ratestore/core';
 import type { ServerConfig } from '../config.js';
 import { createRateSource, type ExchangeRateSource } from '../currency.js';
@@ -21,6 +21,10 @@ import { ratesRoutes } from './routes/rates.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { v1RatesRoutes } from './routes/v1-rates.js';
 import { webRoutes } from './routes/web.js';
+import { minVersion } from './min-version.js';
+import { statusRoutes } from './routes/status.js';
+import { defaultNodeId } from '../cluster/cluster.js';
+import { singleNode, type NodeInfo } from '../cluster/node.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -28,6 +32,8 @@ export interface AppOptions {
   lifecycle?: Lifecycle;
   /** Collect Node's default process metrics. Default true. */
   defaultMetrics?: boolean;
+  /** This node, for GET /v1/status. Default: a single node. */
+  node?: NodeInfo;
 }
 
 export interface RatestoreApp {
@@ -38,6 +44,17 @@ export interface RatestoreApp {
 /** RFC 9112: an HTTP/1.1 request without a Host header is 400 (Node's own check answers no document). */
 function requireHost(req: Request, _res: Response, next: NextFunction): void {
   next(req.httpVersion === '1.1' && req.headers.host === undefined ? new HttpProblem(400, 'RATESTORE_MALFORMED_REQUEST', 'an HTTP/1.1 request needs a Host header') : undefined);
+}
+
+/**
+ * One handler that runs `first`, then `second` unless `first` failed or answered. Express passes on
+ * the rejection of a handler it calls itself, not of these: they go to `next` here.
+ */
+function inTurn(first: RequestHandler, second: RequestHandler): RequestHandler {
+  const run = (handler: RequestHandler, req: Request, res: Response, next: NextFunction): void => {
+    Promise.resolve(handler(req, res, next)).catch(next);
+  };
+  return (req, res, next) => run(first, req, res, (error?: unknown) => (error === undefined || error === null ? run(second, req, res, next) : next(error)));
 }
 
 /** The HTTP API over an (opened or opening) store. Listening, signals and the store's life are the caller's. */
@@ -65,7 +82,9 @@ export function createApp(store: RatestoreReader & RatestoreWriter, config: Serv
       onResult: (result) => metrics.cache.inc({ result })
     },
     exchangeRates: options.exchangeRates ?? createRateSource(config.currency),
-    lifecycle: options.lifecycle ?? new Lifecycle()
+    lifecycle: options.lifecycle ?? new Lifecycle(),
+    node: options.node ?? singleNode(store, config.cluster.nodeId ?? defaultNodeId(config.memory ? 'memory' : config.data)),
+    reading: inTurn(auth.require('read'), minVersion(store, config.cluster.waitMs))
   };
 
   const app = express();
@@ -81,6 +100,7 @@ export function createApp(store: RatestoreReader & RatestoreWriter, config: Serv
   const cors = corsMiddleware(config.cors.origins);
   if (cors !== undefined) app.use(cors);
   app.use(healthRoutes(context));
+  app.use(statusRoutes(context));
   app.use(metricsRoutes(context));
   app.use(openApiRoutes());
   app.use(webRoutes());

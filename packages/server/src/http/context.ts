@@ -1,4 +1,6 @@
+import type { RequestHandler } from 'express';
 import type { RatestoreReader, RatestoreWriter } from '@ratestore/core';
+import type { NodeInfo } from '../cluster/node.js';
 import type { ServerConfig } from '../config.js';
 import type { ExchangeRateSource } from '../currency.js';
 import type { Logger } from '../logger.js';
@@ -23,4 +25,8 @@ export interface AppContext {
   reads: ReadCacheContext;
   exchangeRates: ExchangeRateSource;
   lifecycle: Lifecycle;
+  /** This node: single, or one of a cluster (GET /v1/status). */
+  node: NodeInfo;
+  /** What every read route runs first: the `read` scope, then `min_version`. */
+  reading: RequestHandler;
 }

@@ -10,6 +10,7 @@ import {
   PARAMETER_NAMES, codesWith, httpStatusOf, issueMembers, problemType, type HttpErrorCode, type ProblemCode, type ProblemWire
 } from '@ratestore/core/contract';
 import { inUserWords, type UserNames } from '../user-words.js';
+import { LogPrunedError, isLogUnavailable } from '../cluster/errors.js';
 
 export type { ProblemCode };
 
@@ -88,6 +89,12 @@ export function toProblem(error: unknown, parameters?: ParameterNames): HttpProb
   if (bodyError?.type === 'request.size.invalid') return new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', 'the body is not as long as its Content-Length');
   // The router decodes path parameters before any route runs: `/v1/ports/%E0` fails there.
   if (error instanceof URIError) return new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `a path segment is not valid percent-encoded UTF-8: ${error.message}`);
+  // Cluster mode: PostgreSQL is down or failing over. The write may or may not have landed; its
+  // batch id makes a retry land it exactly once.
+  if (isLogUnavailable(error)) {
+    return new HttpProblem(503, 'RATESTORE_LOG_UNAVAILABLE', 'the cluster\'s commit log (PostgreSQL) cannot be reached now: retry with the same batch id (Idempotency-Key), which lands the batch once', { retryAfter: 2 });
+  }
+  if (error instanceof LogPrunedError) return new HttpProblem(503, 'RATESTORE_LOG_PRUNED', `this node cannot catch up with the cluster: ${error.message}`, { retryAfter: 5 });
   return new HttpProblem(500, 'RATESTORE_INTERNAL', 'internal error');
 }
 

@@ -4,7 +4,8 @@
  * connection, PgCommitLog and PgStaging).
  */
 import pg from 'pg';
-import type { ThrowawayPostgres } from '@ratestore/test-support';
+import { afterAll, beforeAll } from 'vitest';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@ratestore/test-support';
 import { replicatedFactory, type SharedLogProvider } from '../../../core/test/harness/replicated.js';
 import type { Backend } from '../../../core/test/backends.js';
 import { connectCluster, type ClusterConnection } from '../../src/cluster/cluster.js';
@@ -14,6 +15,24 @@ export interface TestCluster {
   url: string;
   retainVersions: number;
   connections: ClusterConnection[];
+}
+
+/**
+ * Call at the top of a test file: one throwaway PostgreSQL for the file's tests (fsync off: the
+ * tests kill processes, not machines), started before them and stopped by PID after them.
+ */
+export function usePostgres(settings: Record<string, string> = {}): () => ThrowawayPostgres {
+  let server: ThrowawayPostgres | undefined;
+  beforeAll(async () => {
+    server = await startThrowawayPostgres({ settings: { fsync: 'off', ...settings } });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (server === undefined) throw new Error('PostgreSQL is not started yet');
+    return server;
+  };
 }
 
 let databases = 0;

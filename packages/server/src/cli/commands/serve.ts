@@ -61,11 +61,17 @@ async function start(options: StartOptions): Promise<RunningServer> {
   try {
     return await startServer(options);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof RatestoreError || isLocked(error)) throw error;
+    if (error instanceof ConfigError || error instanceof RatestoreError || isLocked(error) || hasCode(error)) throw error;
     // LevelDB says only "Database failed to open"; the cause says why.
     const cause = (error as { cause?: Error }).cause;
     throw new CliError('RATESTORE_START_FAILED', `${(error as Error).message}${cause?.message === undefined ? '' : ` (${cause.message})`}`);
   }
+}
+
+/** An error that names its own stable code (cluster start-up: RATESTORE_LOG_UNAVAILABLE, RATESTORE_LOG_PRUNED). */
+function hasCode(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('RATESTORE_');
 }
 
 interface ServeFlags extends ListenFlags {
@@ -73,6 +79,8 @@ interface ServeFlags extends ListenFlags {
   config?: string;
   seedIfEmpty?: boolean;
   logLevel?: string;
+  cluster?: string;
+  nodeId?: string;
 }
 
 /** `ratestore serve [--data DIR] [--port N] [--host H] [--memory]`. */
@@ -81,7 +89,9 @@ export function registerServeCommand(program: Command, io: CliIo = processIo()):
     .option('--memory', 'keep the store in memory (lost on exit)')
     .option('--config <file>', 'JSON configuration file (default: $RATESTORE_CONFIG)')
     .option('--seed-if-empty', 'load generated sample data when the store is empty')
-    .option('--log-level <level>', 'pino log level (default info)');
+    .option('--log-level <level>', 'pino log level (default info)')
+    .option('--cluster <url>', 'cluster mode: the PostgreSQL URL of the commit log; --data is this node\'s replica (default: $RATESTORE_CLUSTER_URL)')
+    .option('--node-id <id>', 'this node\'s id in a cluster (default: $RATESTORE_NODE_ID, then derived from the host name and --data)');
   configureCommand(command, io);
   command.action(async (flags: ServeFlags, cmd: Command) => {
     await runAction(io, async () => {
@@ -90,7 +100,10 @@ export function registerServeCommand(program: Command, io: CliIo = processIo()):
         ...(data === undefined ? {} : { data }),
         ...listenOverrides(flags),
         ...(flags.memory === true ? { memory: true } : {}),
-        ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel })
+        ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel }),
+        ...(flags.cluster === undefined && flags.nodeId === undefined ? {} : {
+          cluster: { ...(flags.cluster === undefined ? {} : { url: flags.cluster }), ...(flags.nodeId === undefined ? {} : { nodeId: flags.nodeId }) }
+        })
       };
       const config = loadConfig({ env: io.env, ...(flags.config === undefined ? {} : { file: flags.config }), overrides });
       config.data = resolve(config.data);

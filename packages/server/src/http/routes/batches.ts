@@ -23,7 +23,7 @@ export function batchRoutes(ctx: AppContext): Router {
     });
   });
 
-  router.get('/v1/batches', ctx.auth.require('read'), async (req, res) => {
+  router.get('/v1/batches', ctx.reading, async (req, res) => {
     const version = store.version;
     await cachedRead(reads, req, res, { version, pinned: false, route: 'v1/batches', normalized: '' }, () => ({
       version,
@@ -31,7 +31,7 @@ export function batchRoutes(ctx: AppContext): Router {
     }));
   });
 
-  router.get('/v1/batches/:id', ctx.auth.require('read'), async (req, res) => {
+  router.get('/v1/batches/:id', ctx.reading, async (req, res) => {
     const version = store.version;
     await cachedRead(reads, req, res, { version, pinned: false, route: 'v1/batch', normalized: String(req.params.id) }, () => {
       const info = store.batch(String(req.params.id));

@@ -13,7 +13,7 @@ import { commitBatch, firstIssueProblem } from '../write.js';
 export function locationRoutes(ctx: AppContext): Router {
   const router = Router();
   const { store, reads } = ctx;
-  const read = ctx.auth.require('read');
+  const read = ctx.reading;
   const write = ctx.auth.require('write');
   const json = jsonObjectBody(ctx.config.limits.jsonBodyBytes);
 

@@ -18,7 +18,7 @@ export function ratesRoutes(ctx: AppContext): Router {
   const router = Router();
   const { store, reads } = ctx;
 
-  router.get('/rates', ctx.auth.require('read'), async (req, res) => {
+  router.get('/rates', ctx.reading, async (req, res) => {
     const q = {
       dateFrom: required(req, 'date_from'),
       dateTo: required(req, 'date_to'),

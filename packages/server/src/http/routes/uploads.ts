@@ -21,7 +21,7 @@ export function uploadRoutes(ctx: AppContext): Router {
   const router = Router();
   const { store } = ctx;
   const write = ctx.auth.require('write');
-  const read = ctx.auth.require('read');
+  const read = ctx.reading;
   const json = jsonObjectBody(ctx.config.limits.jsonBodyBytes);
   const idParams = { batchId: 'id' };
 

@@ -8,7 +8,7 @@ import { DEFAULT_MIN_COUNT, ratesToWire } from '@ratestore/core/contract';
 export function v1RatesRoutes(ctx: AppContext): Router {
   const router = Router();
   const { store, reads } = ctx;
-  router.get('/v1/rates', ctx.auth.require('read'), async (req, res) => {
+  router.get('/v1/rates', ctx.reading, async (req, res) => {
     const dateFrom = required(req, 'date_from');
     const dateTo = required(req, 'date_to');
     const origin = required(req, 'origin');
