@@ -25,7 +25,7 @@
 import { RatestoreError, type RatestoreReader, type RatestoreWriter } from '@ratestore/core';
 import {
   DEFAULT_MIN_COUNT, batchFromWire, batchToWire, commitFromWire, commitToWire, committedUploadToWire, dailyAveragesFromWire, dailyAveragesToWire, httpStatusOf,
-  parameterOf, ratesFromWire, ratesToWire, regionDetail, revertFromWire, revertToWire, stagedUploadToWire, uploadFromWire
+  parameterOf, ratesFromWire, ratesToWire, regionDetail, revertFromWire, revertToWire, stagedUploadToWire, uploadFromWire, type HttpErrorCode
 } from '@ratestore/core/contract';
 import { RatestoreClientError, invalidArgument, throwIfAborted, type ItemIssue } from './errors.js';
 import { minVersionOf } from './read-options.js';
@@ -69,6 +69,11 @@ async function call<T>(signal: AbortSignal | undefined, work: () => T | Promise<
   }
 }
 
+/** A refusal the server makes itself (a parameter it will not take), with its status and the parameter's wire name. */
+function serverRefusal(code: HttpErrorCode, message: string, field: string): RatestoreClientError {
+  return new RatestoreClientError(code, message, { status: httpStatusOf({ code }), field, parameter: parameterOf(field) });
+}
+
 /** How long a read with `minVersion` waits for the store to apply it (the server's cluster.waitMs default). */
 const MIN_VERSION_WAIT_MS = 5000;
 
@@ -80,8 +85,7 @@ function read<T>(store: RatestoreReader, options: RequestOptions | undefined, wo
   return call(options?.signal, async () => {
     const wanted = minVersionOf(options);
     if (wanted !== undefined && !(await store.waitForVersion(wanted, { timeoutMs: MIN_VERSION_WAIT_MS }))) {
-      const code = 'RATESTORE_NOT_CAUGHT_UP';
-      throw new RatestoreClientError(code, `the store has applied version ${store.version}, not yet ${wanted}`, { status: httpStatusOf({ code }), field: 'minVersion', parameter: parameterOf('minVersion') });
+      throw serverRefusal('RATESTORE_NOT_CAUGHT_UP', `the store has applied version ${store.version}, not yet ${wanted}`, 'minVersion');
     }
     return work();
   });
@@ -93,8 +97,7 @@ function requireQuery(query: RatesQuery): void {
   for (const field of ['dateFrom', 'dateTo', 'origin', 'destination'] as const) {
     const value = query[field];
     if (value === undefined || value === null || value === '') {
-      const parameter = parameterOf(field);
-      throw new RatestoreClientError('RATESTORE_MISSING_PARAMETER', `the query parameter ${parameter} is required`, { status: 400, field, parameter });
+      throw serverRefusal('RATESTORE_MISSING_PARAMETER', `the query parameter ${parameterOf(field)} is required`, field);
     }
   }
 }
@@ -103,8 +106,7 @@ function requireQuery(query: RatesQuery): void {
 function checkQueryInteger(value: unknown, field: 'minCount' | 'asOf', min: number): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    const parameter = parameterOf(field);
-    throw new RatestoreClientError('RATESTORE_INVALID_PARAMETER', `the query parameter ${parameter} must be an integer of at least ${min}, got ${JSON.stringify(value) ?? 'nothing'}`, { status: 400, field, parameter });
+    throw serverRefusal('RATESTORE_INVALID_PARAMETER', `the query parameter ${parameterOf(field)} must be an integer of at least ${min}, got ${JSON.stringify(value) ?? 'nothing'}`, field);
   }
 }
 
