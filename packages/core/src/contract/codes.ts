@@ -9,7 +9,8 @@
  * between releases; codes do not.
  */
 
-interface CodeEntry {
+/** One code of the table: what it is to each part that raises or answers it. */
+export interface CodeEntry {
   /** The HTTP status the server answers an error with this code with (the engine's and the server's codes). */
   readonly status?: number;
   /** The engine raises it (a `RatestoreError`): when, for the README's table. */
@@ -192,11 +193,10 @@ export const ITEM_CODE_ANSWERS: ReadonlyArray<{ readonly status: number; readonl
   { status: 422, label: 'an item code', when: '`PUT /v1/ports/...` or `/v1/regions/...` with a bad member (`RATESTORE_UNKNOWN_REGION`, `RATESTORE_REGION_CYCLE`, ...)' }
 ];
 
-type Table = typeof ERROR_CODES;
-type CodesWith<Key extends keyof CodeEntry> = { [Code in keyof Table]: Table[Code] extends { readonly [K in Key]: unknown } ? Code : never }[keyof Table];
-
 /** Every code of the table. */
-export type ErrorCode = keyof Table;
+export type ErrorCode = keyof typeof ERROR_CODES;
+/** The codes whose entry has `Key` (`'engine'`, `'item'`, `'status'`...). */
+export type CodesWith<Key extends keyof CodeEntry> = { [Code in ErrorCode]: (typeof ERROR_CODES)[Code] extends { readonly [K in Key]: unknown } ? Code : never }[ErrorCode];
 /** Codes of the errors the engine raises (`RatestoreError.code`). */
 export type EngineErrorCode = CodesWith<'engine'>;
 /** Codes of the problems of one item of a rejected batch (`ItemIssue.code`). */

@@ -11,7 +11,7 @@
  */
 export {
   ERROR_CODES, ITEM_CODE_ANSWERS, codesWith, httpAnswers, httpStatusOf, isErrorCode,
-  type ClientErrorCode, type CliErrorCode, type EngineErrorCode, type ErrorCode, type HttpAnswer, type HttpErrorCode, type ItemIssueCode, type ProblemCode
+  type ClientErrorCode, type CliErrorCode, type CodeEntry, type CodesWith, type EngineErrorCode, type ErrorCode, type HttpAnswer, type HttpErrorCode, type ItemIssueCode, type ProblemCode
 } from './codes.js';
 export { BATCH_ID_PATTERN, BATCH_ID_RULE, isBatchId } from './batch-id.js';
 export { DAY_RULE, MAX_YEAR, MIN_YEAR, formatDay, parseDay } from './dates.js';
