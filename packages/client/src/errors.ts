@@ -11,11 +11,9 @@ import type { ClientErrorCode, EngineErrorCode, HttpErrorCode, ItemIssueCode } f
 /** Codes the engine and the server answer with (the guide's error table; `@ratestore/core/contract` states them). */
 export type ServerErrorCode = EngineErrorCode | HttpErrorCode;
 
-/**
- * Codes of the client's own failures, for which no answer of the server came (the guide's table of
- * the client's codes says when each is thrown): `RATESTORE_CONNECTION_FAILED`, `RATESTORE_TIMEOUT`,
- * `RATESTORE_ABORTED`, `RATESTORE_UNEXPECTED_RESPONSE`.
- */
+// The client's own codes (no answer of the server came: RATESTORE_CONNECTION_FAILED, RATESTORE_TIMEOUT,
+// RATESTORE_ABORTED, RATESTORE_UNEXPECTED_RESPONSE; the guide's table says when each is thrown) and
+// item codes, as the contract states them.
 export type { ClientErrorCode, ItemIssueCode };
 
 /**
