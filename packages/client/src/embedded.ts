@@ -24,7 +24,7 @@
  */
 import { RatestoreError, type RatestoreReader, type RatestoreWriter } from '@ratestore/core';
 import {
-  DEFAULT_MIN_COUNT, batchFromWire, batchToWire, commitFromWire, commitToWire, committedUploadToWire, dailyAveragesFromWire, dailyAveragesToWire, httpStatusOf,
+  DEFAULT_MIN_COUNT, DEFAULT_VERSION_WAIT_MS, batchFromWire, batchToWire, commitFromWire, commitToWire, committedUploadToWire, dailyAveragesFromWire, dailyAveragesToWire, httpStatusOf,
   parameterOf, ratesFromWire, ratesToWire, regionDetail, revertFromWire, revertToWire, stagedUploadToWire, uploadFromWire, type HttpErrorCode
 } from '@ratestore/core/contract';
 import { RatestoreClientError, invalidArgument, throwIfAborted, type ItemIssue } from './errors.js';
@@ -74,9 +74,6 @@ function serverRefusal(code: HttpErrorCode, message: string, field: string): Rat
   return new RatestoreClientError(code, message, { status: httpStatusOf({ code }), field, parameter: parameterOf(field) });
 }
 
-/** How long a read with `minVersion` waits for the store to apply it (the server's cluster.waitMs default). */
-const MIN_VERSION_WAIT_MS = 5000;
-
 /**
  * Runs a read once the store has applied the version it asks for (a store on a shared log applies
  * other stores' writes as they come), as the server's `min_version` does.
@@ -84,7 +81,7 @@ const MIN_VERSION_WAIT_MS = 5000;
 function read<T>(store: RatestoreReader, options: RequestOptions | undefined, work: () => T | Promise<T>): Promise<T> {
   return call(options?.signal, async () => {
     const wanted = minVersionOf(options);
-    if (wanted !== undefined && !(await store.waitForVersion(wanted, { timeoutMs: MIN_VERSION_WAIT_MS }))) {
+    if (wanted !== undefined && !(await store.waitForVersion(wanted, { timeoutMs: DEFAULT_VERSION_WAIT_MS }))) {
       throw serverRefusal('RATESTORE_NOT_CAUGHT_UP', `the store has applied version ${store.version}, not yet ${wanted}`, 'minVersion');
     }
     return work();

@@ -79,6 +79,13 @@ export interface RegionNode extends Region {
 /** Days with fewer prices than this get a null average, unless a query says otherwise (`minCount`, `min_count`). */
 export const DEFAULT_MIN_COUNT = 3;
 
+/**
+ * How long a read that asks for a version (`minVersion`, `min_version`) waits for it to be applied by
+ * default, in milliseconds: the engine's `waitForVersion`, the server's `cluster.waitMs`, the
+ * embedded client.
+ */
+export const DEFAULT_VERSION_WAIT_MS = 5000;
+
 /** A rates query: the daily prices of a route over a range of days. */
 export interface RatesQuery {
   /** First day, `YYYY-MM-DD`. */

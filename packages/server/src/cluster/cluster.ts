@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import type { Staging, StagingOptions } from '@ratestore/core';
+import type { ErrorCode } from '@ratestore/core/contract';
 import { migrate, type ClusterIdentity } from './schema.js';
 import { PgCommitLog } from './pg-log.js';
 import { PgStaging } from './pg-staging.js';
@@ -39,7 +40,7 @@ export interface ClusterConnection {
 
 /** Raised when PostgreSQL cannot be reached or its tables cannot be made at start. */
 export class ClusterUnavailableError extends Error {
-  readonly code = 'RATESTORE_LOG_UNAVAILABLE';
+  readonly code: ErrorCode = 'RATESTORE_LOG_UNAVAILABLE';
 }
 
 /** A stable default node id: the same host and data directory name the same node across restarts. */
