@@ -9,7 +9,7 @@ export default defineConfig({
     alias: { '@ratestore/core': fileURLToPath(new URL('./packages/core/src/index.ts', import.meta.url)) }
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'deploy/test/**/*.test.ts'],
     // Crash and server-process tests spawn children; keep the 2-core machine from oversubscribing.
     maxWorkers: 2,
     minWorkers: 1,
