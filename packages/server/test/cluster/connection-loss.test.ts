@@ -3,23 +3,16 @@
  * restart, an administrator): found by the failover test of deploy/test, where a node died of it.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@ratestore/test-support';
+import { describe, expect, it } from 'vitest';
 import { connectCluster } from '../../src/cluster/cluster.js';
 import { isLogUnavailable } from '../../src/cluster/errors.js';
-import { freshDatabase } from './pg-cluster.js';
+import { freshDatabase, useThrowawayPostgres } from './pg-cluster.js';
 
-let server: ThrowawayPostgres | undefined;
-beforeAll(async () => {
-  server = await startThrowawayPostgres({ settings: { fsync: 'off' } });
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useThrowawayPostgres();
 
 describe('cluster connections', () => {
   it('a connection ended while the node holds it between statements is reported, not fatal: its next query fails as unavailable and the pool goes on', async () => {
-    const url = await freshDatabase(server!);
+    const url = await freshDatabase(server());
     const errors: Array<{ code?: string }> = [];
     const connection = await connectCluster({ url, data: 'data', nodeId: 'n1', pollMs: 200, retainVersions: Infinity, poolSize: 2, onError: (error) => errors.push(error as { code?: string }) });
     try {
