@@ -52,21 +52,26 @@ export async function waitForVersion(base: string, version: number, timeoutMs = 
   for (;;) {
     const status = await getJson(base, '/v1/status').catch(() => undefined);
     if (status?.body?.version >= version) return;
-    if (Date.now() > deadline) throw new Error(`${base} is at version ${status?.body?.version}, not ${version}, after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${base} is not at version ${version} after ${timeoutMs} ms: /v1/status answered ${status?.status} ${JSON.stringify(status?.body)}`);
     await delay(100);
   }
 }
 
 /**
- * Every node is at `head` and answers the same to the queries of the load and to the batch log,
- * asked of each node directly (not through the load balancer, not through its cache).
+ * Every node has applied exactly the log (its batch log is the log's batches, each once, at its
+ * version) and answers the same to the queries of the load, asked of each node directly (not through
+ * the load balancer, not through its cache).
  */
-export async function expectNodesAgree(nodes: string[], head: number): Promise<void> {
+export async function expectNodesAgree(nodes: string[], rows: LogRow[]): Promise<void> {
+  const head = rows.length;
   for (const node of nodes) await waitForVersion(node, head);
+  const batches = rows.filter((row) => row.kind === 'batch').map((row) => [row.batchId, row.version]);
   const paths = [...queryPaths(), '/v1/batches'];
   const answers = await Promise.all(nodes.map(async (node) => {
     const status = await getJson(node, '/v1/status');
     expect(status.body.version, node).toBe(head);
+    const log = (await getJson(node, '/v1/batches')).body as { batches: Array<{ batch_id: string; version: number }> };
+    expect(log.batches.map((batch) => [batch.batch_id, batch.version]), node).toEqual(batches);
     return Promise.all(paths.map(async (path) => (await getJson(node, path)).body));
   }));
   for (const other of answers.slice(1)) expect(other).toEqual(answers[0]);

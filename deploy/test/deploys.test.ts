@@ -2,10 +2,10 @@
  * Zero-downtime deploys, proven under load (issue 14): blue/green switches with deploy/bluegreen.mjs
  * behind HAProxy with deploy/haproxy.cfg, the loss of a node, and the HTTP cache's staleness bound.
  * Real processes on 127.0.0.1: PostgreSQL, HAProxy, `ratestore serve` nodes; every one stopped by PID.
- * The figures each run measures are printed and written to .artifacts/deploy-figures.json
+ * The figures each run measures are printed and written to .artifacts/figures/
  * (docs/reliability.md quotes them).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,17 +13,9 @@ import { sampleRoutes } from '@ratestore/core';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '@ratestore/test-support';
 import { serverStats } from '../lib/haproxy.mjs';
 import { expectEachAckedOnce, expectNodesAgree, getJson, logRows } from './checks.js';
-import { BLUE_VERSION, GREEN_VERSION, REPO, killPid, runBlueGreen, running, startDeployCluster, type BlueGreenRun, type DeployCluster } from './fixture.js';
-import { Uploads, catalog, startQueries, type Ack, type QueryEvent } from './load.js';
-
-const figures: Record<string, unknown> = {};
-
-function record(name: string, value: unknown): void {
-  figures[name] = value;
-  console.log(`[figures] ${name}: ${JSON.stringify(value)}`);
-  mkdirSync(join(REPO, '.artifacts'), { recursive: true });
-  writeFileSync(join(REPO, '.artifacts', 'deploy-figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
-}
+import { BLUE_VERSION, GREEN_VERSION, killPid, runBlueGreen, running, serveBlue, startDeployCluster, type BlueGreenRun, type DeployCluster } from './fixture.js';
+import { record } from './figures.js';
+import { Uploads, startQueries, type Ack, type QueryEvent } from './load.js';
 
 /** What happened while a switch ran: requests answered and failed, uploads in flight, how long it took. */
 function window(run: BlueGreenRun, from: number, to: number, events: QueryEvent[], acks: Ack[]) {
@@ -56,9 +48,7 @@ describe('deploys behind HAProxy', () => {
   beforeAll(async () => {
     pg = await startThrowawayPostgres();
     cluster = await startDeployCluster({ clusterUrl: pg.url });
-    const start = await cluster.bluegreen('start', 'blue');
-    expect(start.code, start.stderr).toBe(0);
-    await new Uploads(cluster.url, 'setup').client.uploadBatch(catalog(), { batchId: 'catalog' });
+    await serveBlue(cluster);
   }, 120_000);
 
   afterAll(async () => {
@@ -131,7 +121,7 @@ describe('deploys behind HAProxy', () => {
     expect(stats.filter((s) => s.server.startsWith('green')).every((s) => s.sessions > 0)).toBe(true);
     const rows = await logRows(pg.url);
     expectEachAckedOnce(rows, uploads.acks, 'bluegreen');
-    await expectNodesAgree([cluster.node('blue1').url, cluster.node('blue2').url], rows.length);
+    await expectNodesAgree([cluster.node('blue1').url, cluster.node('blue2').url], rows);
 
     const toGreenWindow = window(toGreen, greenStarted, greenDone, queries.events, uploads.acks);
     const toBlueWindow = window(toBlue, blueStarted, blueDone, queries.events, uploads.acks);
@@ -174,7 +164,7 @@ describe('deploys behind HAProxy', () => {
     expect(uploads.failures).toEqual([]);
     const rows = await logRows(pg.url);
     expectEachAckedOnce(rows, uploads.acks, 'loss');
-    await expectNodesAgree([cluster.node('blue1').url, cluster.node('blue2').url], rows.length);
+    await expectNodesAgree([cluster.node('blue1').url, cluster.node('blue2').url], rows);
     const afterKill = queries.events.filter((e) => e.at >= killedAt && e.at <= restartedAt + backMs);
     record('node loss', {
       requests: result.requests.total,

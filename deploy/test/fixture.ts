@@ -9,7 +9,9 @@ import { closeSync, cpSync, existsSync, mkdirSync, openSync, mkdtempSync, readFi
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RatestoreClient } from '@ratestore/client';
 import { freePort, startHaproxy, type RunningHaproxy } from '@ratestore/test-support';
+import { catalog } from './load.js';
 
 export const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
 export const DEPLOY = join(REPO, 'deploy');
@@ -147,6 +149,7 @@ export async function startDeployCluster(options: DeployClusterOptions): Promise
     },
     bluegreen: (...args) => runBlueGreen([...args, '--nodes', nodesFile, '--json']),
     async stop() {
+      if (process.env.RATESTORE_KEEP_DEPLOY_LOGS !== undefined) cpSync(join(dir, 'run'), process.env.RATESTORE_KEEP_DEPLOY_LOGS, { recursive: true });
       await Promise.all(nodes.map(async (n) => {
         const pid = pidOf(n.server);
         if (pid !== undefined) await stopPid(pid);
@@ -156,6 +159,13 @@ export async function startDeployCluster(options: DeployClusterOptions): Promise
       rmSync(green, { recursive: true, force: true });
     }
   };
+}
+
+/** The first start: blue serving (`bluegreen.mjs start blue`), with the sample's ports and regions loaded. */
+export async function serveBlue(cluster: DeployCluster): Promise<void> {
+  const start = await cluster.bluegreen('start', 'blue');
+  if (start.code !== 0) throw new Error(`bluegreen.mjs start blue failed: ${start.stderr}`);
+  await new RatestoreClient({ baseUrl: cluster.url }).uploadBatch(catalog(), { batchId: 'catalog' });
 }
 
 export function runBlueGreen(args: string[]): Promise<BlueGreenRun> {
