@@ -216,7 +216,7 @@ async function waitReady(node, started, timeoutMs) {
   }
   const status = await ask(node, '/v1/status');
   const lag = status.status === 200 ? `; /v1/status: version ${status.body.version} of log version ${status.body.log_version} (${status.body.lag_versions} behind)` : '';
-  throw new Refusal(`${node.server} is not ready after ${Math.round(timeoutMs / 1000)} s: /readyz answered ${last.status === 0 ? `nothing (${last.body})` : `${last.status} ${JSON.stringify(last.body)}`}${lag}`);
+  throw new Refusal(`${node.server} is not ready after ${timeoutMs / 1000} s: /readyz answered ${last.status === 0 ? `nothing (${last.body})` : `${last.status} ${JSON.stringify(last.body)}`}${lag}`);
 }
 
 /** SIGTERM (a graceful drain) to a node's process, and waits until it is gone; resolves how long that took, or undefined at the timeout. */

@@ -72,7 +72,7 @@ describe('deploys behind HAProxy', () => {
 
     const late = await runBlueGreen(['switch', 'green', '--nodes', slow]);
     expect(late.code).toBe(1);
-    expect(late.stderr).toMatch(/refusing to switch to green: green\d is not ready after 0 s: \/readyz answered/);
+    expect(late.stderr).toMatch(/refusing to switch to green: green\d is not ready after 0.2 s: \/readyz answered/);
 
     const stats = await serverStats(cluster.socket, 'ratestore');
     expect(stats.map((s) => [s.server, s.status])).toEqual([['blue1', 'UP'], ['blue2', 'UP'], ['green1', 'MAINT'], ['green2', 'MAINT']]);
