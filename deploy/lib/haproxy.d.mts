@@ -8,6 +8,8 @@ export interface ServerStat {
   active: number;
   http5xx: number;
   check: string;
+  retries: number;
+  redispatches: number;
 }
 export function serverStats(socket: string, backend: string): Promise<ServerStat[]>;
 export function setServerState(socket: string, backend: string, server: string, state: 'ready' | 'drain' | 'maint'): Promise<void>;

@@ -37,6 +37,8 @@ export function runtimeCommand(socket, command) {
  * @property {number} active  sessions open now
  * @property {number} http5xx  5xx answers it gave
  * @property {string} check  the last health check's result, e.g. `L7OK`, `L7STS`, `L4CON`
+ * @property {number} retries  requests sent to it again after a failure (`retry-on`)
+ * @property {number} redispatches  requests it failed that went to another server
  */
 
 /**
@@ -59,7 +61,9 @@ export async function serverStats(socket, backend) {
       sessions: Number(at(row, 'stot')),
       active: Number(at(row, 'scur')),
       http5xx: Number(at(row, 'hrsp_5xx')),
-      check: at(row, 'check_status')
+      check: at(row, 'check_status'),
+      retries: Number(at(row, 'wretr')),
+      redispatches: Number(at(row, 'wredis'))
     }));
 }
 

@@ -15,7 +15,7 @@ import { serverStats } from '../lib/haproxy.mjs';
 import { expectEachAckedOnce, expectNodesAgree, getJson, logRows } from './checks.js';
 import { BLUE_VERSION, GREEN_VERSION, killPid, runBlueGreen, running, serveBlue, startDeployCluster, type BlueGreenRun, type DeployCluster } from './fixture.js';
 import { record } from './figures.js';
-import { Uploads, startQueries, type Ack, type QueryEvent } from './load.js';
+import { Uploads, catalog, startQueries, type Ack, type QueryEvent } from './load.js';
 
 /** What happened while a switch ran: requests answered and failed, uploads in flight, how long it took. */
 function window(run: BlueGreenRun, from: number, to: number, events: QueryEvent[], acks: Ack[]) {
@@ -146,9 +146,15 @@ describe('deploys behind HAProxy', () => {
     const stagedRun = uploads.staged(100);
     await delay(1500);
 
+    // Reads in flight on the node when it dies (year-long region pairs, each its own URL, so none
+    // from the cache): HAProxy must send them again to the other node (retry-on empty-response).
+    const [origin, destination] = catalog().filter((item) => item.type === 'region').map((item) => (item as { slug: string }).slug);
+    const burst = Array.from({ length: 24 }, (_, i) => fetch(`${cluster.url}/v1/rates?date_from=2017-01-01&date_to=2017-12-31&origin=${origin}&destination=${destination}&min_count=${i + 1}`)
+      .then(async (response) => (await response.arrayBuffer(), response.status), () => 0));
     const victim = cluster.pidOf('blue1')!;
     const killedAt = Date.now();
     await killPid(victim);
+    expect(await Promise.all(burst)).toEqual(burst.map(() => 200));
     const takenOutMs = await haproxyStatus(cluster, 'blue1', /^DOWN/);
     await delay(3000);
     cluster.restart('blue1');
@@ -166,12 +172,14 @@ describe('deploys behind HAProxy', () => {
     expectEachAckedOnce(rows, uploads.acks, 'loss');
     await expectNodesAgree([cluster.node('blue1').url, cluster.node('blue2').url], rows);
     const afterKill = queries.events.filter((e) => e.at >= killedAt && e.at <= restartedAt + backMs);
+    const resent = (await serverStats(cluster.socket, 'ratestore')).reduce((sum, s) => sum + s.redispatches, 0);
     record('node loss', {
       requests: result.requests.total,
       requestsWhileANodeWasOut: afterKill.length,
       failedRequests: result.errors + result.non2xx,
       uploads: uploads.acks.length,
       clientRetries: uploads.retries.length,
+      resentByHaproxy: resent,
       haproxyTookItOutMs: takenOutMs,
       restartToReadyMs: backMs
     });
