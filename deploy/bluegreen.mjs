@@ -324,7 +324,6 @@ async function switchTo(plan, name, say) {
   try {
     await waitUp(plan, colour);
   } catch (error) {
-    for (const node of colour.nodes) await setServerState(plan.socket, plan.backend, node.server, 'maint');
     await stopColour(plan, colour, say);
     throw error;
   }
@@ -398,12 +397,12 @@ async function main() {
     if (values.json === true) console.log(JSON.stringify({ ok: true, command, colour, wallMs, ...result, lines }));
     return 0;
   } catch (error) {
-    const refusal = error instanceof Refusal;
-    const what = command === 'switch' ? `refusing to switch to ${colour}` : `${command} ${colour ?? ''} failed`;
-    const message = `bluegreen: ${what}: ${refusal ? error.message : /** @type {Error} */ (error).stack}`;
+    const switched = error instanceof Refusal && error.switched;
+    const what = command !== 'switch' ? `${command}${colour === undefined ? '' : ` ${colour}`} failed` : switched ? `switched to ${colour}, but` : `refusing to switch to ${colour}`;
+    const message = `bluegreen: ${what}: ${/** @type {Error} */ (error).message}`;
     if (values.json === true) console.log(JSON.stringify({ ok: false, command, colour, wallMs: Date.now() - started, error: message, lines }));
     console.error(message);
-    if (command === 'switch') console.error(refusal && error.switched ? `${colour} serves now; the other colour did not stop cleanly` : 'what served before still serves: nothing was switched');
+    if (command === 'switch') console.error(switched ? `${colour} serves now; the other colour did not stop cleanly` : 'what served before still serves: nothing was switched');
     return 1;
   }
 }
