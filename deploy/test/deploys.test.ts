@@ -74,8 +74,22 @@ describe('deploys behind HAProxy', () => {
     expect(late.code).toBe(1);
     expect(late.stderr).toMatch(/refusing to switch to green: green\d is not ready after 0.2 s: \/readyz answered/);
 
+    // Blue is live: switching to it is refused at once; a bad command line is a usage error.
+    const live = await cluster.bluegreen('switch', 'blue');
+    expect(live.code).toBe(1);
+    expect(live.stderr).toContain('refusing to switch to blue: blue is already enabled in HAProxy (blue1 UP, blue2 UP): it is live; to roll back, switch to green');
+    expect((await runBlueGreen(['switch', '--nodes', cluster.nodesFile])).code).toBe(2);
+
     const stats = await serverStats(cluster.socket, 'ratestore');
     expect(stats.map((s) => [s.server, s.status])).toEqual([['blue1', 'UP'], ['blue2', 'UP'], ['green1', 'MAINT'], ['green2', 'MAINT']]);
+    const status = await cluster.bluegreen('status');
+    const serving = (server: string) => new RegExp(`^blue ${server}: HAProxy UP \\(requests \\d+\\); pid \\d+, server ${BLUE_VERSION.replaceAll('.', '\\.')}, version 1 of 1$`);
+    expect(status.report?.lines).toEqual([
+      expect.stringMatching(serving('blue1')),
+      expect.stringMatching(serving('blue2')),
+      'green green1: HAProxy MAINT (requests 0); not running',
+      'green green2: HAProxy MAINT (requests 0); not running'
+    ]);
     expect([cluster.pidOf('green1'), cluster.pidOf('green2')]).toEqual([undefined, undefined]);
     expect((await getJson(cluster.url, '/v1/status')).body.server_version).toBe(BLUE_VERSION);
   });
