@@ -289,9 +289,9 @@ export function openApiDocument(): OpenApiObject {
         Tree: { type: 'object', required: ['version', 'regions'], properties: { version: { type: 'integer' }, regions: { type: 'array', items: ref('RegionNode') } } },
         Health: { type: 'object', required: ['status'], properties: { status: { enum: ['ok', 'ready', 'starting', 'draining', 'stopped'] }, version: { type: 'integer' } } },
         NodeStatus: {
-          type: 'object', required: ['node_id', 'mode', 'version', 'log_version', 'lag_versions', 'lag_seconds', 'stale'], additionalProperties: false,
+          type: 'object', required: ['node_id', 'server_version', 'mode', 'version', 'log_version', 'lag_versions', 'lag_seconds', 'stale'], additionalProperties: false,
           properties: {
-            node_id: { type: 'string' }, mode: { enum: ['single', 'cluster'] }, version: { type: 'integer' },
+            node_id: { type: 'string' }, server_version: { type: 'string', description: 'The release of the server this node runs' }, mode: { enum: ['single', 'cluster'] }, version: { type: 'integer' },
             log_version: { type: ['integer', 'null'], description: 'The log\'s latest version; null when it cannot be reached' },
             lag_versions: { type: ['integer', 'null'] }, lag_seconds: { type: ['number', 'null'] },
             stale: { type: 'boolean', description: 'The log cannot be reached: reads go on from this node\'s replica, writes are refused' }

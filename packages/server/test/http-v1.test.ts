@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -25,6 +26,13 @@ describe.each(arrangements)('v1 API over %s', (_name, stores) => {
     });
   });
   afterAll(() => t.close());
+
+  it('GET /v1/status: a single node, always caught up, naming the server release it runs', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = await t.get('/v1/status');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ mode: 'single', server_version: version, version: t.store.version, log_version: t.store.version, lag_versions: 0, stale: false });
+  });
 
   it('GET /v1/rates: exact rows, min_count, the version read, as_of', async () => {
     const r = await t.get(rates({ date_from: '2016-01-01', date_to: '2016-01-02', origin: 'CNSGH', destination: 'north_europe' }));

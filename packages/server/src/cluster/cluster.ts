@@ -59,8 +59,14 @@ export async function connectCluster(options: ClusterOptions): Promise<ClusterCo
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: 10_000 });
   const lockPool = new pg.Pool({ connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its connection emits 'error' on the pool; the next query reconnects.
-  pool.on('error', options.onError);
-  lockPool.on('error', options.onError);
+  // A client that is checked out (a transaction between two statements, a held upload lock) has no
+  // pool listener: without one of its own, a connection PostgreSQL ends (a failover, a restart) would
+  // crash the process. With it, the client's next query fails (RATESTORE_LOG_UNAVAILABLE) and the
+  // pool drops the client on release.
+  for (const p of [pool, lockPool]) {
+    p.on('error', options.onError);
+    p.on('connect', (client) => client.on('error', options.onError));
+  }
   const close = async (): Promise<void> => {
     await Promise.all([pool.end(), lockPool.end()]);
   };
