@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RatestoreClient, RatestoreClientError } from '@ratestore/client';
 import { startServerProcess, type ServerProcess } from '../server-process.js';
 import { freshDatabase, usePostgres } from './pg-cluster.js';
+import { SERVER_VERSION } from '../../src/version.js';
 
 const server = usePostgres();
 const nodes: ServerProcess[] = [];
@@ -35,7 +36,7 @@ describe('reading your writes through another node of a cluster', () => {
     expect(read.status).toBe(200);
     expect((await read.json() as { version: number; rows: Array<{ count: number }> })).toMatchObject({ version: written.version, rows: [{ count: 3 }] });
     const status = await (await fetch(`${b.url}/v1/status`)).json();
-    expect(status).toEqual({ node_id: 'b', mode: 'cluster', version: written.version, log_version: written.version, lag_versions: 0, lag_seconds: 0, stale: false });
+    expect(status).toEqual({ node_id: 'b', server_version: SERVER_VERSION, mode: 'cluster', version: written.version, log_version: written.version, lag_versions: 0, lag_seconds: 0, stale: false });
 
     const ahead = await fetch(`${b.url}/v1/ports?min_version=${written.version + 5}`);
     expect(ahead.status).toBe(503);
