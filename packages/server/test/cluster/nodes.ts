@@ -1,0 +1,120 @@
+/**
+ * Cluster nodes as users run them: real `ratestore serve --cluster URL --data DIR --node-id ID`
+ * processes on 127.0.0.1, started and stopped by PID, spoken to over HTTP only.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { CLI, startServerProcess, type ServerProcess } from '../server-process.js';
+import { checkAgainstOpenApi } from '../helpers.js';
+
+export interface ClusterNode extends ServerProcess {
+  id: string;
+  data: string;
+}
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** Temporary data directories, removed by `removeDirs()`. */
+const dirs: string[] = [];
+
+/** A new, empty directory for a node's replica. */
+export function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ratestore-node-'));
+  dirs.push(dir);
+  return dir;
+}
+
+export function removeDirs(): void {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Starts a node on `url`'s log with its replica in `data`; resolves once it listens (caught up with the log head it saw). */
+export async function startNode(url: string, id: string, data = dataDir(), args: string[] = []): Promise<ClusterNode> {
+  const node = await startServerProcess({ data, args: ['--cluster', url, '--node-id', id, ...args] });
+  return Object.assign(node, { id, data });
+}
+
+/** A `ratestore serve --cluster` that is expected to fail to start: its exit code and what it wrote to stderr. */
+export async function failedStart(url: string, data: string, timeoutMs = 30_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', data, '--cluster', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, stderr, stdout };
+}
+
+/**
+ * One HTTP request to a node, its answer checked against the OpenAPI document (a problem's status
+ * and code too). `body`: JSON; `raw`: a body as it is, with `type`.
+ */
+export async function call<T = any>(node: { url: string }, method: string, path: string,
+  options: { body?: unknown; raw?: string | Buffer; type?: string; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | Buffer | undefined;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  } else if (options.raw !== undefined) {
+    body = options.raw;
+    if (options.type !== undefined) headers['content-type'] = options.type;
+  }
+  const response = await fetch(node.url + path, { method, headers, ...(body === undefined ? {} : { body }) });
+  const text = await response.text();
+  const contentType = response.headers.get('content-type');
+  const parsed = contentType !== null && /json/.test(contentType) && text !== '' ? JSON.parse(text) : text;
+  checkAgainstOpenApi(method, node.url + path, response.status, contentType, parsed);
+  if (contentType?.startsWith('application/problem+json') === true) expect(parsed.status).toBe(response.status);
+  return { status: response.status, headers: response.headers, body: parsed as T };
+}
+
+export interface NodeStatus {
+  node_id: string;
+  mode: string;
+  version: number;
+  log_version: number | null;
+  lag_versions: number | null;
+  lag_seconds: number | null;
+  stale: boolean;
+}
+
+export async function status(node: { url: string }): Promise<NodeStatus> {
+  const reply = await call<NodeStatus>(node, 'GET', '/v1/status');
+  expect(reply.status).toBe(200);
+  return reply.body;
+}
+
+/** Waits until every node has applied the log's head; resolves that version. */
+export async function settle(nodes: readonly ClusterNode[], timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const states = await Promise.all(nodes.map(status));
+    const head = states[0]!.log_version;
+    if (head !== null && states.every((state) => state.version === head && state.log_version === head)) return head;
+    if (Date.now() > deadline) throw new Error(`the nodes did not settle: ${JSON.stringify(states)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A CSV body of prices (`origin,destination,day,price`). */
+export function csv(prices: ReadonlyArray<{ origin: string; destination: string; day: string; price: number }>): string {
+  let text = 'origin,destination,day,price\n';
+  for (const p of prices) text += `${p.origin},${p.destination},${p.day},${p.price}\n`;
+  return text;
+}
+
+/** An NDJSON body of items. */
+export function ndjson(items: readonly unknown[]): string {
+  return items.map((item) => JSON.stringify(item)).join('\n') + '\n';
+}
