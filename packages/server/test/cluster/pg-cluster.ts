@@ -4,7 +4,8 @@
  * connection, PgCommitLog and PgStaging).
  */
 import pg from 'pg';
-import type { ThrowawayPostgres } from '@ratestore/test-support';
+import { afterAll, beforeAll } from 'vitest';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@ratestore/test-support';
 import { replicatedFactory, type SharedLogProvider } from '../../../core/test/harness/replicated.js';
 import type { Backend } from '../../../core/test/backends.js';
 import { connectCluster, type ClusterConnection } from '../../src/cluster/cluster.js';
@@ -17,6 +18,18 @@ export interface TestCluster {
 }
 
 let databases = 0;
+
+/** A throwaway PostgreSQL for the test file (fsync off, `settings` added): started before its tests, stopped after them. */
+export function usePostgres(settings: Record<string, string> = {}): () => ThrowawayPostgres {
+  let server: ThrowawayPostgres | undefined;
+  beforeAll(async () => {
+    server = await startThrowawayPostgres({ settings: { fsync: 'off', ...settings } });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => server!;
+}
 
 /** A fresh, empty database on `server`; its URL. */
 export async function freshDatabase(server: ThrowawayPostgres): Promise<string> {

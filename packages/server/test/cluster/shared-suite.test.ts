@@ -3,8 +3,7 @@
  * LevelDB; every write goes through one node and every read through the other two, once they have
  * applied it.
  */
-import { afterAll, beforeAll, describe } from 'vitest';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@ratestore/test-support';
+import { describe } from 'vitest';
 import { classicBackend } from '../../../core/test/backends.js';
 import { writeSuite } from '../../../core/test/suite/write.js';
 import { ratesSuite } from '../../../core/test/suite/rates.js';
@@ -15,17 +14,10 @@ import { revertSuite } from '../../../core/test/suite/revert.js';
 import { versionsSuite } from '../../../core/test/suite/versions.js';
 import { referenceSuite } from '../../../core/test/suite/reference.js';
 import { compactSuite } from '../../../core/test/suite/compact.js';
-import { clusterStores } from './pg-cluster.js';
+import { clusterStores, usePostgres } from './pg-cluster.js';
 
-let server: ThrowawayPostgres | undefined;
-beforeAll(async () => {
-  server = await startThrowawayPostgres({ settings: { fsync: 'off', max_connections: '200' } });
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
-
-const cluster = clusterStores(() => server!, classicBackend(), 2);
+const server = usePostgres({ max_connections: '200' });
+const cluster = clusterStores(server, classicBackend(), 2);
 describe(cluster.name, () => {
   for (const suite of [writeSuite, ratesSuite, queryErrorsSuite, rejectedBatchesSuite, stagedSuite, revertSuite, versionsSuite, referenceSuite, compactSuite]) suite(cluster);
 });

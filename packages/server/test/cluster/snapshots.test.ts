@@ -2,21 +2,14 @@
  * Snapshots in PostgreSQL: a new node restores the newest and applies the rest of the log; pruning
  * then removes the log data behind it, and a node too far behind is told to start afresh.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Ratestore } from '@ratestore/core';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@ratestore/test-support';
 import { memoryBackend } from '../../../core/test/backends.js';
 import { Model, TREE, expectRows, randomPrices } from '../../../core/test/helpers.js';
 import { newestSnapshot, pruneLog, saveSnapshot, snapshotEntries } from '../../src/cluster/snapshots.js';
-import { connectNode, freshDatabase, type TestCluster } from './pg-cluster.js';
+import { connectNode, freshDatabase, usePostgres, type TestCluster } from './pg-cluster.js';
 
-let server: ThrowawayPostgres | undefined;
-beforeAll(async () => {
-  server = await startThrowawayPostgres({ settings: { fsync: 'off' } });
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const server = usePostgres();
 
 describe('cluster snapshots', () => {
   const clusters: TestCluster[] = [];
@@ -27,7 +20,7 @@ describe('cluster snapshots', () => {
   });
 
   async function cluster(): Promise<TestCluster> {
-    const made = { url: await freshDatabase(server!), retainVersions: Infinity, connections: [] };
+    const made = { url: await freshDatabase(server()), retainVersions: Infinity, connections: [] };
     clusters.push(made);
     return made;
   }

@@ -3,20 +3,14 @@
  * cannot be reached or when its data directory is no replica of the cluster's log.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startThrowawayPostgres, type ThrowawayPostgres } from '@ratestore/test-support';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '@ratestore/test-support';
 import { startServerProcess } from '../server-process.js';
-import { freshDatabase } from './pg-cluster.js';
+import { freshDatabase, usePostgres } from './pg-cluster.js';
 import { call, csv, dataDir, failedStart, removeDirs, startNode } from './nodes.js';
 
-let server: ThrowawayPostgres | undefined;
-beforeAll(async () => {
-  server = await startThrowawayPostgres({ settings: { fsync: 'off' } });
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-  removeDirs();
-});
+const server = usePostgres();
+afterAll(removeDirs);
 
 const TREE = [
   { type: 'region', slug: 'asia', name: 'Asia' },
@@ -26,7 +20,7 @@ const TREE = [
 
 /** A node on a fresh cluster that commits `batches` batches into `data`, then stops; the cluster's URL. */
 async function nodeWithBatches(data: string, batches: number): Promise<string> {
-  const url = await freshDatabase(server!);
+  const url = await freshDatabase(server());
   const node = await startNode(url, 'writer', data);
   try {
     expect((await call(node, 'POST', '/v1/batches', { body: TREE })).status).toBe(201);
@@ -56,7 +50,7 @@ describe('ratestore serve --cluster refuses to start', () => {
   it('on a data directory that follows another cluster: RATESTORE_LOG_MISMATCH, and it says to start on an empty directory', async () => {
     const data = dataDir();
     await nodeWithBatches(data, 2);
-    const other = await freshDatabase(server!);
+    const other = await freshDatabase(server());
     const { code, stderr } = await failedStart(other, data);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^error RATESTORE_LOG_MISMATCH: the database follows log [0-9a-f-]{36}, not [0-9a-f-]{36}; start this node on an empty data directory/);
@@ -80,7 +74,7 @@ describe('ratestore serve --cluster refuses to start', () => {
     const single = await startServerProcess({ data });
     expect((await call(single, 'POST', '/v1/batches', { body: TREE })).status).toBe(201);
     await single.stop();
-    const { code, stderr } = await failedStart(await freshDatabase(server!), data);
+    const { code, stderr } = await failedStart(await freshDatabase(server()), data);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^error RATESTORE_LOG_MISMATCH: the database holds 1 versions written without log/);
     const again = await startServerProcess({ data });
