@@ -40,13 +40,18 @@ export interface BatchCounts {
   regions: number;
 }
 
-/** The outcome of a commit; committing the same batch id again returns the same result. */
+/** The outcome of a commit; committing the same batch id again returns the same result, marked `replayed`. */
 export interface CommitResult {
   batchId: string;
   version: number;
   counts: BatchCounts;
   /** ISO timestamp of the commit. */
   committedAt: string;
+  /**
+   * Present (true) when this call committed nothing because the batch id was committed already (by
+   * an earlier call, or by another store on a shared log at the same time): the result is the first.
+   */
+  replayed?: true;
 }
 
 /** The outcome of a revert. */
@@ -57,10 +62,12 @@ export interface RevertResult {
   /** The new version that removed the batch's prices. */
   version: number;
   revertedAt: string;
+  /** Present (true) when this call reverted nothing because the batch was reverted already: the result is the first. */
+  replayed?: true;
 }
 
 /** One entry of the batch log. */
-export interface BatchInfo extends CommitResult {
+export interface BatchInfo extends Omit<CommitResult, 'replayed'> {
   /** The version that reverted this batch, if any. */
   revertedBy: number | null;
   /** Whether the batch can still be reverted (its version is within the retention horizon). */

@@ -1,0 +1,68 @@
+/**
+ * One batch id through two cluster stores, with their staging shared in PostgreSQL, as when the same
+ * upload is committed through two nodes at once: the second to get the batch's lock may not have
+ * heard of the first one's commit yet (a notification missed, a poll not due). It must still answer
+ * as the batch is (committed: a replay, marked `replayed`), not as if it had never been staged.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Ratestore, type CommitLog } from '@ratestore/core';
+import { TREE, expectCode, randomPrices } from '../../../core/test/helpers.js';
+import { memoryBackend } from '../../../core/test/backends.js';
+import { connectNode, freshDatabase, usePostgres, type TestCluster } from './pg-cluster.js';
+
+const server = usePostgres();
+
+describe('a staged upload committed through one cluster store, then through another that has not heard of it', () => {
+  const clusters: TestCluster[] = [];
+  const stores: Ratestore[] = [];
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    for (const cluster of clusters.splice(0)) for (const connection of cluster.connections.splice(0)) await connection.close();
+  });
+
+  /** Two stores on a fresh cluster, the tree committed, an upload staged through both; b applies what a commits only when it reads the log for its own reasons. */
+  async function twoStores(): Promise<[Ratestore, Ratestore]> {
+    const cluster: TestCluster = { url: await freshDatabase(server()), retainVersions: Infinity, connections: [] };
+    clusters.push(cluster);
+    for (const name of ['a', 'b']) {
+      const connection = await connectNode(cluster, name);
+      const log = name === 'a' ? connection.log : neverTold(connection.log);
+      const store = new Ratestore({ db: memoryBackend().create(), log, staging: connection.staging });
+      await store.open();
+      stores.push(store);
+    }
+    const [a, b] = stores as [Ratestore, Ratestore];
+    await a.write(TREE);
+    await a.begin('upload');
+    await a.addChunk('upload', randomPrices(1, 2_000, '2016-01-01', 28), { chunk: 0 });
+    await b.addChunk('upload', randomPrices(2, 2_000, '2016-01-01', 28), { chunk: 1 });
+    return [a, b];
+  }
+
+  it('commit: the first result, marked replayed', async () => {
+    const [a, b] = await twoStores();
+    const first = await a.commit('upload');
+    expect(first).toEqual({ batchId: 'upload', version: 2, counts: { prices: 4_000, ports: 0, regions: 0 }, committedAt: expect.any(String) });
+    expect(b.version).toBe(0);
+    expect(await b.commit('upload')).toEqual({ ...first, replayed: true });
+    expect(b.batches().map((batch) => batch.batchId)).toEqual([expect.any(String), 'upload']);
+  });
+
+  it('abort: RATESTORE_BATCH_COMMITTED, and the batch stays', async () => {
+    const [a, b] = await twoStores();
+    await a.commit('upload');
+    await expectCode(b.abort('upload'), 'RATESTORE_BATCH_COMMITTED', 'batchId');
+    expect(b.batch('upload')).toMatchObject({ version: 2, counts: { prices: 4_000 } });
+  });
+});
+
+/** `log` as a node sees it that is never told of news (its follower idles): it applies what others commit only when it reads the log itself. */
+function neverTold(log: CommitLog): CommitLog {
+  return new Proxy(log, {
+    get(target, property) {
+      if (property === 'changed') return (_version: number, _horizon: number, signal: AbortSignal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    }
+  });
+}
