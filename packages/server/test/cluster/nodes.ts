@@ -36,6 +36,14 @@ export function removeDirs(): void {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+/** Stops `nodes` (emptying the list), first printing what they logged as errors, so that a failing test shows why. */
+export async function stopNodes(nodes: ClusterNode[]): Promise<void> {
+  for (const node of nodes) {
+    for (const line of node.lines) if (typeof line.level === 'number' && line.level >= 50) console.error(`node ${node.id}:`, JSON.stringify(line));
+  }
+  await Promise.all(nodes.splice(0).map((node) => node.stop()));
+}
+
 /** Starts a node on `url`'s log with its replica in `data`; resolves once it listens (caught up with the log head it saw). */
 export async function startNode(url: string, id: string, data = dataDir(), args: string[] = []): Promise<ClusterNode> {
   const node = await startServerProcess({ data, args: ['--cluster', url, '--node-id', id, ...args] });
@@ -105,6 +113,14 @@ export async function settle(nodes: readonly ClusterNode[], timeoutMs = 30_000):
     if (Date.now() > deadline) throw new Error(`the nodes did not settle: ${JSON.stringify(states)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A counter of a node's GET /metrics, summed over its label sets that match `labels` (e.g. `kind="commit"`). */
+export async function counter(node: { url: string }, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) && line.includes(labels)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
 }
 
 /** A CSV body of prices (`origin,destination,day,price`). */
