@@ -426,7 +426,8 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
   async #write(items: BatchItems, batchId: string, fingerprint: WriteOptions['fingerprint']): Promise<CommitResult> {
     const done = this.#replica.index.batch(batchId);
     if (done !== undefined) return replayed(batchResult(done));
-    if (await this.#staging.has(batchId)) {
+    // What an earlier write of this id staged and could not clean up is no upload: its retry goes on.
+    if ((await this.#staging.has(batchId)) && !(await this.#staging.dropAbandonedWrite(batchId))) {
       throw new RatestoreError('RATESTORE_INVALID_ARGUMENT', `batch ${batchId} is staged; commit or abort it, or use another batch id`, { field: 'batchId' });
     }
     const collected = await this.#staging.collect(batchId, items);

@@ -1,9 +1,13 @@
 /**
- * One batch id through two cluster stores, with their staging shared in PostgreSQL, as when the same
- * upload is committed through two nodes at once: the second to get the batch's lock may not have
- * heard of the first one's commit yet (a notification missed, a poll not due). It must still answer
- * as the batch is (committed: a replay, marked `replayed`), not as if it had never been staged.
+ * Batch ids used again across cluster stores, with their staging shared in PostgreSQL.
+ *
+ * - The same upload committed through two nodes at once: the second to get the batch's lock may not
+ *   have heard of the first one's commit yet (a notification missed, a poll not due). It must still
+ *   answer as the batch is (committed: a replay, marked `replayed`), not as if it was never staged.
+ * - A one-call write whose commit lost PostgreSQL leaves its staged chunks behind (the clean-up
+ *   cannot reach PostgreSQL either): its retry, through any node, lands; an upload is left alone.
  */
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ratestore, type CommitLog } from '@ratestore/core';
 import { TREE, expectCode, randomPrices } from '../../../core/test/helpers.js';
@@ -12,14 +16,14 @@ import { connectNode, freshDatabase, usePostgres, type TestCluster } from './pg-
 
 const server = usePostgres();
 
-describe('a staged upload committed through one cluster store, then through another that has not heard of it', () => {
-  const clusters: TestCluster[] = [];
-  const stores: Ratestore[] = [];
-  afterEach(async () => {
-    for (const store of stores.splice(0)) await store.close();
-    for (const cluster of clusters.splice(0)) for (const connection of cluster.connections.splice(0)) await connection.close();
-  });
+const clusters: TestCluster[] = [];
+const stores: Ratestore[] = [];
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+  for (const cluster of clusters.splice(0)) for (const connection of cluster.connections.splice(0)) await connection.close();
+});
 
+describe('a staged upload committed through one cluster store, then through another that has not heard of it', () => {
   /** Two stores on a fresh cluster, the tree committed, an upload staged through both; b applies what a commits only when it reads the log for its own reasons. */
   async function twoStores(): Promise<[Ratestore, Ratestore]> {
     const cluster: TestCluster = { url: await freshDatabase(server()), retainVersions: Infinity, connections: [] };
@@ -53,6 +57,30 @@ describe('a staged upload committed through one cluster store, then through anot
     await a.commit('upload');
     await expectCode(b.abort('upload'), 'RATESTORE_BATCH_COMMITTED', 'batchId');
     expect(b.batch('upload')).toMatchObject({ version: 2, counts: { prices: 4_000 } });
+  });
+});
+
+describe('a one-call write retried after its first attempt left chunks staged', () => {
+  it('lands with the retry\'s items; an upload under an id still refuses a write', async () => {
+    const cluster: TestCluster = { url: await freshDatabase(server()), retainVersions: Infinity, connections: [] };
+    clusters.push(cluster);
+    const connection = await connectNode(cluster, 'a');
+    const store = new Ratestore({ db: memoryBackend().create(), log: connection.log, staging: connection.staging });
+    await store.open();
+    stores.push(store);
+    await store.write(TREE);
+    // What a write through another node staged before PostgreSQL went away: one chunk of a batch.
+    const client = new pg.Client({ connectionString: cluster.url });
+    await client.connect();
+    await client.query(`INSERT INTO ratestore_batches (batch_id, created_at, internal, owner) VALUES ('retried', '2016-01-01T00:00:00.000Z', true, 'another-node')`);
+    await client.end();
+    await store.begin('upload');
+    await store.addChunk('upload', randomPrices(3, 10, '2016-01-01', 28));
+    const items = randomPrices(4, 70_000, '2016-01-01', 28);
+    expect(await store.write(items, { batchId: 'retried' })).toMatchObject({ batchId: 'retried', version: 2, counts: { prices: 70_000 } });
+    expect(await store.stagedBatches()).toEqual([expect.objectContaining({ batchId: 'upload' })]);
+    await expectCode(store.write(items, { batchId: 'upload' }), 'RATESTORE_INVALID_ARGUMENT', 'batchId');
+    expect(await store.staged('upload')).toMatchObject({ items: 10 });
   });
 });
 
