@@ -57,9 +57,14 @@ export async function connectCluster(options: ClusterOptions): Promise<ClusterCo
   const url = redactUrl(options.url);
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: 10_000 });
   const lockPool = new pg.Pool({ connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: 10_000 });
-  // An idle client that loses its connection emits 'error' on the pool; the next query reconnects.
-  pool.on('error', options.onError);
-  lockPool.on('error', options.onError);
+  for (const each of [pool, lockPool]) {
+    // An idle client that loses its connection emits 'error' on the pool; the next query reconnects.
+    each.on('error', options.onError);
+    // A client in use emits it on itself, and an 'error' event without a listener ends the process
+    // (PostgreSQL going away in the middle of a commit would take every node down with it). The
+    // query in flight, or the next one, fails with the error; the pool drops the client on release.
+    each.on('connect', (client) => client.on('error', () => undefined));
+  }
   const close = async (): Promise<void> => {
     await Promise.all([pool.end(), lockPool.end()]);
   };
