@@ -6,16 +6,14 @@
  * batch id landed once, and give the same answers, which are the answers of a model that replays
  * the log the nodes agree on.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BatchItem, PriceItem } from '@ratestore/core';
 import { Model, TREE, addDays, randomPrices } from '../../../core/test/helpers.js';
 import { freshDatabase, usePostgres } from './pg-cluster.js';
-import { call, counter, csv, ndjson, removeDirs, settle, startNode, stopNodes, type ClusterNode, type Reply } from './nodes.js';
+import { call, counter, csv, ndjson, settle, startNode, useNodes, type ClusterNode, type Reply } from './nodes.js';
 
 const server = usePostgres();
-const nodes: ClusterNode[] = [];
-afterEach(() => stopNodes(nodes));
-afterAll(removeDirs);
+const nodes = useNodes();
 
 const PORTS = ['CNSHA', 'CNNGB', 'SGSIN', 'NLRTM', 'DEHAM', 'PLGDN', 'ESVLC', 'USLAX', 'AUSYD'];
 const FIRST = '2016-07-01';

@@ -4,10 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { request, type IncomingMessage } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
 import { CLI, startServerProcess, type ServerProcess } from '../server-process.js';
 import { checkAgainstOpenApi } from '../helpers.js';
 
@@ -34,6 +35,14 @@ export function dataDir(): string {
 
 export function removeDirs(): void {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** The list of nodes a test file starts: stopped after each test, their data directories removed after the file. */
+export function useNodes(): ClusterNode[] {
+  const nodes: ClusterNode[] = [];
+  afterEach(() => stopNodes(nodes));
+  afterAll(removeDirs);
+  return nodes;
 }
 
 /** Stops `nodes` (emptying the list), first printing what they logged as errors, so that a failing test shows why. */
@@ -65,7 +74,9 @@ export async function failedStart(url: string, data: string, timeoutMs = 30_000)
 
 /**
  * One HTTP request to a node, its answer checked against the OpenAPI document (a problem's status
- * and code too). `body`: JSON; `raw`: a body as it is, with `type`.
+ * and code too). `body`: JSON; `raw`: a body as it is, with `type`. Each request has a connection of
+ * its own: a kept-alive one that the server closes after its idle timeout, just as a request starts
+ * on it, fails the request (fetch does not retry a POST).
  */
 export async function call<T = any>(node: { url: string }, method: string, path: string,
   options: { body?: unknown; raw?: string | Buffer; type?: string; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
@@ -78,13 +89,22 @@ export async function call<T = any>(node: { url: string }, method: string, path:
     body = options.raw;
     if (options.type !== undefined) headers['content-type'] = options.type;
   }
-  const response = await fetch(node.url + path, { method, headers, ...(body === undefined ? {} : { body }) });
-  const text = await response.text();
-  const contentType = response.headers.get('content-type');
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(node.url + path, { method, headers, agent: false }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+  let text = '';
+  response.setEncoding('utf8');
+  for await (const chunk of response) text += chunk as string;
+  const replyHeaders = new Headers();
+  for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) replyHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+  const status = response.statusCode!;
+  const contentType = replyHeaders.get('content-type');
   const parsed = contentType !== null && /json/.test(contentType) && text !== '' ? JSON.parse(text) : text;
-  checkAgainstOpenApi(method, node.url + path, response.status, contentType, parsed);
-  if (contentType?.startsWith('application/problem+json') === true) expect(parsed.status).toBe(response.status);
-  return { status: response.status, headers: response.headers, body: parsed as T };
+  checkAgainstOpenApi(method, node.url + path, status, contentType, parsed);
+  if (contentType?.startsWith('application/problem+json') === true) expect(parsed.status).toBe(status);
+  return { status, headers: replyHeaders, body: parsed as T };
 }
 
 export interface NodeStatus {
@@ -117,7 +137,7 @@ export async function settle(nodes: readonly ClusterNode[], timeoutMs = 30_000):
 
 /** A counter of a node's GET /metrics, summed over its label sets that match `labels` (e.g. `kind="commit"`). */
 export async function counter(node: { url: string }, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${node.url}/metrics`)).text();
+  const { body: text } = await call<string>(node, 'GET', '/metrics');
   let sum = 0;
   for (const line of text.split('\n')) if (line.startsWith(`${name}{`) && line.includes(labels)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;

@@ -8,16 +8,14 @@
  * shows any part of a batch that was not committed.
  */
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BatchItem } from '@ratestore/core';
 import { Model, TREE, addDays, randomPrices } from '../../../core/test/helpers.js';
 import { freshDatabase, usePostgres } from './pg-cluster.js';
-import { call, csv, removeDirs, settle, startNode, status, stopNodes, type ClusterNode, type Reply } from './nodes.js';
+import { call, csv, settle, startNode, status, useNodes, type ClusterNode, type Reply } from './nodes.js';
 
 const server = usePostgres();
-const nodes: ClusterNode[] = [];
-afterEach(() => stopNodes(nodes));
-afterAll(removeDirs);
+const nodes = useNodes();
 
 const FIRST = '2016-09-01';
 const DAYS = 7;
