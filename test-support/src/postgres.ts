@@ -41,14 +41,22 @@ export interface ThrowawayPostgres {
   /** `postgresql://postgres@127.0.0.1:PORT/postgres`; trust authentication, so no password. */
   url: string;
   port: number;
-  /** The postmaster's PID. */
-  pid: number;
+  /** The postmaster's PID (a new one after `restart()`). */
+  readonly pid: number;
   /** The cluster's folder (data directory, socket, log); removed by `stop()`. */
   dir: string;
   /** The bin directory the server runs from. */
   bin: string;
   /** `postgres --version`. */
   version: string;
+  /**
+   * Immediate shutdown, as a crash would leave it: SIGQUIT to the postmaster's PID (what
+   * `pg_ctl stop -m immediate` sends), which ends every connection at once, without a checkpoint.
+   * Waits until the process is gone; keeps the folder, so that `restart()` recovers from the WAL.
+   */
+  crash(): Promise<void>;
+  /** Starts the server again on the same port and data directory (after `crash()`), once it accepts connections. */
+  restart(): Promise<void>;
   /** Fast shutdown (SIGINT to the PID), waits until the process is gone, removes the folder. Idempotent. */
   stop(): Promise<void>;
 }
@@ -66,24 +74,44 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
   try {
     if (root) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()));
     const port = await freePort();
-    run('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    const data = join(dir, 'data');
+    run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
     const settings = Object.entries(options.settings ?? {}).map(([k, v]) => `-c ${k}=${v}`);
-    run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-t', '120', 'start', '-o', [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', ...settings].join(' ')]);
-    const pid = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    /** pg_ctl start (waiting until connections are accepted); the new postmaster's PID. */
+    const start = (): number => {
+      run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '120', 'start', '-o', [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', ...settings].join(' ')]);
+      return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    };
+    let pid = start();
     let stopped: Promise<void> | undefined;
-    const stop = (): Promise<void> => (stopped ??= stopPid(pid).finally(() => rmSync(dir, { recursive: true, force: true })));
+    const stop = (): Promise<void> => (stopped ??= stopPid(pid, 'SIGINT').finally(() => rmSync(dir, { recursive: true, force: true })));
     const version = execFileSync(join(bin, 'postgres'), ['--version'], { encoding: 'utf8' }).trim();
-    return { url: `postgresql://postgres@127.0.0.1:${port}/postgres`, port, pid, dir, bin, version, stop };
+    return {
+      url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+      port,
+      get pid() {
+        return pid;
+      },
+      dir,
+      bin,
+      version,
+      crash: () => stopPid(pid, 'SIGQUIT'),
+      async restart() {
+        if (stopped !== undefined) throw new Error('the server was stopped for good: its folder is gone');
+        pid = start();
+      },
+      stop
+    };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
 }
 
-/** SIGINT (PostgreSQL's fast shutdown) to `pid`, then waits up to a minute for it to be gone. */
-async function stopPid(pid: number): Promise<void> {
+/** `signal` to `pid` (SIGINT: PostgreSQL's fast shutdown; SIGQUIT: immediate), then waits up to a minute for it to be gone. */
+async function stopPid(pid: number, signal: NodeJS.Signals): Promise<void> {
   try {
-    process.kill(pid, 'SIGINT');
+    process.kill(pid, signal);
   } catch {
     return; // already gone
   }

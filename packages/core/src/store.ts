@@ -246,9 +246,11 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
   async abort(batchId: string): Promise<boolean> {
     this.#assertOpen();
     checkBatchId(batchId);
-    return this.#track(this.#staging.exclusive(batchId, () => {
+    return this.#track(this.#staging.exclusive(batchId, async () => {
       this.#refuseCommitted(batchId, 'is committed; revert it instead');
-      return this.#staging.abort(batchId);
+      if (await this.#staging.abort(batchId)) return true;
+      if ((await this.#latestBatch(batchId)) !== undefined) this.#refuseCommitted(batchId, 'is committed; revert it instead');
+      return false;
     }));
   }
 
@@ -422,8 +424,9 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
 
   async #write(items: BatchItems, batchId: string, fingerprint: WriteOptions['fingerprint']): Promise<CommitResult> {
     const done = this.#replica.index.batch(batchId);
-    if (done !== undefined) return batchResult(done);
-    if (await this.#staging.has(batchId)) {
+    if (done !== undefined) return replayed(batchResult(done));
+    // What an earlier write of this id staged and could not clean up is no upload: its retry goes on.
+    if ((await this.#staging.has(batchId)) && !(await this.#staging.dropAbandonedWrite(batchId))) {
       throw new RatestoreError('RATESTORE_INVALID_ARGUMENT', `batch ${batchId} is staged; commit or abort it, or use another batch id`, { field: 'batchId' });
     }
     const collected = await this.#staging.collect(batchId, items);
@@ -437,22 +440,39 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
 
   async #commitStaged(batchId: string, fingerprint: string | undefined): Promise<CommitResult> {
     const done = this.#replica.index.batch(batchId);
-    if (done !== undefined) return batchResult(done);
-    if (!(await this.#staging.has(batchId))) throw unknownBatch(batchId);
+    if (done !== undefined) return replayed(batchResult(done));
+    if (!(await this.#staging.has(batchId))) {
+      const committed = await this.#latestBatch(batchId);
+      if (committed !== undefined) return replayed(batchResult(committed));
+      throw unknownBatch(batchId);
+    }
     const result = await this.#commit({ kind: 'batch', batchId, source: this.#staging.source(batchId), ...(fingerprint === undefined ? {} : { fingerprint }) });
     await this.#staging.delete(batchId);
     return result;
   }
 
+  /**
+   * A batch as applied here once the store has applied the whole log: on a shared log, a batch that
+   * is no longer staged may have just been committed through another store (whose commit held the
+   * batch's lock until its entry was in the log).
+   */
+  async #latestBatch(batchId: string): Promise<AppliedBatch | undefined> {
+    await this.#follower.catchUp();
+    return this.#replica.index.batch(batchId);
+  }
+
+  /** Appends a batch; the log finds a replay (the id committed already, through any store on it) under its lock. */
   async #commit(proposal: BatchProposal): Promise<CommitResult> {
-    const { entry } = await this.#log.append(proposal);
-    return batchResult(this.#replica.index.batch(entry.batchId)!);
+    const appended = await this.#log.append(proposal);
+    const result = batchResult(this.#replica.index.batch(appended.entry.batchId)!);
+    return appended.replayed ? replayed(result) : result;
   }
 
   async #revert(batchId: string): Promise<RevertResult> {
-    await this.#log.append({ kind: 'revert', batchId });
+    const appended = await this.#log.append({ kind: 'revert', batchId });
     const index = this.#replica.index;
-    return revertResult(index.revertOf(index.batch(batchId)!)!);
+    const result = revertResult(index.revertOf(index.batch(batchId)!)!);
+    return appended.replayed ? replayed(result) : result;
   }
 
   async #applyCommitted(entry: LogEntry, items: BatchItems): Promise<CommitResult> {
@@ -601,6 +621,11 @@ function checkFingerprint(fingerprint: unknown): string | undefined {
   if (fingerprint === undefined) return undefined;
   if (typeof fingerprint !== 'string' || fingerprint.length === 0 || fingerprint.length > 1024) throw invalid('fingerprint', 'must be a string of 1-1024 characters');
   return fingerprint;
+}
+
+/** The first result of a write, commit or revert, returned again to a call that changed nothing. */
+function replayed<T extends CommitResult | RevertResult>(result: T): T {
+  return { ...result, replayed: true };
 }
 
 function logMismatch(reason: string): RatestoreError {

@@ -22,10 +22,16 @@ export interface CommitResult {
   counts: BatchCounts;
   /** ISO timestamp of the commit. */
   committedAt: string;
+  /**
+   * Present (true) when the call committed nothing because the batch id was committed already (by an
+   * earlier call, or by another store on a shared log at the same time): the result is the first.
+   * On the wire it is the `Idempotent-Replayed: true` header, not a field.
+   */
+  replayed?: true;
 }
 
 /** One entry of the batch log. */
-export interface BatchInfo extends CommitResult {
+export interface BatchInfo extends Omit<CommitResult, 'replayed'> {
   /** The version that reverted this batch, or null. */
   revertedBy: number | null;
   /** Whether the batch can still be reverted (its version is within the retained history). */
@@ -42,6 +48,8 @@ export interface RevertResult {
   version: number;
   /** ISO timestamp of the revert. */
   revertedAt: string;
+  /** Present (true) when the call reverted nothing because the batch was reverted already: the result is the first. */
+  replayed?: true;
 }
 
 export interface Port {

@@ -72,6 +72,12 @@ export class LocalStaging extends Staging {
     await batch.write(DURABLE);
   }
 
+  async dropAbandonedWrite(batchId: string): Promise<boolean> {
+    if ((await this.#meta(batchId))?.internal !== true) return false;
+    await this.delete(batchId);
+    return true;
+  }
+
   async info(batchId: string): Promise<StagedBatchInfo | undefined> {
     const meta = await this.#meta(batchId);
     return meta === undefined ? undefined : this.#info(meta);

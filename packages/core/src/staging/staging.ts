@@ -53,6 +53,13 @@ export abstract class Staging {
   abstract source(batchId: string): BatchSource;
   /** Deletes whatever is staged under `batchId`. */
   abstract delete(batchId: string): Promise<void>;
+  /**
+   * Deletes what a one-call write staged under `batchId` and left behind, and resolves whether there
+   * was such a batch (an upload is left alone). A write leaves it when its commit fails and so does
+   * the clean-up (a shared staging that cannot be reached). Called under the batch's exclusive lock,
+   * which every write of the batch holds from start to end: no write of it can be under way.
+   */
+  abstract dropAbandonedWrite(batchId: string): Promise<boolean>;
   abstract info(batchId: string): Promise<StagedBatchInfo | undefined>;
   abstract list(): Promise<StagedBatchInfo[]>;
 

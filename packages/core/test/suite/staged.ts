@@ -43,9 +43,9 @@ export function stagedSuite(factory: StoreFactory): void {
       expectRows((await store.rates(query)).rows, [row(day, all, 1)]);
       expect(await store.staged('upload-1')).toBeUndefined();
       expect(await store.stagedBatches()).toEqual([]);
-      // Committing again returns the first result and writes nothing.
-      expect(await store.commit('upload-1')).toEqual(result);
-      expect(await batch.commit()).toEqual(result);
+      // Committing again returns the first result, marked replayed, and writes nothing.
+      expect(await store.commit('upload-1')).toEqual({ ...result, replayed: true });
+      expect(await batch.commit()).toEqual({ ...result, replayed: true });
       expect(store.version).toBe(2);
       // Beginning a committed batch is harmless, and committing it still returns the first result.
       expect(await store.begin('upload-1')).toMatchObject({ batchId: 'upload-1', created: false });

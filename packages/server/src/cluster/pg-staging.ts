@@ -64,6 +64,11 @@ export class PgStaging extends Staging {
     await this.#pool.query('DELETE FROM ratestore_batches WHERE batch_id = $1 AND committed_version IS NULL', [batchId]);
   }
 
+  async dropAbandonedWrite(batchId: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query('DELETE FROM ratestore_batches WHERE batch_id = $1 AND internal AND committed_version IS NULL', [batchId]);
+    return rowCount === 1;
+  }
+
   async info(batchId: string): Promise<StagedBatchInfo | undefined> {
     return (await this.#infos('AND b.batch_id = $1', [batchId]))[0];
   }

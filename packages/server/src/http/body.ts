@@ -90,8 +90,9 @@ export class BatchBody implements Fingerprint {
     return streamedItems(this.#digest.through(limitedBytes(this.#req, this.#limits.maxBytes)), this.#format, this.#limits);
   }
 
+  /** The fingerprint, reading (and hashing) what the engine left of the body: all of it on a replay it found at once, none once it read every item. */
   async complete(): Promise<string> {
-    for await (const _ of this.#digest.through(limitedBytes(this.#req, this.#limits.maxBytes))) void _;
+    if (!this.#digest.finished) for await (const _ of this.#digest.through(limitedBytes(this.#req, this.#limits.maxBytes))) void _;
     return this.#digest.value();
   }
 }

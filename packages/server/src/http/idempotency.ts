@@ -57,6 +57,11 @@ export class StreamDigest {
     this.#value = `${this.#route} sha256:${this.#hash.digest('base64url')}`;
   }
 
+  /** Whether every byte went through (the fingerprint is ready). */
+  get finished(): boolean {
+    return this.#value !== undefined;
+  }
+
   /** The fingerprint; only once every byte went through. */
   value(): string {
     if (this.#value === undefined) throw new Error('the body has not been read to its end');

@@ -41,7 +41,8 @@ export interface CommitRequest extends EngineAnswers {
  * answered with the first result (`Idempotent-Replayed: true`) when this request is the same as the
  * one that committed it, and 409 RATESTORE_IDEMPOTENCY_MISMATCH otherwise; nothing is converted,
  * counted or stored. Otherwise the write waits for admission, and the commit is answered 201 and
- * counted.
+ * counted. In a cluster, a request under the same id may be landing through another node at the same
+ * time: the log finds that out under its lock, and the engine's result says so (`replayed`).
  */
 export async function commitBatch(ctx: AppContext, res: Response, request: CommitRequest): Promise<void> {
   const { batchId } = request;
@@ -55,18 +56,28 @@ export async function commitBatch(ctx: AppContext, res: Response, request: Commi
       await commitNew(ctx, res, request);
       return;
     }
-    checkReplay(first, await request.fingerprint.complete(), request.parameters?.batchId ?? 'batch_id');
-    const extra = request.replayExtra === undefined ? {} : await request.replayExtra(first);
-    res.setHeader('Idempotent-Replayed', 'true');
-    res.status(201).json({ ...commitToWire(first), ...extra });
+    await answerReplay(res, request, first);
   });
 }
 
 async function commitNew(ctx: AppContext, res: Response, request: CommitRequest): Promise<void> {
   const prepared = await request.prepare();
   const result = await admitted(ctx, () => prepared.commit(request.fingerprint.stored), request);
+  // Another request landed the id first (through another node): a replay, or another request.
+  if (result.replayed === true) {
+    await answerReplay(res, request, ctx.store.batch(result.batchId)!);
+    return;
+  }
   ctx.metrics.committed(result.counts);
   res.status(201).json({ ...commitToWire(result), ...prepared.extra });
+}
+
+/** The first result again when this request is the one that committed `first`; 409 when it is another. */
+async function answerReplay(res: Response, request: CommitRequest, first: BatchInfo): Promise<void> {
+  checkReplay(first, await request.fingerprint.complete(), request.parameters?.batchId ?? 'batch_id');
+  const extra = request.replayExtra === undefined ? {} : await request.replayExtra(first);
+  res.setHeader('Idempotent-Replayed', 'true');
+  res.status(201).json({ ...commitToWire(first), ...extra });
 }
 
 /**

@@ -42,12 +42,12 @@ export function batchRoutes(ctx: AppContext): Router {
 
   router.post('/v1/batches/:id/revert', ctx.auth.require('admin'), async (req, res) => {
     const id = String(req.params.id);
-    // One revert of an id at a time, as with commits: counted once, every repeat marked.
+    // One revert of an id at a time, as with commits: counted once, every repeat marked (the engine
+    // tells, also of a revert that landed through another node of a cluster at the same time).
     await ctx.batchLocks.run(id, async () => {
-      const already = store.batch(id)?.revertedBy ?? null;
       const result = await ctx.admission.run(() => store.revert(id));
-      if (already === null) ctx.metrics.batches.inc({ kind: 'revert' });
-      else res.setHeader('Idempotent-Replayed', 'true');
+      if (result.replayed === true) res.setHeader('Idempotent-Replayed', 'true');
+      else ctx.metrics.batches.inc({ kind: 'revert' });
       res.status(201).json(revertToWire(result));
     });
   });
