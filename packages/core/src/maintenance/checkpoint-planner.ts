@@ -30,6 +30,9 @@ export class CheckpointPlanner {
   #written: PairMonths[] = [];
   readonly #due = new Set<number>();
   readonly #wanted = new Set<string>();
+  /** Groups taken from `#due` and `#wanted`, in key order, handed out a slice at a time. */
+  #queue: string[] = [];
+  #queued = 0;
 
   /** `onWanted` is called when a read asks for a checkpoint. */
   constructor(threshold: number, onWanted: () => void) {
@@ -43,7 +46,7 @@ export class CheckpointPlanner {
   }
 
   get hasWork(): boolean {
-    return this.#written.length > 0 || this.#due.size > 0 || this.#wanted.size > 0;
+    return this.#written.length > 0 || this.#due.size > 0 || this.#wanted.size > 0 || this.#queued < this.#queue.length;
   }
 
   /** The groups of records just written, by a commit or a rollup rebuild. */
@@ -78,21 +81,27 @@ export class CheckpointPlanner {
     for (let min = 1; this.#counts.size > MAX_COUNTED; min *= 2) this.#counts.dropBelow(min);
   }
 
-  /** Up to `max` groups due for a checkpoint, sorted (the order of their keys); they count from 0 again. */
+  /**
+   * Up to `max` groups due for a checkpoint, in key order. Every group due when the last round ended
+   * is taken at once, sorted, and handed out in order, so that each slice reads neighbouring groups
+   * (see scanGroups); groups that fall due meanwhile wait for the next round. Taken groups count from
+   * 0 again.
+   */
   take(max: number): string[] {
-    const groups = new Set<string>();
-    for (const group of this.#wanted) {
-      if (groups.size >= max) break;
-      this.#wanted.delete(group);
-      groups.add(group);
+    if (this.#queued === this.#queue.length) {
+      const groups = new Set(this.#wanted);
+      this.#wanted.clear();
+      for (const key of this.#due) {
+        this.#counts.reset(key);
+        groups.add(this.#group(key));
+      }
+      this.#due.clear();
+      this.#queue = [...groups].sort();
+      this.#queued = 0;
     }
-    for (const key of this.#due) {
-      if (groups.size >= max) break;
-      this.#due.delete(key);
-      this.#counts.reset(key);
-      groups.add(this.#group(key));
-    }
-    return [...groups].sort();
+    const slice = this.#queue.slice(this.#queued, this.#queued + max);
+    this.#queued += slice.length;
+    return slice;
   }
 
   #key(a: number, b: number, month: number): number {

@@ -21,7 +21,7 @@ import { readGroups } from '../read/read-groups.js';
 export async function writeCheckpoints(engine: Engine, groups: readonly string[]): Promise<number> {
   const { db, index } = engine;
   const version = index.head;
-  const heads = db.iterator({ ...AGGREGATES_RANGE, ...VIEW_VALUE });
+  const heads = db.iterator({ ...AGGREGATES_RANGE, ...VIEW_VALUE, highWaterMarkBytes: 1 << 20 } as Parameters<Db['iterator']>[0]);
   let reads;
   try {
     reads = await readGroups(engine, {

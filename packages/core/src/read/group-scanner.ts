@@ -5,6 +5,13 @@ import type { VisibilityFilter } from './visible-records.js';
 
 /** Entries per read once a group runs on: large enough that long histories cost few round trips. */
 const MAX_READ = 1000;
+/**
+ * Entries of other groups read past, rather than sought past, when every record of the groups is
+ * wanted: a seek costs a round trip to LevelDB's threads, which on a busy machine takes longer than
+ * reading a few hundred small records, and wanted groups are often close together (the months of
+ * one pair).
+ */
+const READ_THROUGH = 256;
 
 export interface GroupScan {
   /** An iterator over the key space of `space`, holding every wanted group. */
@@ -41,19 +48,24 @@ export async function scanGroups(scan: GroupScan): Promise<void> {
   };
   let at = 0;
   let size = firstRead;
+  let skipped = 0;
   if (scan.positioned !== true) iterator.seek(target(groups[0]!));
   for (;;) {
     const entries = (await iterator.nextv(size)) as Array<[string, Uint8Array]>;
     if (entries.length === 0) return;
     // Whether the last entry read lies where nothing more is wanted: another group, or (with `at`)
-    // records newer than the version or the superseded rest of a group.
+    // records newer than the version or the superseded rest of a group; and how many such in a row.
     let wasted = false;
     let last: ParsedRecordKey | undefined;
     for (const [key, value] of entries) {
       const record = (last = parseRecordKey(key));
       while (record.group > groups[at]!) if (++at === groups.length) return;
       wasted = record.group !== groups[at] || (reading !== undefined && (record.epoch > version || reading.filter.superseded(record)));
-      if (wasted) continue;
+      if (wasted) {
+        skipped++;
+        continue;
+      }
+      skipped = 0;
       if (reading === undefined) {
         visit(at, key, record, value);
       } else {
@@ -61,10 +73,11 @@ export async function scanGroups(scan: GroupScan): Promise<void> {
         wasted = reading.filter.superseded(record);
       }
     }
-    if (wasted) {
+    if (wasted && (reading !== undefined || skipped > READ_THROUGH)) {
       if (last!.group === groups[at] && reading !== undefined && reading.filter.superseded(last!) && ++at === groups.length) return;
       iterator.seek(target(groups[at]!));
       size = firstRead;
+      skipped = 0;
     } else {
       size = Math.min(size * 2, MAX_READ);
     }
