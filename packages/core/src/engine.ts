@@ -2,6 +2,7 @@ import type { Db } from './db.js';
 import type { LogIndex } from './replica/log-index.js';
 import type { Catalog } from './catalog/catalog.js';
 import type { MonthCache } from './read/month-cache.js';
+import type { CheckpointPlanner } from './maintenance/checkpoint-planner.js';
 
 /** Options after defaults have been applied. */
 export interface EngineOptions {
@@ -12,6 +13,8 @@ export interface EngineOptions {
   maxCells: number;
   retainVersions: number;
   readCacheMonths: number;
+  /** Records of one pair and month since its last checkpoint that make a new one; 0: none. */
+  checkpointRecords: number;
 }
 
 /** What the write, read and maintenance modules share: the database and the in-memory indexes. */
@@ -23,6 +26,8 @@ export interface Engine {
   options: EngineOptions;
   /** Recently read month aggregates, per pair and version. */
   months: MonthCache;
+  /** Which groups are due for a checkpoint. */
+  checkpoints: CheckpointPlanner;
   /**
    * Reserves the next transaction id. The caller must persist it (`txnRecord`) in the same atomic
    * write as the first thing it writes under that id, so that a crash can never lead to an id whose

@@ -49,7 +49,13 @@ export interface RatestoreOptions {
   readCacheMonths?: number;
   /** How many recent versions stay readable with `asOf` and revertible; older history is folded. Default Infinity (keep all). Ignored with `log`, which keeps its own. */
   retainVersions?: number;
-  /** Called with errors of background work (folding; following a shared log). Default: `console.error`. */
+  /**
+   * Records of one location pair and month, written since its last checkpoint, that make the store
+   * write a new checkpoint in the background, so that reads at the latest version stay flat however
+   * many batches touched the month. Default 8; 0 turns checkpoints off.
+   */
+  checkpointRecords?: number;
+  /** Called with errors of background work (folding; checkpoints; following a shared log). Default: `console.error`. */
   onBackgroundError?: (error: unknown) => void;
   /**
    * The commit log the store appends to and applies from. Default: an in-process log of its own.
@@ -83,6 +89,9 @@ export interface ApplyRevertOptions {
   committedAt?: string;
 }
 
+/** Chosen by measurement: see docs/benchmarks.md, "Reads as history grows". */
+const DEFAULT_CHECKPOINT_RECORDS = 8;
+
 /**
  * A versioned, all-or-nothing store of route prices on an abstract-level database.
  *
@@ -115,10 +124,11 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
       chunkSize: checkInteger(options.chunkSize ?? 50_000, 'chunkSize', 1),
       maxCells: checkInteger(options.maxCells ?? 1_000_000, 'maxCells', 1),
       readCacheMonths: checkInteger(options.readCacheMonths ?? 4096, 'readCacheMonths', 0),
-      retainVersions: options.retainVersions === undefined || options.retainVersions === Infinity ? Infinity : checkInteger(options.retainVersions, 'retainVersions', 0)
+      retainVersions: options.retainVersions === undefined || options.retainVersions === Infinity ? Infinity : checkInteger(options.retainVersions, 'retainVersions', 0),
+      checkpointRecords: checkInteger(options.checkpointRecords ?? DEFAULT_CHECKPOINT_RECORDS, 'checkpointRecords', 0, 0xffff)
     };
     this.#onBackgroundError = options.onBackgroundError ?? ((error) => console.error('ratestore: background work failed', error));
-    this.#replica = new Replica(this.#db, this.#options);
+    this.#replica = new Replica(this.#db, this.#options, this.#onBackgroundError);
     this.#staging = options.staging?.(this.#options) ?? new LocalStaging(this.#db, this.#options);
     this.#log = options.log ?? new LocalCommitLog({ retainVersions: this.#options.retainVersions, onBackgroundError: this.#onBackgroundError });
     this.#follower = new Follower(this.#log, this.#node(), this.#onBackgroundError);
@@ -192,6 +202,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
     await this.#follower.stop();
     await this.#log.close();
+    await this.#replica.close();
     await this.#db.close();
     this.#status = 'closed';
   }

@@ -2,14 +2,17 @@
  * Crash test: a child process (fixtures/crash-child.mjs, on the BUILT engine in dist/) commits large
  * staged batches and reverts in a loop on a classic-level store, and is SIGKILLed at many different
  * moments: while staging chunks, while a commit aggregates and writes its records, as its marker
- * write starts, and around reverts (the child's database prints a line before and after every write,
- * so the kills can aim at each phase). After every kill the store is reopened here and checked:
+ * write starts, around reverts, and as background checkpoints are written (the child's database
+ * prints a line before and after every write, so the kills can aim at each phase). After every kill
+ * the store is reopened here and checked:
  *   - every acknowledged commit and revert holds;
  *   - every batch the store reports committed is whole (its contribution to port pairs and to region
  *     rollups equals what its content, recomputed here, must give), and every reverted, killed or
  *     aborted batch contributes nothing: no partial batch is visible;
  *   - a shared probe day that every batch writes to adds up across batches;
  *   - the version log has no gap;
+ *   - after kills in checkpoint writes and at the end, the records keep the layout reads rely on
+ *     (test/layout.ts): checkpoints and the history agree;
  *   - a batch killed while staged or committing can still be completed and committed, or aborted.
  * One directory is reused across all kills, so damage would accumulate. Needs `npm run build`.
  */
@@ -22,6 +25,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Ratestore, RatestoreError, type RateRow } from '../src/index.js';
 import { CHUNKS, PORTS, PROBE_DAY, REGIONS, batchId, chunkItems, priceOf, yearOf, CHUNK_PRICES } from './fixtures/crash-content.mjs';
 import { random as mulberry32 } from './helpers.js';
+import { layoutProblems } from './layout.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(here, 'fixtures', 'crash-child.mjs');
@@ -145,6 +149,8 @@ type Plan =
   | { kind: 'marker'; delayMs: number }
   /** After a revert starts, or as its marker write starts. */
   | { kind: 'revert'; delayMs: number; atMarker: boolean }
+  /** As the `nth` write of background checkpoints starts. */
+  | { kind: 'checkpoint'; nth: number; delayMs: number }
   | { kind: 'after-commit'; delayMs: number };
 
 function makePlans(random: () => number): Plan[] {
@@ -159,6 +165,7 @@ function makePlans(random: () => number): Plan[] {
   for (const delayMs of [0, 0, 1]) plans.push({ kind: 'revert', delayMs, atMarker: true });
   for (const delayMs of [1, 3]) plans.push({ kind: 'revert', delayMs, atMarker: false });
   for (const delayMs of [0, 2]) plans.push({ kind: 'after-commit', delayMs });
+  for (const delayMs of [0, 0, 1]) plans.push({ kind: 'checkpoint', nth: 1, delayMs });
   for (let i = plans.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [plans[i], plans[j]] = [plans[j]!, plans[i]!];
@@ -200,6 +207,7 @@ function runChild(location: string, first: number, revertFirst: string | undefin
     let reverting = false;
     let recordWrites = 0;
     let stagedWrites = 0;
+    let checkpointWrites = 0;
     const guard = setTimeout(() => {
       timedOut = true;
       kill();
@@ -219,6 +227,7 @@ function runChild(location: string, first: number, revertFirst: string | undefin
         if (event === 'revert-start') reverting = true;
         if (committing && written === 'records') recordWrites++;
         if (written === 'staged') stagedWrites++;
+        if (written === 'checkpoint') checkpointWrites++;
         if (plan.kind === 'commit' && event === 'commit-start') schedule(Math.round(plan.fraction * commitMs), line);
         else if (plan.kind === 'records' && written === 'records' && recordWrites === plan.nth) schedule(plan.delayMs, line);
         else if (plan.kind === 'marker' && committing && written === 'marker') schedule(plan.delayMs, line);
@@ -228,6 +237,7 @@ function runChild(location: string, first: number, revertFirst: string | undefin
         else if (plan.kind === 'revert' && !plan.atMarker && event === 'revert-start') schedule(plan.delayMs, line);
         else if (plan.kind === 'revert' && plan.atMarker && reverting && written === 'marker') schedule(plan.delayMs, line);
         else if (plan.kind === 'after-commit' && event === 'committed') schedule(plan.delayMs, line);
+        else if (plan.kind === 'checkpoint' && written === 'checkpoint' && checkpointWrites === plan.nth) schedule(plan.delayMs, line);
       }
     });
     child.stderr!.setEncoding('utf8');
@@ -268,14 +278,16 @@ describe('crash safety on classic-level (child SIGKILLed during staged commits a
       for await (const [, value] of store.db.iterator({ gte: 'c\0', lt: 'c\x01', keyEncoding: 'utf8', valueEncoding: 'utf8' })) txns.add((JSON.parse(value as string) as { txn: number }).txn);
       return txns;
     };
+    /** The writer of a record key (0: a checkpoint). */
+    const writerOf = (key: string): number => parseInt(key.slice(-24, -16), 16);
     /** Records of uncommitted writers among those a commit writes first (origin PORTS[0]). */
     const debris = async (store: Ratestore): Promise<number> => {
       const txns = await committedTxns(store);
       const prefix = `a\0${PORTS[0]!.code}\0`;
       let count = 0;
       for await (const key of store.db.keys({ gte: prefix, lt: prefix + '\x7f', keyEncoding: 'utf8' })) {
-        const writer = parseInt((key as string).slice(-20, -12), 16);
-        if (!txns.has(writer)) count++;
+        const writer = writerOf(key as string);
+        if (writer !== 0 && !txns.has(writer)) count++;
       }
       return count;
     };
@@ -324,6 +336,11 @@ describe('crash safety on classic-level (child SIGKILLed during staged commits a
       }
       expect(problems, `${label} (seed ${SEED})`).toEqual([]);
     };
+    /** The layout of the records (a scan of all of them, so only after kills in checkpoint writes and at the end). */
+    const verifyLayout = async (store: Ratestore, label: string): Promise<void> => {
+      const txns = await committedTxns(store);
+      expect(await layoutProblems(store.db, (writer) => !txns.has(writer)), `${label} (seed ${SEED})`).toEqual([]);
+    };
 
     for (const [index, plan] of plans.entries()) {
       const live = [...acked.keys()].filter((id) => id !== 'setup' && !ackedReverts.has(id));
@@ -368,7 +385,11 @@ describe('crash safety on classic-level (child SIGKILLed during staged commits a
       let outcome = 'between steps';
       const staged = await store.stagedBatches();
       const debrisNow = await debris(store);
-      if (inFlight !== undefined) {
+      if (last.startsWith('write checkpoint')) {
+        outcome = 'checkpoint: in a checkpoint write';
+      } else if (last.startsWith('written checkpoint')) {
+        outcome = 'checkpoint: just after a checkpoint write';
+      } else if (inFlight !== undefined) {
         const id = batchId(inFlight);
         const stagedInfo = staged.find((s) => s.batchId === id);
         if (store.batch(id) !== undefined) outcome = 'commit: marker written, not yet acknowledged';
@@ -385,6 +406,7 @@ describe('crash safety on classic-level (child SIGKILLed during staged commits a
       if (run.killed) outcomes.push(outcome);
 
       await verify(store, label);
+      if (effective.kind === 'checkpoint') await verifyLayout(store, label);
 
       // A staged batch left by the kill can be completed and committed, or aborted.
       for (const info of staged) {
@@ -417,6 +439,7 @@ describe('crash safety on classic-level (child SIGKILLed during staged commits a
     const target = store.batches().find((b) => b.batchId !== 'setup' && b.revertedBy === null)!;
     ackedReverts.set(target.batchId, (await store.revert(target.batchId)).version);
     await verify(store, 'after a final revert');
+    await verifyLayout(store, 'at the end');
     await expect(store.revert('nope')).rejects.toBeInstanceOf(RatestoreError);
     await store.close();
 

@@ -2,11 +2,16 @@
  * Property-based tests: random command sequences run against the store and against a plain
  * in-memory model, on both backends. Commands: one-call writes and staged writes (several chunks,
  * sometimes a replaced chunk) of random prices, which may also move ports to other regions and
- * re-parent regions; staged batches that are aborted; re-commits of a used batch id; reverts of
- * random batches; compaction with a random retainVersions; closing and reopening the store. After
- * every command random queries (origin and destination any port or region, a random date range,
- * a random minCount, a random retained `asOf`) are checked against the model, as are the version,
- * the retention horizon, the batch log, the catalog and the rejections of versions out of range.
+ * re-parent regions; bursts of small batches over the same few routes, which make checkpoints (the
+ * store checkpoints a pair and month after every 2 records); staged batches that are aborted;
+ * re-commits of a used batch id; reverts of random batches (checkpointed or not); compaction with a
+ * random retainVersions, and without folding (which writes the checkpoints due); closing and
+ * reopening the store. Checkpoints are also written in the background between commands and
+ * queries. After every command random queries (origin and destination any port or region, a random
+ * date range, a random minCount, a random retained `asOf`) are checked against the model, as are the
+ * version, the retention horizon, the batch log, the catalog and the rejections of versions out of
+ * range; at the end every pair at two versions, chosen pairs at every retained version, and the
+ * layout of the records (test/layout.ts).
  *
  * The model is deliberately naive: every price with the version of its batch, the history of every
  * port's region and every region's parent, and the version that reverted each batch; a query
@@ -19,6 +24,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Ratestore, RatestoreError, type BatchItem, type Db, type RateRow } from '../src/index.js';
 import { classicBackend, memoryBackend, type Backend } from './backends.js';
+import { layoutProblems } from './layout.js';
 
 const SEED = Number(process.env.RATESTORE_PROPERTY_SEED ?? 20_240_127);
 
@@ -132,6 +138,8 @@ interface QuerySpec { origin: number; destination: number; from: number; to: num
 type Command =
   | { kind: 'write'; prices: PriceSpec[]; refs: RefSpec[]; staged: false }
   | { kind: 'write'; prices: PriceSpec[]; refs: RefSpec[]; staged: true; chunks: number[]; replaceFirst: boolean }
+  | { kind: 'burst'; batches: PriceSpec[][] }
+  | { kind: 'settle' }
   | { kind: 'abort'; prices: PriceSpec[] }
   | { kind: 'recommit'; pick: number }
   | { kind: 'revert'; pick: number }
@@ -163,6 +171,14 @@ const refSpecArb: fc.Arbitrary<RefSpec> = fc.oneof(
 
 const pricesArb = fc.array(priceSpecArb, { maxLength: 12 });
 
+/** Prices between the first three ports: a burst of batches of them piles records onto the same pairs and months. */
+const narrowPriceArb: fc.Arbitrary<PriceSpec> = fc.record({
+  origin: fc.nat({ max: 2 }),
+  destination: fc.nat({ max: 2 }),
+  day: fc.nat({ max: PRICE_DAYS.length - 1 }),
+  price: priceArb
+});
+
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('write' as const), prices: pricesArb, refs: fc.array(refSpecArb, { maxLength: 1 }), staged: fc.constant(false as const) }) },
   {
@@ -177,6 +193,8 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     })
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('write' as const), prices: fc.array(priceSpecArb, { maxLength: 3 }), refs: fc.array(refSpecArb, { minLength: 1, maxLength: 2 }), staged: fc.constant(false as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('burst' as const), batches: fc.array(fc.array(narrowPriceArb, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 6 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'settle' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('abort' as const), prices: pricesArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('recommit' as const), pick: fc.nat() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('revert' as const), pick: fc.nat() }) },
@@ -242,7 +260,7 @@ class Runner {
   }
 
   async open(): Promise<void> {
-    this.store = new Ratestore({ db: this.db, chunkSize: 5, maxCells: 7 });
+    this.store = new Ratestore({ db: this.db, chunkSize: 5, maxCells: 7, checkpointRecords: 2 });
     await this.store.open();
   }
 
@@ -365,6 +383,18 @@ class Runner {
         expect(result.counts).toEqual(model.batches.at(-1)!.counts);
         break;
       }
+      case 'burst':
+        for (const prices of command.batches) {
+          const batchId = this.newId();
+          const result = await store.write(priceItems(prices), { batchId });
+          this.committed(batchId, result.version, prices, []);
+        }
+        break;
+      case 'settle': {
+        const result = await store.compact({ retainVersions: Infinity });
+        expect(result).toEqual({ foldedThrough: model.foldedThrough, removed: 0, written: 0 });
+        break;
+      }
       case 'abort': {
         const batchId = this.newId();
         const staged = await store.begin(batchId);
@@ -456,6 +486,20 @@ class Runner {
     }
   }
 
+  /** Pairs the bursts write to, and others, at every retained version. */
+  async checkEveryVersion(): Promise<void> {
+    const pairs = [['CNSHA', 'CNNGB'], ['china', 'china'], ['asia', 'asia'], ['east_asia', 'SGSIN'], ['CNNGB', 'asia'], ['asia', 'europe'], ['NLRTM', 'ITGOA'], ['europe', 'europe']];
+    const { model } = this;
+    for (let version = Math.max(1, model.foldedThrough); version <= model.head; version++) {
+      for (const [origin, destination] of pairs) {
+        await this.checkQuery({
+          origin: LOCATIONS.indexOf(origin!), destination: LOCATIONS.indexOf(destination!), from: 0, to: QUERY_DAYS.length - 1, minCount: 1,
+          asOf: version - model.foldedThrough, asOfMode: 'retained'
+        });
+      }
+    }
+  }
+
   /** Every location pair over the whole range at one version. */
   async checkAllPairs(version: number): Promise<void> {
     for (let origin = 0; origin < LOCATIONS.length; origin++) {
@@ -480,6 +524,8 @@ async function runSequence(makeBackend: () => Backend, setup: PriceSpec[], steps
     const { model } = runner;
     await runner.checkAllPairs(model.head);
     await runner.checkAllPairs(Math.max(1, model.foldedThrough + (finalAsOf % (model.head - model.foldedThrough + 1))));
+    await runner.checkEveryVersion();
+    expect(await layoutProblems(runner.db)).toEqual([]);
   } finally {
     await runner.store.close().catch(() => undefined);
     runner.backend.cleanup();

@@ -16,12 +16,13 @@ import { revertSuite } from './suite/revert.js';
 import { versionsSuite } from './suite/versions.js';
 import { referenceSuite } from './suite/reference.js';
 import { compactDatabaseSuite, compactSuite } from './suite/compact.js';
+import { historySuite } from './suite/history.js';
 import { replicationSuite } from './suite/replication.js';
 import { persistenceSuite } from './suite/persistence.js';
 import { lifecycleSuite } from './suite/lifecycle.js';
 
 /** What any arrangement of stores must do, seen through the reader and writer interfaces. */
-const behaviour = [writeSuite, ratesSuite, queryErrorsSuite, rejectedBatchesSuite, stagedSuite, revertSuite, versionsSuite, referenceSuite, compactSuite];
+const behaviour = [writeSuite, ratesSuite, queryErrorsSuite, rejectedBatchesSuite, stagedSuite, revertSuite, versionsSuite, referenceSuite, compactSuite, historySuite];
 
 for (const makeBackend of backends) {
   const backend = makeBackend();

@@ -3,6 +3,8 @@
  * fixed width or end with `\x00`, which sorts below every byte a field may contain.
  *
  *   a\0{A}\0{B}\0{YYYY-MM}\0{inv epoch}{writer}{source}{part}  aggregate record (8 hex digits each) (see record-codec)
+ *   a\0{A}\0{B}\0{YYYY-MM}\0{inv epoch}000000000000000000000000 checkpoint: the group as merged at that version
+ *   h\0{A}\0{B}\0{YYYY-MM}\0{inv epoch}{writer}{source}{part}  history: a record a checkpoint superseded
  *   c\0{version}                                              commit log entry (JSON)
  *   f\0{txn}                                                  fold marker: txn -> version (JSON)
  *   r\0p\0{CODE}\0{version}  /  r\0r\0{slug}\0{version}       port / region as of a version (JSON)
@@ -19,6 +21,9 @@ const HEX8 = 0xffff_ffff;
 export function hex8(value: number): string {
   return value.toString(16).padStart(8, '0');
 }
+
+/** The first character of a history key, 'h'. */
+const HISTORY = 0x68;
 
 /** Length of the fixed-width suffix `{inv epoch}{writer}{source}{part}` of an aggregate key. */
 export const RECORD_SUFFIX_LENGTH = 32;
@@ -50,9 +55,10 @@ export interface ParsedRecordKey {
   source: number;
 }
 
+/** Parses a record key of either space; `group` is named as in the head (`a\0…`) for both. */
 export function parseRecordKey(key: string): ParsedRecordKey {
   const suffixAt = key.length - RECORD_SUFFIX_LENGTH;
-  const group = key.slice(0, suffixAt - 1);
+  const group = key.charCodeAt(0) === HISTORY ? 'a' + key.slice(1, suffixAt - 1) : key.slice(0, suffixAt - 1);
   return {
     group,
     month: group.slice(group.length - 7),
@@ -65,17 +71,39 @@ export function parseRecordKey(key: string): ParsedRecordKey {
 /** The source of a record that merges every folded batch; no batch has this transaction id. */
 export const FOLDED_SOURCE = HEX8;
 
+/**
+ * The writer of a checkpoint: the merged state of a group at the version that is its epoch (see
+ * maintenance/write-checkpoints.ts). No transaction has id 0, so a checkpoint sorts before every
+ * other record of its epoch, and readers that know nothing of checkpoints see an uncommitted
+ * writer and skip it. Checkpoints are derived from the other records and need no transaction.
+ */
+export const CHECKPOINT_WRITER = 0;
+
+export function checkpointKey(group: string, version: number): string {
+  return recordKey(group, version, CHECKPOINT_WRITER, 0, 0);
+}
+
+/** Where the records of `group` with an epoch of at most `version` start (the newest epoch sorts first). */
+export function groupFrom(group: string, version: number): string {
+  return group + '\0' + hex8(HEX8 - version);
+}
+
+/**
+ * The head: every aggregate record that no checkpoint supersedes, and each group's newest checkpoint,
+ * which is what reads at the latest version read. The history: the records checkpoints superseded,
+ * under the same key with `h` for `a`, which reads at older versions and after reverts read too.
+ */
 export const AGGREGATES_RANGE = { gte: 'a\0', lt: 'a\x01' };
+export const HISTORY_RANGE = { gte: 'h\0', lt: 'h\x01' };
+
+/** The history key of a head key (or group, or prefix). */
+export function historyKey(key: string): string {
+  return 'h' + key.slice(1);
+}
 
 /** Port-to-port records whose origin is `port`. */
 export function portPairsRange(port: string): { gte: string; lt: string } {
   return { gte: `a\0${port}\0A`, lt: `a\0${port}\0[` };
-}
-
-/** Records of the pair (a, b) for months `fromMonth`..`toMonth` inclusive. */
-export function pairMonthsRange(a: string, b: string, fromMonth: string, toMonth: string): { gte: string; lt: string } {
-  const prefix = groupPrefix(a, b);
-  return { gte: prefix + fromMonth + '\0', lt: prefix + toMonth + '\x01' };
 }
 
 export const COMMITS_RANGE = { gte: 'c\0', lt: 'c\x01' };

@@ -1,7 +1,8 @@
 import type { Engine } from '../engine.js';
 import { BatchOps } from '../batch-ops.js';
-import { DURABLE, VIEW_VALUE, txnValue } from '../db.js';
-import { AGGREGATES_RANGE, FOLDED_SOURCE, RETENTION_KEY, TXN_KEY, foldKey, parseRecordKey, recordKey } from '../encoding/keys.js';
+import { DURABLE, txnValue } from '../db.js';
+import { AGGREGATES_RANGE, CHECKPOINT_WRITER, FOLDED_SOURCE, RETENTION_KEY, TXN_KEY, foldKey, historyKey, recordKey } from '../encoding/keys.js';
+import { groupRecords, type GroupRecord } from './group-records.js';
 import { encodeRecord, flatDays, isReset, mergeRecord, type MonthAggregates } from '../encoding/record-codec.js';
 import { VisibilityFilter } from '../read/visible-records.js';
 import { RecordWriter } from '../write/record-writer.js';
@@ -34,59 +35,47 @@ export async function foldHistory(engine: Engine, horizon: number): Promise<Fold
   const writer = new RecordWriter(db);
   let removed = 0;
   let written = 0;
-  let group = '';
-  let old: Array<[string, Uint8Array]> = [];
 
-  const foldGroup = async (): Promise<void> => {
+  /**
+   * Folds one group's records up to the horizon. The base goes where they were: into the history
+   * when the head keeps a newer checkpoint (the history holds what the checkpoint supersedes), else
+   * into the head, whose checkpoint, if any, is folded away with them.
+   */
+  const foldGroup = async (group: string, old: GroupRecord[], into: 'head' | 'history'): Promise<void> => {
     if (old.length === 0) return;
-    const only = old.length === 1 ? parseRecordKey(old[0]![0]) : undefined;
+    const only = old.length === 1 ? old[0]![2] : undefined;
     // A group already folded to one base record has nothing to gain.
-    if (only !== undefined && only.source === FOLDED_SOURCE && isReset(old[0]![1]) && index.isCommittedWriter(only.writer)) {
-      old = [];
-      return;
-    }
-    const filter = new VisibilityFilter(index, horizon);
+    if (only !== undefined && only.source === FOLDED_SOURCE && isReset(old[0]![1]) && index.isCommittedWriter(only.writer)) return;
+    // Each source's own records, as some must stay apart: checkpoints (merged sources) are dropped.
+    const filter = new VisibilityFilter(index, horizon, { checkpoints: false });
     const base: MonthAggregates = new Map();
     const apart = new Map<number, MonthAggregates>();
-    for (const [key, value] of old) {
-      const record = filter.accept(key, value);
-      if (record !== undefined) {
-        let into = base;
+    for (const [key, value, record] of old) {
+      if (filter.accept(record, value)) {
+        let days = base;
         if (keepApart.has(record.source)) {
-          into = apart.get(record.source) ?? new Map();
-          apart.set(record.source, into);
+          days = apart.get(record.source) ?? new Map();
+          apart.set(record.source, days);
         }
-        mergeRecord(value, into);
+        mergeRecord(value, days);
       }
       writer.del(key);
       removed++;
     }
+    const place = (key: string): string => (into === 'history' ? historyKey(key) : key);
     // Every older record is deleted here, so an empty base needs no reset to hide them.
     written += apart.size + (base.size > 0 ? 1 : 0);
-    if (base.size > 0) writer.put(recordKey(group, horizon, txn, FOLDED_SOURCE, 0), encodeRecord(true, flatDays(base)));
-    for (const [source, days] of apart) writer.put(recordKey(group, horizon, txn, source, 0), encodeRecord(false, flatDays(days)));
-    old = [];
+    if (base.size > 0) writer.put(place(recordKey(group, horizon, txn, FOLDED_SOURCE, 0)), encodeRecord(true, flatDays(base)));
+    for (const [source, days] of apart) writer.put(place(recordKey(group, horizon, txn, source, 0)), encodeRecord(false, flatDays(days)));
     await writer.boundary();
   };
 
-  const iterator = db.iterator({ ...AGGREGATES_RANGE, ...VIEW_VALUE });
-  try {
-    for (;;) {
-      const entries = (await iterator.nextv(1000)) as Array<[string, Uint8Array]>;
-      if (entries.length === 0) break;
-      for (const [key, value] of entries) {
-        const parsed = parseRecordKey(key);
-        if (parsed.group !== group) {
-          await foldGroup();
-          group = parsed.group;
-        }
-        // The writer lock is held, so a writer that never committed is a crashed commit's.
-        if (parsed.epoch <= horizon || !index.isCommittedWriter(parsed.writer)) old.push([key, value]);
-      }
-    }
-    await foldGroup();
-  } finally {
-    await iterator.close();
+  for await (const { group, records } of groupRecords(db, AGGREGATES_RANGE)) {
+    // The writer lock is held, so a writer that never committed is a crashed commit's. A
+    // checkpoint newer than the horizon stays: it is still the state at its epoch.
+    const old = records.filter(([, , record]) => record.epoch <= horizon || (record.writer !== CHECKPOINT_WRITER && !index.isCommittedWriter(record.writer)));
+    const kept = records.some(([key, , record]) => record.writer === CHECKPOINT_WRITER && record.epoch > horizon && key.startsWith('a'));
+    await foldGroup(group, old, kept ? 'history' : 'head');
   }
   await writer.flush();
   return { foldedThrough: horizon, removed, written };

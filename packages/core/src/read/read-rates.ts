@@ -1,12 +1,15 @@
 import type { Engine } from '../engine.js';
 import { RatestoreError } from '../errors.js';
 import { VIEW_VALUE } from '../db.js';
-import { groupPrefix, pairMonthsRange } from '../encoding/keys.js';
-import { mergeRecord, type MonthAggregates } from '../encoding/record-codec.js';
+import { groupPrefix } from '../encoding/keys.js';
+import type { MonthAggregates } from '../encoding/record-codec.js';
 import { formatDay, monthOf } from '../validate/dates.js';
 import type { RateRow, RatesResult } from '../types.js';
-import { VisibilityFilter } from './visible-records.js';
 import { MonthCache } from './month-cache.js';
+import { readGroups } from './read-groups.js';
+
+/** A pair's heads hold a few records a month: one round trip reads the whole range. */
+const READ_ALL = 1000;
 
 export interface RatesRequest {
   from: number;
@@ -54,34 +57,48 @@ function cachedMonths(engine: Engine, version: number, group: string, wanted: st
 }
 
 /**
- * One range scan over the pair's month records (the pair's rollup, whatever the locations are),
- * merged at `version`. The iterator's implicit snapshot pins the data; the log index decides which
- * of it belongs to `version`, so the answer is one consistent version from start to end.
+ * One range scan over the pair's month heads (the pair's rollup, whatever the locations are), and,
+ * for months whose checkpoint does not hold at `version`, their history (see readGroups). The
+ * snapshot pins the data; the log index decides which of it belongs to `version`, so the answer is
+ * one consistent version from start to end. A month at the latest version that took more records
+ * than a checkpoint would leave is handed to the checkpoint planner.
  */
 async function scanMonths(engine: Engine, request: RatesRequest, group: string, wanted: string[]): Promise<Map<string, MonthAggregates>> {
-  const { db, index } = engine;
-  const iterator = db.iterator({
-    ...pairMonthsRange(request.origin, request.destination, monthOf(request.from), monthOf(request.to)),
+  const { db, index, checkpoints } = engine;
+  const { version } = request;
+  const groups = wanted.map((month) => group + month);
+  const snapshot = db.supports.explicitSnapshots ? db.snapshot() : undefined;
+  const heads = db.iterator({
+    gte: groups[0]! + '\0',
+    lt: groups[groups.length - 1]! + '\x01',
     ...VIEW_VALUE,
-    highWaterMarkBytes: 1 << 20
+    highWaterMarkBytes: 1 << 20,
+    ...(snapshot === undefined ? {} : { snapshot })
   } as Parameters<typeof db.iterator>[0]);
-  // A fold raises the horizon before it writes, so a horizon still at or below our version now
-  // means the snapshot taken with the iterator holds no group folded past it.
-  if (request.version < index.foldedThrough) {
-    await iterator.close();
-    throw notRetained(request.version, index.foldedThrough);
+  try {
+    // A fold raises the horizon before it writes, so a horizon still at or below our version now
+    // means the snapshot taken with the iterator holds no group folded past it.
+    if (version < index.foldedThrough) throw notRetained(version, index.foldedThrough);
+    const reads = await readGroups(engine, {
+      groups,
+      version,
+      heads: heads as Parameters<typeof readGroups>[1]['heads'],
+      contiguous: true,
+      firstRead: READ_ALL,
+      ...(snapshot === undefined ? {} : { snapshot })
+    });
+    const months = new Map<string, MonthAggregates>();
+    for (const [at, month] of wanted.entries()) {
+      const { days, records } = reads[at]!;
+      months.set(month, days);
+      engine.months.set(MonthCache.key(version, groups[at]!), days);
+      if (version === index.head) checkpoints.read(groups[at]!, records);
+    }
+    return months;
+  } finally {
+    await heads.close();
+    await snapshot?.close();
   }
-  const entries = (await iterator.all()) as Array<[string, Uint8Array]>;
-
-  const filter = new VisibilityFilter(index, request.version);
-  const months = new Map<string, MonthAggregates>();
-  for (const month of wanted) months.set(month, new Map());
-  for (const [key, value] of entries) {
-    const record = filter.accept(key, value);
-    if (record !== undefined) mergeRecord(value, months.get(record.month)!);
-  }
-  for (const [month, days] of months) engine.months.set(MonthCache.key(request.version, group + month), days);
-  return months;
 }
 
 /** `YYYY-MM` of every month the range touches. */

@@ -40,6 +40,8 @@ export class LogIndex {
   readonly #entries: AppliedEntry[] = [];
   readonly #txnVersion = new Map<number, number>();
   readonly #revertedAt = new Map<number, AppliedRevert>();
+  /** Reverts in version order. */
+  readonly #reverts: AppliedRevert[] = [];
   readonly #batches = new Map<string, AppliedBatch>();
   /** Versions up to this one have been folded here. */
   foldedThrough = 0;
@@ -64,6 +66,7 @@ export class LogIndex {
       this.#batches.set(entry.batchId, entry);
     } else {
       this.#revertedAt.set(this.#batches.get(entry.batchId)!.txn, entry);
+      this.#reverts.push(entry);
     }
   }
 
@@ -94,6 +97,21 @@ export class LogIndex {
     if (source === FOLDED_SOURCE) return true;
     const revert = this.#revertedAt.get(source);
     return revert === undefined || revert.version > version;
+  }
+
+  /**
+   * Whether a checkpoint at `epoch` (every batch up to it, merged) is the state at `version` once the
+   * records newer than it are added: it is not if a batch it merged was reverted after it, by
+   * `version`. Reverts are rare, so the newest ones are looked at from the end.
+   */
+  isCheckpointValid(epoch: number, version: number): boolean {
+    if (epoch > version) return false;
+    for (let i = this.#reverts.length - 1; i >= 0; i--) {
+      const revert = this.#reverts[i]!;
+      if (revert.version <= epoch) break;
+      if (revert.version <= version && revert.revertedVersion <= epoch) return false;
+    }
+    return true;
   }
 
   /** Whether `writer` committed at all (records of other writers are debris of a crashed commit). */

@@ -10,34 +10,57 @@ import { applyBatch, checkBatch } from '../write/apply-batch.js';
 import { applyRevert } from '../write/apply-revert.js';
 import { foldHistory, type FoldResult } from '../maintenance/fold-history.js';
 import { compactAggregates } from '../maintenance/compact-aggregates.js';
+import { CheckpointPlanner } from '../maintenance/checkpoint-planner.js';
 import { snapshotEntries, snapshotIterator, type Snapshot } from '../maintenance/snapshot.js';
+import { writeCheckpoints } from '../maintenance/write-checkpoints.js';
 import { MonthCache } from '../read/month-cache.js';
 import { notRetained } from '../read/read-rates.js';
 import { Mutex } from '../util/locks.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { LogIndex, type AppliedEntry } from './log-index.js';
+
+/** Groups checkpointed per write: a few thousand operations. */
+const CHECKPOINT_WRITE = 256;
+/**
+ * How long background checkpointing holds the lock at least, each time: at least as long as the
+ * last apply took, so that under a stream of commits it keeps up with what they write (a commit
+ * waits behind at most one such slice), and when idle it goes on slice after slice.
+ */
+const CHECKPOINT_SLICE_MS = 20;
 
 /**
  * The data as of the entries applied so far, in one database: aggregate records, the catalog and
  * the index of applied entries. `apply()` is the one way it changes: every batch and every revert,
  * committed here or elsewhere, arrives as a log entry at a version and is applied in version order.
- * Applies and folds run one at a time.
+ * Applies, folds and checkpoints run one at a time. Checkpoints (maintenance/write-checkpoints.ts)
+ * change no answer, only how many records a read merges; they are written in the background after
+ * applies, in short slices, and a fold (so `compact()`) writes those that are due before it returns.
  */
 export class Replica {
   readonly #index = new LogIndex();
   readonly #catalog = new Catalog();
   readonly #lock = new Mutex();
   readonly engine: Engine;
+  readonly #onBackgroundError: (error: unknown) => void;
+  /** Background checkpointing under way, if any. */
+  #checkpointing: Promise<void> | undefined;
+  #closing = false;
+  /** How long the last apply took. */
+  #applyMs = 0;
   #lastTxn = 0;
   /** Callers of `reached()`, woken when their version is applied. */
   #waiters: Array<{ version: number; wake: () => void }> = [];
 
-  constructor(db: Db, options: EngineOptions) {
+  constructor(db: Db, options: EngineOptions, onBackgroundError: (error: unknown) => void) {
+    this.#onBackgroundError = onBackgroundError;
     this.engine = {
       db,
       index: this.#index,
       catalog: this.#catalog,
       options,
       months: new MonthCache(options.readCacheMonths),
+      // Reads take the head and the history from one snapshot (see readGroups).
+      checkpoints: new CheckpointPlanner(db.supports.explicitSnapshots ? options.checkpointRecords : 0, () => this.#scheduleCheckpoints()),
       nextTxn: () => ++this.#lastTxn
     };
   }
@@ -111,8 +134,11 @@ export class Replica {
     return this.#lock.run(async () => {
       const done = this.replayOf(entry);
       if (done !== undefined) return done;
+      const started = performance.now();
       const applied = entry.kind === 'batch' ? await this.#applyBatch(entry, source, issues) : await this.#applyRevert(entry);
+      this.#applyMs = performance.now() - started;
       this.#wake();
+      this.#scheduleCheckpoints();
       return applied;
     });
   }
@@ -142,6 +168,7 @@ export class Replica {
       const unchanged = { foldedThrough: index.foldedThrough, removed: 0, written: 0 };
       if (index.head < retention.decidedAt) return unchanged;
       const result = retention.foldedThrough <= index.foldedThrough ? unchanged : await foldHistory(this.engine, retention.foldedThrough);
+      await this.#checkpointSlice(Infinity);
       await compactAggregates(this.engine.db);
       return result;
     });
@@ -150,6 +177,12 @@ export class Replica {
   /** A consistent copy of the data at the version applied now (taken between two applies). */
   snapshot(): Promise<Snapshot> {
     return this.#lock.run(async () => ({ version: this.#index.head, entries: snapshotEntries(snapshotIterator(this.engine.db)) }));
+  }
+
+  /** Stops background checkpointing (what is not written yet is dropped) and waits for a slice under way. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await this.#checkpointing;
   }
 
   /** Resolves true once `version` is applied, or false after `timeoutMs`. */
@@ -168,6 +201,40 @@ export class Replica {
       clearTimeout(timer);
       this.#waiters = this.#waiters.filter((w) => w !== waiter);
     }
+  }
+
+  /** Starts background checkpointing unless it runs already: a slice at a time, each under the lock. */
+  #scheduleCheckpoints(): void {
+    if (this.#checkpointing !== undefined || this.#closing || !this.engine.checkpoints.hasWork) return;
+    this.#checkpointing = (async () => {
+      // The apply that scheduled this resolves first.
+      await yieldToEventLoop();
+      while (!this.#closing && this.engine.checkpoints.hasWork) {
+        await this.engine.checkpoints.count();
+        await this.#lock.run(() => this.#checkpointSlice(Math.max(CHECKPOINT_SLICE_MS, this.#applyMs)));
+      }
+    })().then(
+      () => {
+        this.#checkpointing = undefined;
+        // A read may have asked for a checkpoint as the loop ended.
+        this.#scheduleCheckpoints();
+      },
+      (error: unknown) => {
+        this.#checkpointing = undefined;
+        this.#onBackgroundError(error);
+      }
+    );
+  }
+
+  /** Counts what was written since the last slice, then checkpoints groups due for `ms` or until none is. The lock is held. */
+  async #checkpointSlice(ms: number): Promise<void> {
+    const { checkpoints } = this.engine;
+    const started = performance.now();
+    do {
+      await checkpoints.count();
+      const groups = checkpoints.take(CHECKPOINT_WRITE);
+      if (groups.length > 0) await writeCheckpoints(this.engine, groups);
+    } while (checkpoints.hasWork && performance.now() - started < ms);
   }
 
   #wake(): void {

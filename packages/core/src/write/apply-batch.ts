@@ -71,7 +71,12 @@ export async function applyBatch(engine: Engine, request: ApplyBatchRequest): Pr
   let part = 0;
   const writeRecords = (records: Iterable<EncodedRecord>): Promise<void> => writer.putRecords(records, recordKeySuffix(request.version, txn, txn, part++));
   const nextChains = ancestorChains(nextView);
-  const aggregator = new PairAggregator({ chains: nextChains, maxCells: options.maxCells, flush: writeRecords });
+  const aggregator = new PairAggregator({
+    chains: nextChains,
+    maxCells: options.maxCells,
+    flush: writeRecords,
+    written: (part) => engine.checkpoints.written(part)
+  });
 
   let prices = 0;
   for await (const { bytes } of request.source.prices()) {

@@ -117,6 +117,11 @@ export class MonthSlots {
     return at;
   }
 
+  /** A copy of the keys of the slots in use, in slot order. */
+  keys(): Float64Array {
+    return this.#keys.slice(0, this.#slots);
+  }
+
   /** Empties the table, keeping its capacity for the next round. */
   clear(): void {
     this.#buckets.fill(EMPTY);
@@ -160,7 +165,7 @@ function grown<T extends Float64Array | Uint32Array>(from: T, into: T): T {
  * Keys are numbers built as (a * n + b) * span + c, so their low bits say little: both 32-bit halves
  * are mixed (murmur3's finalizer) so that every bit of the key reaches the bucket's bits.
  */
-function hash(key: number): number {
+export function hash(key: number): number {
   let h = (key >>> 0) ^ Math.imul(Math.floor(key / 4294967296), 0x9e3779b1);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

@@ -3,12 +3,13 @@ import { packCode } from '../encoding/price-codec.js';
 import { recordGroup } from '../encoding/keys.js';
 import { YIELD_EVERY, yieldToEventLoop } from '../util/yield.js';
 import { MonthSlots } from './month-slots.js';
+import { Numbering } from '../util/numbering.js';
 
 /** Nodes are numbered; a, b < 2^17 keeps a pair (a * nodes + b) below 2^34. */
 export const MAX_NODES = 2 ** 17;
 
 /** Months since 1900 stay below 2^14; a key (pair, month) then stays below 2^48, exact in a double. */
-const MONTH_SPAN = 2 ** 14;
+export const MONTH_SPAN = 2 ** 14;
 
 /** Days a slot holds cells for: memory is counted in these, used or not. */
 const CELLS_PER_SLOT = 31;
@@ -28,6 +29,18 @@ export interface PairAggregatorOptions {
   flush: (records: Iterable<EncodedRecord>) => Promise<void>;
   /** Only pairs where this returns true are kept (used to rebuild affected rollups). */
   keepPair?: (a: string, b: string) => boolean;
+  /** Told of the records of each part before they are written (see PairMonths). */
+  written?: (part: PairMonths) => void;
+}
+
+/**
+ * The groups of the records of one part, as numbers: `(a * nodes + b) * MONTH_SPAN + month`, where
+ * `a` and `b` index `names` and `month` counts months since 1900. Cheaper to hand over than strings.
+ */
+export interface PairMonths {
+  keys: Float64Array;
+  names: readonly string[];
+  nodes: number;
 }
 
 /**
@@ -42,8 +55,8 @@ export interface PairAggregatorOptions {
  * exceed the bound is written in several parts, which reads merge.
  */
 export class PairAggregator {
-  readonly #names: string[] = [];
-  readonly #ids = new Map<string, number>();
+  /** Node ids: ports and regions in the order the chains name them. */
+  readonly #numbering = new Numbering();
   readonly #chainIds = new Map<number, Int32Array>();
   readonly #portIds = new Map<number, number>();
   /** Route-months by month since 1900; keyed by route (origin * nodes + destination). */
@@ -62,11 +75,11 @@ export class PairAggregator {
   constructor(options: PairAggregatorOptions) {
     this.#options = options;
     for (const [port, chain] of options.chains) {
-      const id = this.#id(port);
-      this.#chainIds.set(id, Int32Array.from(chain, (node) => this.#id(node)));
+      const id = this.#numbering.of(port);
+      this.#chainIds.set(id, Int32Array.from(chain, (node) => this.#numbering.of(node)));
       this.#portIds.set(packCode(port), id);
     }
-    this.#nodes = Math.max(1, this.#names.length);
+    this.#nodes = Math.max(1, this.#numbering.names.length);
     if (this.#nodes > MAX_NODES) throw new RangeError(`at most ${MAX_NODES} ports and regions are supported`);
     this.#maxSlots = Math.max(1, Math.floor(options.maxCells / CELLS_PER_SLOT));
     const keepPair = options.keepPair;
@@ -75,7 +88,7 @@ export class PairAggregator {
       this.#keepPair = (a, b) => {
         const key = a * this.#nodes + b;
         let keep = memo.get(key);
-        if (keep === undefined) memo.set(key, (keep = keepPair(this.#names[a]!, this.#names[b]!)));
+        if (keep === undefined) memo.set(key, (keep = keepPair(this.#numbering.names[a]!, this.#numbering.names[b]!)));
         return keep;
       };
     }
@@ -179,6 +192,7 @@ export class PairAggregator {
     if (pairs.size === 0) return;
     let bytes = 0;
     for (let slot = 0; slot < pairs.size; slot++) bytes += pairs.recordBytes(slot);
+    this.#options.written?.({ keys: pairs.keys(), names: this.#numbering.names, nodes: this.#nodes });
     await this.#options.flush(this.#records(new Uint8Array(bytes)));
     pairs.clear();
   }
@@ -202,18 +216,8 @@ export class PairAggregator {
       let name = monthNames.get(month);
       if (name === undefined) monthNames.set(month, (name = monthName(month)));
       const end = pairs.encodeRecord(slot, view, at);
-      yield { group: recordGroup(this.#names[(pair - b) / nodes]!, this.#names[b]!, name), value: slab.subarray(at, end) };
+      yield { group: recordGroup(this.#numbering.names[(pair - b) / nodes]!, this.#numbering.names[b]!, name), value: slab.subarray(at, end) };
       at = end;
     }
-  }
-
-  #id(node: string): number {
-    let id = this.#ids.get(node);
-    if (id === undefined) {
-      id = this.#names.length;
-      this.#names.push(node);
-      this.#ids.set(node, id);
-    }
-    return id;
   }
 }

@@ -1,6 +1,6 @@
 import type { Engine } from '../engine.js';
-import { VIEW_VALUE } from '../db.js';
 import { groupPrefix, portPairsRange, recordKey, recordKeySuffix } from '../encoding/keys.js';
+import { groupRecords } from '../maintenance/group-records.js';
 import { encodeRecord, forEachDay } from '../encoding/record-codec.js';
 import { ancestorChains, type CatalogView } from '../catalog/catalog.js';
 import { firstDayOfMonth } from '../validate/dates.js';
@@ -46,40 +46,40 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
         chains: newChains,
         keepPair: keep,
         maxCells: engine.options.maxCells,
-        flush: (records) => writer.putRecords(records, recordKeySuffix(version, txn, source, part++))
+        flush: (records) => writer.putRecords(records, recordKeySuffix(version, txn, source, part++)),
+        written: (part) => engine.checkpoints.written(part)
       });
       aggregators.set(source, aggregator);
     }
     return aggregator;
   };
 
-  const filter = new VisibilityFilter(engine.index, engine.index.head);
+  // Each source's own records: checkpoints merge sources.
+  const filter = new VisibilityFilter(engine.index, engine.index.head, { checkpoints: false });
   for (const port of request.headView.ports.keys()) {
-    const iterator = engine.db.iterator({ ...portPairsRange(port), ...VIEW_VALUE });
-    try {
-      for (;;) {
-        const entries = (await iterator.nextv(1000)) as Array<[string, Uint8Array]>;
-        if (entries.length === 0) break;
-        for (const [key, value] of entries) {
-          const record = filter.accept(key, value);
-          if (record === undefined) continue;
-          const [, origin, destination, month] = record.group.split('\0') as [string, string, string, string];
-          for (const chains of [oldChains, newChains]) {
-            for (const a of chains.get(origin)!) {
-              for (const b of chains.get(destination)!) if (keep(a, b)) resets.add(groupPrefix(a, b) + month);
-            }
+    let since = 0;
+    for await (const { records } of groupRecords(engine.db, portPairsRange(port))) {
+      for (const [, value, record] of records) {
+        if (!filter.accept(record, value)) continue;
+        const [, origin, destination, month] = record.group.split('\0') as [string, string, string, string];
+        for (const chains of [oldChains, newChains]) {
+          for (const a of chains.get(origin)!) {
+            for (const b of chains.get(destination)!) if (keep(a, b)) resets.add(groupPrefix(a, b) + month);
           }
-          const aggregator = aggregatorFor(record.source);
-          const from = aggregator.portId(packCode(origin))!;
-          const to = aggregator.portId(packCode(destination))!;
-          const monthStart = firstDayOfMonth(month) - 1;
-          forEachDay(value, (dayOfMonth, count, sum, min, max) => aggregator.add(from, to, monthStart + dayOfMonth, count, sum, min, max));
         }
+        const aggregator = aggregatorFor(record.source);
+        const from = aggregator.portId(packCode(origin))!;
+        const to = aggregator.portId(packCode(destination))!;
+        const monthStart = firstDayOfMonth(month) - 1;
+        forEachDay(value, (dayOfMonth, count, sum, min, max) => aggregator.add(from, to, monthStart + dayOfMonth, count, sum, min, max));
+        since++;
+      }
+      if (since >= 1000) {
+        since = 0;
         for (const aggregator of aggregators.values()) await aggregator.checkpoint();
       }
-    } finally {
-      await iterator.close();
     }
+    for (const aggregator of aggregators.values()) await aggregator.checkpoint();
   }
 
   for (const group of resets) {
