@@ -160,6 +160,22 @@ describe('checkpoints', () => {
     expect((await checkpointsPerGroup(store.db)).size).toBeGreaterThan(0);
   });
 
+  it('writes none on a database without explicit snapshots, which reads of head and history together need', async () => {
+    const backend = memoryBackend();
+    const db = backend.create();
+    Object.defineProperty(db, 'supports', { value: { ...db.supports, explicitSnapshots: false } });
+    const store = await open(backend, { checkpointRecords: 2 }, db);
+    const counter = countReads(store.db);
+    const model = new Model();
+    model.commit((await store.write(TREE)).batchId, TREE);
+    await overlapping(store, model, 20, 4000);
+    await store.compact();
+    await readAll(store, model, counter);
+    await store.compact();
+    expect((await checkpointsPerGroup(store.db)).size).toBe(0);
+    expect(await store.db.keys({ gte: 'h\0', lt: 'h\x01', limit: 1 }).all()).toHaveLength(0);
+  });
+
   it('refuses a bad checkpointRecords', async () => {
     for (const value of [-1, 1.5, 65_536, '16']) {
       await expectCode(() => new Ratestore({ memory: true, checkpointRecords: value as number }), 'RATESTORE_INVALID_ARGUMENT', 'checkpointRecords');

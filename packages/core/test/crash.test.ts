@@ -256,8 +256,8 @@ function runChild(location: string, first: number, revertFirst: string | undefin
 // ---------------------------------------------------------------------------------------------
 
 describe('crash safety on classic-level (child SIGKILLed during staged commits and reverts)', () => {
-// A fixed amount of work (20+ kills): about a minute on a quiet machine, many on a busy one; the
-// timeout only catches a hang.
+  // A fixed amount of work (20+ kills): about a minute on a quiet machine, many on a busy one; the
+  // timeout only catches a hang.
   it('keeps every committed batch whole and every other batch invisible across 20+ kills', { timeout: 600_000 }, async () => {
     if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run \`npm run build\` first (npm test does)`);
     const started = Date.now();
