@@ -173,6 +173,9 @@ export const ERROR_CODES = {
     cli: '`serve --cluster`: the node is behind the log\'s pruned data; start it on an empty data directory'
   },
   RATESTORE_NO_SNAPSHOT: { cli: '`prune`: the cluster has no snapshot yet' },
+  RATESTORE_POSTGRES_NOT_INSTALLED: {
+    cli: '`dev --cluster`: PostgreSQL\'s server binaries are not installed (no `/usr/lib/postgresql/*/bin/pg_ctl`): install Debian\'s `postgresql` package (`apt-get install postgresql`)'
+  },
   RATESTORE_CONFIG: {
     cli: '`serve`/`dev`: the configuration is wrong (an unknown setting in the file, a bad value, an unreadable file, API keys or CORS origins that do not parse, a non-loopback address without API keys); names the setting'
   },
