@@ -41,7 +41,8 @@ export const ERROR_CODES = {
   RATESTORE_INVALID_ARGUMENT: {
     status: 400,
     engine: 'an argument or option has the wrong type or range (`field` names it); also `write()` with the id of a batch that is staged',
-    http: 'a value the engine refuses, e.g. a malformed batch id, port code or slug'
+    http: 'a value the engine refuses, e.g. a malformed batch id, port code or slug',
+    cli: '`dev --cluster N` with an N that is not a whole number from 1 to 16'
   },
   RATESTORE_INVALID_ITEM: { item: 'is not an object' },
   RATESTORE_INVALID_FIELD: { item: 'has a field of the wrong form (`field` names it)' },
@@ -156,7 +157,7 @@ export const ERROR_CODES = {
   RATESTORE_USAGE: { cli: 'bad command line' },
   RATESTORE_DATA_NOT_FOUND: { cli: '`rates`/`batches`/`compact` on a directory without a store (they never create one)' },
   RATESTORE_DATA_LOCKED: { cli: 'another process (a running server) has the data directory open' },
-  RATESTORE_START_FAILED: { cli: '`serve`/`dev` could not open the store for another reason (the cause follows the message)' },
+  RATESTORE_START_FAILED: { cli: '`serve`/`dev` could not open the store for another reason (the cause follows the message); `dev --cluster`: PostgreSQL could not be started (initdb\'s or pg_ctl\'s output follows)' },
   RATESTORE_LOG_UNAVAILABLE: {
     status: 503,
     http: 'cluster mode: a write while the cluster\'s PostgreSQL cannot be reached (down, failing over); the write may or may not have landed: retry it with the same batch id, which lands it once; see `Retry-After`',
@@ -173,8 +174,14 @@ export const ERROR_CODES = {
     cli: '`serve --cluster`: the node is behind the log\'s pruned data; start it on an empty data directory'
   },
   RATESTORE_NO_SNAPSHOT: { cli: '`prune`: the cluster has no snapshot yet' },
+  RATESTORE_POSTGRES_NOT_INSTALLED: {
+    cli: '`dev --cluster`: PostgreSQL\'s server binaries are not installed (no `/usr/lib/postgresql/*/bin/pg_ctl`): install Debian\'s `postgresql` package (`apt-get install postgresql`)'
+  },
+  RATESTORE_NODE_FAILED: {
+    cli: '`dev --cluster`: a node exited (it could not start, or died) or was not ready within 120 s, or PostgreSQL went away; the rest were stopped and the temporary folders removed (the node\'s own error is printed above, prefixed with its id)'
+  },
   RATESTORE_CONFIG: {
-    cli: '`serve`/`dev`: the configuration is wrong (an unknown setting in the file, a bad value, an unreadable file, API keys or CORS origins that do not parse, a non-loopback address without API keys); names the setting'
+    cli: '`serve`/`dev`: the configuration is wrong (an unknown setting in the file, a bad value, an unreadable file, API keys or CORS origins that do not parse, a non-loopback address without API keys, a port in use); names the setting'
   },
   RATESTORE_IMPORT_UNKNOWN_FORMAT: { cli: 'the extension does not tell the format and no `--format` was given' },
   RATESTORE_IMPORT_UNREADABLE: { cli: 'a file is missing or cannot be read; a database cannot be connected to or read from' },
