@@ -107,6 +107,13 @@ function checkQueryInteger(value: unknown, field: 'minCount' | 'asOf', min: numb
   }
 }
 
+/** The server's check of a boolean query parameter (`widen`): a 400 `RATESTORE_INVALID_PARAMETER`. */
+function checkQueryBoolean(value: unknown, field: 'widen'): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw serverRefusal('RATESTORE_INVALID_PARAMETER', `the query parameter ${parameterOf(field)} must be true or false, got ${JSON.stringify(value) ?? 'nothing'}`, field);
+  }
+}
+
 // Results as the remote client reads them from the server's answers: to the wire and back.
 const commitOf = (result: CommitResult): CommitResult => commitFromWire(commitToWire(result));
 const batchOf = (info: BatchInfo): BatchInfo => batchFromWire(batchToWire(info));
@@ -155,14 +162,15 @@ export class EmbeddedRatestoreClient<S extends EmbeddedStore = EmbeddedStore> im
     });
   }
 
-  /** Exact daily average, count, min and max, with `minCount` and `asOf`, and the version read. */
+  /** Exact daily average, count, min and max, with `minCount`, `asOf` and `widen`, and the version read. */
   ratesDetailed(query: DetailedRatesQuery): Promise<RatesResult> {
     return read(this.store, query, async () => {
       requireQuery(query);
       checkQueryInteger(query.minCount, 'minCount', 1);
+      checkQueryBoolean(query.widen, 'widen');
       checkQueryInteger(query.asOf, 'asOf', 0);
-      const { dateFrom, dateTo, origin, destination, minCount = DEFAULT_MIN_COUNT, asOf } = query;
-      const result = await this.store.rates({ dateFrom, dateTo, origin, destination, minCount, ...(asOf === undefined ? {} : { asOf }) });
+      const { dateFrom, dateTo, origin, destination, minCount = DEFAULT_MIN_COUNT, asOf, widen = false } = query;
+      const result = await this.store.rates({ dateFrom, dateTo, origin, destination, minCount, widen, ...(asOf === undefined ? {} : { asOf }) });
       return ratesFromWire(ratesToWire({ dateFrom, dateTo, origin, destination, minCount }, result));
     });
   }

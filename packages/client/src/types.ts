@@ -53,6 +53,11 @@ export interface DetailedRatesQuery extends RatesQuery {
   minCount?: number;
   /** Read as of this data version instead of the latest. */
   asOf?: number;
+  /**
+   * Widen a thin lane to parent regions until some day reaches `minCount` prices (see the engine's
+   * `widen`); the answer's `originUsed` and `destinationUsed` name what it used. Default false.
+   */
+  widen?: boolean;
 }
 
 /** Options of reads that can look at an earlier version. */

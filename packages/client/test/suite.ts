@@ -78,6 +78,11 @@ export function behaviourSuite(name: string, start: () => Promise<Harness>): voi
       expect(strict.rows[0]).toMatchObject({ average: null, count: 3 });
       const earlier = await client.ratesDetailed({ dateFrom: '2017-04-01', dateTo: '2017-04-01', origin: 'CNNGB', destination: 'NLRTM', asOf: before });
       expect(earlier).toEqual({ version: before, rows: [{ day: '2017-04-01', average: null, count: 0, min: null, max: null }] });
+      // Too thin for 4 prices: widened to parent regions, and named.
+      const widened = await client.ratesDetailed({ dateFrom: '2017-04-01', dateTo: '2017-04-01', origin: 'CNNGB', destination: 'NLRTM', minCount: 4, widen: true });
+      expect(widened.originUsed === 'CNNGB' && widened.destinationUsed === 'NLRTM').toBe(false);
+      const used = await client.ratesDetailed({ dateFrom: '2017-04-01', dateTo: '2017-04-01', origin: widened.originUsed!, destination: widened.destinationUsed!, minCount: 4 });
+      expect(widened).toEqual({ ...used, originUsed: widened.originUsed, destinationUsed: widened.destinationUsed });
     });
 
     it('query errors carry the server code, status, parameter and field', async () => {
@@ -91,6 +96,7 @@ export function behaviourSuite(name: string, start: () => Promise<Harness>): voi
       expect(await failure(client.rates({ ...q, destination: 'atlantis' }))).toMatchObject({ code: 'RATESTORE_UNKNOWN_LOCATION', status: 400, parameter: 'destination', field: 'destination' });
       expect(await failure(client.rates({ ...q, origin: '' }))).toMatchObject({ code: 'RATESTORE_MISSING_PARAMETER', status: 400, parameter: 'origin' });
       expect(await failure(client.ratesDetailed({ ...q, minCount: 0 }))).toMatchObject({ code: 'RATESTORE_INVALID_PARAMETER', status: 400, parameter: 'min_count', field: 'minCount' });
+      expect(await failure(client.ratesDetailed({ ...q, widen: 'yes' as never }))).toMatchObject({ code: 'RATESTORE_INVALID_PARAMETER', status: 400, parameter: 'widen', field: 'widen' });
       expect(await failure(client.ports({ asOf: 1.5 }))).toMatchObject({ code: 'RATESTORE_INVALID_PARAMETER', status: 400, parameter: 'as_of', field: 'asOf' });
       expect(await failure(client.ports({ asOf: 1_000_000 }))).toMatchObject({ code: 'RATESTORE_UNKNOWN_VERSION', status: 400, parameter: 'as_of' });
       expect(await failure(client.ratesDetailed({ ...q, asOf: 1_000_000 }))).toMatchObject({ code: 'RATESTORE_UNKNOWN_VERSION', status: 400, parameter: 'as_of', field: 'asOf' });

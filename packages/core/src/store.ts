@@ -16,6 +16,7 @@ import { checkBatch } from './write/apply-batch.js';
 import type { BatchSource } from './staging/batch-source.js';
 import { buildTree, childIndex, sorted } from './catalog/catalog.js';
 import { readRates, notRetained, type RatesRequest } from './read/read-rates.js';
+import { widenRates } from './read/widen-rates.js';
 import type { FoldResult } from './maintenance/fold-history.js';
 import { restoreEntries, type Snapshot, type SnapshotEntries } from './maintenance/snapshot.js';
 import { checkBatchId, checkDay, checkInteger, checkObject, invalid } from './validate/arguments.js';
@@ -331,7 +332,8 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
 
   /** Daily average, count, min and max of the prices from `origin` to `destination`, one row per day. */
   async rates(query: RatesQuery): Promise<RatesResult> {
-    return this.#track(readRates(this.#replica.engine, this.#ratesRequest(query)));
+    const request = this.#ratesRequest(query);
+    return this.#track(request.widen ? widenRates(this.#replica.engine, request) : readRates(this.#replica.engine, request));
   }
 
   /**
@@ -354,6 +356,8 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
       throw new RatestoreError('RATESTORE_RANGE_TOO_LONG', `the range spans ${to - from + 1} days; at most ${this.#options.maxRangeDays} are allowed`, { field: 'dateTo' });
     }
     const minCount = checkInteger(query.minCount ?? DEFAULT_MIN_COUNT, 'minCount', 1);
+    const widen = query.widen ?? false;
+    if (typeof widen !== 'boolean') throw invalid('widen', `must be true or false, got ${JSON.stringify(widen) ?? 'nothing'}`);
     const version = this.#checkVersion(query.asOf);
     for (const field of ['origin', 'destination'] as const) {
       const location = query[field];
@@ -361,7 +365,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
         throw new RatestoreError('RATESTORE_UNKNOWN_LOCATION', `${field} ${JSON.stringify(location) ?? 'nothing'} is neither a port code nor a region slug${query.asOf === undefined ? '' : ` at version ${version}`}`, { field });
       }
     }
-    return { from, to, origin: query.origin, destination: query.destination, minCount, version };
+    return { from, to, origin: query.origin, destination: query.destination, minCount, version, widen };
   }
 
   /** Ports, sorted by code. */

@@ -8,7 +8,8 @@
  * random retainVersions, and without folding (which writes the checkpoints due); closing and
  * reopening the store. Checkpoints are also written in the background between commands and
  * queries. After every command random queries (origin and destination any port or region, a random
- * date range, a random minCount, a random retained `asOf`) are checked against the model, as are the
+ * date range, a random minCount, a random retained `asOf`, a third of them widening thin lanes to
+ * parent regions) are checked against the model, as are the
  * version, the retention horizon, the batch log, the catalog and the rejections of versions out of
  * range; at the end every pair at two versions, chosen pairs at every retained version, and the
  * layout of the records (test/layout.ts).
@@ -101,15 +102,20 @@ class Model {
     return out;
   }
 
+  /** The prices a read at `version` sees on the days from `from` to `to`. */
+  visiblePrices(from: string, to: string, version: number): ModelPrice[] {
+    const revertedBy = new Map(this.batches.map((b) => [b.batchId, b.revertedBy]));
+    return this.prices.filter((price) => {
+      const revert = revertedBy.get(price.batchId) ?? null;
+      return price.version <= version && price.day >= from && price.day <= to && (revert === null || revert > version);
+    });
+  }
+
   rows(origin: string, destination: string, from: string, to: string, minCount: number, version: number): RateRow[] {
     const regions = this.portRegions(version);
     const parents = this.regionParents(version);
-    const revertedBy = new Map(this.batches.map((b) => [b.batchId, b.revertedBy]));
     const days = new Map<string, { count: number; sum: number; min: number; max: number }>();
-    for (const price of this.prices) {
-      if (price.version > version || price.day < from || price.day > to) continue;
-      const revert = revertedBy.get(price.batchId) ?? null;
-      if (revert !== null && revert <= version) continue;
+    for (const price of this.visiblePrices(from, to, version)) {
       if (!Model.holds(origin, price.origin, regions, parents) || !Model.holds(destination, price.destination, regions, parents)) continue;
       const agg = days.get(price.day);
       if (agg === undefined) days.set(price.day, { count: 1, sum: price.cents, min: price.cents, max: price.cents });
@@ -126,6 +132,31 @@ class Model {
       return { day, average: agg.count >= minCount ? agg.sum / agg.count / 100 : null, count: agg.count, min: agg.min / 100, max: agg.max / 100 };
     });
   }
+
+  /**
+   * `widen`, as the README states it: while no day reaches `minCount`, the side with fewer prices
+   * over the range (every price leaving the origin, or reaching the destination; the origin on a
+   * tie) moves to its parent, until some day reaches `minCount` or both sides are top-level regions.
+   */
+  widened(origin: string, destination: string, from: string, to: string, minCount: number, version: number): { rows: RateRow[]; originUsed: string; destinationUsed: string } {
+    const regions = this.portRegions(version);
+    const parents = this.regionParents(version);
+    const parentOf = (location: string): string | undefined => regions.get(location) ?? parents.get(location) ?? undefined;
+    const prices = this.visiblePrices(from, to, version);
+    const sidePrices = (location: string, side: 'origin' | 'destination'): number =>
+      prices.filter((price) => Model.holds(location, price[side], regions, parents)).length;
+    for (;;) {
+      const rows = this.rows(origin, destination, from, to, minCount, version);
+      const [originParent, destinationParent] = [parentOf(origin), parentOf(destination)];
+      if (rows.some((row) => row.count >= minCount) || (originParent === undefined && destinationParent === undefined)) {
+        return { rows, originUsed: origin, destinationUsed: destination };
+      }
+      const widenOrigin = destinationParent === undefined ||
+        (originParent !== undefined && sidePrices(origin, 'origin') <= sidePrices(destination, 'destination'));
+      if (widenOrigin) origin = originParent!;
+      else destination = destinationParent!;
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,7 +164,7 @@ class Model {
 
 interface PriceSpec { origin: number; destination: number; day: number; price: number }
 type RefSpec = { kind: 'move'; port: number; region: number } | { kind: 'reparent'; region: number; parent: number };
-interface QuerySpec { origin: number; destination: number; from: number; to: number; minCount: number; asOf: number; asOfMode: 'head' | 'retained' | 'old' | 'future' }
+interface QuerySpec { origin: number; destination: number; from: number; to: number; minCount: number; asOf: number; asOfMode: 'head' | 'retained' | 'old' | 'future'; widen?: boolean }
 
 type Command =
   | { kind: 'write'; prices: PriceSpec[]; refs: RefSpec[]; staged: false }
@@ -209,7 +240,8 @@ const querySpecArb: fc.Arbitrary<QuerySpec> = fc.record({
   to: fc.nat({ max: QUERY_DAYS.length - 1 }),
   minCount: fc.integer({ min: 1, max: 4 }),
   asOf: fc.nat(),
-  asOfMode: fc.constantFrom('head' as const, 'retained' as const, 'retained' as const, 'old' as const, 'future' as const)
+  asOfMode: fc.constantFrom('head' as const, 'retained' as const, 'retained' as const, 'old' as const, 'future' as const),
+  widen: fc.constantFrom(false, false, true)
 });
 
 const stepsArb = fc.array(fc.record({ command: commandArb, queries: fc.array(querySpecArb, { minLength: 1, maxLength: 3 }) }), { minLength: 1, maxLength: 14 });
@@ -477,9 +509,19 @@ class Runner {
       expect(await rejection(store.rates({ ...query, asOf }))).toBe('RATESTORE_UNKNOWN_LOCATION');
       return;
     }
+    if (spec.widen === true) {
+      const result = await store.rates({ ...query, asOf, widen: true });
+      const expected = model.widened(origin, destination, from, to, spec.minCount, version);
+      expect(result.version).toBe(version);
+      const used = { query: { ...query, asOf: version, widen: true }, originUsed: result.originUsed, destinationUsed: result.destinationUsed };
+      expect(used).toEqual({ ...used, originUsed: expected.originUsed, destinationUsed: expected.destinationUsed });
+      if (!sameRows(result.rows, expected.rows)) expect({ ...used, rows: result.rows }).toEqual({ ...used, rows: expected.rows });
+      return;
+    }
     const result = await store.rates({ ...query, asOf });
     const expected = model.rows(origin, destination, from, to, spec.minCount, version);
     expect(result.version).toBe(version);
+    expect(result.originUsed, 'a query that does not widen names no locations used').toBeUndefined();
     if (!sameRows(result.rows, expected)) {
       // toEqual gives the readable diff (averages may differ in the last bit without failing above).
       expect({ query: { ...query, asOf: version }, rows: result.rows }).toEqual({ query: { ...query, asOf: version }, rows: expected });
@@ -500,11 +542,13 @@ class Runner {
     }
   }
 
-  /** Every location pair over the whole range at one version. */
+  /** Every location pair over the whole range at one version, and widened over a few days. */
   async checkAllPairs(version: number): Promise<void> {
     for (let origin = 0; origin < LOCATIONS.length; origin++) {
       for (let destination = 0; destination < LOCATIONS.length; destination++) {
         await this.checkQuery({ origin, destination, from: 0, to: QUERY_DAYS.length - 1, minCount: 2, asOf: version - this.model.foldedThrough, asOfMode: 'retained' });
+        // A few thin days, which most pairs must widen for.
+        await this.checkQuery({ origin, destination, from: 4, to: 6, minCount: 3, asOf: version - this.model.foldedThrough, asOfMode: 'retained', widen: true });
       }
     }
   }

@@ -104,6 +104,7 @@ export function openApiDocument(): OpenApiObject {
             query('origin', 'Port code or region slug', LOCATION, true),
             query('destination', 'Port code or region slug', LOCATION, true),
             query('min_count', 'Days with fewer prices get a null average (default 3)', { type: 'integer', minimum: 1 }),
+            query('widen', 'When no day of the range reaches min_count prices, replace the origin and destination by their parent regions, one side and one level at a time (the side with fewer prices over the range first, the origin on a tie), until some day does or both are top-level regions; the answer names them in origin_used and destination_used (default false)', { type: 'boolean', default: false }),
             asOf
           ],
           responses: readResponses('Daily rows at one data version', ref('RatesV1'), { 400: problem('Missing or invalid parameter'), 409: problem('as_of version no longer retained') })
@@ -224,7 +225,9 @@ export function openApiDocument(): OpenApiObject {
           type: 'object', required: ['version', 'origin', 'destination', 'date_from', 'date_to', 'min_count', 'rows'],
           properties: {
             version: { type: 'integer' }, origin: { type: 'string' }, destination: { type: 'string' }, date_from: DAY, date_to: DAY,
-            min_count: { type: 'integer' }, rows: { type: 'array', items: ref('RateRow') }
+            min_count: { type: 'integer' }, rows: { type: 'array', items: ref('RateRow') },
+            origin_used: { type: 'string', description: 'With widen=true: the origin the rows are for (the query\'s, or an ancestor region of it)' },
+            destination_used: { type: 'string', description: 'With widen=true: the destination the rows are for' }
           }
         },
         PriceUpload: {

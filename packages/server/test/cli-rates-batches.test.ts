@@ -52,6 +52,17 @@ describe('ratestore rates', () => {
     expect(result.rows[2]).toEqual({ day: '2016-01-03', average: m.sum / m.count, count: 2, min: 42, max: 100500 });
   });
 
+  it('widens a thin lane with --widen, and says what the rows are for', async () => {
+    const args = ['rates', '--from', '2016-01-05', '--to', '2016-01-05', '--origin', 'CNSGH', '--destination', 'NLRTM', '--min-count', '1000', '--data', data];
+    const json = JSON.parse((await cli([...args, '--widen', '--json'])).stdout) as { origin_used: string; destination_used: string; rows: unknown[] };
+    expect(json.origin_used === 'CNSGH' && json.destination_used === 'NLRTM').toBe(false);
+    const used = JSON.parse((await cli(['rates', '--from', '2016-01-05', '--to', '2016-01-05', '--origin', json.origin_used, '--destination', json.destination_used, '--min-count', '1000', '--data', data, '--json'])).stdout) as { rows: unknown[] };
+    expect(json.rows).toEqual(used.rows);
+    const table = await cli([...args, '--widen']);
+    expect(table.stdout.split('\n')[1]).toBe(`widened: rows are for ${json.origin_used} -> ${json.destination_used}`);
+    expect(JSON.parse((await cli([...args, '--json'])).stdout)).not.toHaveProperty('origin_used');
+  });
+
   it('reads an older version with --as-of', async () => {
     const latest = JSON.parse((await cli(['rates', '--from', '2016-01-05', '--to', '2016-01-05', '--origin', 'CNSGH', '--destination', 'NLRTM', '--data', data, '--json'])).stdout);
     const before = JSON.parse((await cli(['rates', '--from', '2016-01-05', '--to', '2016-01-05', '--origin', 'CNSGH', '--destination', 'NLRTM', '--data', data, '--json', '--as-of', '1'])).stdout);

@@ -52,8 +52,23 @@ describe.each(arrangements)('v1 API over %s', (_name, stores) => {
     expect(then.body).toMatchObject({ version: 1, rows: [{ count: 2, max: 200 }] });
   });
 
+  it('GET /v1/rates with widen=true: a thin lane widened to a parent region, named in origin_used and destination_used', async () => {
+    const base = { date_from: '2016-01-01', date_to: '2016-01-01', origin: 'CNSGH', destination: 'NLRTM', min_count: '4' };
+    // Shanghai sends more prices than Rotterdam takes (Hamburg's too): the destination widens.
+    const widened = await t.get(rates({ ...base, widen: 'true' }));
+    expect(widened.status).toBe(200);
+    const region = await t.get(rates({ ...base, destination: 'north_europe' }));
+    expect(region.body.rows[0].count).toBeGreaterThanOrEqual(4);
+    expect(widened.body).toEqual({ ...region.body, destination: 'NLRTM', origin_used: 'CNSGH', destination_used: 'north_europe' });
+    const plain = await t.get(rates({ ...base, widen: 'false' }));
+    expect(plain.body).not.toHaveProperty('origin_used');
+    expect(plain.body.rows[0].average).toBeNull();
+  });
+
   it('GET /v1/rates errors', async () => {
     const base = { date_from: '2016-01-01', date_to: '2016-01-01', origin: 'CNSGH', destination: 'NLRTM' };
+    expect((await t.get(rates({ ...base, widen: 'yes' }))).body).toMatchObject({ status: 400, code: 'RATESTORE_INVALID_PARAMETER', parameter: 'widen' });
+    expect((await t.get(rates({ ...base, widen: '' }))).body).toMatchObject({ status: 400, code: 'RATESTORE_INVALID_PARAMETER', parameter: 'widen' });
     expect((await t.get(rates({ ...base, min_count: '0' }))).body).toMatchObject({ code: 'RATESTORE_INVALID_PARAMETER', parameter: 'min_count' });
     expect((await t.get(rates({ ...base, min_count: 'x' }))).body).toMatchObject({ code: 'RATESTORE_INVALID_PARAMETER', parameter: 'min_count' });
     expect((await t.get(rates({ ...base, as_of: '999' }))).body).toMatchObject({ status: 400, code: 'RATESTORE_UNKNOWN_VERSION', parameter: 'as_of' });

@@ -108,6 +108,13 @@ export interface RatesQuery {
   minCount?: number;
   /** Read as of this version instead of the latest. */
   asOf?: number;
+  /**
+   * When no day of the range reaches `minCount` prices, replace the origin and destination by their
+   * parent regions, one side and one level at a time, the side with fewer prices first, until some
+   * day reaches `minCount` or both sides are top-level regions. The answer names what it used
+   * (`originUsed`, `destinationUsed`). Default false.
+   */
+  widen?: boolean;
 }
 
 /** One day of a rates answer. */
@@ -129,6 +136,10 @@ export interface RatesResult {
   /** The data version the whole answer was read at. */
   version: number;
   rows: RateRow[];
+  /** With `widen`: the origin the rows are for, the query's own or one of its ancestor regions. */
+  originUsed?: string;
+  /** With `widen`: the destination the rows are for, the query's own or one of its ancestor regions. */
+  destinationUsed?: string;
 }
 
 /** One day as the original rates API answers it (`GET /rates`). */

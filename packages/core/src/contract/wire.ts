@@ -37,6 +37,10 @@ export interface RatesWire {
   date_to: string;
   min_count: number;
   rows: RateRow[];
+  /** With `widen=true`: the origin the rows are for (the query's, or an ancestor region of it). */
+  origin_used?: string;
+  /** With `widen=true`: the destination the rows are for. */
+  destination_used?: string;
 }
 
 /** One day of `GET /rates`, the original API. */
@@ -144,12 +148,22 @@ export function ratesToWire(query: Pick<RatesQuery, 'origin' | 'destination' | '
     date_from: query.dateFrom,
     date_to: query.dateTo,
     min_count: query.minCount,
-    rows: result.rows.map(rowOf)
+    rows: result.rows.map(rowOf),
+    ...widenedTo(result.originUsed, result.destinationUsed, (origin, destination) => ({ origin_used: origin, destination_used: destination }))
   };
 }
 
-export function ratesFromWire(wire: Pick<RatesWire, 'version' | 'rows'>): RatesResult {
-  return { version: wire.version, rows: wire.rows.map(rowOf) };
+export function ratesFromWire(wire: Pick<RatesWire, 'version' | 'rows' | 'origin_used' | 'destination_used'>): RatesResult {
+  return {
+    version: wire.version,
+    rows: wire.rows.map(rowOf),
+    ...widenedTo(wire.origin_used, wire.destination_used, (originUsed, destinationUsed) => ({ originUsed, destinationUsed }))
+  };
+}
+
+/** The members naming the locations a widened answer used; none for an answer that was not asked to widen. */
+function widenedTo<T>(origin: string | undefined, destination: string | undefined, members: (origin: string, destination: string) => T): T | object {
+  return origin === undefined || destination === undefined ? {} : members(origin, destination);
 }
 
 /**
@@ -214,6 +228,7 @@ export function ratesQueryToWire(query: RatesQuery & ReadQuery): Record<string, 
     origin: query.origin,
     destination: query.destination,
     ...(query.minCount === undefined ? {} : { min_count: query.minCount }),
+    ...(query.widen === undefined ? {} : { widen: String(query.widen) }),
     ...versionQueryToWire(query)
   };
 }

@@ -18,6 +18,7 @@ export interface RatesRequest {
   destination: string;
   minCount: number;
   version: number;
+  widen: boolean;
 }
 
 /** One row per day of the range, from the pair's month aggregates at `version` (cached or scanned). */

@@ -73,6 +73,14 @@ export function queryErrorsSuite(factory: StoreFactory): void {
       await expectCode(store.rates(null as never), 'RATESTORE_INVALID_ARGUMENT', 'query');
     });
 
+    it('refuses a widen that is not true or false', async () => {
+      const store = await stores.open();
+      await store.write(TREE);
+      await expectCode(store.rates({ ...base, widen: 'true' as never }), 'RATESTORE_INVALID_ARGUMENT', 'widen');
+      await expectCode(store.rates({ ...base, widen: 1 as never }), 'RATESTORE_INVALID_ARGUMENT', 'widen');
+      expect(() => store.checkRates({ ...base, widen: 'no' as never })).toThrow(expect.objectContaining({ code: 'RATESTORE_INVALID_ARGUMENT', field: 'widen' }));
+    });
+
     it('refuses an asOf beyond the head, and a malformed asOf', async () => {
       const store = await stores.open();
       await store.write(TREE);

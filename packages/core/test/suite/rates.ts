@@ -149,5 +149,39 @@ export function ratesSuite(factory: StoreFactory): void {
       expect(answer).toEqual({ version: 1, rows: daysBetween('2016-01-01', '2016-01-03').map((day) => row(day, [])) });
       expect(PORTS).toContain('AUSYD');
     });
+
+    it('widens a thin lane to parent regions, the side with fewer prices first, and says what it used', async () => {
+      const store = await stores.open();
+      await store.write(TREE);
+      await store.write([
+        price('CNSHA', 'DEHAM', '2016-09-01', 100),
+        price('CNNGB', 'DEHAM', '2016-09-01', 200),
+        price('CNNGB', 'DEHAM', '2016-09-01', 300),
+        price('SGSIN', 'NLRTM', '2016-09-01', 400),
+        price('USLAX', 'DEHAM', '2016-09-02', 500)
+      ]);
+      const range = { dateFrom: '2016-09-01', dateTo: '2016-09-02' };
+      // CNSHA sends 1 price, DEHAM takes 4: the origin widens, and East Asia to Hamburg has 3 on the 1st.
+      const thin = await store.rates({ ...range, origin: 'CNSHA', destination: 'DEHAM', widen: true });
+      expect(thin).toMatchObject({ originUsed: 'east_asia', destinationUsed: 'DEHAM' });
+      expectRows(thin.rows, [row('2016-09-01', [100, 200, 300], 3), row('2016-09-02', [], 3)]);
+      // 1 price each way: the origin first (a tie), twice; then Asia sends 4 and Rotterdam takes 1.
+      const tie = await store.rates({ ...range, origin: 'SGSIN', destination: 'NLRTM', minCount: 2, widen: true });
+      expect(tie).toMatchObject({ originUsed: 'asia', destinationUsed: 'north_europe' });
+      expectRows(tie.rows, [row('2016-09-01', [100, 200, 300, 400], 2), row('2016-09-02', [], 2)]);
+      // A lane that is thick enough stays as asked.
+      const thick = await store.rates({ ...range, origin: 'CNNGB', destination: 'DEHAM', minCount: 2, widen: true });
+      expect(thick).toMatchObject({ originUsed: 'CNNGB', destinationUsed: 'DEHAM' });
+      // Nothing anywhere: both sides go up to their top-level regions (Oceania is one already).
+      const empty = await store.rates({ ...range, origin: 'AUSYD', destination: 'USLAX', widen: true });
+      expect(empty).toMatchObject({ originUsed: 'oceania', destinationUsed: 'world' });
+      expect(empty.rows.map((r) => r.count)).toEqual([0, 0]);
+      // Without widen the answer is for the lane asked, and names nothing more.
+      const plain = await store.rates({ ...range, origin: 'CNSHA', destination: 'DEHAM' });
+      expect(plain).not.toHaveProperty('originUsed');
+      expect(plain.rows.map((r) => r.count)).toEqual([1, 0]);
+      // As of the version before the prices, every lane is empty and widens to the roots.
+      expect(await store.rates({ ...range, origin: 'CNSHA', destination: 'DEHAM', widen: true, asOf: 1 })).toMatchObject({ version: 1, originUsed: 'world', destinationUsed: 'world' });
+    });
   });
 }

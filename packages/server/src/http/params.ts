@@ -25,6 +25,16 @@ export function optionalInteger(req: Request, name: string, min: number): number
   return Number(value);
 }
 
+/** A query parameter that is `true` or `false` when given. */
+export function optionalBoolean(req: Request, name: string): boolean | undefined {
+  const value = optional(req, name);
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') {
+    throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `the query parameter ${name} must be true or false, got ${JSON.stringify(value)}`, { parameter: name });
+  }
+  return value === 'true';
+}
+
 /** The version a read answers at: `as_of` when given (and not beyond the latest), else the latest. */
 export interface ReadVersion {
   asOf: number | undefined;

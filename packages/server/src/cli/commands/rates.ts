@@ -10,13 +10,14 @@ interface RatesOptions {
   destination: string;
   minCount?: number;
   asOf?: number;
+  widen?: boolean;
   json?: boolean;
 }
 
 /** The flags the engine's query arguments come from. */
-const FLAGS = { dateFrom: '--from', dateTo: '--to', origin: '--origin', destination: '--destination', minCount: '--min-count', asOf: '--as-of' };
+const FLAGS = { dateFrom: '--from', dateTo: '--to', origin: '--origin', destination: '--destination', minCount: '--min-count', asOf: '--as-of', widen: '--widen' };
 
-/** `ratestore rates --from --to --origin --destination [--min-count N] [--as-of V] [--data DIR] [--json]`. */
+/** `ratestore rates --from --to --origin --destination [--min-count N] [--widen] [--as-of V] [--data DIR] [--json]`. */
 export function registerRatesCommand(program: Command, io: CliIo = processIo()): void {
   const command = program
     .command('rates')
@@ -26,8 +27,9 @@ export function registerRatesCommand(program: Command, io: CliIo = processIo()):
     .requiredOption('--origin <code>', 'origin port code or region slug')
     .requiredOption('--destination <code>', 'destination port code or region slug')
     .option('--min-count <n>', 'days with fewer prices get no average (default 3)', integerOption('--min-count', 1))
+    .option('--widen', 'when no day reaches --min-count prices, widen origin and destination to their parent regions until one does')
     .option('--as-of <version>', 'read as of this data version instead of the latest', integerOption('--as-of', 0));
-  storeOptions(command, 'print the result as GET /v1/rates answers it: {"version": N, "origin", "destination", "date_from", "date_to", "min_count", "rows": [{day, average, count, min, max}, ...]}');
+  storeOptions(command, 'print the result as GET /v1/rates answers it: {"version": N, "origin", "destination", "date_from", "date_to", "min_count", "rows": [{day, average, count, min, max}, ...]}, with "origin_used" and "destination_used" under --widen');
   configureCommand(command, io);
   command.action(async (options: RatesOptions, cmd: Command) => {
     await runAction(io, () => withCommandStore(cmd, io, async (store) => {
@@ -37,7 +39,8 @@ export function registerRatesCommand(program: Command, io: CliIo = processIo()):
         origin: options.origin,
         destination: options.destination,
         ...(options.minCount === undefined ? {} : { minCount: options.minCount }),
-        ...(options.asOf === undefined ? {} : { asOf: options.asOf })
+        ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
+        ...(options.widen === true ? { widen: true } : {})
       });
       const query = { origin: options.origin, destination: options.destination, dateFrom: options.from, dateTo: options.to, minCount: options.minCount ?? DEFAULT_MIN_COUNT };
       if (options.json === true) printJson(io, ratesToWire(query, result));
@@ -48,7 +51,8 @@ export function registerRatesCommand(program: Command, io: CliIo = processIo()):
 
 function formatRates(options: RatesOptions, result: RatesResult): string {
   const heading = `${options.origin} -> ${options.destination}, ${options.from} to ${options.to}, data version ${result.version}` +
-    `${options.asOf === undefined ? '' : ' (as of)'}; no average below ${options.minCount ?? DEFAULT_MIN_COUNT} prices\n`;
+    `${options.asOf === undefined ? '' : ' (as of)'}; no average below ${options.minCount ?? DEFAULT_MIN_COUNT} prices\n` +
+    (result.originUsed === undefined ? '' : `widened: rows are for ${result.originUsed} -> ${result.destinationUsed}\n`);
   const rows = result.rows.map((row) => [row.day, row.average === null ? '-' : round2(row.average), row.count, row.min ?? '-', row.max ?? '-']);
   return heading + table(['day', 'average', 'count', 'min', 'max'], rows);
 }
