@@ -16,6 +16,126 @@ const COLUMNS = ['origin', 'destination', 'day', 'price'] as const;
  */
 export async function* csvItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
   const max = options.maxItemChars ?? DEFAULT_MAX_ITEM_CHARS;
+  const chunks = utf8Chunks(bytes)[Symbol.asyncIterator]();
+  // Plain rows (the whole of a typical file) are split here; csv-parse, which builds a record and an
+  // info object per row, cost most of a large import. The first row that is not plain (quotes, a
+  // lone CR, a ragged or overlong row, odd spaces, a header it would refuse) hands the rest of the
+  // text to csv-parse, after as many empty lines as were read (and the header), so that its rows,
+  // line numbers and errors are exactly those of a file it had read from the start.
+  let names: string[] | undefined;
+  let headerLine = 0;
+  let headerText = '';
+  let line = 0;
+  let rest = '';
+  let bail = false;
+  let done = false;
+  while (!bail && !done) {
+    const next = await chunks.next();
+    done = next.done === true;
+    let text = done ? rest : rest + next.value;
+    let from = 0;
+    for (;;) {
+      let nl = text.indexOf('\n', from);
+      if (nl === -1) {
+        if (!done) break;
+        if (from === text.length) break;
+        nl = text.length;
+      }
+      let end = nl;
+      if (end > from && text.charCodeAt(end - 1) === CR && nl < text.length) end--;
+      const row = text.slice(from, end);
+      if (row.length > max || row.includes('"') || row.includes('\r')) {
+        bail = true;
+        break;
+      }
+      if (row.length > 0) {
+        const fields = plainFields(row);
+        if (names === undefined) {
+          const header = fields?.map((name) => name.toLowerCase());
+          if (header === undefined || headerProblems(header) !== undefined) {
+            bail = true;
+            break;
+          }
+          names = header;
+          headerLine = line + 1;
+          headerText = row;
+        } else {
+          if (fields === undefined || fields.length !== names.length) {
+            bail = true;
+            break;
+          }
+          const record: Record<string, string> = {};
+          for (let i = 0; i < fields.length; i++) record[names[i]!] = fields[i]!;
+          yield { item: itemOf(record), line: line + 1 };
+        }
+      }
+      line++;
+      from = nl + 1;
+      if (from > text.length) break;
+    }
+    rest = text.slice(from);
+    if (!bail && rest.length > max) bail = true;
+    if (done && !bail) return;
+  }
+  const skipped = names === undefined ? '\n'.repeat(line) : `${'\n'.repeat(headerLine - 1)}${headerText}\n${'\n'.repeat(line - headerLine)}`;
+  async function* remaining(): AsyncGenerator<string> {
+    yield skipped + rest;
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  }
+  yield* csvParseItems(remaining(), max);
+}
+
+const CR = 13;
+/** Around a plain field: what both csv-parse's left trim and its right trim (String.trimEnd) remove. */
+const SPACE = 32;
+const TAB = 9;
+
+/**
+ * The fields of a row without quotes, trimmed as csv-parse trims them; undefined when a field
+ * starts or ends with a character other than a space or tab whose trimming the two might judge
+ * differently (other whitespace, controls, anything beyond ASCII).
+ */
+function plainFields(row: string): string[] | undefined {
+  const fields = row.split(',');
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    let start = 0;
+    let end = field.length;
+    while (start < end && (field.charCodeAt(start) === SPACE || field.charCodeAt(start) === TAB)) start++;
+    while (end > start && (field.charCodeAt(end - 1) === SPACE || field.charCodeAt(end - 1) === TAB)) end--;
+    if (start < end && (!plainEdge(field.charCodeAt(start)) || !plainEdge(field.charCodeAt(end - 1)))) return undefined;
+    if (start > 0 || end < field.length) fields[i] = field.slice(start, end);
+  }
+  return fields;
+}
+
+const plainEdge = (code: number): boolean => code > SPACE && code < 127;
+
+/** Why a header (names lowercased) is refused, or undefined when it names each column once. */
+function headerProblems(names: string[]): string | undefined {
+  const missing = COLUMNS.filter((column) => !names.includes(column));
+  const unknown = names.filter((name) => !(COLUMNS as readonly string[]).includes(name));
+  const twice = names.filter((name, i) => names.indexOf(name) !== i);
+  if (missing.length === 0 && unknown.length === 0 && twice.length === 0) return undefined;
+  return [
+    missing.length > 0 ? `missing ${missing.join(', ')}` : '',
+    unknown.length > 0 ? `unknown ${unknown.join(', ')}` : '',
+    twice.length > 0 ? `repeated ${twice.join(', ')}` : ''
+  ].filter((part) => part !== '').join('; ');
+}
+
+/** A row as the item it stands for; spaces inside quotes too (`" 12 "` is the price 12). */
+function itemOf(record: Record<string, string>): unknown {
+  const price = record.price === undefined ? undefined : priceOfText(record.price);
+  return { origin: record.origin, destination: record.destination, day: record.day, price };
+}
+
+/** csv-parse from the start of `text`: what `csvItems` does with the rows it does not split itself, and the reference its rows are tested against. */
+export async function* csvParseItems(text: AsyncIterable<string>, max: number): AsyncGenerator<ParsedItem> {
   const parser = parse({
     // The text comes decoded (and checked) by utf8Chunks, which also drops a BOM.
     max_record_size: max,
@@ -26,28 +146,17 @@ export async function* csvItems(bytes: ByteSource, options: ParseOptions = {}): 
     info: true,
     columns: (header: string[]) => {
       const names = header.map((name) => name.toLowerCase());
-      const missing = COLUMNS.filter((column) => !names.includes(column));
-      const unknown = names.filter((name) => !(COLUMNS as readonly string[]).includes(name));
-      const twice = names.filter((name, i) => names.indexOf(name) !== i);
-      if (missing.length > 0 || unknown.length > 0 || twice.length > 0) {
-        const why = [
-          missing.length > 0 ? `missing ${missing.join(', ')}` : '',
-          unknown.length > 0 ? `unknown ${unknown.join(', ')}` : '',
-          twice.length > 0 ? `repeated ${twice.join(', ')}` : ''
-        ].filter((part) => part !== '');
-        throw new FormatError(`the CSV header must name the columns ${COLUMNS.join(',')} (in any order), got ${header.join(',')}: ${why.join('; ')}`, parser.info.lines);
-      }
+      const why = headerProblems(names);
+      if (why !== undefined) throw new FormatError(`the CSV header must name the columns ${COLUMNS.join(',')} (in any order), got ${header.join(',')}: ${why}`, parser.info.lines);
       return names;
     }
   });
-  const source = Readable.from(utf8Chunks(bytes));
+  const source = Readable.from(text);
   source.on('error', (error) => parser.destroy(error));
   source.pipe(parser);
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      // Spaces inside quotes too: `" 12 "` is the price 12.
-      const price = record.price === undefined ? undefined : priceOfText(record.price);
-      yield { item: { origin: record.origin, destination: record.destination, day: record.day, price }, line: info.lines };
+      yield { item: itemOf(record), line: info.lines };
     }
   } catch (error) {
     if (error instanceof CsvError) {
