@@ -24,10 +24,11 @@ import { cpSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSy
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { Ratestore, generateSample, sampleCatalog, samplePrices, sampleRoutes } from '@ratestore/core';
+import { Ratestore, generateSample, samplePrices } from '@ratestore/core';
 import { freePort } from '@ratestore/test-support';
 import { REPO_ROOT, cleanupOnSignal, spawnServer, stopProcess, waitReady } from './child.js';
-import { BATCH_DAYS, CATALOG, FIRST_DAY, batchOptions, ratesPath, regionChains } from './sample.js';
+import { Rotation, cpuSeconds, regionQueries, type Query } from './load.js';
+import { BATCH_DAYS, CATALOG, FIRST_DAY, batchOptions } from './sample.js';
 import {
   addDays, fmtInt, gitState, hrtimeUs, loadAverages, machine, median, minMax, mulberry32, parseCommand, percent, perSecond, seconds, table,
   usageError, verdict, type OptionSpecs
@@ -63,42 +64,6 @@ const { runs, duration, connections, warmup, prices: totalPrices, days, window: 
   etags: etagCount, hot: hotCount, 'log-level': logLevel, 'cpu-prof': cpuProfDir, dir: baseDir } = args;
 const scenarios = new Set(args.scenarios as Scenario[]);
 if (windowDays > days) usageError(COMMAND, '--window must not exceed --days');
-
-const CLK_TCK = 100;
-
-// ---------------------------------------------------------------------------------------------
-// Queries
-
-interface Query {
-  path: string;
-}
-
-/**
- * Distinct region-to-region queries in a shuffled order: every pair of regions on the chains of the
- * 1,000 most popular routes (levels 1-4 each side, from the world area down to the coast, as
- * bench:core draws them), times every window of `windowDays` days inside the data. Returns at most
- * `count` of them.
- */
-function regionQueries(count: number, seed: number): Query[] {
-  const catalog = sampleCatalog(CATALOG);
-  const chains = regionChains(catalog);
-  const pairs = new Set<string>();
-  for (const route of sampleRoutes(CATALOG).slice(0, 1_000)) {
-    for (const origin of chains.get(route.origin)!) for (const destination of chains.get(route.destination)!) pairs.add(`${origin}\t${destination}`);
-  }
-  const windows = days - windowDays + 1;
-  const space = [...pairs].flatMap((pair) => Array.from({ length: windows }, (_, w) => `${pair}\t${w}`));
-  const random = mulberry32(seed);
-  for (let i = space.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [space[i], space[j]] = [space[j]!, space[i]!];
-  }
-  return space.slice(0, count).map((entry) => {
-    const [origin, destination, w] = entry.split('\t') as [string, string, string];
-    const dateFrom = addDays(FIRST_DAY, Number(w));
-    return { path: ratesPath({ dateFrom, dateTo: addDays(dateFrom, windowDays - 1), origin, destination }) };
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Server processes
@@ -136,17 +101,6 @@ async function stopServer(server: Server): Promise<void> {
   if (running.delete(server)) await stopProcess(server.child, 30_000);
 }
 
-/** CPU seconds (user + system) a process (or with `tid`, one of its threads) has used so far, from /proc. */
-function cpuSeconds(pid: number, tid?: number): number {
-  try {
-    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Load
 
@@ -168,24 +122,6 @@ interface LoadFigures {
   /** process.hrtime of the run in microseconds (the clock of --cpu-prof profiles, shared by processes). */
   startUs: number;
   endUs: number;
-}
-
-/** A query source shared by every connection: each request takes the next entry (wrapping around). */
-class Rotation {
-  #next: number;
-  #sent = 0;
-  constructor(readonly queries: Query[], start = 0, readonly headers?: (index: number) => Record<string, string>) {
-    this.#next = start % queries.length;
-  }
-  get sent(): number {
-    return this.#sent;
-  }
-  take(): { path: string; headers: Record<string, string> } {
-    const index = this.#next;
-    this.#next = (index + 1) % this.queries.length;
-    this.#sent++;
-    return { path: this.queries[index]!.path, headers: this.headers?.(index) ?? {} };
-  }
 }
 
 async function load(server: Server, rotation: Rotation, durationS: number, expect: 200 | 304): Promise<LoadFigures> {
@@ -332,7 +268,7 @@ async function main(): Promise<void> {
 
     // Enough distinct queries that no request of the uncached scenario repeats one, over all runs.
     const distinctWanted = Math.max(50_000, (warmup + runs * duration) * 12_000);
-    const queries = needReads ? regionQueries(distinctWanted, 7) : [];
+    const queries = needReads ? regionQueries({ count: distinctWanted, seed: 7, days, windowDays }) : [];
     if (needReads) console.error(`${fmtInt(queries.length)} distinct region-to-region queries`);
     const uncachedRotation = new Rotation(queries);
 
@@ -350,7 +286,7 @@ async function main(): Promise<void> {
     }
     let hotRotation: Rotation | undefined;
     if (cachedServer !== undefined) {
-      const hot = regionQueries(hotCount, 11);
+      const hot = regionQueries({ count: hotCount, seed: 11, days, windowDays });
       await prime(cachedServer, hot);
       hotRotation = new Rotation(hot);
     }
