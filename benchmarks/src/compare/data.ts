@@ -5,15 +5,15 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type pg from 'pg';
-import { roundAverage, sampleCatalog, samplePrices, type RatesQuery, type Ratestore, type SampleOptions } from '@ratestore/core';
+import { sampleCatalog, samplePrices, type RatesQuery, type Ratestore, type SampleOptions } from '@ratestore/core';
+import { dailyAveragesToWire } from '@ratestore/core/contract';
 import { CATALOG, regionChains, type CatalogItem } from '../sample.js';
 import { addDays, mulberry32 } from '../util.js';
 import { copyField, ratesQuery, type RateAnswer } from './postgres.js';
 
 /** A Ratestore answer in the wire shape of `GET /rates`. */
 export async function ratestoreAnswer(store: Ratestore, q: RatesQuery): Promise<RateAnswer[]> {
-  const result = await store.rates(q);
-  return result.rows.map((row) => ({ day: row.day, average_price: row.average === null ? null : roundAverage(row.average) }));
+  return dailyAveragesToWire((await store.rates(q)).rows);
 }
 
 // ---------------------------------------------------------------------------------------------

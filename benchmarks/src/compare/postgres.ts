@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PortItem, PriceItem, RatesQuery, RegionItem } from '@ratestore/core';
+import type { DailyAverageWire } from '@ratestore/core/contract';
 import { startThrowawayPostgres } from '@ratestore/test-support';
 import type { OptionSpecs } from '../util.js';
 
@@ -200,10 +201,8 @@ FROM generate_series($1::date, $2::date, interval '1 day') AS s(day)
 LEFT JOIN daily ON daily.day = s.day
 ORDER BY s.day`;
 
-export interface RateAnswer {
-  day: string;
-  average_price: number | null;
-}
+/** One day of `GET /rates`, as the baseline service answers it: the contract's wire shape. */
+export type RateAnswer = DailyAverageWire;
 
 /** The canonical query as a named (server-side prepared) statement. */
 export function ratesQuery(q: RatesQuery): pg.QueryConfig {

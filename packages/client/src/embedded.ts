@@ -1,7 +1,12 @@
 /**
  * The embedded client (`@ratestore/client/embedded`): the same interface as the remote
- * {@link RatestoreClient}, over a `@ratestore/core` store in the same process. It lives in its own
- * entry point so that the remote client's (browser) bundle never pulls in core.
+ * {@link RatestoreClient}, over a `@ratestore/core` store in the same process (any arrangement of
+ * stores behind the engine's reader and writer interfaces). It lives in its own entry point so
+ * that the remote client's (browser) bundle never pulls in the engine.
+ *
+ * It answers as the server and the remote client would, through the same contract
+ * (`@ratestore/core/contract`): every result goes to the wire shape and back, and every engine
+ * error gets the status and parameter name the server would answer with.
  *
  * @example
  * ```ts
@@ -17,8 +22,13 @@
  *
  * @module
  */
-import { RatestoreError, httpStatusOf, roundAverage, type Ratestore } from '@ratestore/core';
-import { RatestoreClientError, parameterOf, throwIfAborted, type ItemIssue } from './errors.js';
+import { RatestoreError, type RatestoreReader, type RatestoreWriter } from '@ratestore/core';
+import {
+  DEFAULT_MIN_COUNT, DEFAULT_VERSION_WAIT_MS, batchFromWire, batchToWire, commitFromWire, commitToWire, committedUploadToWire, dailyAveragesFromWire, dailyAveragesToWire, httpStatusOf,
+  parameterOf, ratesFromWire, ratesToWire, regionDetail, revertFromWire, revertToWire, stagedUploadToWire, uploadFromWire, type HttpErrorCode
+} from '@ratestore/core/contract';
+import { RatestoreClientError, invalidArgument, throwIfAborted, type ItemIssue } from './errors.js';
+import { minVersionOf } from './read-options.js';
 import { RatestoreClient, type RatestoreClientOptions } from './remote.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
 import type {
@@ -26,16 +36,19 @@ import type {
   RegionNode, RequestOptions, RevertResult, UploadItems, UploadOptions, UploadResult, UploadStatus
 } from './types.js';
 
+/** What the embedded client reads and writes: a `Ratestore`, or any arrangement of stores behind both interfaces. */
+export type EmbeddedStore = RatestoreReader & RatestoreWriter;
+
 /** Options of {@link EmbeddedRatestoreClient}. */
-export interface EmbeddedClientOptions {
+export interface EmbeddedClientOptions<S extends EmbeddedStore = EmbeddedStore> {
   /** An opened store. The client does not own it: open and close it yourself. */
-  store: Ratestore;
+  store: S;
 }
 
 /** A core error as the client error the server would have produced (same code, status, parameter). */
 function clientError(error: unknown): unknown {
   if (!(error instanceof RatestoreError)) return error;
-  const parameter = parameterOf(error.field);
+  const parameter = error.field === undefined ? undefined : parameterOf(error.field);
   const issues = error.issues?.map((issue): ItemIssue => ({ ...issue }));
   return new RatestoreClientError(error.code, error.message, {
     status: httpStatusOf(error),
@@ -56,14 +69,32 @@ async function call<T>(signal: AbortSignal | undefined, work: () => T | Promise<
   }
 }
 
+/** A refusal the server makes itself (a parameter it will not take), with its status and the parameter's wire name. */
+function serverRefusal(code: HttpErrorCode, message: string, field: string): RatestoreClientError {
+  return new RatestoreClientError(code, message, { status: httpStatusOf({ code }), field, parameter: parameterOf(field) });
+}
+
+/**
+ * Runs a read once the store has applied the version it asks for (a store on a shared log applies
+ * other stores' writes as they come), as the server's `min_version` does.
+ */
+function read<T>(store: RatestoreReader, options: RequestOptions | undefined, work: () => T | Promise<T>): Promise<T> {
+  return call(options?.signal, async () => {
+    const wanted = minVersionOf(options);
+    if (wanted !== undefined && !(await store.waitForVersion(wanted, { timeoutMs: DEFAULT_VERSION_WAIT_MS }))) {
+      throw serverRefusal('RATESTORE_NOT_CAUGHT_UP', `the store has applied version ${store.version}, not yet ${wanted}`, 'minVersion');
+    }
+    return work();
+  });
+}
+
 /** The server's check of the four rate parameters: each is required and non-empty. */
 function requireQuery(query: RatesQuery): void {
-  if (query === null || typeof query !== 'object') throw new RatestoreClientError('RATESTORE_INVALID_ARGUMENT', 'query must be an object', { field: 'query' });
+  if (query === null || typeof query !== 'object') throw invalidArgument('query', 'must be an object');
   for (const field of ['dateFrom', 'dateTo', 'origin', 'destination'] as const) {
     const value = query[field];
     if (value === undefined || value === null || value === '') {
-      const parameter = parameterOf(field)!;
-      throw new RatestoreClientError('RATESTORE_MISSING_PARAMETER', `the query parameter ${parameter} is required`, { status: 400, field, parameter });
+      throw serverRefusal('RATESTORE_MISSING_PARAMETER', `the query parameter ${parameterOf(field)} is required`, field);
     }
   }
 }
@@ -72,18 +103,13 @@ function requireQuery(query: RatesQuery): void {
 function checkQueryInteger(value: unknown, field: 'minCount' | 'asOf', min: number): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    const parameter = parameterOf(field)!;
-    throw new RatestoreClientError('RATESTORE_INVALID_PARAMETER', `the query parameter ${parameter} must be an integer of at least ${min}, got ${JSON.stringify(value) ?? 'nothing'}`, { status: 400, field, parameter });
+    throw serverRefusal('RATESTORE_INVALID_PARAMETER', `the query parameter ${parameterOf(field)} must be an integer of at least ${min}, got ${JSON.stringify(value) ?? 'nothing'}`, field);
   }
 }
 
-function commitOf(result: CommitResult): CommitResult {
-  return { batchId: result.batchId, version: result.version, counts: { ...result.counts }, committedAt: result.committedAt };
-}
-
-function batchOf(info: BatchInfo): BatchInfo {
-  return { ...commitOf(info), revertedBy: info.revertedBy, revertible: info.revertible };
-}
+// Results as the remote client reads them from the server's answers: to the wire and back.
+const commitOf = (result: CommitResult): CommitResult => commitFromWire(commitToWire(result));
+const batchOf = (info: BatchInfo): BatchInfo => batchFromWire(batchToWire(info));
 
 function versionOf(options: ReadOptions): { asOf?: number } {
   checkQueryInteger(options.asOf, 'asOf', 0);
@@ -95,14 +121,18 @@ function versionOf(options: ReadOptions): { asOf?: number } {
  * status the server would answer) as {@link RatestoreClient}, without HTTP. Switch between the two
  * by configuration with {@link createClient}.
  */
-export class EmbeddedRatestoreClient implements RatestoreApi {
+export class EmbeddedRatestoreClient<S extends EmbeddedStore = EmbeddedStore> implements RatestoreApi {
   /** The store this client reads and writes. */
-  readonly store: Ratestore;
+  readonly store: S;
   readonly #transport: UploadTransport;
 
-  /** @param options - the (opened) store */
-  constructor(options: EmbeddedClientOptions) {
-    if (options === null || typeof options !== 'object' || options.store === undefined || options.store === null) throw new TypeError('EmbeddedRatestoreClient needs { store }');
+  /**
+   * @param options - the (opened) store
+   * @throws {@link RatestoreClientError} `RATESTORE_INVALID_ARGUMENT` (`field: 'store'`) without a store.
+   */
+  constructor(options: EmbeddedClientOptions<S>) {
+    if (options === null || typeof options !== 'object') throw invalidArgument('options', 'must be an object with a store');
+    if (options.store === undefined || options.store === null || typeof options.store !== 'object') throw invalidArgument('store', 'must be an opened store');
     this.store = options.store;
     const store = this.store;
     this.#transport = {
@@ -118,68 +148,62 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
 
   /** The original rates API: one entry per day, the average rounded to an integer (halves up), null below 3 prices. */
   rates(query: RatesQuery): Promise<Rate[]> {
-    return call(query?.signal, async () => {
+    return read(this.store, query, async () => {
       requireQuery(query);
       const result = await this.store.rates({ dateFrom: query.dateFrom, dateTo: query.dateTo, origin: query.origin, destination: query.destination });
-      return result.rows.map((row) => ({ day: row.day, averagePrice: row.average === null ? null : roundAverage(row.average) }));
+      return dailyAveragesFromWire(dailyAveragesToWire(result.rows));
     });
   }
 
   /** Exact daily average, count, min and max, with `minCount` and `asOf`, and the version read. */
   ratesDetailed(query: DetailedRatesQuery): Promise<RatesResult> {
-    return call(query?.signal, async () => {
+    return read(this.store, query, async () => {
       requireQuery(query);
       checkQueryInteger(query.minCount, 'minCount', 1);
       checkQueryInteger(query.asOf, 'asOf', 0);
-      const result = await this.store.rates({
-        dateFrom: query.dateFrom,
-        dateTo: query.dateTo,
-        origin: query.origin,
-        destination: query.destination,
-        ...(query.minCount === undefined ? {} : { minCount: query.minCount }),
-        ...(query.asOf === undefined ? {} : { asOf: query.asOf })
-      });
-      return { version: result.version, rows: result.rows.map((row) => ({ day: row.day, average: row.average, count: row.count, min: row.min, max: row.max })) };
+      const { dateFrom, dateTo, origin, destination, minCount = DEFAULT_MIN_COUNT, asOf } = query;
+      const result = await this.store.rates({ dateFrom, dateTo, origin, destination, minCount, ...(asOf === undefined ? {} : { asOf }) });
+      return ratesFromWire(ratesToWire({ dateFrom, dateTo, origin, destination, minCount }, result));
     });
   }
 
   /** Every port, sorted by code. */
   ports(options: ReadOptions = {}): Promise<Port[]> {
-    return call(options.signal, () => this.store.ports(versionOf(options)));
+    return read(this.store, options, () => this.store.ports(versionOf(options)));
   }
 
   /** One port, or undefined. */
   port(code: string, options: ReadOptions = {}): Promise<Port | undefined> {
-    return call(options.signal, () => this.store.port(code, versionOf(options)));
+    return read(this.store, options, () => this.store.port(code, versionOf(options)));
   }
 
   /** Every region, sorted by slug. */
   regions(options: ReadOptions = {}): Promise<Region[]> {
-    return call(options.signal, () => this.store.regions(versionOf(options)));
+    return read(this.store, options, () => this.store.regions(versionOf(options)));
   }
 
   /** One region with its direct ports and sub-regions, or undefined. */
   region(slug: string, options: ReadOptions = {}): Promise<RegionDetail | undefined> {
-    return call(options.signal, () => {
+    return read(this.store, options, () => {
       const version = versionOf(options);
       const region = this.store.region(slug, version);
-      return region === undefined ? undefined : { ...region, ...this.store.regionChildren(slug, version)! };
+      return region === undefined ? undefined : regionDetail(region, this.store.regionChildren(slug, version)!);
     });
   }
 
   /** The region tree. */
   tree(options: ReadOptions = {}): Promise<RegionNode[]> {
-    return call(options.signal, () => this.store.tree(versionOf(options)));
+    return read(this.store, options, () => this.store.tree(versionOf(options)));
   }
 
   /** The batch log, in version order. */
   batches(options: RequestOptions = {}): Promise<BatchInfo[]> {
-    return call(options.signal, () => this.store.batches().map(batchOf));
+    return read(this.store, options, () => this.store.batches().map(batchOf));
   }
 
   /** One committed batch, or undefined. */
   batch(batchId: string, options: RequestOptions = {}): Promise<BatchInfo | undefined> {
-    return call(options.signal, () => {
+    return read(this.store, options, () => {
       const info = this.store.batch(checkBatchId(batchId));
       return info === undefined ? undefined : batchOf(info);
     });
@@ -188,8 +212,7 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
   /** Reverts a committed batch; reverting again returns the first result. */
   revert(batchId: string, options: RequestOptions = {}): Promise<RevertResult> {
     return call(options.signal, async () => {
-      const result = await this.store.revert(checkBatchId(batchId));
-      return { batchId: result.batchId, revertedVersion: result.revertedVersion, version: result.version, revertedAt: result.revertedAt };
+      return revertFromWire(revertToWire(await this.store.revert(checkBatchId(batchId))));
     });
   }
 
@@ -213,9 +236,9 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
 
   async #uploadStatus(batchId: string): Promise<UploadStatus | undefined> {
     const done = this.store.batch(batchId);
-    if (done !== undefined) return { state: 'committed', batchId, result: commitOf(done) };
+    if (done !== undefined) return uploadFromWire(committedUploadToWire(done));
     const staged = await this.store.staged(batchId);
-    return staged === undefined ? undefined : { state: 'staged', batchId, createdAt: staged.createdAt, chunks: staged.chunks };
+    return staged === undefined ? undefined : uploadFromWire(stagedUploadToWire(staged));
   }
 
   /** Stages the upload unless the batch is committed already (the status says which). */
@@ -227,9 +250,9 @@ export class EmbeddedRatestoreClient implements RatestoreApi {
 }
 
 /** {@link createClient}'s configuration for an embedded client. */
-export interface EmbeddedClientConfig {
+export interface EmbeddedClientConfig<S extends EmbeddedStore = EmbeddedStore> {
   /** An opened store to use in-process. */
-  embedded: Ratestore;
+  embedded: S;
 }
 
 /** {@link createClient}'s configuration: a store to embed, or a server to call. */
@@ -239,7 +262,7 @@ export type ClientConfig = EmbeddedClientConfig | RatestoreClientOptions;
  * A client chosen by configuration: `{ embedded: store }` gives an {@link EmbeddedRatestoreClient},
  * `{ baseUrl, ... }` a remote {@link RatestoreClient}. Both implement {@link RatestoreApi}.
  */
-export function createClient(config: EmbeddedClientConfig): EmbeddedRatestoreClient;
+export function createClient<S extends EmbeddedStore>(config: EmbeddedClientConfig<S>): EmbeddedRatestoreClient<S>;
 export function createClient(config: RatestoreClientOptions): RatestoreClient;
 export function createClient(config: ClientConfig): RatestoreApi;
 export function createClient(config: ClientConfig): RatestoreApi {

@@ -1,61 +1,20 @@
 /**
  * The one error type both clients throw. Its `code` is the server's stable problem code (which is
  * the engine's code where the engine raised it), or one of the client's own codes for failures that
- * never reached a server answer.
+ * never reached a server answer. Every code is stated in `@ratestore/core/contract`.
  *
  * @module
  */
+import { parameterOf } from '@ratestore/core/contract';
+import type { ClientErrorCode, EngineErrorCode, HttpErrorCode, ItemIssueCode } from '@ratestore/core/contract';
 
-/** Codes the engine and the server answer with (see the guide's error table). */
-export type ServerErrorCode =
-  | 'RATESTORE_INVALID_ARGUMENT'
-  | 'RATESTORE_INVALID_DATE'
-  | 'RATESTORE_DATE_RANGE_REVERSED'
-  | 'RATESTORE_RANGE_TOO_LONG'
-  | 'RATESTORE_UNKNOWN_LOCATION'
-  | 'RATESTORE_INVALID_BATCH'
-  | 'RATESTORE_EMPTY_BATCH'
-  | 'RATESTORE_UNKNOWN_BATCH'
-  | 'RATESTORE_BATCH_COMMITTED'
-  | 'RATESTORE_UNKNOWN_VERSION'
-  | 'RATESTORE_VERSION_NOT_RETAINED'
-  | 'RATESTORE_VERSION_CONFLICT'
-  | 'RATESTORE_NOT_OPEN'
-  | 'RATESTORE_MISSING_PARAMETER'
-  | 'RATESTORE_INVALID_PARAMETER'
-  | 'RATESTORE_UNKNOWN_CURRENCY'
-  | 'RATESTORE_CURRENCY_UNAVAILABLE'
-  | 'RATESTORE_MALFORMED_BODY'
-  | 'RATESTORE_UNSUPPORTED_MEDIA_TYPE'
-  | 'RATESTORE_BODY_TOO_LARGE'
-  | 'RATESTORE_TOO_MANY_ITEMS'
-  | 'RATESTORE_NOT_FOUND'
-  | 'RATESTORE_UNAUTHORIZED'
-  | 'RATESTORE_FORBIDDEN'
-  | 'RATESTORE_RATE_LIMITED'
-  | 'RATESTORE_OVERLOADED'
-  | 'RATESTORE_INTERNAL';
+/** Codes the engine and the server answer with (the guide's error table; `@ratestore/core/contract` states them). */
+export type ServerErrorCode = EngineErrorCode | HttpErrorCode;
 
-/**
- * Codes of the client's own failures:
- * - `RATESTORE_CONNECTION_FAILED`: no answer (refused, reset, DNS...) and the retries are spent,
- *   or at once when no retry can help (the host name does not exist, TLS failed);
- * - `RATESTORE_TIMEOUT`: an attempt took longer than `timeoutMs` and the retries are spent;
- * - `RATESTORE_ABORTED`: the caller's AbortSignal fired;
- * - `RATESTORE_UNEXPECTED_RESPONSE`: an answer that is not the server's JSON (e.g. a proxy's error page).
- */
-export type ClientErrorCode = 'RATESTORE_CONNECTION_FAILED' | 'RATESTORE_TIMEOUT' | 'RATESTORE_ABORTED' | 'RATESTORE_UNEXPECTED_RESPONSE';
-
-/** Codes of the problems found in one item of a rejected batch. */
-export type ItemIssueCode =
-  | 'RATESTORE_INVALID_ITEM'
-  | 'RATESTORE_INVALID_FIELD'
-  | 'RATESTORE_INVALID_DATE'
-  | 'RATESTORE_INVALID_PRICE'
-  | 'RATESTORE_UNKNOWN_PORT'
-  | 'RATESTORE_UNKNOWN_REGION'
-  | 'RATESTORE_DUPLICATE_CODE'
-  | 'RATESTORE_REGION_CYCLE';
+// The client's own codes (no answer of the server came: RATESTORE_CONNECTION_FAILED, RATESTORE_TIMEOUT,
+// RATESTORE_ABORTED, RATESTORE_UNEXPECTED_RESPONSE; the guide's table says when each is thrown) and
+// item codes, as the contract states them.
+export type { ClientErrorCode, ItemIssueCode };
 
 /**
  * Every code a {@link RatestoreClientError} may carry. The `string & {}` member keeps codes of newer
@@ -164,35 +123,6 @@ export function isRatestoreClientError(error: unknown, code?: RatestoreClientErr
   return error instanceof RatestoreClientError && (code === undefined || error.code === code);
 }
 
-// ---- internal: names of parameters on the wire and in the client ------------------------------
-
-const WIRE_TO_FIELD: Record<string, string> = {
-  date_from: 'dateFrom',
-  date_to: 'dateTo',
-  min_count: 'minCount',
-  as_of: 'asOf',
-  batch_id: 'batchId',
-  id: 'batchId'
-};
-
-const FIELD_TO_WIRE: Record<string, string> = {
-  dateFrom: 'date_from',
-  dateTo: 'date_to',
-  minCount: 'min_count',
-  asOf: 'as_of',
-  batchId: 'batch_id'
-};
-
-/** @internal The client's name of a wire parameter. */
-export function fieldOf(parameter: string | undefined): string | undefined {
-  return parameter === undefined ? undefined : (WIRE_TO_FIELD[parameter] ?? parameter);
-}
-
-/** @internal The wire name of a client field. */
-export function parameterOf(field: string | undefined): string | undefined {
-  return field === undefined ? undefined : (FIELD_TO_WIRE[field] ?? field);
-}
-
 /** @internal */
 export function abortedError(signal: AbortSignal): RatestoreClientError {
   return new RatestoreClientError('RATESTORE_ABORTED', 'the call was aborted', { cause: signal.reason });
@@ -203,7 +133,12 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw abortedError(signal);
 }
 
-/** @internal A client-side argument check failure, with the same code the engine uses. */
+/**
+ * @internal A client-side check of an argument or option that failed: the same code as the engine's
+ * (`RATESTORE_INVALID_ARGUMENT`), with the field, and its wire name when the value goes on the wire
+ * under another name (`batchId` is `batch_id`).
+ */
 export function invalidArgument(field: string, reason: string): RatestoreClientError {
-  return new RatestoreClientError('RATESTORE_INVALID_ARGUMENT', `${field} ${reason}`, { field, ...(parameterOf(field) === undefined ? {} : { parameter: parameterOf(field)! }) });
+  const parameter = parameterOf(field);
+  return new RatestoreClientError('RATESTORE_INVALID_ARGUMENT', `${field} ${reason}`, { field, ...(parameter === field ? {} : { parameter }) });
 }

@@ -4,12 +4,18 @@
  *
  * @module
  */
-import { RatestoreClientError, abortedError, fieldOf, throwIfAborted, type ItemIssue } from './errors.js';
+import {
+  batchFromWire, commitFromWire, dailyAveragesFromWire, problemFromWire, ratesFromWire, ratesQueryToWire, revertFromWire, uploadFromWire, versionQueryToWire,
+  type BatchListWire, type BatchWire, type CommitWire, type DailyAverageWire, type PortListWire, type PortWire, type RatesWire, type RegionListWire,
+  type RegionWire, type RevertWire, type TreeWire, type UploadWire
+} from '@ratestore/core/contract';
+import { RatestoreClientError, abortedError, invalidArgument, throwIfAborted } from './errors.js';
 import { InFlight } from './in-flight.js';
 import { backoffDelay, parseRetryAfter, retryPolicy, sleep, type RetryEvent, type RetryOptions, type RetryPolicy } from './retry.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
+import { minVersionOf } from './read-options.js';
 import type {
-  BatchInfo, BatchItem, CommitResult, DetailedRatesQuery, Port, Rate, RatesQuery, RatesResult, RatestoreApi, ReadOptions, Region,
+  BatchInfo, BatchItem, DetailedRatesQuery, Port, Rate, RatesQuery, RatesResult, RatestoreApi, ReadOptions, Region,
   RegionDetail, RegionNode, RequestOptions, RevertResult, UploadItems, UploadOptions, UploadResult, UploadStatus
 } from './types.js';
 
@@ -53,6 +59,13 @@ export interface RatestoreClientOptions {
    * first retry, so a page that loads the client as plain modules needs no import map and logs nothing).
    */
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * `'read-your-writes'`: every read asks for at least the version of this client's latest write
+   * (`min_version`), so that it sees that write whichever node of a cluster answers it. Default
+   * `'latest'`: reads answer at the version the node that serves them has (`minVersion` per call
+   * still applies).
+   */
+  consistency?: 'latest' | 'read-your-writes';
 }
 
 type DebugLog = (format: string, ...args: unknown[]) => void;
@@ -67,10 +80,6 @@ let debugLog: Promise<DebugLog | undefined> | undefined;
 function retryLog(): Promise<DebugLog | undefined> {
   debugLog ??= import('debug').then((module) => module.default('ratestore:client'), () => undefined);
   return debugLog;
-}
-
-interface Wire {
-  [key: string]: unknown;
 }
 
 interface CallOptions {
@@ -99,26 +108,8 @@ function ndjson(items: BatchItem[]): string {
   return text;
 }
 
-function commitOf(wire: Wire): CommitResult {
-  const counts = wire.counts as { prices: number; ports: number; regions: number };
-  return { batchId: wire.batch_id as string, version: wire.version as number, counts: { prices: counts.prices, ports: counts.ports, regions: counts.regions }, committedAt: wire.committed_at as string };
-}
-
-function batchOf(wire: Wire): BatchInfo {
-  return { ...commitOf(wire), revertedBy: (wire.reverted_by as number | null) ?? null, revertible: wire.revertible as boolean };
-}
-
-function revertOf(wire: Wire): RevertResult {
-  return { batchId: wire.batch_id as string, revertedVersion: wire.reverted_version as number, version: wire.version as number, revertedAt: wire.reverted_at as string };
-}
-
 function uploadPath(batchId: string): string {
   return `/v1/uploads/${encodeURIComponent(batchId)}`;
-}
-
-function uploadOf(wire: Wire): UploadStatus {
-  if (wire.state === 'committed') return { state: 'committed', batchId: wire.batch_id as string, result: commitOf(wire.result as Wire) };
-  return { state: 'staged', batchId: wire.batch_id as string, createdAt: wire.created_at as string, chunks: wire.chunks as number[] };
 }
 
 function describe(error: unknown): string {
@@ -170,35 +161,42 @@ export class RatestoreClient implements RatestoreApi {
   readonly #retry: RetryPolicy;
   readonly #fetch: FetchFunction;
   readonly #onRetry: ((event: RetryEvent) => void) | undefined;
+  readonly #readYourWrites: boolean;
+  /** The version of this client's latest write: reads ask for it with read-your-writes. */
+  #lastWrite = 0;
   readonly #transport: UploadTransport;
   /** Status lookups of uploads whose chunk answers were lost, by batch id. */
   readonly #heldLookups = new InFlight<string, readonly number[] | undefined>();
 
   /**
    * @param options - where the server is, the key, timeouts, retries, a custom fetch
-   * @throws TypeError for options that cannot work (no or a non-http `baseUrl`, a malformed key, a
-   * non-positive timeout, negative retries).
+   * @throws {@link RatestoreClientError} `RATESTORE_INVALID_ARGUMENT`, with the option in `field`,
+   * for options that cannot work (no or a non-http `baseUrl`, a malformed key, a non-positive
+   * timeout, negative retries).
    */
   constructor(options: RatestoreClientOptions) {
-    if (options === null || typeof options !== 'object' || options.baseUrl === undefined) throw new TypeError('RatestoreClient needs { baseUrl }');
-    const base = new URL(String(options.baseUrl));
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`baseUrl must be an http or https URL, got ${String(options.baseUrl)}`);
+    if (options === null || typeof options !== 'object') throw invalidArgument('options', 'must be an object with a baseUrl');
+    const base = httpUrl(options.baseUrl);
     this.#base = base.href.replace(/\/+$/, '');
     this.#headers = { accept: 'application/json, application/problem+json', ...options.headers };
     if (options.apiKey !== undefined) {
       // A key fetch cannot send would otherwise look like a network failure and be retried.
-      if (typeof options.apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(options.apiKey)) throw new TypeError('apiKey must be a non-empty string of visible ASCII characters');
+      if (typeof options.apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(options.apiKey)) throw invalidArgument('apiKey', 'must be a non-empty string of visible ASCII characters');
       this.#headers.authorization = `Bearer ${options.apiKey}`;
     }
     this.#timeoutMs = positive(options.timeoutMs ?? 30_000, 'timeoutMs');
     this.#commitTimeoutMs = positive(options.commitTimeoutMs ?? 600_000, 'commitTimeoutMs');
     this.#retry = retryPolicy(options.noRetry === true ? false : options.retries);
-    if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('options.fetch must be a function');
-    if (options.fetch === undefined && typeof globalThis.fetch !== 'function') throw new TypeError('no global fetch: pass options.fetch');
+    if (options.fetch !== undefined && typeof options.fetch !== 'function') throw invalidArgument('fetch', 'must be a function');
+    if (options.fetch === undefined && typeof globalThis.fetch !== 'function') throw invalidArgument('fetch', 'must be given: there is no global fetch');
     // Called through globalThis: browsers refuse a fetch detached from window.
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    if (options.onRetry !== undefined && typeof options.onRetry !== 'function') throw new TypeError('options.onRetry must be a function');
+    if (options.onRetry !== undefined && typeof options.onRetry !== 'function') throw invalidArgument('onRetry', 'must be a function');
     this.#onRetry = options.onRetry;
+    if (options.consistency !== undefined && options.consistency !== 'latest' && options.consistency !== 'read-your-writes') {
+      throw invalidArgument('consistency', `must be 'latest' or 'read-your-writes', got ${JSON.stringify(options.consistency)}`);
+    }
+    this.#readYourWrites = options.consistency === 'read-your-writes';
     this.#transport = this.#uploadTransport();
   }
 
@@ -209,61 +207,56 @@ export class RatestoreClient implements RatestoreApi {
 
   /** `GET /rates`: one entry per day of the range; the average rounded to an integer, null below 3 prices. */
   async rates(query: RatesQuery): Promise<Rate[]> {
-    const rows = await this.#call<Array<{ day: string; average_price: number | null }>>('GET', '/rates', {
-      query: { date_from: query.dateFrom, date_to: query.dateTo, origin: query.origin, destination: query.destination },
-      signal: query.signal
-    });
-    return rows!.map((row) => ({ day: row.day, averagePrice: row.average_price }));
+    const { dateFrom, dateTo, origin, destination } = query;
+    const wire = ratesQueryToWire({ dateFrom, dateTo, origin, destination, minVersion: this.#minVersion(query) });
+    return dailyAveragesFromWire((await this.#call<DailyAverageWire[]>('GET', '/rates', { query: wire, signal: query.signal }))!);
   }
 
   /** `GET /v1/rates`: exact average, count, min and max per day, and the version read. */
   async ratesDetailed(query: DetailedRatesQuery): Promise<RatesResult> {
-    const body = await this.#call<{ version: number; rows: RatesResult['rows'] }>('GET', '/v1/rates', {
-      query: { date_from: query.dateFrom, date_to: query.dateTo, origin: query.origin, destination: query.destination, min_count: query.minCount, as_of: query.asOf },
-      signal: query.signal
-    });
-    return { version: body!.version, rows: body!.rows.map((row) => ({ day: row.day, average: row.average, count: row.count, min: row.min, max: row.max })) };
+    const wire = ratesQueryToWire({ ...query, minVersion: this.#minVersion(query) });
+    return ratesFromWire((await this.#call<RatesWire>('GET', '/v1/rates', { query: wire, signal: query.signal }))!);
   }
 
   /** `GET /v1/ports`: every port, sorted by code. */
   async ports(options: ReadOptions = {}): Promise<Port[]> {
-    return (await this.#call<{ ports: Port[] }>('GET', '/v1/ports', { query: { as_of: options.asOf }, signal: options.signal }))!.ports;
+    return (await this.#call<PortListWire>('GET', '/v1/ports', { query: this.#readQuery(options), signal: options.signal }))!.ports;
   }
 
   /** `GET /v1/ports/{code}`: one port, or undefined. */
   async port(code: string, options: ReadOptions = {}): Promise<Port | undefined> {
-    return (await this.#call<{ port: Port }>('GET', `/v1/ports/${encodeURIComponent(code)}`, { query: { as_of: options.asOf }, signal: options.signal, notFound: ['RATESTORE_NOT_FOUND'] }))?.port;
+    return (await this.#call<PortWire>('GET', `/v1/ports/${encodeURIComponent(code)}`, { query: this.#readQuery(options), signal: options.signal, notFound: ['RATESTORE_NOT_FOUND'] }))?.port;
   }
 
   /** `GET /v1/regions`: every region, sorted by slug. */
   async regions(options: ReadOptions = {}): Promise<Region[]> {
-    return (await this.#call<{ regions: Region[] }>('GET', '/v1/regions', { query: { as_of: options.asOf }, signal: options.signal }))!.regions;
+    return (await this.#call<RegionListWire>('GET', '/v1/regions', { query: this.#readQuery(options), signal: options.signal }))!.regions;
   }
 
   /** `GET /v1/regions/{slug}`: one region with its direct ports and sub-regions, or undefined. */
   async region(slug: string, options: ReadOptions = {}): Promise<RegionDetail | undefined> {
-    return (await this.#call<{ region: RegionDetail }>('GET', `/v1/regions/${encodeURIComponent(slug)}`, { query: { as_of: options.asOf }, signal: options.signal, notFound: ['RATESTORE_NOT_FOUND'] }))?.region;
+    return (await this.#call<RegionWire>('GET', `/v1/regions/${encodeURIComponent(slug)}`, { query: this.#readQuery(options), signal: options.signal, notFound: ['RATESTORE_NOT_FOUND'] }))?.region;
   }
 
   /** `GET /v1/tree`: the region tree. */
   async tree(options: ReadOptions = {}): Promise<RegionNode[]> {
-    return (await this.#call<{ regions: RegionNode[] }>('GET', '/v1/tree', { query: { as_of: options.asOf }, signal: options.signal }))!.regions;
+    return (await this.#call<TreeWire>('GET', '/v1/tree', { query: this.#readQuery(options), signal: options.signal }))!.regions;
   }
 
   /** `GET /v1/batches`: the batch log, in version order. */
   async batches(options: RequestOptions = {}): Promise<BatchInfo[]> {
-    return (await this.#call<{ batches: Wire[] }>('GET', '/v1/batches', { signal: options.signal }))!.batches.map(batchOf);
+    return (await this.#call<BatchListWire>('GET', '/v1/batches', { query: this.#readQuery(options), signal: options.signal }))!.batches.map(batchFromWire);
   }
 
   /** `GET /v1/batches/{id}`: one committed batch, or undefined. */
   async batch(batchId: string, options: RequestOptions = {}): Promise<BatchInfo | undefined> {
-    const wire = await this.#call<Wire>('GET', `/v1/batches/${encodeURIComponent(checkBatchId(batchId))}`, { signal: options.signal, notFound: ['RATESTORE_UNKNOWN_BATCH'] });
-    return wire === undefined ? undefined : batchOf(wire);
+    const wire = await this.#call<BatchWire>('GET', `/v1/batches/${encodeURIComponent(checkBatchId(batchId))}`, { query: this.#readQuery(options), signal: options.signal, notFound: ['RATESTORE_UNKNOWN_BATCH'] });
+    return wire === undefined ? undefined : batchFromWire(wire);
   }
 
   /** `POST /v1/batches/{id}/revert` (needs an admin key when the server has keys). */
   async revert(batchId: string, options: RequestOptions = {}): Promise<RevertResult> {
-    return revertOf((await this.#call<Wire>('POST', `/v1/batches/${encodeURIComponent(checkBatchId(batchId))}/revert`, { signal: options.signal }))!);
+    return this.#wrote(revertFromWire((await this.#call<RevertWire>('POST', `/v1/batches/${encodeURIComponent(checkBatchId(batchId))}/revert`, { signal: options.signal }))!));
   }
 
   /**
@@ -275,8 +268,25 @@ export class RatestoreClient implements RatestoreApi {
    * @throws {@link RatestoreClientError} `RATESTORE_INVALID_BATCH` with the bad items (nothing is
    * written), `RATESTORE_ABORTED`, or the error of the request that failed.
    */
-  uploadBatch(items: UploadItems, options: UploadOptions = {}): Promise<UploadResult> {
-    return uploadBatch(this.#transport, items, options);
+  async uploadBatch(items: UploadItems, options: UploadOptions = {}): Promise<UploadResult> {
+    return this.#wrote(await uploadBatch(this.#transport, items, options));
+  }
+
+  /** The `min_version` of a read: the one asked for, or with read-your-writes this client's latest write. */
+  #minVersion(options: RequestOptions): number | undefined {
+    const wanted = Math.max(minVersionOf(options) ?? 0, this.#readYourWrites ? this.#lastWrite : 0);
+    return wanted > 0 ? wanted : undefined;
+  }
+
+  /** The query parameters of a read besides its own: `as_of` and `min_version`. */
+  #readQuery(options: ReadOptions): Record<string, number> {
+    return versionQueryToWire({ asOf: options.asOf, minVersion: this.#minVersion(options) });
+  }
+
+  /** Notes the version a write made (for read-your-writes) and passes its result on. */
+  #wrote<T extends { version: number }>(result: T): T {
+    this.#lastWrite = Math.max(this.#lastWrite, result.version);
+    return result;
   }
 
   /** `GET /v1/uploads/{id}`: a staged upload with its chunks, a committed batch, or undefined. */
@@ -292,8 +302,8 @@ export class RatestoreClient implements RatestoreApi {
 
   /** `GET /v1/uploads/{id}`; `once`: a single attempt, no retries. */
   async #uploadStatus(batchId: string, signal: AbortSignal | undefined, once = false): Promise<UploadStatus | undefined> {
-    const wire = await this.#call<Wire>('GET', uploadPath(batchId), { signal, notFound: ['RATESTORE_UNKNOWN_BATCH'], noRetry: once });
-    return wire === undefined ? undefined : uploadOf(wire);
+    const wire = await this.#call<UploadWire>('GET', uploadPath(batchId), { signal, notFound: ['RATESTORE_UNKNOWN_BATCH'], noRetry: once });
+    return wire === undefined ? undefined : uploadFromWire(wire);
   }
 
   /**
@@ -314,9 +324,9 @@ export class RatestoreClient implements RatestoreApi {
   #uploadTransport(): UploadTransport {
     return {
       writeBatch: async (items, batchId, signal) =>
-        commitOf((await this.#call<Wire>('POST', '/v1/batches', { body: ndjson(items), contentType: ND_JSON, headers: { 'idempotency-key': batchId }, signal }))!),
+        commitFromWire((await this.#call<CommitWire>('POST', '/v1/batches', { body: ndjson(items), contentType: ND_JSON, headers: { 'idempotency-key': batchId }, signal }))!),
       beginUpload: async (batchId, signal) =>
-        uploadOf((await this.#call<Wire>('POST', '/v1/uploads', { body: JSON.stringify({ batch_id: batchId }), contentType: 'application/json', headers: { 'idempotency-key': batchId }, signal }))!),
+        uploadFromWire((await this.#call<UploadWire>('POST', '/v1/uploads', { body: JSON.stringify({ batch_id: batchId }), contentType: 'application/json', headers: { 'idempotency-key': batchId }, signal }))!),
       putChunk: async (batchId, chunk, items, signal) => {
         await this.#call('PUT', `${uploadPath(batchId)}/chunks/${chunk}`, {
           body: ndjson(items),
@@ -326,7 +336,7 @@ export class RatestoreClient implements RatestoreApi {
           beforeResend: async () => ((await this.#heldChunks(batchId, signal))?.includes(chunk) === true ? { value: null } : undefined)
         });
       },
-      commitUpload: async (batchId, signal) => commitOf((await this.#call<Wire>('POST', `${uploadPath(batchId)}/commit`, { signal, timeoutMs: this.#commitTimeoutMs }))!),
+      commitUpload: async (batchId, signal) => commitFromWire((await this.#call<CommitWire>('POST', `${uploadPath(batchId)}/commit`, { signal, timeoutMs: this.#commitTimeoutMs }))!),
       discardUpload: async (batchId) => {
         await this.#call('DELETE', uploadPath(batchId), { notFound: ['RATESTORE_UNKNOWN_BATCH'], timeoutMs: Math.min(this.#timeoutMs, 10_000), noRetry: true }).catch(() => undefined);
       }
@@ -432,27 +442,16 @@ export class RatestoreClient implements RatestoreApi {
 
 /** An error answer as an error: the problem document's code, parameter and issues when there is one. */
 function problemError(method: string, url: string, response: Response, parsed: unknown, text: string, attempt: number): RatestoreClientError {
-  const problem = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Wire) : undefined;
+  const problem = problemFromWire(parsed);
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-  const requestId = (problem?.request_id as string | undefined) ?? response.headers.get('x-request-id') ?? undefined;
-  const code = typeof problem?.code === 'string' ? problem.code : 'RATESTORE_UNEXPECTED_RESPONSE';
-  const parameter = typeof problem?.parameter === 'string' ? problem.parameter : undefined;
-  const field = fieldOf(parameter);
-  const detail = typeof problem?.detail === 'string' ? problem.detail : `${response.status} ${response.statusText} ${text.slice(0, 200)}`.trim();
-  const issues = Array.isArray(problem?.issues)
-    ? (problem.issues as Wire[]).map((issue): ItemIssue => ({
-        index: issue.index as number,
-        ...(typeof issue.chunk === 'number' ? { chunk: issue.chunk } : {}),
-        field: issue.field as string,
-        code: issue.code as string,
-        reason: issue.reason as string
-      }))
-    : undefined;
-  return new RatestoreClientError(code, `${detail} (${method} ${new URL(url).pathname}: ${response.status})`, {
+  const requestId = problem?.requestId ?? response.headers.get('x-request-id') ?? undefined;
+  const detail = problem?.detail ?? `${response.status} ${response.statusText} ${text.slice(0, 200)}`.trim();
+  const { parameter, field, issues, issueCount } = problem ?? {};
+  return new RatestoreClientError(problem?.code ?? 'RATESTORE_UNEXPECTED_RESPONSE', `${detail} (${method} ${new URL(url).pathname}: ${response.status})`, {
     status: response.status,
     ...(parameter === undefined ? {} : { parameter }),
     ...(field === undefined ? {} : { field }),
-    ...(issues === undefined ? {} : { issues, issueCount: typeof problem?.issue_count === 'number' ? problem.issue_count : issues.length }),
+    ...(issues === undefined ? {} : { issues, issueCount }),
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     ...(requestId === undefined ? {} : { requestId }),
     attempts: attempt
@@ -460,6 +459,18 @@ function problemError(method: string, url: string, response: Response, parsed: u
 }
 
 function positive(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`${name} must be a positive number of milliseconds, got ${String(value)}`);
+  if (typeof value !== 'number' || !(value > 0)) throw invalidArgument(name, `must be a positive number of milliseconds, got ${String(value)}`);
   return value;
+}
+
+/** The server's address: an http or https URL. */
+function httpUrl(value: unknown): URL {
+  let url: URL | undefined;
+  try {
+    url = value === undefined || value === null ? undefined : new URL(String(value));
+  } catch {
+    // Not a URL at all: refused below like any other.
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw invalidArgument('baseUrl', `must be an http or https URL, got ${String(value)}`);
+  return url;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RatestoreClientError } from './errors.js';
+import { invalidArgument, type RatestoreClientError } from './errors.js';
 
 /** How the remote client retries a request that got no answer, a 408 or 429, or a 502/503/504. */
 export interface RetryOptions {
@@ -50,12 +50,13 @@ export function retryPolicy(option: number | false | RetryOptions | undefined): 
   if (option === undefined) return { ...DEFAULT_RETRY };
   if (option === false) return { ...DEFAULT_RETRY, retries: 0 };
   if (typeof option === 'number') {
-    if (!(option >= 0)) throw new TypeError(`retries must be a number of at least 0, got ${option}`);
+    if (!(option >= 0)) throw invalidArgument('retries', `must be a number of at least 0, got ${option}`);
     return { ...DEFAULT_RETRY, retries: option };
   }
+  if (option === null || typeof option !== 'object') throw invalidArgument('retries', `must be false, a number or an object, got ${String(option)}`);
   const policy = { ...DEFAULT_RETRY, ...Object.fromEntries(Object.entries(option).filter(([, v]) => v !== undefined)) } as RetryPolicy;
   for (const [name, value] of Object.entries(policy)) {
-    if (typeof value !== 'number' || !(value >= 0)) throw new TypeError(`retries.${name} must be a number of at least 0, got ${String(value)}`);
+    if (typeof value !== 'number' || !(value >= 0)) throw invalidArgument(`retries.${name}`, `must be a number of at least 0, got ${String(value)}`);
   }
   return policy;
 }

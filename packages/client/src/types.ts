@@ -2,20 +2,31 @@
  * Public types of the client: what goes in and what comes back. They are the same for the remote
  * client and the embedded one. Members are camelCase; days are `YYYY-MM-DD` strings.
  *
- * Items, ports, regions and counts are core's own types, imported for types only: the import is
- * erased at build time, so the remote client's code never loads the engine.
+ * Results are the contract's (`@ratestore/core/contract`): what the server's answers read back as.
+ * Items are core's own types. Both are imported for types only: the imports are erased at build
+ * time, so the remote client's code never loads the engine.
  *
  * @module
  */
 
-import type { BatchCounts, BatchItem, Port, Region, RegionNode } from '@ratestore/core';
+import type { BatchItem } from '@ratestore/core';
+import type { CommitResult, Port, RatesResult, Rate, Region, RegionDetail, RegionNode, BatchInfo, RevertResult, UploadStatus } from '@ratestore/core/contract';
 
-export type { PriceItem, PortItem, RegionItem, BatchItem, Port, Region, RegionNode, BatchCounts } from '@ratestore/core';
+export type { PriceItem, PortItem, RegionItem, BatchItem } from '@ratestore/core';
+export type {
+  BatchCounts, BatchInfo, CommitResult, Port, Rate, RateRow, RatesResult, Region, RegionDetail, RegionNode, RevertResult, UploadStatus
+} from '@ratestore/core/contract';
 
 /** Options every call accepts. */
 export interface RequestOptions {
   /** Cancels the call: it rejects with a {@link RatestoreClientError} of code `RATESTORE_ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * Reads only: answer once the server has applied this data version (`min_version`), e.g. the
+   * version a write returned, read through another node of a cluster. The server waits for it up to
+   * its `cluster.waitMs`, then answers 503 `RATESTORE_NOT_CAUGHT_UP`, which the client retries.
+   */
+  minVersion?: number;
 }
 
 /**
@@ -44,105 +55,14 @@ export interface DetailedRatesQuery extends RatesQuery {
   asOf?: number;
 }
 
-/** One day of {@link RatestoreApi.rates}, as the original API answers it. */
-export interface Rate {
-  /** `YYYY-MM-DD`. */
-  day: string;
-  /** The day's average price rounded to an integer (halves up), or null with fewer than 3 prices. */
-  averagePrice: number | null;
-}
-
-/** One day of {@link RatestoreApi.ratesDetailed}. */
-export interface RateRow {
-  /** `YYYY-MM-DD`. */
-  day: string;
-  /** Exact average of the day's prices, or null when `count` is below `minCount`. */
-  average: number | null;
-  /** How many prices the day has. */
-  count: number;
-  /** Lowest price of the day; null when the day has no price. */
-  min: number | null;
-  /** Highest price of the day; null when the day has no price. */
-  max: number | null;
-}
-
-/** The answer of {@link RatestoreApi.ratesDetailed}. */
-export interface RatesResult {
-  /** The data version the whole answer was read at. */
-  version: number;
-  /** One row per day of the range, in order. */
-  rows: RateRow[];
-}
-
 /** Options of reads that can look at an earlier version. */
 export interface ReadOptions extends RequestOptions {
   /** Read as of this data version instead of the latest. */
   asOf?: number;
 }
 
-/** A region with the codes of its own ports and the slugs of its direct sub-regions. */
-export interface RegionDetail extends Region {
-  /** Codes of the ports directly in this region, sorted. */
-  ports: string[];
-  /** Slugs of the direct sub-regions, sorted. */
-  regions: string[];
-}
-
-/** The outcome of a committed batch; uploading the same batch id again returns the same result. */
-export interface CommitResult {
-  /** The batch id (given or generated). */
-  batchId: string;
-  /** The data version the batch created. */
-  version: number;
-  /** How many items of each kind the batch held. */
-  counts: BatchCounts;
-  /** ISO timestamp of the commit. */
-  committedAt: string;
-}
-
 /** What {@link RatestoreApi.uploadBatch} resolves to. */
 export type UploadResult = CommitResult;
-
-/** One entry of the batch log. */
-export interface BatchInfo extends CommitResult {
-  /** The version that reverted this batch, or null. */
-  revertedBy: number | null;
-  /** Whether the batch can still be reverted (it is within the retained history). */
-  revertible: boolean;
-}
-
-/** The outcome of a revert; reverting again returns the same result. */
-export interface RevertResult {
-  /** The reverted batch. */
-  batchId: string;
-  /** The version the reverted batch was committed at. */
-  revertedVersion: number;
-  /** The new version that removed the batch's prices. */
-  version: number;
-  /** ISO timestamp of the revert. */
-  revertedAt: string;
-}
-
-/** A staged upload as {@link RatestoreApi.uploadStatus} reports it. */
-export type UploadStatus =
-  | {
-      /** Begun, not committed nor aborted. */
-      state: 'staged';
-      /** The upload's batch id. */
-      batchId: string;
-      /** ISO timestamp of the upload's creation. */
-      createdAt: string;
-      /** Chunk numbers the store holds, ascending: they are acknowledged and survive restarts. */
-      chunks: number[];
-    }
-  | {
-      /** Committed: the batch is in the log. */
-      state: 'committed';
-      /** The upload's batch id. */
-      batchId: string;
-      /** The commit's result. */
-      result: CommitResult;
-    };
 
 /** What the progress callback of {@link RatestoreApi.uploadBatch} receives. */
 export interface UploadProgress {

@@ -5,6 +5,7 @@
  * @internal
  * @module
  */
+import { BATCH_ID_RULE, isBatchId } from '@ratestore/core/contract';
 import { RatestoreClientError, abortedError, invalidArgument, throwIfAborted, type ItemIssue } from './errors.js';
 import type { BatchItem, CommitResult, UploadItems, UploadOptions, UploadProgress, UploadResult, UploadStatus } from './types.js';
 
@@ -26,7 +27,6 @@ export interface UploadTransport {
 export const DEFAULT_CHUNK_SIZE: number = 10_000;
 /** Default chunks in flight at once during `uploadBatch`. */
 export const DEFAULT_CONCURRENCY: number = 3;
-const BATCH_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** @internal A random batch id (a UUID where the platform has one). */
 export function randomBatchId(): string {
@@ -38,9 +38,9 @@ export function randomBatchId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** @internal Checks a batch id as the store does, so both clients refuse the same ids the same way. */
+/** @internal Checks a batch id by the contract's rule, which the store applies too, so both clients refuse the same ids the same way. */
 export function checkBatchId(batchId: unknown): string {
-  if (typeof batchId !== 'string' || !BATCH_ID.test(batchId)) throw invalidArgument('batchId', 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+  if (!isBatchId(batchId)) throw invalidArgument('batchId', `must be ${BATCH_ID_RULE}`);
   return batchId;
 }
 

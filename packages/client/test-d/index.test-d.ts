@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd';
-import { Ratestore } from '@ratestore/core';
+import { Ratestore, type RatestoreReader, type RatestoreWriter } from '@ratestore/core';
 import {
   DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY, DEFAULT_RETRY, RatestoreClient, RatestoreClientError, isRatestoreClientError,
   type BatchInfo, type BatchItem, type ClientErrorCode, type CommitResult, type DetailedRatesQuery, type FetchFunction, type ItemIssue,
@@ -190,7 +190,12 @@ expectType<Promise<Rate[]>>(embedded.rates(query));
 expectType<Promise<UploadResult>>(embedded.uploadBatch(asyncItems(), { batchId: 'b2' }));
 expectAssignable<EmbeddedClientOptions>({ store });
 expectError(new EmbeddedRatestoreClient({}));
-expectType<EmbeddedRatestoreClient>(createClient({ embedded: store }));
+expectType<EmbeddedRatestoreClient<Ratestore>>(createClient({ embedded: store }));
+// Any arrangement of stores behind the engine's two interfaces will do.
+declare const stores: RatestoreReader & RatestoreWriter;
+expectType<RatestoreReader & RatestoreWriter>(new EmbeddedRatestoreClient({ store: stores }).store);
+expectAssignable<RatestoreApi>(createClient({ embedded: stores }));
+expectError(new EmbeddedRatestoreClient({ store: {} as RatestoreReader }));
 expectType<RatestoreClient>(createClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: 'k' }));
 declare const config: ClientConfig;
 expectType<RatestoreApi>(createClient(config));

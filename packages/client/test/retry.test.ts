@@ -204,14 +204,40 @@ describe('retries', () => {
   });
 });
 
+/** What constructing throws, or undefined. */
+function thrown(make: () => unknown): unknown {
+  try {
+    make();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 describe('client options', () => {
-  it('refuses options that cannot work, at construction', () => {
-    expect(() => new RatestoreClient({} as never)).toThrow(TypeError);
-    expect(() => new RatestoreClient({ baseUrl: 'ftp://127.0.0.1' })).toThrow(/http or https/);
-    expect(() => new RatestoreClient({ baseUrl: 'not a url' })).toThrow(TypeError);
-    expect(() => new RatestoreClient({ baseUrl: 'http://127.0.0.1', apiKey: 'two words' })).toThrow(/apiKey/);
-    expect(() => new RatestoreClient({ baseUrl: 'http://127.0.0.1', timeoutMs: 0 })).toThrow(/timeoutMs/);
-    expect(() => new RatestoreClient({ baseUrl: 'http://127.0.0.1', retries: { maxDelayMs: -1 } })).toThrow(/maxDelayMs/);
+  it('refuses options that cannot work, at construction, as the engine does: RATESTORE_INVALID_ARGUMENT naming the option', () => {
+    const refused = (field: string, message: RegExp) => ({ name: 'RatestoreClientError', code: 'RATESTORE_INVALID_ARGUMENT', field, parameter: undefined, status: undefined, message: expect.stringMatching(message) });
+    const cases: Array<[unknown, string, RegExp]> = [
+      [undefined, 'options', /options must be an object/],
+      [{}, 'baseUrl', /baseUrl must be an http or https URL, got undefined/],
+      [{ baseUrl: 'ftp://127.0.0.1' }, 'baseUrl', /http or https/],
+      [{ baseUrl: 'not a url' }, 'baseUrl', /got not a url/],
+      [{ baseUrl: 'http://127.0.0.1', apiKey: 'two words' }, 'apiKey', /visible ASCII/],
+      [{ baseUrl: 'http://127.0.0.1', timeoutMs: 0 }, 'timeoutMs', /positive number/],
+      [{ baseUrl: 'http://127.0.0.1', commitTimeoutMs: -1 }, 'commitTimeoutMs', /positive number/],
+      [{ baseUrl: 'http://127.0.0.1', retries: -1 }, 'retries', /at least 0/],
+      [{ baseUrl: 'http://127.0.0.1', retries: true }, 'retries', /false, a number or an object/],
+      [{ baseUrl: 'http://127.0.0.1', retries: { maxDelayMs: -1 } }, 'retries.maxDelayMs', /at least 0/],
+      [{ baseUrl: 'http://127.0.0.1', fetch: 'fetch' }, 'fetch', /must be a function/],
+      [{ baseUrl: 'http://127.0.0.1', onRetry: 'log' }, 'onRetry', /must be a function/],
+      [{ baseUrl: 'http://127.0.0.1', consistency: 'eventual' }, 'consistency', /'latest' or 'read-your-writes'/]
+    ];
+    for (const [options, field, message] of cases) {
+      const error = thrown(() => new RatestoreClient(options as never));
+      expect(error, JSON.stringify(options)).toBeInstanceOf(RatestoreClientError);
+      expect(error, JSON.stringify(options)).toMatchObject(refused(field, message));
+      expect((error as RatestoreClientError).retryable).toBe(false);
+    }
     expect(new RatestoreClient({ baseUrl: 'http://127.0.0.1:3000/prefix/' }).baseUrl).toBe('http://127.0.0.1:3000/prefix');
   });
 
@@ -239,7 +265,7 @@ describe('the retry policy', () => {
     expect(retryPolicy(false).retries).toBe(0);
     expect(retryPolicy(3)).toMatchObject({ retries: 3, maxElapsedMs: 60_000 });
     expect(retryPolicy({ minDelayMs: 10 })).toMatchObject({ minDelayMs: 10, maxDelayMs: 5_000 });
-    expect(() => retryPolicy(-1)).toThrow(TypeError);
+    expect(thrown(() => retryPolicy(-1))).toMatchObject({ code: 'RATESTORE_INVALID_ARGUMENT', field: 'retries' });
     expect(parseRetryAfter('3')).toBe(3000);
     expect(parseRetryAfter(new Date(Date.now() + 5_000).toUTCString(), Date.now())).toBeGreaterThan(3_000);
     expect(parseRetryAfter('soon')).toBeUndefined();

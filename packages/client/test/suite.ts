@@ -280,6 +280,16 @@ export function behaviourSuite(name: string, start: () => Promise<Harness>): voi
       expect(await latest(client)).toBe(before);
     });
 
+    it('reads at a minVersion the store has applied; refuses a minVersion that is no version', async () => {
+      const version = await latest(client);
+      expect(await client.ports({ minVersion: version })).toEqual(await client.ports());
+      expect((await client.ratesDetailed({ dateFrom: '2016-01-01', dateTo: '2016-01-01', origin: 'CNSGH', destination: 'NLRTM', minVersion: version })).version).toBe(version);
+      for (const bad of [-1, 1.5, '3']) {
+        const error = await failure(client.batches({ minVersion: bad as never }));
+        expect([error.code, error.field]).toEqual(['RATESTORE_INVALID_ARGUMENT', 'minVersion']);
+      }
+    });
+
     it('refuses bad options before doing anything', async () => {
       expect(await failure(client.uploadBatch([], { chunkSize: 0 }))).toMatchObject({ code: 'RATESTORE_INVALID_ARGUMENT', field: 'chunkSize' });
       expect(await failure(client.uploadBatch([], { concurrency: 1.5 }))).toMatchObject({ code: 'RATESTORE_INVALID_ARGUMENT', field: 'concurrency' });

@@ -1,46 +1,15 @@
 /**
- * Every error the store raises on purpose is a `RatestoreError` with a stable `code`.
- * Messages may change between releases; codes do not (see the README's error table).
+ * Every error the store raises on purpose is a `RatestoreError` with a stable `code`, one of the
+ * contract's engine codes. Messages may change between releases; codes do not (see the README's
+ * error table, rendered from the contract).
  */
 
-export type RatestoreErrorCode =
-  | 'RATESTORE_INVALID_ARGUMENT'
-  | 'RATESTORE_INVALID_DATE'
-  | 'RATESTORE_DATE_RANGE_REVERSED'
-  | 'RATESTORE_RANGE_TOO_LONG'
-  | 'RATESTORE_UNKNOWN_LOCATION'
-  | 'RATESTORE_INVALID_BATCH'
-  | 'RATESTORE_EMPTY_BATCH'
-  | 'RATESTORE_UNKNOWN_BATCH'
-  | 'RATESTORE_BATCH_COMMITTED'
-  | 'RATESTORE_UNKNOWN_VERSION'
-  | 'RATESTORE_VERSION_NOT_RETAINED'
-  | 'RATESTORE_VERSION_CONFLICT'
-  | 'RATESTORE_LOG_MISMATCH'
-  | 'RATESTORE_NOT_OPEN';
+import type { EngineErrorCode, ItemIssueCode } from './contract/codes.js';
+import type { ItemIssue } from './contract/results.js';
 
-/** Codes of the problems found in one item of a batch. */
-export type ItemIssueCode =
-  | 'RATESTORE_INVALID_ITEM'
-  | 'RATESTORE_INVALID_FIELD'
-  | 'RATESTORE_INVALID_DATE'
-  | 'RATESTORE_INVALID_PRICE'
-  | 'RATESTORE_UNKNOWN_PORT'
-  | 'RATESTORE_UNKNOWN_REGION'
-  | 'RATESTORE_DUPLICATE_CODE'
-  | 'RATESTORE_REGION_CYCLE';
-
-/** One problem of a bad item of a rejected batch (an item with several problems has an entry for each). */
-export interface ItemIssue {
-  /** Position of the item in its chunk (in the whole batch for a one-call write). */
-  index: number;
-  /** Chunk number, for staged batches. */
-  chunk?: number;
-  /** The offending field, or `''` when the item as a whole is wrong. */
-  field: string;
-  code: ItemIssueCode;
-  reason: string;
-}
+/** The codes of the errors the store raises: the contract's engine codes (contract/codes.ts). */
+export type RatestoreErrorCode = EngineErrorCode;
+export type { ItemIssue, ItemIssueCode };
 
 export interface RatestoreErrorOptions {
   /** The argument or option at fault. */

@@ -13,8 +13,8 @@ export type { BatchSource, PriceChunk } from './staging/batch-source.js';
 export type { FoldResult } from './maintenance/fold-history.js';
 export type { Snapshot, SnapshotEntries } from './maintenance/snapshot.js';
 export { RatestoreError } from './errors.js';
-export { httpStatusOf } from './http-status.js';
-export { roundAverage } from './wire-rounding.js';
+// Kept on the main entry for code written before the contract had its own (`@ratestore/core/contract`).
+export { httpStatusOf, roundAverage } from './contract/index.js';
 export { moneyCents, priceTextCents } from './validate/price.js';
 export type { RatestoreErrorCode, RatestoreErrorOptions, ItemIssue, ItemIssueCode } from './errors.js';
 export type { Db } from './db.js';

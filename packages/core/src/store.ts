@@ -20,6 +20,7 @@ import type { FoldResult } from './maintenance/fold-history.js';
 import { restoreEntries, type Snapshot, type SnapshotEntries } from './maintenance/snapshot.js';
 import { checkBatchId, checkDay, checkInteger, checkObject, invalid } from './validate/arguments.js';
 import { PORT_CODE, REGION_SLUG } from './validate/items.js';
+import { DEFAULT_MIN_COUNT, DEFAULT_VERSION_WAIT_MS } from './contract/results.js';
 import type {
   AddChunkOptions, BatchItems, CommitOptions, CompactOptions, RatestoreReader, RatestoreWriter, StagedBatchHandle, StoreStatus, WaitOptions, WriteOptions
 } from './interfaces.js';
@@ -81,8 +82,6 @@ export interface ApplyRevertOptions {
   /** ISO timestamp of the original revert. Default: now. */
   committedAt?: string;
 }
-
-const DEFAULT_WAIT_MS = 5000;
 
 /**
  * A versioned, all-or-nothing store of route prices on an abstract-level database.
@@ -315,7 +314,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     this.#assertOpen();
     checkInteger(version, 'version', 0);
     checkObject(options, 'options');
-    const timeoutMs = checkInteger(options.timeoutMs ?? DEFAULT_WAIT_MS, 'timeoutMs', 0);
+    const timeoutMs = checkInteger(options.timeoutMs ?? DEFAULT_VERSION_WAIT_MS, 'timeoutMs', 0);
     return this.#replica.reached(version, timeoutMs);
   }
 
@@ -343,7 +342,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     if (to - from + 1 > this.#options.maxRangeDays) {
       throw new RatestoreError('RATESTORE_RANGE_TOO_LONG', `the range spans ${to - from + 1} days; at most ${this.#options.maxRangeDays} are allowed`, { field: 'dateTo' });
     }
-    const minCount = checkInteger(query.minCount ?? 3, 'minCount', 1);
+    const minCount = checkInteger(query.minCount ?? DEFAULT_MIN_COUNT, 'minCount', 1);
     const version = this.#checkVersion(query.asOf);
     for (const field of ['origin', 'destination'] as const) {
       const location = query[field];

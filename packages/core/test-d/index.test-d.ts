@@ -9,8 +9,12 @@ import {
   type CommitResult, type CompactOptions, type Db, type FoldResult, type ItemIssue, type ItemIssueCode, type Port,
   type PortItem, type PriceItem, type RateRow, type RatesQuery, type RatesResult, type RatestoreErrorCode,
   type RatestoreOptions, type Region, type RegionItem, type RegionNode, type RevertResult, type StagedBatchInfo,
-  type VersionOptions, type WriteOptions
+  type VersionOptions, type WriteOptions, httpStatusOf
 } from '@ratestore/core';
+import {
+  httpStatusOf as contractHttpStatusOf, type BatchInfo as ContractBatchInfo, type ClientErrorCode, type CliErrorCode, type EngineErrorCode, type ErrorCode,
+  type HttpErrorCode, type ItemIssueCode as ContractItemIssueCode, type ProblemCode
+} from '@ratestore/core/contract';
 
 declare const db: Db;
 
@@ -253,3 +257,25 @@ try {
 const made = new RatestoreError('RATESTORE_UNKNOWN_BATCH', 'no such batch', { field: 'batchId' });
 expectType<RatestoreError>(made);
 expectError(new RatestoreError('RATESTORE_NOPE', 'x'));
+
+// ---------------------------------------------------------------------------------------------
+// The contract (@ratestore/core/contract): the unions derived from its table of codes
+
+expectType<EngineErrorCode>({} as RatestoreErrorCode);
+expectAssignable<EngineErrorCode>('RATESTORE_LOG_MISMATCH');
+expectNotAssignable<EngineErrorCode>('RATESTORE_INVALID_ITEM');
+expectAssignable<ContractItemIssueCode>('RATESTORE_INVALID_DATE');
+expectNotAssignable<ContractItemIssueCode>('RATESTORE_NOT_OPEN');
+expectAssignable<HttpErrorCode>('RATESTORE_NOT_CAUGHT_UP');
+expectNotAssignable<HttpErrorCode>('RATESTORE_NOT_OPEN');
+expectNotAssignable<HttpErrorCode>('RATESTORE_INVALID_PRICE');
+expectAssignable<ProblemCode>('RATESTORE_INVALID_PRICE');
+expectAssignable<ClientErrorCode>('RATESTORE_TIMEOUT');
+expectNotAssignable<ClientErrorCode>('RATESTORE_OVERLOADED');
+expectAssignable<CliErrorCode>('RATESTORE_IMPORT_UNREADABLE');
+expectNotAssignable<CliErrorCode>('RATESTORE_TIMEOUT');
+expectAssignable<ErrorCode>('RATESTORE_NO_SNAPSHOT');
+expectNotAssignable<ErrorCode>('RATESTORE_SOMETHING_ELSE');
+expectType<number>(httpStatusOf(made));
+expectType<number>(contractHttpStatusOf({ code: 'RATESTORE_NOT_FOUND' }));
+expectAssignable<ContractBatchInfo>({} as BatchInfo);

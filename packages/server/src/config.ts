@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { DEFAULT_MAX_ITEM_CHARS } from './formats/index.js';
 import { distance } from 'fastest-levenshtein';
+import { DEFAULT_VERSION_WAIT_MS } from '@ratestore/core/contract';
 
 export type Scope = 'read' | 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
@@ -114,7 +115,7 @@ export function defaultConfig(): ServerConfig {
     auth: { keys: [], readsNeedKey: false },
     cors: { origins: [] },
     currency: { endpoint: 'https://openexchangerates.org/api', cacheSeconds: 3600 },
-    cluster: { waitMs: 5000, pollMs: 1000, poolSize: 8, snapshotEveryVersions: 0 },
+    cluster: { waitMs: DEFAULT_VERSION_WAIT_MS, pollMs: 1000, poolSize: 8, snapshotEveryVersions: 0 },
     logLevel: 'info'
   };
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Ratestore } from '@ratestore/core';
+import type { RatestoreReader } from '@ratestore/core';
 
 /** The server's Prometheus metrics, in a registry of their own (so several apps can share a process). */
 export class Metrics {
@@ -15,7 +15,7 @@ export class Metrics {
   readonly uploadsRefused: Counter;
 
   /** `uploads` tells the uploads running and waiting for admission, read at each scrape. */
-  constructor(store: Ratestore, options: { defaultMetrics?: boolean; uploads?: () => { active: number; queued: number } } = {}) {
+  constructor(store: RatestoreReader, options: { defaultMetrics?: boolean; uploads?: () => { active: number; queued: number } } = {}) {
     const uploads = options.uploads ?? (() => ({ active: 0, queued: 0 }));
     const registers = [this.registry];
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

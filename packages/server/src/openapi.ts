@@ -1,4 +1,5 @@
 /** The OpenAPI 3.1 description of the HTTP API, served at /openapi.json. Tests check real responses against it. */
+import { BATCH_ID_PATTERN } from '@ratestore/core/contract';
 
 /** A piece of the OpenAPI document (a schema, an operation...), as plain JSON. */
 export type OpenApiObject = Record<string, unknown>;
@@ -13,7 +14,7 @@ const path = (name: string, description: string, schema: OpenApiObject = { type:
 
 const DAY = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', examples: ['2016-01-01'] };
 const LOCATION = { type: 'string', description: 'A port code (5 letters A-Z) or a region slug', examples: ['CNSGH', 'north_europe_main'] };
-const BATCH_ID = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' };
+const BATCH_ID = { type: 'string', pattern: BATCH_ID_PATTERN.source };
 
 const etag = { ETag: { description: 'Derived from the data version and the query', schema: { type: 'string' } } };
 const readResponses = (description: string, schema: OpenApiObject, extra: Record<string, unknown> = {}) => ({
@@ -288,9 +289,9 @@ export function openApiDocument(): OpenApiObject {
         Tree: { type: 'object', required: ['version', 'regions'], properties: { version: { type: 'integer' }, regions: { type: 'array', items: ref('RegionNode') } } },
         Health: { type: 'object', required: ['status'], properties: { status: { enum: ['ok', 'ready', 'starting', 'draining', 'stopped'] }, version: { type: 'integer' } } },
         NodeStatus: {
-          type: 'object', required: ['node_id', 'mode', 'version', 'log_version', 'lag_versions', 'lag_seconds', 'stale'], additionalProperties: false,
+          type: 'object', required: ['node_id', 'server_version', 'mode', 'version', 'log_version', 'lag_versions', 'lag_seconds', 'stale'], additionalProperties: false,
           properties: {
-            node_id: { type: 'string' }, mode: { enum: ['single', 'cluster'] }, version: { type: 'integer' },
+            node_id: { type: 'string' }, server_version: { type: 'string', description: 'The release of the server this node runs' }, mode: { enum: ['single', 'cluster'] }, version: { type: 'integer' },
             log_version: { type: ['integer', 'null'], description: 'The log\'s latest version; null when it cannot be reached' },
             lag_versions: { type: ['integer', 'null'] }, lag_seconds: { type: ['number', 'null'] },
             stale: { type: 'boolean', description: 'The log cannot be reached: reads go on from this node\'s replica, writes are refused' }

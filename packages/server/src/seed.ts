@@ -1,5 +1,5 @@
-import { generateSample, sampleRoutes, type Ratestore, type RegionNode, type SampleOptions } from '@ratestore/core';
-import { dayText, epochDay } from './days.js';
+import { generateSample, sampleRoutes, type RatestoreReader, type RatestoreWriter, type RegionNode, type SampleOptions } from '@ratestore/core';
+import { formatDay, parseDay } from '@ratestore/core/contract';
 
 export interface ExampleQuery {
   origin: string;
@@ -12,7 +12,7 @@ export interface ExampleQuery {
 export const DEFAULT_SAMPLE: SampleOptions = { seed: 1, prices: 50_000, ports: 200, dateFrom: '2016-01-01', days: 31, depth: 4 };
 
 /** Writes the generated sample as one batch (`sample-seed`) when the store holds no batch yet. */
-export async function seedIfEmpty(store: Ratestore, sample: SampleOptions = DEFAULT_SAMPLE): Promise<{ seeded: boolean; prices: number; ms: number }> {
+export async function seedIfEmpty(store: RatestoreReader & RatestoreWriter, sample: SampleOptions = DEFAULT_SAMPLE): Promise<{ seeded: boolean; prices: number; ms: number }> {
   if (store.version > 0 || store.batches().length > 0) return { seeded: false, prices: 0, ms: 0 };
   const started = Date.now();
   const result = await store.write(generateSample(sample), { batchId: 'sample-seed' });
@@ -27,9 +27,9 @@ const EXAMPLE_READS = 2;
  * popular route (origin port to the destination port's region) when the sample is loaded, otherwise
  * a route between the two top-level regions with the most ports, in the first days of the sample.
  */
-export async function exampleQuery(store: Ratestore, sample: SampleOptions = DEFAULT_SAMPLE): Promise<ExampleQuery | undefined> {
+export async function exampleQuery(store: RatestoreReader, sample: SampleOptions = DEFAULT_SAMPLE): Promise<ExampleQuery | undefined> {
   const dateFrom = sample.dateFrom ?? '2016-01-01';
-  const dateTo = dayText(epochDay(dateFrom)! + 9);
+  const dateTo = formatDay(parseDay(dateFrom)! + 9);
   for (const [origin, destination] of likelyRoutes(store, sample).slice(0, EXAMPLE_READS)) {
     try {
       const { rows } = await store.rates({ dateFrom, dateTo, origin, destination });
@@ -42,7 +42,7 @@ export async function exampleQuery(store: Ratestore, sample: SampleOptions = DEF
 }
 
 /** Routes likely to have prices, best first, chosen from the catalog alone (no price is read). */
-function likelyRoutes(store: Ratestore, sample: SampleOptions): Array<[string, string]> {
+function likelyRoutes(store: RatestoreReader, sample: SampleOptions): Array<[string, string]> {
   if (store.batch('sample-seed') !== undefined) {
     const [route] = sampleRoutes(sample);
     if (route !== undefined) {

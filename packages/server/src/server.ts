@@ -10,6 +10,7 @@ import type { AppContext } from './http/context.js';
 import { Lifecycle, gracefulShutdown } from './http/shutdown.js';
 import { createLogger, type Logger } from './logger.js';
 import { DEFAULT_SAMPLE, exampleQuery, seedIfEmpty, type ExampleQuery } from './seed.js';
+import { SERVER_VERSION } from './version.js';
 import { connectCluster, type ClusterConnection } from './cluster/cluster.js';
 import { bootstrapFromSnapshot, clusterNode, isEmptyDataDirectory, snapshotIfDue } from './cluster/node.js';
 
@@ -124,7 +125,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   lifecycle.state = 'ready';
   const auth = config.auth.keys.length === 0 ? 'none: open on loopback only' : `${config.auth.keys.length} key(s), reads ${config.auth.readsNeedKey ? 'need a key' : 'open'}`;
   const mode = cluster === undefined ? { mode: 'single' } : { mode: 'cluster', node_id: cluster.nodeId, cluster: cluster.url, cluster_id: cluster.identity.clusterId };
-  logger.info({ url, store: config.memory ? 'memory' : config.data, version: store.version, ...mode, auth, exchange_rates: context.exchangeRates.description }, 'listening');
+  logger.info({ url, server_version: SERVER_VERSION, store: config.memory ? 'memory' : config.data, version: store.version, ...mode, auth, exchange_rates: context.exchangeRates.description }, 'listening');
   if (config.auth.keys.length === 0) logger.warn('no API keys are configured: anyone who can reach this loopback address can read and write');
   if (example !== undefined) {
     const query = new URLSearchParams({ date_from: example.dateFrom, date_to: example.dateTo, origin: example.origin, destination: example.destination });

@@ -88,12 +88,19 @@ async function expectTableToMatch(page: Page, server: ServerProcess, query: Reco
 
 describe('the rates explorer', () => {
   it('serves the page, its scripts and the API reference without a key, under a strict CSP', async () => {
-    for (const path of ['/', '/explorer/main.js', '/explorer/vendor/uplot.js', '/explorer/vendor/client/index.js', '/explorer/vendor/client/remote.js', '/docs/', '/docs/swagger-ui-bundle.js']) {
+    for (const path of ['/', '/explorer/main.js', '/explorer/vendor/uplot.js', '/explorer/vendor/client/index.js', '/explorer/vendor/client/remote.js', '/explorer/vendor/contract/index.js', '/docs/', '/docs/swagger-ui-bundle.js']) {
       const response = await fetch(`${keyed.url}${path}`);
       expect(response.status, path).toBe(200);
       expect(response.headers.get('content-security-policy'), path).toMatch(/default-src 'none'; script-src 'self'/);
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     }
+    // The client's modules import the contract by its URL beside them: a browser resolves no package name.
+    const remote = await fetch(`${keyed.url}/explorer/vendor/client/remote.js`);
+    const code = await remote.text();
+    expect(code).toMatch(/from '\.\.\/contract\/index\.js'/);
+    expect(code).not.toMatch(/@ratestore\//);
+    expect(remote.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await fetch(`${keyed.url}/explorer/vendor/client/remote.js`, { headers: { 'if-none-match': remote.headers.get('etag')! } })).status).toBe(304);
     expect((await fetch(`${keyed.url}/v1/ports`)).status).toBe(401);
     // The reference is at /docs and at /docs/, the same page (its links are absolute).
     const docs = await fetch(`${open.url}/docs`, { redirect: 'manual' });

@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Ratestore, type BatchItem } from '@ratestore/core';
+import type { StoreFactory, SuiteStore } from '../../core/test/stores.js';
 import { createApp } from '../src/http/app.js';
 import { createHttpServer } from '../src/http/node-server.js';
 import { defaultConfig, validateConfig, type ConfigInput, type ServerConfig } from '../src/config.js';
@@ -72,7 +73,8 @@ export interface Reply<T = unknown> {
 
 export interface TestServer {
   url: string;
-  store: Ratestore;
+  /** What the app serves: one in-memory store, or the arrangement of stores the test asked for. */
+  store: SuiteStore;
   context: AppContext;
   config: ServerConfig;
   server: http.Server;
@@ -82,7 +84,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { config?: ConfigInput; items?: BatchItem[]; exchangeRates?: ExchangeRateSource; logger?: Logger } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  config?: ConfigInput;
+  items?: BatchItem[];
+  exchangeRates?: ExchangeRateSource;
+  logger?: Logger;
+  /** The stores to serve (any arrangement behind the engine's reader and writer); default: one in-memory store. */
+  stores?: StoreFactory;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const base = defaultConfig();
   const config = validateConfig({
     ...base,
@@ -96,8 +107,8 @@ export async function startTestServer(options: { config?: ConfigInput; items?: B
     cors: { ...base.cors, ...options.config?.cors },
     currency: { ...base.currency, ...options.config?.currency }
   } as ServerConfig);
-  const store = new Ratestore({ memory: true, maxRangeDays: config.maxRangeDays });
-  await store.open();
+  const store: SuiteStore = options.stores === undefined ? new Ratestore({ memory: true, maxRangeDays: config.maxRangeDays }) : await options.stores.open({ maxRangeDays: config.maxRangeDays });
+  if (store instanceof Ratestore) await store.open();
   if (options.items !== undefined) await store.write(options.items, { batchId: 'fixture' });
   const { app, context } = createApp(store, config, {
     logger: options.logger ?? createLogger('silent'),
@@ -140,7 +151,7 @@ export async function startTestServer(options: { config?: ConfigInput; items?: B
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await store.close();
+      await (options.stores === undefined ? store.close() : options.stores.cleanup());
     }
   };
 }

@@ -1,20 +1,38 @@
+import { readFileSync } from 'node:fs';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { etagFor } from '../src/http/cache.js';
 import { createLogger } from '../src/logger.js';
 import { openApiDocument } from '../src/openapi.js';
+import { memoryBackend } from '../../core/test/backends.js';
+import { replicatedStores } from '../../core/test/harness/replicated.js';
+import type { StoreFactory } from '../../core/test/stores.js';
 import { prices, startTestServer, world, type TestServer } from './helpers.js';
 
 const rates = (params: Record<string, string>) => `/v1/rates?${new URLSearchParams(params)}`;
 const ndjson = (items: unknown[]) => items.map((item) => JSON.stringify(item)).join('\n') + '\n';
 
-describe('v1 API', () => {
+// The API over one store, and over a writer and a reader sharing a commit log: the app depends on
+// the engine's reader and writer interfaces, so any arrangement of stores can stand behind it.
+const arrangements: Array<[string, (() => StoreFactory) | undefined]> = [['one store', undefined], ['a writer and a reader', () => replicatedStores(memoryBackend())]];
+
+describe.each(arrangements)('v1 API over %s', (_name, stores) => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ items: [...world(), ...prices('CNSGH', 'NLRTM', '2016-01-01', [100, 200]), ...prices('CNSGH', 'DEHAM', '2016-01-01', [300])] });
+    t = await startTestServer({
+      items: [...world(), ...prices('CNSGH', 'NLRTM', '2016-01-01', [100, 200]), ...prices('CNSGH', 'DEHAM', '2016-01-01', [300])],
+      ...(stores === undefined ? {} : { stores: stores() })
+    });
   });
   afterAll(() => t.close());
+
+  it('GET /v1/status: a single node, always caught up, naming the server release it runs', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = await t.get('/v1/status');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ mode: 'single', server_version: version, version: t.store.version, log_version: t.store.version, lag_versions: 0, stale: false });
+  });
 
   it('GET /v1/rates: exact rows, min_count, the version read, as_of', async () => {
     const r = await t.get(rates({ date_from: '2016-01-01', date_to: '2016-01-02', origin: 'CNSGH', destination: 'north_europe' }));

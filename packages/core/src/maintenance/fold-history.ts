@@ -5,13 +5,9 @@ import { AGGREGATES_RANGE, FOLDED_SOURCE, RETENTION_KEY, TXN_KEY, foldKey, parse
 import { encodeRecord, flatDays, isReset, mergeRecord, type MonthAggregates } from '../encoding/record-codec.js';
 import { VisibilityFilter } from '../read/visible-records.js';
 import { RecordWriter } from '../write/record-writer.js';
+import type { FoldResult } from '../contract/results.js';
 
-export interface FoldResult {
-  foldedThrough: number;
-  /** Aggregate records removed and written. */
-  removed: number;
-  written: number;
-}
+export type { FoldResult } from '../contract/results.js';
 
 /**
  * Folds history up to version `horizon`: in every group, the records a read at `horizon` sees are

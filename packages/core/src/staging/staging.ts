@@ -2,22 +2,9 @@ import { IssueList, RatestoreError } from '../errors.js';
 import { itemsOf } from '../validate/arguments.js';
 import { ChunkBuilder, type EncodedChunk } from './chunk-builder.js';
 import { memorySource, type BatchSource } from './batch-source.js';
+import type { AddChunkResult, StagedBatchInfo } from '../contract/results.js';
 
-export interface AddChunkResult {
-  batchId: string;
-  chunk: number;
-  /** Items in this chunk. */
-  items: number;
-}
-
-export interface StagedBatchInfo {
-  batchId: string;
-  createdAt: string;
-  /** Chunk numbers staged so far, ascending. */
-  chunks: number[];
-  /** Items staged so far, in all chunks. */
-  items: number;
-}
+export type { AddChunkResult, StagedBatchInfo } from '../contract/results.js';
 
 /** The items of a `write()`, validated and ready to commit. */
 export interface CollectedBatch {

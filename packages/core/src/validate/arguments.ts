@@ -1,22 +1,22 @@
 import { RatestoreError } from '../errors.js';
+import { BATCH_ID_RULE, isBatchId } from '../contract/batch-id.js';
+import { DAY_RULE } from '../contract/dates.js';
 import { parseDay } from './dates.js';
 import { yieldToEventLoop } from '../util/yield.js';
-
-export const BATCH_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function invalid(field: string, reason: string): RatestoreError {
   return new RatestoreError('RATESTORE_INVALID_ARGUMENT', `${field} ${reason}`, { field });
 }
 
 export function checkBatchId(batchId: unknown, field = 'batchId'): string {
-  if (typeof batchId !== 'string' || !BATCH_ID.test(batchId)) throw invalid(field, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+  if (!isBatchId(batchId)) throw invalid(field, `must be ${BATCH_ID_RULE}`);
   return batchId;
 }
 
 export function checkDay(value: unknown, field: string): number {
   const day = parseDay(value);
   if (day === undefined) {
-    throw new RatestoreError('RATESTORE_INVALID_DATE', `${field} must be a calendar date YYYY-MM-DD between 1900 and 2999, got ${JSON.stringify(value) ?? 'nothing'}`, { field });
+    throw new RatestoreError('RATESTORE_INVALID_DATE', `${field} must be ${DAY_RULE}, got ${JSON.stringify(value) ?? 'nothing'}`, { field });
   }
   return day;
 }

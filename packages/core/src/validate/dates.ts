@@ -1,46 +1,29 @@
 /**
- * Days are carried inside the engine as integers: days since 1900-01-01 (UTC). Integers make keys,
- * ranges and arithmetic cheap; ISO `YYYY-MM-DD` strings are used only at the edges.
+ * The engine's days: the contract's day parsing and formatting (contract/dates.ts) behind caches,
+ * and the month arithmetic of aggregation.
  */
+import { MIN_YEAR, formatDay as formatDayOnce, parseDay as parseDayOnce } from '../contract/dates.js';
 
-const DAY_MS = 86_400_000;
-const EPOCH_1900_MS = Date.UTC(1900, 0, 1);
-const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** The first and last years a price day may have. */
-export const MIN_YEAR = 1900;
-export const MAX_YEAR = 2999;
+const CACHE_LIMIT = 100_000;
 
 /** Batches repeat the same few hundred days millions of times; parsing each once pays off. */
 const parsed = new Map<string, number | undefined>();
-const PARSED_LIMIT = 100_000;
 const lastParsed: { value: string | undefined; day: number | undefined } = { value: undefined, day: undefined };
 
-/** Parses a strict `YYYY-MM-DD` calendar date; returns undefined for anything else. */
+/** The day index of a strict `YYYY-MM-DD` calendar date between 1900 and 2999; undefined for anything else. */
 export function parseDay(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   // Batches mostly come grouped by day: the last answer saves a hash lookup per price.
   if (value === lastParsed.value) return lastParsed.day;
   let day = parsed.get(value);
   if (day === undefined && !parsed.has(value)) {
-    if (parsed.size >= PARSED_LIMIT) parsed.clear();
-    day = parseDayUncached(value);
+    if (parsed.size >= CACHE_LIMIT) parsed.clear();
+    day = parseDayOnce(value);
     parsed.set(value, day);
   }
   lastParsed.value = value;
   lastParsed.day = day;
   return day;
-}
-
-function parseDayUncached(value: string): number | undefined {
-  const match = ISO_DAY.exec(value);
-  if (match === null) return undefined;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  if (year < MIN_YEAR || year > MAX_YEAR || month < 1 || month > 12 || day < 1) return undefined;
-  if (day > daysInMonth(year, month)) return undefined;
-  return (Date.UTC(year, month - 1, day) - EPOCH_1900_MS) / DAY_MS;
 }
 
 /** Every query formats each day of its range; a cache spares a Date per row. */
@@ -49,8 +32,8 @@ const formatted = new Map<number, string>();
 export function formatDay(dayIndex: number): string {
   let day = formatted.get(dayIndex);
   if (day === undefined) {
-    if (formatted.size >= PARSED_LIMIT) formatted.clear();
-    day = new Date(EPOCH_1900_MS + dayIndex * DAY_MS).toISOString().slice(0, 10);
+    if (formatted.size >= CACHE_LIMIT) formatted.clear();
+    day = formatDayOnce(dayIndex);
     formatted.set(dayIndex, day);
   }
   return day;
@@ -92,8 +75,4 @@ export function monthName(monthsSince1900: number): string {
 /** Day index of the first day of the month `YYYY-MM`. */
 export function firstDayOfMonth(month: string): number {
   return parseDay(`${month}-01`)!;
-}
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerBatchesCommand } from './commands/batches.js';
 import { configureCommand, processIo, type CliIo } from './commands/common.js';
 import { registerCompactCommand } from './commands/compact.js';
+import { registerClusterCommands } from './commands/cluster.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerRatesCommand } from './commands/rates.js';
@@ -25,5 +26,6 @@ export function buildProgram(io: CliIo = processIo()): Command {
   registerRatesCommand(program, io);
   registerBatchesCommand(program, io);
   registerCompactCommand(program, io);
+  registerClusterCommands(program, io);
   return program;
 }

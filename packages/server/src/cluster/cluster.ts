@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import type { Staging, StagingOptions } from '@ratestore/core';
+import type { ErrorCode } from '@ratestore/core/contract';
 import { migrate, type ClusterIdentity } from './schema.js';
 import { PgCommitLog } from './pg-log.js';
 import { PgStaging } from './pg-staging.js';
@@ -39,7 +40,7 @@ export interface ClusterConnection {
 
 /** Raised when PostgreSQL cannot be reached or its tables cannot be made at start. */
 export class ClusterUnavailableError extends Error {
-  readonly code = 'RATESTORE_LOG_UNAVAILABLE';
+  readonly code: ErrorCode = 'RATESTORE_LOG_UNAVAILABLE';
 }
 
 /** A stable default node id: the same host and data directory name the same node across restarts. */
@@ -57,13 +58,14 @@ export async function connectCluster(options: ClusterOptions): Promise<ClusterCo
   const url = redactUrl(options.url);
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: 10_000 });
   const lockPool = new pg.Pool({ connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: 10_000 });
-  for (const each of [pool, lockPool]) {
-    // An idle client that loses its connection emits 'error' on the pool; the next query reconnects.
-    each.on('error', options.onError);
-    // A client in use emits it on itself, and an 'error' event without a listener ends the process
-    // (PostgreSQL going away in the middle of a commit would take every node down with it). The
-    // query in flight, or the next one, fails with the error; the pool drops the client on release.
-    each.on('connect', (client) => client.on('error', () => undefined));
+  // An idle client that loses its connection emits 'error' on the pool; the next query reconnects.
+  // A client that is checked out (a transaction between two statements, a held upload lock) has no
+  // pool listener: without one of its own, a connection PostgreSQL ends (a failover, a restart) would
+  // crash the process. With it, the client's next query fails (RATESTORE_LOG_UNAVAILABLE) and the
+  // pool drops the client on release.
+  for (const p of [pool, lockPool]) {
+    p.on('error', options.onError);
+    p.on('connect', (client) => client.on('error', options.onError));
   }
   const close = async (): Promise<void> => {
     await Promise.all([pool.end(), lockPool.end()]);

@@ -1,3 +1,5 @@
+import type { ErrorCode } from '@ratestore/core/contract';
+
 /**
  * Whether an error means PostgreSQL cannot be reached or went away: the log is unavailable for now,
  * and a retry may succeed (answered 503 RATESTORE_LOG_UNAVAILABLE with Retry-After). Class 08 is
@@ -30,7 +32,7 @@ export function redactUrl(url: string): string {
  * snapshot instead.
  */
 export class LogPrunedError extends Error {
-  readonly code = 'RATESTORE_LOG_PRUNED';
+  readonly code: ErrorCode = 'RATESTORE_LOG_PRUNED';
 
   constructor(version: number, prunedThrough: number) {
     super(`this node is at version ${version}, but the log's data through version ${prunedThrough} was pruned after a snapshot: start it on an empty data directory to restore the newest snapshot`);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ratestore, RatestoreReader } from '@ratestore/core';
 import type { ClusterConnection } from './cluster.js';
+import { SERVER_VERSION } from '../version.js';
 import { isLogUnavailable } from './errors.js';
 import { LOCKS } from './schema.js';
 import { newestSnapshot, saveSnapshot, snapshotEntries, type SnapshotInfo } from './snapshots.js';
@@ -9,6 +10,8 @@ import { newestSnapshot, saveSnapshot, snapshotEntries, type SnapshotInfo } from
 /** What `GET /v1/status` answers. */
 export interface NodeStatus {
   node_id: string;
+  /** The release of the server this node runs (its package version). */
+  server_version: string;
   mode: 'single' | 'cluster';
   /** The version this node has applied (and answers reads at). */
   version: number;
@@ -35,7 +38,7 @@ export function singleNode(store: RatestoreReader, nodeId: string): NodeInfo {
     nodeId,
     mode: 'single',
     async status() {
-      return { node_id: nodeId, mode: 'single', version: store.version, log_version: store.version, lag_versions: 0, lag_seconds: 0, stale: false };
+      return { node_id: nodeId, server_version: SERVER_VERSION, mode: 'single', version: store.version, log_version: store.version, lag_versions: 0, lag_seconds: 0, stale: false };
     }
   };
 }
@@ -47,7 +50,7 @@ export function clusterNode(store: RatestoreReader, cluster: ClusterConnection):
     mode: 'cluster',
     async status() {
       const version = store.version;
-      const base = { node_id: cluster.nodeId, mode: 'cluster' as const, version };
+      const base = { node_id: cluster.nodeId, server_version: SERVER_VERSION, mode: 'cluster' as const, version };
       try {
         const head = await cluster.log.head();
         const next = head > version ? await cluster.log.entry(version + 1) : undefined;

@@ -1,5 +1,5 @@
 import express, { type Express, type RequestHandler, type NextFunction, type Request, type Response } from 'express';
-import type { Ratestore } from '@ratestore/core';
+import type { RatestoreReader, RatestoreWriter } from '@ratestore/core';
 import type { ServerConfig } from '../config.js';
 import { createRateSource, type ExchangeRateSource } from '../currency.js';
 import { createLogger, requestLogger, type Logger } from '../logger.js';
@@ -58,7 +58,7 @@ function inTurn(first: RequestHandler, second: RequestHandler): RequestHandler {
 }
 
 /** The HTTP API over an (opened or opening) store. Listening, signals and the store's life are the caller's. */
-export function createApp(store: Ratestore, config: ServerConfig, options: AppOptions = {}): RatestoreApp {
+export function createApp(store: RatestoreReader & RatestoreWriter, config: ServerConfig, options: AppOptions = {}): RatestoreApp {
   const logger = options.logger ?? createLogger(config.logLevel);
   // The admission queue reports refusals to the metrics, which read its state at each scrape.
   const admission = new Admission({ ...config.uploads, onRefused: () => metrics.uploadsRefused.inc() });

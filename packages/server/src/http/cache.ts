@@ -54,7 +54,7 @@ export function etagFor(version: number, route: string, normalized: string): str
  * to `fresh`: its rule that `Cache-Control: no-cache` makes any answer stale is meant for caches, and
  * fetch() adds that header to every request that carries If-None-Match.
  */
-function notModified(req: Request, etag: string): boolean {
+export function notModified(req: Request, etag: string): boolean {
   const header = req.headers['if-none-match'];
   return header !== undefined && fresh({ 'if-none-match': header }, { etag });
 }

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Ratestore } from '@ratestore/core';
+import type { RatestoreReader, RatestoreWriter } from '@ratestore/core';
 import type { NodeInfo } from '../cluster/node.js';
 import type { ServerConfig } from '../config.js';
 import type { ExchangeRateSource } from '../currency.js';
@@ -13,7 +13,8 @@ import type { Lifecycle } from './shutdown.js';
 
 /** Everything the routes share. */
 export interface AppContext {
-  store: Ratestore;
+  /** What the routes read and write: any arrangement of stores behind the engine's two interfaces. */
+  store: RatestoreReader & RatestoreWriter;
   config: ServerConfig;
   logger: Logger;
   metrics: Metrics;

@@ -1,43 +1,22 @@
+/**
+ * Errors answered as RFC 9457 `application/problem+json`. Every problem carries a stable `code`
+ * (the contract's: the engine's codes, the server's own, item codes; see
+ * @ratestore/core/contract) and, when one request parameter is at fault, its name in `parameter`.
+ */
 import type { NextFunction, Request, Response } from 'express';
 import statuses from 'statuses';
-import { RatestoreError, httpStatusOf, type ItemIssueCode, type RatestoreErrorCode } from '@ratestore/core';
+import { RatestoreError } from '@ratestore/core';
+import {
+  PARAMETER_NAMES, codesWith, httpStatusOf, issueMembers, problemType, type HttpErrorCode, type ProblemCode, type ProblemWire
+} from '@ratestore/core/contract';
 import { inUserWords, type UserNames } from '../user-words.js';
 import { LogPrunedError, isLogUnavailable } from '../cluster/errors.js';
 
-/**
- * Errors answered as RFC 9457 `application/problem+json`. Every problem carries a stable `code`
- * (the engine's `RATESTORE_*` codes plus the server's own, listed in docs/guide.md) and, when one
- * request parameter is at fault, its name in `parameter`.
- */
-export const SERVER_ERROR_CODES = [
-  'RATESTORE_MISSING_PARAMETER',
-  'RATESTORE_INVALID_PARAMETER',
-  'RATESTORE_UNKNOWN_CURRENCY',
-  'RATESTORE_CURRENCY_UNAVAILABLE',
-  'RATESTORE_MALFORMED_BODY',
-  'RATESTORE_MALFORMED_REQUEST',
-  'RATESTORE_UNSUPPORTED_MEDIA_TYPE',
-  'RATESTORE_BODY_TOO_LARGE',
-  'RATESTORE_ITEM_TOO_LARGE',
-  'RATESTORE_HEADERS_TOO_LARGE',
-  'RATESTORE_REQUEST_TIMEOUT',
-  'RATESTORE_TOO_MANY_ITEMS',
-  'RATESTORE_IDEMPOTENCY_MISMATCH',
-  'RATESTORE_NOT_FOUND',
-  'RATESTORE_UNAUTHORIZED',
-  'RATESTORE_FORBIDDEN',
-  'RATESTORE_RATE_LIMITED',
-  'RATESTORE_OVERLOADED',
-  'RATESTORE_NOT_CAUGHT_UP',
-  'RATESTORE_LOG_UNAVAILABLE',
-  'RATESTORE_LOG_PRUNED',
-  'RATESTORE_INTERNAL'
-] as const;
+export type { ProblemCode };
 
-export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
-
-/** Every code a problem document may carry: the server's own, the engine's, and item codes (first issue of a few body members). */
-export type ProblemCode = ServerErrorCode | RatestoreErrorCode | ItemIssueCode;
+/** The server's own codes, for HTTP concerns: the contract's codes with a status that the engine does not raise. */
+export type ServerErrorCode = HttpErrorCode;
+export const SERVER_ERROR_CODES: readonly ServerErrorCode[] = codesWith('status').filter((code) => !codesWith('engine').includes(code)) as ServerErrorCode[];
 
 export interface ProblemOptions {
   parameter?: string;
@@ -66,34 +45,18 @@ export class HttpProblem extends Error {
   }
 }
 
-/** Engine argument names and the request parameters they come from. */
+/** Engine argument names and the request parameters a route takes them from, where they differ from the usual wire names. */
 export type ParameterNames = UserNames;
-
-const DEFAULT_PARAMETERS: ParameterNames = {
-  dateFrom: 'date_from',
-  dateTo: 'date_to',
-  minCount: 'min_count',
-  asOf: 'as_of',
-  batchId: 'batch_id',
-  chunk: 'chunk'
-};
 
 /** Turns an engine error into the problem it is answered with. */
 export function fromEngineError(error: RatestoreError, parameters: ParameterNames = {}): HttpProblem {
-  const status = httpStatusOf(error);
-  const names = { ...DEFAULT_PARAMETERS, ...parameters };
-  const field = error.field;
-  const parameter = field === undefined ? undefined : (names[field] ?? field);
-  const extra: Record<string, unknown> = {};
-  if (error.issues !== undefined) {
-    extra.issues = error.issues;
-    extra.issue_count = error.issueCount ?? error.issues.length;
-  }
+  const names: ParameterNames = { ...PARAMETER_NAMES, ...parameters };
+  const parameter = error.field === undefined ? undefined : (names[error.field] ?? error.field);
   // The detail speaks of the parameters the client sent, not of the engine's arguments.
-  return new HttpProblem(status, error.code, inUserWords(error.message, names), {
+  return new HttpProblem(httpStatusOf(error), error.code, inUserWords(error.message, names), {
     ...(parameter === undefined ? {} : { parameter }),
     ...(error.code === 'RATESTORE_NOT_OPEN' ? { retryAfter: 1 } : {}),
-    extra
+    extra: error.issues === undefined ? {} : issueMembers(error.issues, error.issueCount)
   });
 }
 
@@ -141,8 +104,8 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
     res.destroy();
     return;
   }
-  const body: Record<string, unknown> = {
-    type: `urn:ratestore:problem:${problem.code}`,
+  const body: ProblemWire & Record<string, unknown> = {
+    type: problemType(problem.code),
     title: statuses.message[problem.status] ?? 'Error',
     status: problem.status,
     detail: problem.message,

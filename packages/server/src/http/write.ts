@@ -3,7 +3,7 @@ import type { BatchInfo, CommitResult, ItemIssue, RatestoreError } from '@ratest
 import type { AppContext } from './context.js';
 import { HttpProblem, engineCall, fromEngineError, type ParameterNames } from './problem.js';
 import { checkReplay, type Fingerprint } from './idempotency.js';
-import { commitJson } from './wire.js';
+import { commitToWire } from '@ratestore/core/contract';
 
 /** How a route's engine errors are answered. */
 export interface EngineAnswers {
@@ -69,7 +69,7 @@ async function commitNew(ctx: AppContext, res: Response, request: CommitRequest)
     return;
   }
   ctx.metrics.committed(result.counts);
-  res.status(201).json({ ...commitJson(result), ...prepared.extra });
+  res.status(201).json({ ...commitToWire(result), ...prepared.extra });
 }
 
 /** The first result again when this request is the one that committed `first`; 409 when it is another. */
@@ -77,7 +77,7 @@ async function answerReplay(res: Response, request: CommitRequest, first: BatchI
   checkReplay(first, await request.fingerprint.complete(), request.parameters?.batchId ?? 'batch_id');
   const extra = request.replayExtra === undefined ? {} : await request.replayExtra(first);
   res.setHeader('Idempotent-Replayed', 'true');
-  res.status(201).json({ ...commitJson(first), ...extra });
+  res.status(201).json({ ...commitToWire(first), ...extra });
 }
 
 /**

@@ -1,15 +1,7 @@
-/** Stable codes of the errors an import raises before the store sees an item. */
-export type ImportErrorCode =
-  /** The file is malformed: bad COPY row, bad CSV, bad JSON line, unterminated COPY section... */
-  | 'RATESTORE_IMPORT_INVALID_FILE'
-  /** A dump holds a statement the importer cannot apply (an UPDATE, a DELETE with another WHERE...). */
-  | 'RATESTORE_IMPORT_UNSUPPORTED_STATEMENT'
-  /** The format cannot be told from the file name, or an unknown `--format` was given. */
-  | 'RATESTORE_IMPORT_UNKNOWN_FORMAT'
-  /** The file cannot be read, or the database cannot be connected to or read from. */
-  | 'RATESTORE_IMPORT_UNREADABLE'
-  /** The database lacks a table or column of the ratestask schema (ports, regions, prices). */
-  | 'RATESTORE_IMPORT_MISSING_TABLE';
+import type { CliErrorCode } from '@ratestore/core/contract';
+
+/** Stable codes of the errors an import raises before the store sees an item (what each means: the contract's table). */
+export type ImportErrorCode = Extract<CliErrorCode, `RATESTORE_IMPORT_${string}`>;
 
 /** An import failure tied to a file (or database) and, when known, a line of it. */
 export class ImportError extends Error {

@@ -17,9 +17,10 @@ export interface TestCluster {
   connections: ClusterConnection[];
 }
 
-let databases = 0;
-
-/** A throwaway PostgreSQL for the test file (fsync off, `settings` added): started before its tests, stopped after them. */
+/**
+ * Call at the top of a test file: one throwaway PostgreSQL for the file's tests (fsync off: the
+ * tests kill processes, not machines), started before them and stopped by PID after them.
+ */
 export function usePostgres(settings: Record<string, string> = {}): () => ThrowawayPostgres {
   let server: ThrowawayPostgres | undefined;
   beforeAll(async () => {
@@ -28,8 +29,13 @@ export function usePostgres(settings: Record<string, string> = {}): () => Throwa
   afterAll(async () => {
     await server?.stop();
   });
-  return () => server!;
+  return () => {
+    if (server === undefined) throw new Error('PostgreSQL is not started yet');
+    return server;
+  };
 }
+
+let databases = 0;
 
 /** A fresh, empty database on `server`; its URL. */
 export async function freshDatabase(server: ThrowawayPostgres): Promise<string> {

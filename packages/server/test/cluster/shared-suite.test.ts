@@ -17,6 +17,7 @@ import { compactSuite } from '../../../core/test/suite/compact.js';
 import { clusterStores, usePostgres } from './pg-cluster.js';
 
 const server = usePostgres({ max_connections: '200' });
+
 const cluster = clusterStores(server, classicBackend(), 2);
 describe(cluster.name, () => {
   for (const suite of [writeSuite, ratesSuite, queryErrorsSuite, rejectedBatchesSuite, stagedSuite, revertSuite, versionsSuite, referenceSuite, compactSuite]) suite(cluster);

@@ -1,29 +1,24 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { httpAnswers } from '@ratestore/core/contract';
 import { openApiDocument } from '../../src/openapi.js';
 
 /**
  * What every answer of the server must be, whatever it was sent: the fuzz suite's oracle. The
- * documented codes come from the one place users read them, the guide's error table, so the table
- * and the code cannot drift apart unseen.
+ * documented codes come from the contract's table of codes, which the guide's error table is
+ * rendered from (and held to by packages/core/test/contract-docs.test.ts), so the table and the
+ * code cannot drift apart unseen.
  */
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
-const GUIDE = resolve(ROOT, 'docs/guide.md');
 
-/** Status -> the codes the guide's HTTP error table lists for it (item codes where a row says so). */
-export function documentedCodes(guide = readFileSync(GUIDE, 'utf8')): Map<number, Set<string>> {
-  const section = guide.slice(guide.indexOf('\n## Error codes'), guide.indexOf('\n## The client'));
-  const items = [...(/Item codes, in `issues\[\]\.code`[^:]*:([\s\S]*?)(?:\n\n|$)/.exec(section)?.[1] ?? '').matchAll(/`(RATESTORE_[A-Z_]+)`/g)].map((m) => m[1]!);
-  if (items.length === 0) throw new Error('the guide lists no item codes');
+/** Status -> the codes the server may answer with it (item codes where the table says so). */
+export function documentedCodes(): Map<number, Set<string>> {
   const codes = new Map<number, Set<string>>();
-  for (const [, status, cell] of section.matchAll(/^\| (\d{3}) \| ([^|]+) \|/gm)) {
-    const set = codes.get(Number(status)) ?? new Set<string>();
-    for (const [, code] of cell!.matchAll(/`(RATESTORE_[A-Z_]+)`/g)) set.add(code!);
-    // "an item code", or a list of item codes ending in "...": every item code.
-    if (/item code|\.\.\./.test(cell!)) for (const code of items) set.add(code);
-    codes.set(Number(status), set);
+  for (const { status, codes: answered } of httpAnswers()) {
+    const set = codes.get(status) ?? new Set<string>();
+    for (const code of answered) set.add(code);
+    codes.set(status, set);
   }
   return codes;
 }
@@ -74,7 +69,7 @@ export function problemsOf(request: { method: string; path: string }, answer: An
     }
     if (problem !== undefined) {
       if (problem.status !== answer.status) problems.push(`a ${answer.status} whose document says status ${String(problem.status)}`);
-      if (!(codes.get(answer.status)?.has(String(problem.code)) ?? false)) problems.push(`a ${answer.status} ${String(problem.code)}, which the guide's error table does not list for ${answer.status}`);
+      if (!(codes.get(answer.status)?.has(String(problem.code)) ?? false)) problems.push(`a ${answer.status} ${String(problem.code)}, which the contract's table of codes (the guide's error table) does not give for ${answer.status}`);
     }
   }
   const statuses = documentedStatuses(request.method, request.path);

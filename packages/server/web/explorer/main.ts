@@ -6,6 +6,7 @@ import { problemOf, type Problem } from './problem.js';
 import { isComplete, sameState, searchOf, stateFromSearch, type ExplorerState } from './state.js';
 import { clearTable, renderTable } from './table.js';
 import { RatestoreClient } from './vendor/client/index.js';
+import { DEFAULT_MIN_COUNT } from './vendor/contract/index.js';
 
 /**
  * The rates explorer: the form and the URL hold the same state; whenever it changes and is
@@ -14,7 +15,7 @@ import { RatestoreClient } from './vendor/client/index.js';
  */
 
 /** Days with fewer prices get no average (the API's default, asked for explicitly so the caption can say it). */
-const MIN_COUNT = 3;
+const MIN_COUNT = DEFAULT_MIN_COUNT;
 
 const element = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const form = element<HTMLFormElement>('query');

@@ -11,11 +11,10 @@ export interface Problem {
 
 /**
  * A failure of a client call as a Problem: a RatestoreClientError carries the server's problem
- * (code, detail) or the client's own code (RATESTORE_CONNECTION_FAILED, RATESTORE_TIMEOUT...); a
- * TypeError is an option the client refused (a key it cannot send).
+ * (code, detail), the client's own code (RATESTORE_CONNECTION_FAILED, RATESTORE_TIMEOUT...), or
+ * RATESTORE_INVALID_ARGUMENT for an option the client refused (a key it cannot send).
  */
 export function problemOf(error: unknown): Problem {
   if (isRatestoreClientError(error)) return { code: error.code, detail: error.message, status: error.status ?? 0 };
-  if (error instanceof TypeError) return { code: 'RATESTORE_INVALID_ARGUMENT', detail: error.message, status: 0 };
   throw error;
 }

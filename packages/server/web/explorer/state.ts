@@ -2,6 +2,8 @@
  * The explorer's state, which lives in the page's URL (`?origin=&destination=&date_from=&date_to=`,
  * the names of the API's own parameters), so a link shows the same chart.
  */
+import { parameterOf } from './vendor/contract/index.js';
+
 export interface ExplorerState {
   origin: string;
   destination: string;
@@ -9,12 +11,7 @@ export interface ExplorerState {
   dateTo: string;
 }
 
-const PARAMETERS: ReadonlyArray<[keyof ExplorerState, string]> = [
-  ['origin', 'origin'],
-  ['destination', 'destination'],
-  ['dateFrom', 'date_from'],
-  ['dateTo', 'date_to']
-];
+const PARAMETERS: ReadonlyArray<[keyof ExplorerState, string]> = (['origin', 'destination', 'dateFrom', 'dateTo'] as const).map((key) => [key, parameterOf(key)]);
 
 export function stateFromSearch(search: string): ExplorerState {
   const params = new URLSearchParams(search);

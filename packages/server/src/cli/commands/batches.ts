@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { BatchInfo } from '@ratestore/core';
-import { batchJson, revertJson } from '../../http/wire.js';
+import { batchToWire, revertToWire } from '@ratestore/core/contract';
 import { CliError, configureCommand, count, printJson, processIo, runAction, storeOptions, table, withCommandStore, type CliIo } from './common.js';
 
 interface BatchesOptions {
@@ -19,7 +19,7 @@ export function registerBatchesCommand(program: Command, io: CliIo = processIo()
     await runAction(io, () => withCommandStore(cmd, io, async (store) => {
       const all = store.batches();
       if (options.json === true) {
-        printJson(io, { version: store.version, batches: all.map(batchJson) });
+        printJson(io, { version: store.version, batches: all.map(batchToWire) });
         return;
       }
       if (all.length === 0) {
@@ -39,7 +39,7 @@ export function registerBatchesCommand(program: Command, io: CliIo = processIo()
     await runAction(io, () => withCommandStore(cmd, io, async (store) => {
       const batch = store.batch(id);
       if (batch === undefined) throw new CliError('RATESTORE_UNKNOWN_BATCH', `batch ${id} was never committed`);
-      if (options.json === true) printJson(io, batchJson(batch));
+      if (options.json === true) printJson(io, batchToWire(batch));
       else io.stdout.write(describeBatch(batch));
     }), FLAGS);
   });
@@ -50,7 +50,7 @@ export function registerBatchesCommand(program: Command, io: CliIo = processIo()
     await runAction(io, () => withCommandStore(cmd, io, async (store) => {
       const before = store.batch(id)?.revertedBy ?? null;
       const result = await store.revert(id);
-      if (options.json === true) printJson(io, revertJson(result));
+      if (options.json === true) printJson(io, revertToWire(result));
       else if (before !== null) io.stdout.write(`batch ${id} (version ${result.revertedVersion}) was already reverted by version ${result.version}; nothing written\n`);
       else io.stdout.write(`reverted batch ${id} (version ${result.revertedVersion}) as version ${result.version}\n`);
     }), FLAGS);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command, type CommanderError } from 'commander';
 import { Ratestore, RatestoreError } from '@ratestore/core';
+import type { ErrorCode } from '@ratestore/core/contract';
 import { ConfigError } from '../../config.js';
 import { ImportError } from '../../import/errors.js';
 import { inUserWords, type UserNames } from '../../user-words.js';
@@ -59,10 +60,10 @@ export const EXIT_USAGE = 2;
 
 /** A CLI-level failure with a stable code, printed as `error CODE: message` without a stack. */
 export class CliError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly exitCode: number;
 
-  constructor(code: string, message: string, exitCode = EXIT_FAILURE) {
+  constructor(code: ErrorCode, message: string, exitCode = EXIT_FAILURE) {
     super(message);
     this.name = 'CliError';
     this.code = code;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { compactJson } from '../../http/wire.js';
+import { compactToWire } from '@ratestore/core/contract';
 import { configureCommand, count, dataDir, dataOption, integerOption, printJson, processIo, runAction, storeOptions, withCommandStore, type CliIo } from './common.js';
 
 interface CompactOptions {
@@ -25,7 +25,7 @@ export function registerCompactCommand(program: Command, io: CliIo = processIo()
       const before = store.retainedFrom;
       const result = await store.compact(options.retainVersions === undefined ? {} : { retainVersions: options.retainVersions });
       if (options.json === true) {
-        printJson(io, compactJson(result));
+        printJson(io, compactToWire(result));
         return;
       }
       const folded = result.foldedThrough > before

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { RatesResult } from '@ratestore/core';
-import { ratesJson } from '../../http/wire.js';
+import { DEFAULT_MIN_COUNT, ratesToWire } from '@ratestore/core/contract';
 import { configureCommand, integerOption, printJson, processIo, runAction, storeOptions, table, withCommandStore, type CliIo } from './common.js';
 
 interface RatesOptions {
@@ -39,8 +39,8 @@ export function registerRatesCommand(program: Command, io: CliIo = processIo()):
         ...(options.minCount === undefined ? {} : { minCount: options.minCount }),
         ...(options.asOf === undefined ? {} : { asOf: options.asOf })
       });
-      const query = { origin: options.origin, destination: options.destination, dateFrom: options.from, dateTo: options.to, minCount: options.minCount ?? 3 };
-      if (options.json === true) printJson(io, ratesJson(query, result));
+      const query = { origin: options.origin, destination: options.destination, dateFrom: options.from, dateTo: options.to, minCount: options.minCount ?? DEFAULT_MIN_COUNT };
+      if (options.json === true) printJson(io, ratesToWire(query, result));
       else io.stdout.write(formatRates(options, result));
     }), FLAGS);
   });
@@ -48,7 +48,7 @@ export function registerRatesCommand(program: Command, io: CliIo = processIo()):
 
 function formatRates(options: RatesOptions, result: RatesResult): string {
   const heading = `${options.origin} -> ${options.destination}, ${options.from} to ${options.to}, data version ${result.version}` +
-    `${options.asOf === undefined ? '' : ' (as of)'}; no average below ${options.minCount ?? 3} prices\n`;
+    `${options.asOf === undefined ? '' : ' (as of)'}; no average below ${options.minCount ?? DEFAULT_MIN_COUNT} prices\n`;
   const rows = result.rows.map((row) => [row.day, row.average === null ? '-' : round2(row.average), row.count, row.min ?? '-', row.max ?? '-']);
   return heading + table(['day', 'average', 'count', 'min', 'max'], rows);
 }

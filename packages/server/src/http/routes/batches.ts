@@ -5,7 +5,7 @@ import { BatchBody, batchLimits } from '../body.js';
 import { cachedRead } from '../cache.js';
 import { batchIdOf } from '../params.js';
 import { HttpProblem } from '../problem.js';
-import { batchJson, revertJson } from '../wire.js';
+import { batchToWire, revertToWire } from '@ratestore/core/contract';
 import { commitBatch } from '../write.js';
 
 /** Atomic batches in one request (JSON array, NDJSON or CSV, streamed), the batch log, reverts. */
@@ -27,7 +27,7 @@ export function batchRoutes(ctx: AppContext): Router {
     const version = store.version;
     await cachedRead(reads, req, res, { version, pinned: false, route: 'v1/batches', normalized: '' }, () => ({
       version,
-      body: { version, batches: store.batches().map(batchJson) }
+      body: { version, batches: store.batches().map(batchToWire) }
     }));
   });
 
@@ -36,7 +36,7 @@ export function batchRoutes(ctx: AppContext): Router {
     await cachedRead(reads, req, res, { version, pinned: false, route: 'v1/batch', normalized: String(req.params.id) }, () => {
       const info = store.batch(String(req.params.id));
       if (info === undefined) throw new HttpProblem(404, 'RATESTORE_UNKNOWN_BATCH', `no committed batch ${String(req.params.id)}`, { parameter: 'id' });
-      return { version, body: batchJson(info) };
+      return { version, body: batchToWire(info) };
     });
   });
 
@@ -48,7 +48,7 @@ export function batchRoutes(ctx: AppContext): Router {
       const result = await ctx.admission.run(() => store.revert(id));
       if (result.replayed === true) res.setHeader('Idempotent-Replayed', 'true');
       else ctx.metrics.batches.inc({ kind: 'revert' });
-      res.status(201).json(revertJson(result));
+      res.status(201).json(revertToWire(result));
     });
   });
 

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { BatchItem } from '@ratestore/core';
+import { regionDetail } from '@ratestore/core/contract';
 import type { AppContext } from '../context.js';
 import { jsonObjectBody } from '../body.js';
 import { cachedRead } from '../cache.js';
@@ -40,7 +41,7 @@ export function locationRoutes(ctx: AppContext): Router {
       const options = asOf === undefined ? {} : { asOf };
       const region = store.region(String((req.params.slug)), options);
       if (region === undefined) throw new HttpProblem(404, 'RATESTORE_NOT_FOUND', `no region ${String(req.params.slug)}`, { parameter: 'slug' });
-      return { version, region: { ...region, ...store.regionChildren(region.slug, options) } };
+      return { version, region: regionDetail(region, store.regionChildren(region.slug, options)!) };
     }));
 
   router.get('/v1/tree', read, (req, res) =>

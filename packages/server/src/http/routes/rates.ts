@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { RatestoreError, moneyCents, roundAverage, type BatchInfo, type PriceItem, type Ratestore } from '@ratestore/core';
+import { RatestoreError, moneyCents, type BatchInfo, type PriceItem, type RatestoreReader } from '@ratestore/core';
+import { DAY_RULE, dailyAveragesToWire, formatDay, parseDay } from '@ratestore/core/contract';
 import type { AppContext } from '../context.js';
 import { jsonObjectBody } from '../body.js';
 import { cachedRead } from '../cache.js';
@@ -8,7 +9,6 @@ import { HttpProblem } from '../problem.js';
 import { fixedFingerprint } from '../idempotency.js';
 import { commitBatch, firstIssueProblem } from '../write.js';
 import { toUsd } from '../../currency.js';
-import { dayText, epochDay } from '../../days.js';
 
 /** The body members of POST /rates that item fields come from; `day` is told apart by the item's place. */
 const MEMBERS: Record<string, string> = { origin: 'origin_code', destination: 'destination_code', price: 'price' };
@@ -33,7 +33,7 @@ export function ratesRoutes(ctx: AppContext): Router {
       if (result.version !== version) res.setHeader('X-Ratestore-Version', String(result.version));
       return {
         version: result.version,
-        body: result.rows.map((row) => ({ day: row.day, average_price: row.average === null ? null : roundAverage(row.average) }))
+        body: dailyAveragesToWire(result.rows)
       };
     });
   });
@@ -82,8 +82,8 @@ function checkRange(body: Record<string, unknown>, maxDays: number): PostedRange
     }
   }
   const day = (name: 'date_from' | 'date_to'): number => {
-    const value = epochDay(body[name]);
-    if (value === undefined) throw new HttpProblem(400, 'RATESTORE_INVALID_DATE', `${name} must be a calendar date YYYY-MM-DD, got ${JSON.stringify(body[name])}`, { parameter: name });
+    const value = parseDay(body[name]);
+    if (value === undefined) throw new HttpProblem(400, 'RATESTORE_INVALID_DATE', `${name} must be ${DAY_RULE}, got ${JSON.stringify(body[name])}`, { parameter: name });
     return value;
   };
   const from = day('date_from');
@@ -104,7 +104,7 @@ function checkRange(body: Record<string, unknown>, maxDays: number): PostedRange
 }
 
 function* items(range: PostedRange, price: number): Generator<PriceItem> {
-  for (let day = range.from; day <= range.to; day++) yield { origin: range.origin, destination: range.destination, day: dayText(day), price };
+  for (let day = range.from; day <= range.to; day++) yield { origin: range.origin, destination: range.destination, day: formatDay(day), price };
 }
 
 /**
@@ -113,12 +113,12 @@ function* items(range: PostedRange, price: number): Generator<PriceItem> {
  * must still be readable. A batch committed without a fingerprint may have been made by another
  * request: one that names no day of its route is refused.
  */
-async function storedPrice(store: Ratestore, first: BatchInfo, range: PostedRange): Promise<number> {
+async function storedPrice(store: RatestoreReader, first: BatchInfo, range: PostedRange): Promise<number> {
   const previous = first.version - 1;
   if (previous < store.retainedFrom) {
     throw new HttpProblem(409, 'RATESTORE_VERSION_NOT_RETAINED', `batch ${first.batchId} (version ${first.version}) is older than the retained history, so its price can no longer be told`, { parameter: 'batch_id' });
   }
-  const day = dayText(range.from);
+  const day = formatDay(range.from);
   const total = async (asOf: number) => {
     const row = (await store.rates({ dateFrom: day, dateTo: day, origin: range.origin, destination: range.destination, minCount: 1, asOf }).catch(notFound))?.rows[0];
     return { count: row?.count ?? 0, sum: (row?.average ?? 0) * (row?.count ?? 0) };

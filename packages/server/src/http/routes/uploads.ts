@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import type { BatchItem, StagedBatchInfo } from '@ratestore/core';
+import type { BatchItem } from '@ratestore/core';
+import { chunkToWire, committedUploadToWire, stagedUploadToWire } from '@ratestore/core/contract';
 import type { AppContext } from '../context.js';
 import { batchLimits, bodyFormat, bodyItems, jsonObjectBody } from '../body.js';
 import { batchIdOf, objectBody } from '../params.js';
 import { HttpProblem, engineCall } from '../problem.js';
 import { checkReplay, fixedFingerprint } from '../idempotency.js';
-import { commitJson } from '../wire.js';
 import { admitted, commitBatch } from '../write.js';
-
-function stagedJson(info: StagedBatchInfo): Record<string, unknown> {
-  return { batch_id: info.batchId, state: 'staged', created_at: info.createdAt, chunks: info.chunks, items: info.items };
-}
 
 /** The fingerprint of a staged upload: the upload itself (its chunks were acknowledged one by one). */
 const UPLOAD = fixedFingerprint('POST /v1/uploads', []);
@@ -40,7 +36,7 @@ export function uploadRoutes(ctx: AppContext): Router {
       if (done === undefined) return false;
       checkReplay(done, UPLOAD.stored, 'batch_id');
       res.setHeader('Idempotent-Replayed', 'true');
-      res.status(200).json({ batch_id: batchId, state: 'committed', result: commitJson(done) });
+      res.status(200).json(committedUploadToWire(done));
       return true;
     };
     await ctx.batchLocks.run(batchId, async () => {
@@ -55,24 +51,24 @@ export function uploadRoutes(ctx: AppContext): Router {
         throw new HttpProblem(409, 'RATESTORE_UNKNOWN_BATCH', `upload ${batchId} was aborted while it was being created`, { parameter: 'batch_id' });
       }
       res.setHeader('Location', `/v1/uploads/${encodeURIComponent(batchId)}`);
-      res.status(created ? 201 : 200).json(stagedJson(info));
+      res.status(created ? 201 : 200).json(stagedUploadToWire(info));
     });
   });
 
   router.get('/v1/uploads', read, async (_req, res) => {
-    res.json({ uploads: (await engine(() => store.stagedBatches())).map(stagedJson) });
+    res.json({ uploads: (await engine(() => store.stagedBatches())).map(stagedUploadToWire) });
   });
 
   router.get('/v1/uploads/:id', read, async (req, res) => {
     const id = String(req.params.id);
     const done = await engine(() => store.batch(id));
     if (done !== undefined) {
-      res.json({ batch_id: id, state: 'committed', result: commitJson(done) });
+      res.json(committedUploadToWire(done));
       return;
     }
     const info = await engine(() => store.staged(id));
     if (info === undefined) throw new HttpProblem(404, 'RATESTORE_UNKNOWN_BATCH', `no upload ${id}`, { parameter: 'id' });
-    res.json(stagedJson(info));
+    res.json(stagedUploadToWire(info));
   });
 
   router.put('/v1/uploads/:id/chunks/:chunk', write, async (req, res) => {
@@ -84,7 +80,7 @@ export function uploadRoutes(ctx: AppContext): Router {
     const format = bodyFormat(req);
     const items = bodyItems(req, format, batchLimits(ctx));
     const result = await admitted(ctx, () => store.addChunk(id, items as AsyncIterable<BatchItem>, { chunk }), { parameters: idParams });
-    res.json({ batch_id: result.batchId, chunk: result.chunk, items: result.items });
+    res.json(chunkToWire(result));
   });
 
   router.post('/v1/uploads/:id/commit', write, async (req, res) => {

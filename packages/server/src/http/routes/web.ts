@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { Router, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { notModified } from '../cache.js';
 
 /**
  * The pages for people: the rates explorer at `/` and the API reference at `/docs/`. Both are
@@ -24,6 +27,30 @@ const UPLOT = dirname(require.resolve('uplot/package.json'));
 const SWAGGER_UI = dirname(require.resolve('swagger-ui-dist/package.json'));
 /** @ratestore/client's build: the explorer talks to the API through the SDK's browser-safe remote client. */
 const CLIENT = dirname(require.resolve('@ratestore/client'));
+/** @ratestore/core's contract, the one part of core the remote client imports. */
+const CONTRACT = dirname(require.resolve('@ratestore/core/contract'));
+
+/**
+ * The client's modules import the contract by its package name, which a browser resolves only
+ * through an import map (an inline script, which the pages' CSP refuses): they are served with
+ * that one specifier pointed at the URL the contract is served at, beside them.
+ */
+const CONTRACT_IMPORT = /(\bfrom\s*|\bimport\s*\(\s*)(['"])@ratestore\/core\/contract\2/g;
+
+async function sendClientModule(req: Request, res: Response, next: NextFunction): Promise<void> {
+  let code: string;
+  try {
+    code = (await readFile(join(CLIENT, basename(req.path)), 'utf8')).replace(CONTRACT_IMPORT, '$1$2../contract/index.js$2');
+  } catch {
+    next();
+    return;
+  }
+  const etag = `"${createHash('sha1').update(code).digest('base64url')}"`;
+  pageHeaders(res);
+  res.setHeader('ETag', etag);
+  if (notModified(req, etag)) res.status(304).end();
+  else res.type('text/javascript').send(code);
+}
 
 /**
  * Only this origin's scripts, styles, images and fetches; no framing. Swagger UI's and uPlot's
@@ -73,9 +100,10 @@ export function webRoutes(): Router {
       });
     });
   }
-  // The compiled page scripts and the client's modules: only .js (not their source maps or anything else in the folders).
+  // The compiled page scripts, the client's modules and the contract's: only .js (not their source maps or anything else in the folders).
   const options = { index: false, redirect: false, cacheControl: false, setHeaders: pageHeaders } as const;
   router.get(/^\/(explorer|docs)\/[a-z-]+\.js$/, express.static(SCRIPTS, options));
-  router.use('/explorer/vendor/client', Router().get(/^\/[a-z-]+\.js$/, express.static(CLIENT, options)));
+  router.get(/^\/explorer\/vendor\/client\/[a-z-]+\.js$/, sendClientModule);
+  router.use('/explorer/vendor/contract', Router().get(/^\/[a-z-]+\.js$/, express.static(CONTRACT, options)));
   return router;
 }
