@@ -23,14 +23,13 @@ import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { Ratestore, generateSample, samplePrices } from '@ratestore/core';
 import { freePort } from '@ratestore/test-support';
 import { REPO_ROOT, cleanupOnSignal, spawnServer, stopProcess, waitReady } from './child.js';
-import { Rotation, cpuSeconds, regionQueries, type Query } from './load.js';
+import { Rotation, driveLoad, regionQueries, type LoadFigures, type Query } from './load.js';
 import { BATCH_DAYS, CATALOG, FIRST_DAY, batchOptions } from './sample.js';
 import {
-  addDays, fmtInt, gitState, hrtimeUs, loadAverages, machine, median, minMax, mulberry32, parseCommand, percent, perSecond, seconds, table,
+  addDays, fmtInt, gitState, loadAverages, machine, median, minMax, parseCommand, percent, perSecond, seconds, table,
   usageError, verdict, type OptionSpecs
 } from './util.js';
 
@@ -104,69 +103,16 @@ async function stopServer(server: Server): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Load
 
-interface LoadFigures {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  mean: number;
-  total: number;
-  /** Counts by status class; errors are socket errors and timeouts. */
-  status: Record<string, number>;
-  errors: number;
-  /** CPU of the server process (every thread: main, libuv pool, V8), in cores. */
+/** One run of load on one server: its CPU (every thread: main, libuv pool, V8) and its main (JavaScript) thread's, in cores. */
+interface ServerLoad extends LoadFigures {
   serverCpu: number;
-  /** CPU of the server's main (JavaScript) thread, in cores: at 1.0 it is the bottleneck. */
+  /** At 1.0 the main thread is the bottleneck. */
   mainCpu: number;
-  loadgenCpu: number;
-  load1: number;
-  /** process.hrtime of the run in microseconds (the clock of --cpu-prof profiles, shared by processes). */
-  startUs: number;
-  endUs: number;
 }
 
-async function load(server: Server, rotation: Rotation, durationS: number, expect: 200 | 304): Promise<LoadFigures> {
-  const load1 = loadavg()[0]!;
-  const serverBefore = cpuSeconds(server.pid);
-  const mainBefore = cpuSeconds(server.pid, server.pid);
-  const loadgenBefore = process.cpuUsage();
-  const startUs = hrtimeUs();
-  const instance = autocannon({
-    url: server.url,
-    connections,
-    duration: durationS,
-    requests: [{
-      setupRequest: (request) => {
-        const next = rotation.take();
-        request.path = next.path;
-        request.headers = { ...request.headers, ...next.headers };
-        return request;
-      }
-    }]
-  });
-  const result = await instance;
-  const endUs = hrtimeUs();
-  const loadgen = process.cpuUsage(loadgenBefore);
-  const status: Record<string, number> = {};
-  for (const cls of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) if (result[cls] > 0) status[cls] = result[cls];
-  const good = expect === 200 ? result['2xx'] : result['3xx'];
-  if (good !== result.requests.total || result.errors > 0 || result.timeouts > 0) {
-    console.error(`  warning: expected ${expect} answers: ${JSON.stringify(status)}, ${result.errors} errors, ${result.timeouts} timeouts`);
-  }
-  return {
-    requestsPerSecond: good / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    mean: result.latency.average,
-    total: result.requests.total,
-    status,
-    errors: result.errors + result.timeouts,
-    serverCpu: (cpuSeconds(server.pid) - serverBefore) / result.duration,
-    mainCpu: (cpuSeconds(server.pid, server.pid) - mainBefore) / result.duration,
-    loadgenCpu: (loadgen.user + loadgen.system) / 1e6 / result.duration,
-    load1,
-    startUs,
-    endUs
-  };
+async function load(server: Server, rotation: Rotation, durationS: number, expect: 200 | 304): Promise<ServerLoad> {
+  const figures = await driveLoad(server.url, rotation, { connections, duration: durationS, expect, watch: [{ pid: server.pid }, { pid: server.pid, tid: server.pid }] });
+  return { ...figures, serverCpu: figures.cpu[0]!, mainCpu: figures.cpu[1]! };
 }
 
 /** Asks each query once (8 at a time), returning the ETags, and the share of answers with at least one average. */
@@ -297,8 +243,8 @@ async function main(): Promise<void> {
       if (cachedServer !== undefined) await load(cachedServer, hotRotation!, warmup, 200);
     }
 
-    const results = new Map<Scenario, LoadFigures[]>();
-    const add = (scenario: Scenario, figures: LoadFigures, run: number): void => {
+    const results = new Map<Scenario, ServerLoad[]>();
+    const add = (scenario: Scenario, figures: ServerLoad, run: number): void => {
       results.set(scenario, [...(results.get(scenario) ?? []), figures]);
       console.error(`${scenario} run ${run + 1}/${runs}: ${fmtInt(figures.requestsPerSecond)} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, ` +
         `server CPU ${percent(figures.serverCpu)} (main thread ${percent(figures.mainCpu)}), load generator CPU ${percent(figures.loadgenCpu)}, load ${figures.load1.toFixed(2)}` +

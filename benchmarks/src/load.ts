@@ -1,11 +1,14 @@
 /**
  * What the scripts that put servers under HTTP load share (bench:http, bench:cluster): the queries
- * they send, a rotation of them shared by every connection, and the CPU time of a process from /proc.
+ * they send, a rotation of them shared by every connection, the CPU time of a process from /proc,
+ * and one run of autocannon that measures both.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import autocannon from 'autocannon';
 import { sampleCatalog, sampleRoutes } from '@ratestore/core';
 import { CATALOG, FIRST_DAY, ratesPath, regionChains } from './sample.js';
-import { addDays, mulberry32 } from './util.js';
+import { addDays, hrtimeUs, mulberry32 } from './util.js';
 
 export interface Query {
   path: string;
@@ -68,13 +71,122 @@ export class Rotation {
 /** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
 const CLK_TCK = 100;
 
+/** The fields of /proc/PID/stat after the command's name (field 3, the state, first), or undefined once the process is gone. */
+function statFields(path: string): string[] | undefined {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU seconds (user + system) a process (or with `tid`, one of its threads) has used so far, from /proc; NaN once it is gone. */
 export function cpuSeconds(pid: number, tid?: number): number {
-  try {
-    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return NaN;
+  const fields = statFields(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`);
+  return fields === undefined ? NaN : (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** CPU seconds used so far by each child of `parent` that is alive now (for a postmaster: PostgreSQL's backends and background processes), by PID. */
+export function childrenCpuSeconds(parent: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(`/proc/${entry}/stat`);
+    if (fields !== undefined && Number(fields[1]) === parent) out.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
   }
+  return out;
+}
+
+/**
+ * The CPU seconds the children of `parent` used between two readings of `childrenCpuSeconds`: a
+ * child that started meanwhile counts from zero; one that exited meanwhile took its seconds with it
+ * (not counted), so the figure is a lower bound.
+ */
+export function childrenCpuSince(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let sum = 0;
+  for (const [pid, seconds] of after) sum += seconds - (before.get(pid) ?? 0);
+  return sum;
+}
+
+/** A process, or with `tid` one of its threads, whose CPU a load run measures. */
+export interface Watched {
+  pid: number;
+  tid?: number;
+}
+
+export interface LoadOptions {
+  connections: number;
+  /** Seconds of load. */
+  duration: number;
+  /** The status every answer should have; others are counted and reported, not thrown. */
+  expect: 200 | 304;
+  /** Processes whose CPU is measured over the run. */
+  watch: readonly Watched[];
+}
+
+export interface LoadFigures {
+  /** Answers with the expected status per second. */
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  mean: number;
+  total: number;
+  /** Counts by status class; errors are socket errors and timeouts. */
+  status: Record<string, number>;
+  errors: number;
+  /** The run's length as autocannon measured it, in seconds. */
+  seconds: number;
+  /** CPU of each watched process over the run, in cores, in the order of `watch`. */
+  cpu: number[];
+  /** CPU of this process (autocannon), in cores. */
+  loadgenCpu: number;
+  load1: number;
+  /** process.hrtime of the run in microseconds (the clock of --cpu-prof profiles, shared by processes). */
+  startUs: number;
+  endUs: number;
+}
+
+/** `connections` keep-alive connections to `url` for `duration` seconds, each request the rotation's next query. */
+export async function driveLoad(url: string, rotation: Rotation, options: LoadOptions): Promise<LoadFigures> {
+  const load1 = loadavg()[0]!;
+  const before = options.watch.map(({ pid, tid }) => cpuSeconds(pid, tid));
+  const loadgenBefore = process.cpuUsage();
+  const startUs = hrtimeUs();
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.duration,
+    requests: [{
+      setupRequest: (request) => {
+        const next = rotation.take();
+        request.path = next.path;
+        request.headers = { ...request.headers, ...next.headers };
+        return request;
+      }
+    }]
+  });
+  const endUs = hrtimeUs();
+  const loadgen = process.cpuUsage(loadgenBefore);
+  const status: Record<string, number> = {};
+  for (const cls of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) if (result[cls] > 0) status[cls] = result[cls];
+  const good = options.expect === 200 ? result['2xx'] : result['3xx'];
+  if (good !== result.requests.total || result.errors > 0 || result.timeouts > 0) {
+    console.error(`  warning: expected ${options.expect} answers: ${JSON.stringify(status)}, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  return {
+    requestsPerSecond: good / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    mean: result.latency.average,
+    total: result.requests.total,
+    status,
+    errors: result.errors + result.timeouts,
+    seconds: result.duration,
+    cpu: options.watch.map(({ pid, tid }, i) => (cpuSeconds(pid, tid) - before[i]!) / result.duration),
+    loadgenCpu: (loadgen.user + loadgen.system) / 1e6 / result.duration,
+    load1,
+    startUs,
+    endUs
+  };
 }
