@@ -109,6 +109,17 @@ export function childrenCpuSince(before: ReadonlyMap<number, number>, after: Rea
   return sum;
 }
 
+/** Context switches of a process's main thread so far (/proc/PID/status): it gave up the CPU (voluntary) or was preempted (nonvoluntary). */
+export function contextSwitches(pid: number): { voluntary: number; nonvoluntary: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    return { voluntary: field('voluntary_ctxt_switches'), nonvoluntary: field('nonvoluntary_ctxt_switches') };
+  } catch {
+    return { voluntary: NaN, nonvoluntary: NaN };
+  }
+}
+
 /** A process, or with `tid` one of its threads, whose CPU a load run measures. */
 export interface Watched {
   pid: number;
@@ -123,6 +134,8 @@ export interface LoadOptions {
   expect: 200 | 304;
   /** Processes whose CPU is measured over the run. */
   watch: readonly Watched[];
+  /** Requests per second at most, over all connections; as fast as the answers come without. */
+  overallRate?: number;
 }
 
 export interface LoadFigures {
@@ -157,6 +170,7 @@ export async function driveLoad(url: string, rotation: Rotation, options: LoadOp
     url,
     connections: options.connections,
     duration: options.duration,
+    ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
     requests: [{
       setupRequest: (request) => {
         const next = rotation.take();
