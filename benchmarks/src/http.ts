@@ -23,13 +23,13 @@ import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
-import { Ratestore, generateSample, sampleCatalog, samplePrices, sampleRoutes } from '@ratestore/core';
+import { Ratestore, generateSample, samplePrices } from '@ratestore/core';
 import { freePort } from '@ratestore/test-support';
 import { REPO_ROOT, cleanupOnSignal, spawnServer, stopProcess, waitReady } from './child.js';
-import { BATCH_DAYS, CATALOG, FIRST_DAY, batchOptions, ratesPath, regionChains } from './sample.js';
+import { Rotation, driveLoad, regionQueries, type LoadFigures, type Query } from './load.js';
+import { BATCH_DAYS, CATALOG, FIRST_DAY, batchOptions } from './sample.js';
 import {
-  addDays, fmtInt, gitState, hrtimeUs, loadAverages, machine, median, minMax, mulberry32, parseCommand, percent, perSecond, seconds, table,
+  addDays, fmtInt, gitState, loadAverages, machine, median, minMax, parseCommand, percent, perSecond, seconds, table,
   usageError, verdict, type OptionSpecs
 } from './util.js';
 
@@ -63,42 +63,6 @@ const { runs, duration, connections, warmup, prices: totalPrices, days, window: 
   etags: etagCount, hot: hotCount, 'log-level': logLevel, 'cpu-prof': cpuProfDir, dir: baseDir } = args;
 const scenarios = new Set(args.scenarios as Scenario[]);
 if (windowDays > days) usageError(COMMAND, '--window must not exceed --days');
-
-const CLK_TCK = 100;
-
-// ---------------------------------------------------------------------------------------------
-// Queries
-
-interface Query {
-  path: string;
-}
-
-/**
- * Distinct region-to-region queries in a shuffled order: every pair of regions on the chains of the
- * 1,000 most popular routes (levels 1-4 each side, from the world area down to the coast, as
- * bench:core draws them), times every window of `windowDays` days inside the data. Returns at most
- * `count` of them.
- */
-function regionQueries(count: number, seed: number): Query[] {
-  const catalog = sampleCatalog(CATALOG);
-  const chains = regionChains(catalog);
-  const pairs = new Set<string>();
-  for (const route of sampleRoutes(CATALOG).slice(0, 1_000)) {
-    for (const origin of chains.get(route.origin)!) for (const destination of chains.get(route.destination)!) pairs.add(`${origin}\t${destination}`);
-  }
-  const windows = days - windowDays + 1;
-  const space = [...pairs].flatMap((pair) => Array.from({ length: windows }, (_, w) => `${pair}\t${w}`));
-  const random = mulberry32(seed);
-  for (let i = space.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [space[i], space[j]] = [space[j]!, space[i]!];
-  }
-  return space.slice(0, count).map((entry) => {
-    const [origin, destination, w] = entry.split('\t') as [string, string, string];
-    const dateFrom = addDays(FIRST_DAY, Number(w));
-    return { path: ratesPath({ dateFrom, dateTo: addDays(dateFrom, windowDays - 1), origin, destination }) };
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Server processes
@@ -136,101 +100,19 @@ async function stopServer(server: Server): Promise<void> {
   if (running.delete(server)) await stopProcess(server.child, 30_000);
 }
 
-/** CPU seconds (user + system) a process (or with `tid`, one of its threads) has used so far, from /proc. */
-function cpuSeconds(pid: number, tid?: number): number {
-  try {
-    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Load
 
-interface LoadFigures {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  mean: number;
-  total: number;
-  /** Counts by status class; errors are socket errors and timeouts. */
-  status: Record<string, number>;
-  errors: number;
-  /** CPU of the server process (every thread: main, libuv pool, V8), in cores. */
+/** One run of load on one server: its CPU (every thread: main, libuv pool, V8) and its main (JavaScript) thread's, in cores. */
+interface ServerLoad extends LoadFigures {
   serverCpu: number;
-  /** CPU of the server's main (JavaScript) thread, in cores: at 1.0 it is the bottleneck. */
+  /** At 1.0 the main thread is the bottleneck. */
   mainCpu: number;
-  loadgenCpu: number;
-  load1: number;
-  /** process.hrtime of the run in microseconds (the clock of --cpu-prof profiles, shared by processes). */
-  startUs: number;
-  endUs: number;
 }
 
-/** A query source shared by every connection: each request takes the next entry (wrapping around). */
-class Rotation {
-  #next: number;
-  #sent = 0;
-  constructor(readonly queries: Query[], start = 0, readonly headers?: (index: number) => Record<string, string>) {
-    this.#next = start % queries.length;
-  }
-  get sent(): number {
-    return this.#sent;
-  }
-  take(): { path: string; headers: Record<string, string> } {
-    const index = this.#next;
-    this.#next = (index + 1) % this.queries.length;
-    this.#sent++;
-    return { path: this.queries[index]!.path, headers: this.headers?.(index) ?? {} };
-  }
-}
-
-async function load(server: Server, rotation: Rotation, durationS: number, expect: 200 | 304): Promise<LoadFigures> {
-  const load1 = loadavg()[0]!;
-  const serverBefore = cpuSeconds(server.pid);
-  const mainBefore = cpuSeconds(server.pid, server.pid);
-  const loadgenBefore = process.cpuUsage();
-  const startUs = hrtimeUs();
-  const instance = autocannon({
-    url: server.url,
-    connections,
-    duration: durationS,
-    requests: [{
-      setupRequest: (request) => {
-        const next = rotation.take();
-        request.path = next.path;
-        request.headers = { ...request.headers, ...next.headers };
-        return request;
-      }
-    }]
-  });
-  const result = await instance;
-  const endUs = hrtimeUs();
-  const loadgen = process.cpuUsage(loadgenBefore);
-  const status: Record<string, number> = {};
-  for (const cls of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) if (result[cls] > 0) status[cls] = result[cls];
-  const good = expect === 200 ? result['2xx'] : result['3xx'];
-  if (good !== result.requests.total || result.errors > 0 || result.timeouts > 0) {
-    console.error(`  warning: expected ${expect} answers: ${JSON.stringify(status)}, ${result.errors} errors, ${result.timeouts} timeouts`);
-  }
-  return {
-    requestsPerSecond: good / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    mean: result.latency.average,
-    total: result.requests.total,
-    status,
-    errors: result.errors + result.timeouts,
-    serverCpu: (cpuSeconds(server.pid) - serverBefore) / result.duration,
-    mainCpu: (cpuSeconds(server.pid, server.pid) - mainBefore) / result.duration,
-    loadgenCpu: (loadgen.user + loadgen.system) / 1e6 / result.duration,
-    load1,
-    startUs,
-    endUs
-  };
+async function load(server: Server, rotation: Rotation, durationS: number, expect: 200 | 304): Promise<ServerLoad> {
+  const figures = await driveLoad(server.url, rotation, { connections, duration: durationS, expect, watch: [{ pid: server.pid }, { pid: server.pid, tid: server.pid }] });
+  return { ...figures, serverCpu: figures.cpu[0]!, mainCpu: figures.cpu[1]! };
 }
 
 /** Asks each query once (8 at a time), returning the ETags, and the share of answers with at least one average. */
@@ -332,7 +214,7 @@ async function main(): Promise<void> {
 
     // Enough distinct queries that no request of the uncached scenario repeats one, over all runs.
     const distinctWanted = Math.max(50_000, (warmup + runs * duration) * 12_000);
-    const queries = needReads ? regionQueries(distinctWanted, 7) : [];
+    const queries = needReads ? regionQueries({ count: distinctWanted, seed: 7, days, windowDays }) : [];
     if (needReads) console.error(`${fmtInt(queries.length)} distinct region-to-region queries`);
     const uncachedRotation = new Rotation(queries);
 
@@ -350,7 +232,7 @@ async function main(): Promise<void> {
     }
     let hotRotation: Rotation | undefined;
     if (cachedServer !== undefined) {
-      const hot = regionQueries(hotCount, 11);
+      const hot = regionQueries({ count: hotCount, seed: 11, days, windowDays });
       await prime(cachedServer, hot);
       hotRotation = new Rotation(hot);
     }
@@ -361,8 +243,8 @@ async function main(): Promise<void> {
       if (cachedServer !== undefined) await load(cachedServer, hotRotation!, warmup, 200);
     }
 
-    const results = new Map<Scenario, LoadFigures[]>();
-    const add = (scenario: Scenario, figures: LoadFigures, run: number): void => {
+    const results = new Map<Scenario, ServerLoad[]>();
+    const add = (scenario: Scenario, figures: ServerLoad, run: number): void => {
       results.set(scenario, [...(results.get(scenario) ?? []), figures]);
       console.error(`${scenario} run ${run + 1}/${runs}: ${fmtInt(figures.requestsPerSecond)} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, ` +
         `server CPU ${percent(figures.serverCpu)} (main thread ${percent(figures.mainCpu)}), load generator CPU ${percent(figures.loadgenCpu)}, load ${figures.load1.toFixed(2)}` +

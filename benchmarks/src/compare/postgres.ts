@@ -45,6 +45,8 @@ export interface Postgres {
   description: string;
   /** Settings as the server reports them. */
   settings: Record<string, string>;
+  /** The postmaster's PID, when the server was started here (its processes' CPU can then be measured). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startPostgres(baseDir: string): Promise<Postgres> {
     url: server.url,
     description: `throwaway ${server.version} (${server.bin}), PID ${server.pid}, data in ${server.dir} (same disk as the Ratestore stores)`,
     settings: await readSettings(server.url),
+    pid: server.pid,
     stop: server.stop
   };
 }
