@@ -13,7 +13,8 @@ import { RatestoreClientError, abortedError, invalidArgument, throwIfAborted } f
 import { InFlight } from './in-flight.js';
 import { backoffDelay, parseRetryAfter, retryPolicy, sleep, type RetryEvent, type RetryOptions, type RetryPolicy } from './retry.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
-import { minVersionOf } from './read-options.js';
+import { percentilesToWire, withPercentiles } from './percentiles.js';
+import { minVersionOf, percentilesOf } from './read-options.js';
 import type {
   BatchInfo, BatchItem, DetailedRatesQuery, Port, Rate, RatesQuery, RatesResult, RatestoreApi, ReadOptions, Region,
   RegionDetail, RegionNode, RequestOptions, RevertResult, UploadItems, UploadOptions, UploadResult, UploadStatus
@@ -212,10 +213,16 @@ export class RatestoreClient implements RatestoreApi {
     return dailyAveragesFromWire((await this.#call<DailyAverageWire[]>('GET', '/rates', { query: wire, signal: query.signal }))!);
   }
 
-  /** `GET /v1/rates`: exact average, count, min and max per day, and the version read. */
+  /** `GET /v1/rates`: exact average, count, min and max per day (and the `percentiles` asked for), and the version read. */
   async ratesDetailed(query: DetailedRatesQuery): Promise<RatesResult> {
-    const wire = ratesQueryToWire({ ...query, minVersion: this.#minVersion(query) });
-    return ratesFromWire((await this.#call<RatesWire>('GET', '/v1/rates', { query: wire, signal: query.signal }))!);
+    const percentiles = percentilesOf(query);
+    const wire = {
+      ...ratesQueryToWire({ ...query, minVersion: this.#minVersion(query) }),
+      ...(percentiles === undefined ? {} : { percentiles: percentilesToWire(percentiles) })
+    };
+    const answer = (await this.#call<RatesWire>('GET', '/v1/rates', { query: wire, signal: query.signal }))!;
+    const result = ratesFromWire(answer);
+    return { ...result, rows: withPercentiles(result.rows, answer.rows) };
   }
 
   /** `GET /v1/ports`: every port, sorted by code. */
