@@ -43,6 +43,20 @@ export function readVarint(bytes: Uint8Array, cursor: { at: number }): number {
   }
 }
 
+/** Bytes of the token of a bin in use after `empty` empty bins (see above). */
+export function binTokenBytes(empty: number, count: number): number {
+  return (empty > 0 ? 1 + varintBytes(empty) : 0) + varintBytes(count);
+}
+
+/** Writes the token `binTokenBytes` measures into `bytes` at `at`; returns where it ends. */
+export function writeBinToken(bytes: Uint8Array, at: number, empty: number, count: number): number {
+  if (empty > 0) {
+    bytes[at++] = 0;
+    at = writeVarint(bytes, at, empty);
+  }
+  return writeVarint(bytes, at, count);
+}
+
 /**
  * Bytes of the encoding of bins `firstBin`.. whose counts are `counts[start..end)`; the first and
  * last of them are in use (above zero). No bins (start = end) encode as nothing.
@@ -55,11 +69,10 @@ export function binsBytes(counts: ArrayLike<number>, start: number, end: number,
     const count = counts[at]!;
     if (count === 0) {
       empty++;
-      continue;
+    } else {
+      bytes += binTokenBytes(empty, count);
+      empty = 0;
     }
-    if (empty > 0) bytes += 1 + varintBytes(empty);
-    empty = 0;
-    bytes += varintBytes(count);
   }
   return bytes;
 }
@@ -73,14 +86,10 @@ export function writeBins(bytes: Uint8Array, at: number, counts: ArrayLike<numbe
     const count = counts[i]!;
     if (count === 0) {
       empty++;
-      continue;
+    } else {
+      at = writeBinToken(bytes, at, empty, count);
+      empty = 0;
     }
-    if (empty > 0) {
-      bytes[at++] = 0;
-      at = writeVarint(bytes, at, empty);
-    }
-    empty = 0;
-    at = writeVarint(bytes, at, count);
   }
   return at;
 }

@@ -1,5 +1,5 @@
 import { binOf } from './mapping.js';
-import { binsBytes, forEachBin, writeBins } from './bins-codec.js';
+import { binTokenBytes, forEachBin, varintBytes, writeBinToken, writeVarint } from './bins-codec.js';
 
 /** A cell whose bins follow from its count, min and max (see `impliedBins`): nothing is stored. */
 export const IMPLIED = -1;
@@ -7,39 +7,51 @@ export const IMPLIED = -1;
 export const UNKNOWN = -2;
 
 const INITIAL_SKETCHES = 256;
-const INITIAL_BINS = 4096;
-const FIRST_WINDOW = 8;
+const INITIAL_WORDS = 4096;
+/** Bins a sketch keeps as a sorted list; beyond, a dense window (see SketchArena). */
+const SPARSE_MAX = 16;
+const FIRST_CAPACITY = 4;
+/** `#size` of a sketch held as a dense window. */
+const DENSE = -1;
 
 /**
- * The bins of many day sketches during a commit, in typed arrays: each sketch is a window of bin
- * counts in one shared array, moved to a larger window at the end when a bin falls outside it (the
- * old one is left as garbage until `clear()`). A commit makes hundreds of thousands of sketches; one
- * typed array each would cost the garbage collector more than the merging itself.
+ * The bins of many day sketches during a commit, in one shared typed array: a commit makes hundreds
+ * of thousands of sketches, and one array each would cost the garbage collector more than the
+ * merging itself. A sketch moves to a larger space at the end of the array when it outgrows its
+ * own (the old one is left as garbage until `clear()`).
+ *
+ * Most sketches hold a few prices (a port pair's day) spread over a wide range of bins: they are
+ * sorted lists of (bin, count), up to SPARSE_MAX bins. Sketches of many prices (a region pair's day:
+ * most of a hundred or two bins in use) are dense windows of counts, where merging costs one
+ * addition per bin. A dense window for every sketch took several times the memory and most of the
+ * commit's time in allocating and zeroing windows (measured).
  */
 export class SketchArena {
   #sketches = 0;
-  /** Bin of each window's first count, the window's length and where it starts in `#counts`. */
-  #low = new Int32Array(INITIAL_SKETCHES);
-  #length = new Int32Array(INITIAL_SKETCHES);
+  /** Sparse: entries held, and room for (in entries). Dense: DENSE, and the window's length. */
+  #size = new Int32Array(INITIAL_SKETCHES);
+  #capacity = new Int32Array(INITIAL_SKETCHES);
+  /** Where the sketch's space starts in `#words`; dense: the bin of the window's first count. */
   #start = new Int32Array(INITIAL_SKETCHES);
-  /** The lowest and highest bin in use of each sketch (low > high: none yet). */
+  #low = new Int32Array(INITIAL_SKETCHES);
+  /** Dense: the lowest and highest bin in use. */
   #first = new Int32Array(INITIAL_SKETCHES);
   #last = new Int32Array(INITIAL_SKETCHES);
-  #counts = new Uint32Array(INITIAL_BINS);
+  /** Sparse entries (bin, count) in bin order, and dense windows of counts. */
+  #words = new Uint32Array(INITIAL_WORDS);
   #used = 0;
 
-  /** Bin counts allocated, garbage included: what the arena costs in memory, in 4-byte units. */
+  /** Words allocated, garbage included: what the arena costs in memory, in 4-byte units (like a bin's count). */
   get bins(): number {
     return this.#used;
   }
 
   /** A new empty sketch. */
   create(): number {
-    if (this.#sketches === this.#low.length) this.#growSketches();
+    if (this.#sketches === this.#size.length) this.#growSketches();
     const sketch = this.#sketches++;
-    this.#length[sketch] = 0;
-    this.#first[sketch] = 1;
-    this.#last[sketch] = 0;
+    this.#size[sketch] = 0;
+    this.#capacity[sketch] = 0;
     return sketch;
   }
 
@@ -68,43 +80,75 @@ export class SketchArena {
   }
 
   add(sketch: number, bin: number, count: number): void {
-    let offset = bin - this.#low[sketch]!;
-    if (offset < 0 || offset >= this.#length[sketch]!) offset = this.#widen(sketch, bin);
-    this.#counts[this.#start[sketch]! + offset]! += count;
-    if (this.#first[sketch]! > this.#last[sketch]!) {
-      this.#first[sketch] = bin;
-      this.#last[sketch] = bin;
-    } else if (bin < this.#first[sketch]!) {
-      this.#first[sketch] = bin;
-    } else if (bin > this.#last[sketch]!) {
-      this.#last[sketch] = bin;
+    const size = this.#size[sketch]!;
+    if (size === DENSE) {
+      this.#cover(sketch, bin, bin);
+      this.#words[this.#start[sketch]! + bin - this.#low[sketch]!]! += count;
+      return;
     }
+    const words = this.#words;
+    const start = this.#start[sketch]!;
+    // Few entries: a linear search from the top, where a day's ascending merges mostly land.
+    let at = size;
+    while (at > 0 && words[start + 2 * (at - 1)]! > bin) at--;
+    if (at > 0 && words[start + 2 * (at - 1)] === bin) {
+      words[start + 2 * (at - 1) + 1]! += count;
+      return;
+    }
+    if (size === SPARSE_MAX) {
+      this.#densify(sketch, bin);
+      this.add(sketch, bin, count);
+      return;
+    }
+    if (size === this.#capacity[sketch]) this.#growSparse(sketch);
+    const into = this.#start[sketch]!;
+    const list = this.#words;
+    for (let i = size; i > at; i--) {
+      list[into + 2 * i] = list[into + 2 * i - 2]!;
+      list[into + 2 * i + 1] = list[into + 2 * i - 1]!;
+    }
+    list[into + 2 * at] = bin;
+    list[into + 2 * at + 1] = count;
+    this.#size[sketch] = size + 1;
   }
 
   /** Adds every bin of sketch `from` of `source` into `sketch`. */
   merge(sketch: number, source: SketchArena, from: number): void {
+    const size = source.#size[from]!;
+    if (size !== DENSE) {
+      const start = source.#start[from]!;
+      for (let i = 0; i < size; i++) this.add(sketch, source.#words[start + 2 * i]!, source.#words[start + 2 * i + 1]!);
+      return;
+    }
     const first = source.#first[from]!;
     const last = source.#last[from]!;
-    if (first > last) return;
-    // Widening once for both ends saves a copy per end.
-    this.add(sketch, first, 0);
-    this.add(sketch, last, 0);
-    const counts = source.#counts;
+    if (this.#size[sketch] !== DENSE) this.#densify(sketch, first, last);
+    this.#cover(sketch, first, last);
+    const counts = source.#words;
     const base = source.#start[from]! - source.#low[from]!;
     const into = this.#start[sketch]! - this.#low[sketch]!;
-    for (let bin = first; bin <= last; bin++) this.#counts[into + bin]! += counts[base + bin]!;
+    for (let bin = first; bin <= last; bin++) this.#words[into + bin]! += counts[base + bin]!;
   }
 
   /** Bytes of the sketch's encoding (see bins-codec). */
   encodedBytes(sketch: number): number {
-    const [start, end, first] = this.#inUse(sketch);
-    return binsBytes(this.#counts, start, end, first);
+    let bytes = 0;
+    let previous = -1;
+    this.#forEach(sketch, (bin, count) => {
+      bytes += previous < 0 ? varintBytes(bin) + varintBytes(count) : binTokenBytes(bin - previous - 1, count);
+      previous = bin;
+    });
+    return bytes;
   }
 
   /** Writes the sketch's encoding (see bins-codec) into `bytes` at `at`; returns where it ends. */
   encode(sketch: number, bytes: Uint8Array, at: number): number {
-    const [start, end, first] = this.#inUse(sketch);
-    return writeBins(bytes, at, this.#counts, start, end, first);
+    let previous = -1;
+    this.#forEach(sketch, (bin, count) => {
+      at = previous < 0 ? writeVarint(bytes, writeVarint(bytes, at, bin), count) : writeBinToken(bytes, at, bin - previous - 1, count);
+      previous = bin;
+    });
+    return at;
   }
 
   /** Forgets every sketch, keeping the arrays for the next round. */
@@ -113,60 +157,113 @@ export class SketchArena {
     this.#used = 0;
   }
 
-  /** Where in `#counts` the bins in use of a sketch lie, and the first of them. */
-  #inUse(sketch: number): [start: number, end: number, first: number] {
+  /** Visits the sketch's bins in use, in bin order. */
+  #forEach(sketch: number, visit: (bin: number, count: number) => void): void {
+    const size = this.#size[sketch]!;
+    const words = this.#words;
+    const start = this.#start[sketch]!;
+    if (size !== DENSE) {
+      for (let i = 0; i < size; i++) visit(words[start + 2 * i]!, words[start + 2 * i + 1]!);
+      return;
+    }
+    const base = start - this.#low[sketch]!;
+    for (let bin = this.#first[sketch]!; bin <= this.#last[sketch]!; bin++) {
+      const count = words[base + bin]!;
+      if (count > 0) visit(bin, count);
+    }
+  }
+
+  #growSparse(sketch: number): void {
+    const capacity = Math.min(SPARSE_MAX, Math.max(FIRST_CAPACITY, this.#capacity[sketch]! * 2));
+    const start = this.#allocate(2 * capacity);
+    const words = this.#words;
+    const from = this.#start[sketch]!;
+    for (let i = 0; i < 2 * this.#size[sketch]!; i++) words[start + i] = words[from + i]!;
+    this.#start[sketch] = start;
+    this.#capacity[sketch] = capacity;
+  }
+
+  /** Turns a sparse sketch into a dense window holding its bins and bins `from` to `to`. */
+  #densify(sketch: number, from: number, to = from): void {
+    const size = this.#size[sketch]!;
+    const start = this.#start[sketch]!;
+    const words = this.#words;
+    const first = size > 0 ? Math.min(from, words[start]!) : from;
+    const last = size > 0 ? Math.max(to, words[start + 2 * (size - 1)]!) : to;
+    const window = this.#window(first, last, true, true);
+    const into = window - this.#windowLow;
+    // Read the entries from their old place: `#window` may have replaced the array, not moved them.
+    for (let i = 0; i < size; i++) this.#words[into + this.#words[start + 2 * i]!] = this.#words[start + 2 * i + 1]!;
+    this.#size[sketch] = DENSE;
+    this.#start[sketch] = window;
+    this.#low[sketch] = this.#windowLow;
+    this.#capacity[sketch] = this.#windowLength;
+    this.#first[sketch] = first;
+    this.#last[sketch] = last;
+  }
+
+  /** Makes bins `from` to `to` part of a dense sketch's range in use, moving it to a larger window when they fall outside its own. */
+  #cover(sketch: number, from: number, to: number): void {
     const first = this.#first[sketch]!;
     const last = this.#last[sketch]!;
-    if (first > last) return [0, 0, 0];
-    const base = this.#start[sketch]! - this.#low[sketch]!;
-    return [base + first, base + last + 1, first];
-  }
-
-  /** Moves the sketch to a window that holds `bin` as well; returns the bin's offset in it. */
-  #widen(sketch: number, bin: number): number {
-    const length = this.#length[sketch]!;
     const low = this.#low[sketch]!;
-    let newLow: number;
-    let newLength: number;
-    if (length === 0) {
-      // Centred on the first bin: a day's prices spread both ways from its first.
-      newLength = FIRST_WINDOW;
-      newLow = bin - FIRST_WINDOW / 2;
-    } else {
-      const from = Math.min(low, bin);
-      const to = Math.max(low + length, bin + 1);
-      newLength = Math.max(length * 2, to - from);
-      // Grow towards the side that overflowed, as the next bins are likely further that way.
-      newLow = bin < low ? to - newLength : from;
+    if (from >= low && to < low + this.#capacity[sketch]!) {
+      if (from < first) this.#first[sketch] = from;
+      if (to > last) this.#last[sketch] = to;
+      return;
     }
-    const start = this.#allocate(newLength);
-    if (length > 0) this.#counts.copyWithin(start + (low - newLow), this.#start[sketch]!, this.#start[sketch]! + length);
-    this.#low[sketch] = newLow;
-    this.#length[sketch] = newLength;
-    this.#start[sketch] = start;
-    return bin - newLow;
+    const newFirst = Math.min(first, from);
+    const newLast = Math.max(last, to);
+    const window = this.#window(newFirst, newLast, from < first, to > last);
+    const words = this.#words;
+    const old = this.#start[sketch]! + first - low;
+    const into = window + first - this.#windowLow;
+    for (let i = 0; i <= last - first; i++) words[into + i] = words[old + i]!;
+    this.#start[sketch] = window;
+    this.#low[sketch] = this.#windowLow;
+    this.#capacity[sketch] = this.#windowLength;
+    this.#first[sketch] = newFirst;
+    this.#last[sketch] = newLast;
   }
 
-  /** `length` zeroed counts at the end of the arena. */
+  /** The bin of the first count and the length of the window `#window` made last. */
+  #windowLow = 0;
+  #windowLength = 0;
+
+  /**
+   * A zeroed window for bins `first` to `last`, plus half as many again (at least 4) on each
+   * side it is to grow towards, so a day's window moves a few times at most; returns where it starts.
+   */
+  #window(first: number, last: number, below: boolean, above: boolean): number {
+    const slack = Math.max(4, (last - first + 1) >> 1);
+    this.#windowLow = first - (below ? slack : 0);
+    this.#windowLength = last - first + 1 + (below ? slack : 0) + (above ? slack : 0);
+    return this.#allocate(this.#windowLength);
+  }
+
+  /** `length` zeroed words at the end of the arena. */
   #allocate(length: number): number {
     const start = this.#used;
-    if (start + length > this.#counts.length) {
-      const counts = new Uint32Array(Math.max(this.#counts.length * 2, start + length));
-      counts.set(this.#counts.subarray(0, start));
-      this.#counts = counts;
+    if (start + length > this.#words.length) {
+      const words = new Uint32Array(Math.max(this.#words.length * 2, start + length));
+      words.set(this.#words.subarray(0, start));
+      this.#words = words;
     } else {
-      // Space reused after clear() holds the counts of the round before.
-      this.#counts.fill(0, start, start + length);
+      // Space reused after clear() holds the words of the round before. A loop, not fill(): most
+      // spaces are short, and the builtin's call costs more than the zeroing.
+      const words = this.#words;
+      for (let i = start; i < start + length; i++) words[i] = 0;
     }
     this.#used = start + length;
     return start;
   }
 
   #growSketches(): void {
-    const capacity = this.#low.length * 2;
-    this.#low = grown(this.#low, capacity);
-    this.#length = grown(this.#length, capacity);
+    const capacity = this.#size.length * 2;
+    this.#size = grown(this.#size, capacity);
+    this.#capacity = grown(this.#capacity, capacity);
     this.#start = grown(this.#start, capacity);
+    this.#low = grown(this.#low, capacity);
     this.#first = grown(this.#first, capacity);
     this.#last = grown(this.#last, capacity);
   }

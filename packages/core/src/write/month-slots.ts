@@ -32,6 +32,8 @@ export class MonthSlots {
   #min = new Uint32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
   #max = new Uint32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
   #sketch = new Int32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
+  /** Bytes of each cell's encoded bins, as `recordBytes` measured them for `encodeRecord`. */
+  #binBytes = new Int32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
   readonly #arena = new SketchArena();
 
   /** Slots in use. */
@@ -152,12 +154,14 @@ export class MonthSlots {
   recordBytes(slot: number): number {
     let bytes = recordBytes(bitCount(this.#masks[slot]!));
     this.#forEachCell(slot, (cell) => {
-      bytes += daySketchBytes(this.#sketchBytes(cell));
+      const binBytes = this.#storesBins(cell) ? this.#arena.encodedBytes(this.#sketch[cell]!) : 0;
+      this.#binBytes[cell] = binBytes;
+      bytes += daySketchBytes(binBytes);
     });
     return bytes;
   }
 
-  /** Encodes the slot as a record (see record-codec) into `view` at `at`; returns where it ends. */
+  /** Encodes the slot as a record (see record-codec) into `view` at `at`, once `recordBytes` measured it; returns where it ends. */
   encodeRecord(slot: number, view: DataView, at: number): number {
     at = writeRecordHeader(view, at, false, bitCount(this.#masks[slot]!));
     this.#forEachCell(slot, (cell, dayOfMonth) => {
@@ -165,8 +169,9 @@ export class MonthSlots {
     });
     const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     this.#forEachCell(slot, (cell) => {
-      at = writeDaySketchLength(bytes, at, this.#sketchBytes(cell));
-      if (this.#storesBins(cell)) at = this.#arena.encode(this.#sketch[cell]!, bytes, at);
+      const binBytes = this.#binBytes[cell]!;
+      at = writeDaySketchLength(bytes, at, binBytes);
+      if (binBytes > 0) at = this.#arena.encode(this.#sketch[cell]!, bytes, at);
     });
     return at;
   }
@@ -174,10 +179,6 @@ export class MonthSlots {
   /** Whether a cell's bins go into its record: not when its aggregates imply them, nor when unknown. */
   #storesBins(cell: number): boolean {
     return this.#sketch[cell]! >= 0 && !impliedBins(this.#count[cell]!, this.#min[cell]!, this.#max[cell]!);
-  }
-
-  #sketchBytes(cell: number): number {
-    return this.#storesBins(cell) ? this.#arena.encodedBytes(this.#sketch[cell]!) : 0;
   }
 
   /** Visits the day cells of a slot in the order its record lists them (see encodeRecord). */
@@ -211,6 +212,7 @@ export class MonthSlots {
     this.#min = grown(this.#min, new Uint32Array(capacity * DAYS_PER_SLOT));
     this.#max = grown(this.#max, new Uint32Array(capacity * DAYS_PER_SLOT));
     this.#sketch = grown(this.#sketch, new Int32Array(capacity * DAYS_PER_SLOT));
+    this.#binBytes = new Int32Array(capacity * DAYS_PER_SLOT);
     this.#slotCapacity = capacity;
   }
 
