@@ -20,10 +20,7 @@ export const MAX_PERCENTILES = 9;
 export const PERCENTILES_RULE = `1 to ${MAX_PERCENTILES} distinct numbers, each above 0 and below 100`;
 
 /** A day's percentiles: `p25`, `p99.9` (the `p` and the number as asked), in the order asked; null below the query's minimum count. */
-export type Percentiles = Record<string, number | null>;
-
-/** A row of a detailed rates answer, with the percentiles asked for. */
-export type RateRowWithPercentiles = RateRow & { percentiles?: Percentiles };
+export type Percentiles = NonNullable<RateRow['percentiles']>;
 
 /** A list of percentiles read, or why it was refused (the reason follows the option's name: `percentiles must be ...`). */
 export type PercentilesReading = { ok: true; values: number[] } | { ok: false; reason: string };
@@ -69,7 +66,7 @@ export function percentilesToWire(values: readonly number[]): string {
  * were made from. The contract's row conversions copy the members of a row they know, which do not
  * include `percentiles` yet: every conversion of a detailed answer passes its rows through this.
  */
-export function withPercentiles<Row extends object>(rows: Row[], source: readonly RateRowWithPercentiles[]): Array<Row & { percentiles?: Percentiles }> {
+export function withPercentiles<Row extends object>(rows: Row[], source: readonly RateRow[]): Array<Row & { percentiles?: Percentiles }> {
   return rows.map((row, i) => {
     const percentiles = source[i]?.percentiles;
     // A copy: the answer owns its objects, as the contract's conversions make them.

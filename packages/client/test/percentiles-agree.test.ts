@@ -1,7 +1,7 @@
 import { Ratestore } from '@ratestore/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedRatestoreClient, RatestoreClient, RatestoreClientError, type BatchItem } from '../src/embedded.js';
-import type { DetailedRatesQuery, RateRowWithPercentiles } from '../src/index.js';
+import type { DetailedRatesQuery } from '../src/index.js';
 import { startServerProcess, world, type ServerProcess } from './helpers.js';
 
 /**
@@ -55,7 +55,7 @@ describe('percentiles through both clients', () => {
     const [a, b] = await Promise.all([remote.ratesDetailed(q), embedded.ratesDetailed(q)]);
     expect(a).toEqual(b);
     // Not a vacuous agreement: some day has percentiles (none before the prices' version).
-    const known = a.rows.flatMap((row) => Object.values((row as RateRowWithPercentiles).percentiles ?? {})).filter((value) => value !== null);
+    const known = a.rows.flatMap((row) => Object.values(row.percentiles ?? {})).filter((value) => value !== null);
     expect(known.length > 0).toBe(q.asOf === undefined);
   });
 

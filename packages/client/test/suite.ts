@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RatestoreClientError, type BatchItem, type RateRowWithPercentiles, type RatestoreApi, type UploadProgress } from '../src/index.js';
+import { RatestoreClientError, type BatchItem, type RatestoreApi, type UploadProgress } from '../src/index.js';
 import { expectedCounts, priceStream, world } from './helpers.js';
 
 export interface Harness {
@@ -90,7 +90,7 @@ export function behaviourSuite(name: string, start: () => Promise<Harness>): voi
       await client.uploadBatch([...ten.map((v) => price('CNSGH', 'DEHAM', '2017-05-01', v)), ...[10, 20].map((v) => price('CNSGH', 'DEHAM', '2017-05-02', v))]);
       const q = { dateFrom: '2017-05-01', dateTo: '2017-05-03', origin: 'CNSGH', destination: 'DEHAM' };
       const asked = await client.ratesDetailed({ ...q, percentiles: [75, 25, 50] });
-      const rows = asked.rows as RateRowWithPercentiles[];
+      const rows = asked.rows;
       expect(Object.keys(rows[0]!.percentiles!)).toEqual(['p75', 'p25', 'p50']);
       // Within 1% of the price at rank floor(q/100 * (n - 1)): 700, 300, 500 of the ten.
       for (const [key, exact] of [['p75', 700], ['p25', 300], ['p50', 500]] as const) expect(Math.abs(rows[0]!.percentiles![key]! - exact)).toBeLessThanOrEqual(exact * 0.01);
@@ -100,7 +100,7 @@ export function behaviourSuite(name: string, start: () => Promise<Harness>): voi
       const plain = await client.ratesDetailed(q);
       expect(plain.rows.every((row) => !('percentiles' in row))).toBe(true);
       expect({ ...asked, rows: rows.map(({ percentiles: _, ...row }) => row) }).toEqual(plain);
-      const two = (await client.ratesDetailed({ ...q, minCount: 2, percentiles: [99.9] })).rows as RateRowWithPercentiles[];
+      const two = (await client.ratesDetailed({ ...q, minCount: 2, percentiles: [99.9] })).rows;
       expect(two[1]!.percentiles!['p99.9']).toBeGreaterThan(0);
     });
 

@@ -1,9 +1,9 @@
-import type { RateRowWithPercentiles } from './vendor/client/index.js';
+import type { RateRow } from './vendor/client/index.js';
 
 /** One series the band or the table reads from a row of GET /v1/rates. */
 export interface RowValue {
   label: string;
-  value(row: RateRowWithPercentiles): number | null;
+  value(row: RateRow): number | null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { RatesResult } from '@ratestore/core';
 import { DEFAULT_MIN_COUNT, ratesToWire } from '@ratestore/core/contract';
-import { withPercentiles, type RateRowWithPercentiles } from '@ratestore/client';
+import { withPercentiles } from '@ratestore/client';
 import { configureCommand, integerOption, percentilesOption, printJson, processIo, runAction, storeOptions, table, withCommandStore, type CliIo } from './common.js';
 
 interface RatesOptions {
@@ -60,7 +60,7 @@ function formatRates(options: RatesOptions, result: RatesResult): string {
     (result.originUsed === undefined ? '' : `widened: rows are for ${result.originUsed} -> ${result.destinationUsed}\n`);
   // The percentiles' columns are named as the rows name them (p25, p99.9), in the order asked.
   const percentiles = options.percentiles?.map((value) => `p${value}`) ?? [];
-  const rows = (result.rows as RateRowWithPercentiles[]).map((row) => [
+  const rows = result.rows.map((row) => [
     row.day, money(row.average), row.count, row.min ?? '-', row.max ?? '-', ...percentiles.map((key) => money(row.percentiles?.[key] ?? null))
   ]);
   return heading + table(['day', 'average', 'count', 'min', 'max', ...percentiles], rows);
