@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prices, startTestServer, world, type TestServer } from './helpers.js';
 
@@ -119,5 +120,19 @@ describe('GET /v1/rates with percentiles', () => {
     expect(asked.status).toBe(200);
     expect(asked.body).toEqual(plain.body);
     expect(asked.body[0]).toEqual({ day: '2016-03-01', average_price: expect.any(Number) });
+  });
+
+  it('answers the rows of the guide\'s example, from the four prices it names', async () => {
+    const guide = readFileSync(new URL('../../../docs/guide.md', import.meta.url), 'utf8');
+    const block = /`percentiles=25,50,75` adds to each row[\s\S]*?```json\n([\s\S]*?)```/.exec(guide);
+    expect(block, 'the guide\'s percentiles example').not.toBeNull();
+    const shown = JSON.parse(block![1]!) as { origin: string; destination: string; date_from: string; date_to: string; rows: unknown[] };
+    const example = await startTestServer({ items: [...world(), ...prices('CNSGH', 'NLRTM', '2016-01-01', [1000, 1049, 1100, 1300])] });
+    try {
+      const r = await example.get(rates({ date_from: shown.date_from, date_to: shown.date_to, origin: shown.origin, destination: shown.destination, percentiles: '25,50,75' }));
+      expect(r.body.rows).toEqual(shown.rows);
+    } finally {
+      await example.close();
+    }
   });
 });
