@@ -17,6 +17,14 @@ function randomCents(next: () => number, n: number): number[] {
   return Array.from({ length: n }, () => Math.max(1, Math.round(10 ** (next() * 9))));
 }
 
+/** A day's merged bins as (bin, count) pairs, through their encoding. */
+function mergedBins(bins: DayBins | null | undefined): Array<[number, number]> | null {
+  if (!bins) return null;
+  const body = new Uint8Array(bins.encodedBytes());
+  expect(bins.encode(body, 0)).toBe(body.length);
+  return binsOf(body);
+}
+
 function binsOf(body: Uint8Array): Array<[number, number]> {
   const bins: Array<[number, number]> = [];
   forEachBin(body, (bin, count) => bins.push([bin, count]));
@@ -117,7 +125,9 @@ describe('sketch: the encoding of a day', () => {
     mergeRecord(new Uint8Array(view.buffer), month, true);
     const expected = new DayBins();
     for (const c of prices) expected.add(binOf(c), 1);
-    expect(month.get(4)).toMatchObject({ count: 6, min: 7, max: 99_999, bins: expected });
+    expect(month.get(4)).toMatchObject({ count: 6, min: 7, max: 99_999 });
+    expect(mergedBins(month.get(4)!.bins)).toEqual(mergedBins(expected));
+    expect(mergedBins(expected)).toHaveLength(new Set(prices.map(binOf)).size);
     // One route of two prices: its record holds no bins, and reads them back from min and max.
     const two = new MonthSlots();
     two.add(two.slot(9), 1, 1, 300, 300, 300);
@@ -127,8 +137,7 @@ describe('sketch: the encoding of a day', () => {
     expect(small.byteLength).toBe(2 + 21 + 1);
     const read: MonthAggregates = new Map();
     mergeRecord(new Uint8Array(small.buffer), read, true);
-    expect(read.get(1)!.bins!.valueAt(0, 2, 100, 300)).toBe(100);
-    expect(read.get(1)!.bins!.valueAt(1, 2, 100, 300)).toBe(300);
+    expect(read.get(1)!.bins!.valuesAt([0, 1], 2, 100, 300)).toEqual([100, 300]);
   });
 });
 
@@ -140,14 +149,27 @@ describe('sketch: ranks and bounds', () => {
       const bins = new DayBins();
       for (const c of cents) bins.add(binOf(c), 1);
       const [min, max] = [cents[0]!, cents[cents.length - 1]!];
-      for (let rank = 0; rank < cents.length; rank++) {
-        const value = bins.valueAt(rank, cents.length, min, max);
+      const ranks = cents.map((_, rank) => rank);
+      // Each rank alone, and all in one walk.
+      const all = bins.valuesAt(ranks, cents.length, min, max);
+      for (const rank of ranks) {
+        const value = bins.valuesAt([rank], cents.length, min, max)[0]!;
+        expect(all[rank]).toBe(value);
         expect(Math.abs(value - cents[rank]!)).toBeLessThanOrEqual(0.01 * cents[rank]!);
         expect(value).toBeGreaterThanOrEqual(min);
         expect(value).toBeLessThanOrEqual(max);
       }
-      expect(bins.valueAt(0, cents.length, min, max)).toBe(min);
-      expect(bins.valueAt(cents.length - 1, cents.length, min, max)).toBe(max);
+      expect(bins.valuesAt([0, cents.length - 1], cents.length, min, max)).toEqual([min, max]);
+      // One encoded body is walked without merging; two merge: the same answers.
+      const body = new Uint8Array(bins.encodedBytes());
+      bins.encode(body, 0);
+      const one = DayBins.of(body, cents.length, min, max)!;
+      expect(one.valuesAt(ranks, cents.length, min, max)).toEqual(all);
+      one.addDay(undefined, 1, min, min);
+      // With the min once more, rank 1 is the min too: its bin's value, clamped, within 1% of it.
+      const [first, second] = one.valuesAt([0, 1], cents.length + 1, min, max);
+      expect(first).toBe(min);
+      expect(Math.abs(second! - min)).toBeLessThanOrEqual(0.01 * min);
     }
   });
 
@@ -170,6 +192,8 @@ describe('sketch: records', () => {
     const read: MonthAggregates = new Map();
     mergeRecord(bytes, read, true);
     expect(read).toEqual(month);
+    for (const day of [3, 5]) expect(mergedBins(read.get(day)!.bins)).toEqual(mergedBins(month.get(day)!.bins));
+    expect(mergedBins(read.get(3)!.bins)).toEqual([100, 200, 300, 400].map((c) => [binOf(c), 1]));
     // Without sketches a read leaves the bins alone.
     const plain: MonthAggregates = new Map();
     mergeRecord(bytes, plain);
@@ -180,7 +204,7 @@ describe('sketch: records', () => {
     const fromOld: MonthAggregates = new Map();
     mergeRecord(old, fromOld, true);
     expect(fromOld.get(3)!.bins).toBeNull();
-    expect(fromOld.get(5)!.bins).toEqual(month.get(5)!.bins);
+    expect(mergedBins(fromOld.get(5)!.bins)).toEqual(mergedBins(month.get(5)!.bins));
     mergeRecord(bytes, fromOld, true);
     expect(fromOld.get(3)).toMatchObject({ count: 8, bins: null });
     // And an old record's unknown day stays unknown through a rebuild's aggregation.

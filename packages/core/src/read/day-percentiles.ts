@@ -23,10 +23,16 @@ export class DayPercentiles {
    */
   of(day: DayAggregate | undefined): Record<string, number | null> {
     const row: Record<string, number | null> = {};
-    const known = day !== undefined && day.count >= this.#minCount && day.bins ? day : undefined;
-    for (const [at, q] of this.#percentiles.entries()) {
-      row[this.#names[at]!] = known === undefined ? null : known.bins!.valueAt(percentileRank(q, known.count), known.count, known.min, known.max) / 100;
+    if (day === undefined || day.count < this.#minCount || !day.bins) {
+      for (const name of this.#names) row[name] = null;
+      return row;
     }
+    // One walk over the day's bins for every rank, in ascending order.
+    const ranks = this.#percentiles.map((q) => percentileRank(q, day.count));
+    const order = ranks.map((_, at) => at).sort((x, y) => ranks[x]! - ranks[y]!);
+    const values = day.bins.valuesAt(order.map((at) => ranks[at]!), day.count, day.min, day.max);
+    for (const name of this.#names) row[name] = null;
+    for (const [i, at] of order.entries()) row[this.#names[at]!] = values[i]! / 100;
     return row;
   }
 }

@@ -1,13 +1,23 @@
 import { binOf, binValue } from './mapping.js';
-import { binsBytes, forEachBin, impliedBins, writeBins } from './bins-codec.js';
+import { binsBytes, forEachBin, impliedBins, varintBytes, writeBins, writeVarint } from './bins-codec.js';
+
+/** Bins of a price up to MAX_PRICE (1e9 cents) are below this. */
+const BIN_LIMIT = binOf(1e9) + 2;
+/** Counts of one day's merged bins at read time, zeroed after each use: reads run one at a time per day. */
+const scratch = new Float64Array(BIN_LIMIT);
 
 /**
- * One day's bins as a read merges them: a few records a month, so a plain array of counts from the
- * lowest bin in use does.
+ * One day's bins as a read merges them. Reads merge a few records a month and want only the days of
+ * their range, so the records' encoded bins are kept as they are and merged only when a day's
+ * percentiles (or a checkpoint or fold of it) are asked for: a month of which a read wants half the
+ * days decodes half of them, and a day of one record (a month read at its checkpoint) is answered
+ * from its encoding without merging at all.
  */
 export class DayBins {
-  #low = 0;
-  readonly #counts: number[] = [];
+  /** Encoded bins of each record's day (see bins-codec). */
+  readonly #bodies: Uint8Array[] = [];
+  /** Days whose count, min and max imply their bins: count, min, max, repeated. */
+  readonly #implied: number[] = [];
 
   /** The bins of one record's day: its encoding, or, when that is empty, what its count, min and max imply; null when unknown. */
   static of(body: Uint8Array | undefined, count: number, min: number, max: number): DayBins | null {
@@ -17,56 +27,88 @@ export class DayBins {
 
   /** Adds one record's day (see `of`); false when its bins are unknown. */
   addDay(body: Uint8Array | undefined, count: number, min: number, max: number): boolean {
-    if (body !== undefined && body.length > 0) {
-      forEachBin(body, (bin, binCount) => this.add(bin, binCount));
-    } else if (!impliedBins(count, min, max)) {
-      return false;
-    } else if (min === max) {
-      this.add(binOf(min), count);
-    } else {
-      this.add(binOf(min), 1);
-      this.add(binOf(max), 1);
-    }
+    if (body !== undefined && body.length > 0) this.#bodies.push(body);
+    else if (impliedBins(count, min, max)) this.#implied.push(count, min, max);
+    else return false;
     return true;
   }
 
+  /** Adds `count` prices in bin `bin`. */
   add(bin: number, count: number): void {
-    const counts = this.#counts;
-    if (counts.length === 0) this.#low = bin;
-    if (bin < this.#low) {
-      counts.unshift(...new Array<number>(this.#low - bin).fill(0));
-      this.#low = bin;
-    }
-    const at = bin - this.#low;
-    while (counts.length <= at) counts.push(0);
-    counts[at]! += count;
+    // The encoding of one bin: the bin, then its count (see bins-codec).
+    const body = new Uint8Array(varintBytes(bin) + varintBytes(count));
+    writeVarint(body, writeVarint(body, 0, bin), count);
+    this.#bodies.push(body);
   }
 
-  /** Bytes of the encoding (see bins-codec). */
+  /** Bytes of the encoding of the merged bins (see bins-codec). */
   encodedBytes(): number {
-    return binsBytes(this.#counts, 0, this.#counts.length, this.#low);
+    const [low, high] = this.#merge();
+    const bytes = binsBytes(scratch, low, high + 1, low);
+    scratch.fill(0, low, high + 1);
+    return bytes;
   }
 
-  /** Writes the encoding into `bytes` at `at`; returns where it ends. */
+  /** Writes the encoding of the merged bins into `bytes` at `at`; returns where it ends. */
   encode(bytes: Uint8Array, at: number): number {
-    return writeBins(bytes, at, this.#counts, 0, this.#counts.length, this.#low);
+    const [low, high] = this.#merge();
+    const end = writeBins(bytes, at, scratch, low, high + 1, low);
+    scratch.fill(0, low, high + 1);
+    return end;
   }
 
   /**
-   * The price in cents at 0-based rank `rank` of the day's `count` sorted prices, within the
-   * mapping's relative accuracy: the value of the bin that holds that rank, clamped to the day's
-   * exact min and max (so rank 0 is min and rank count - 1 is max, exactly).
+   * The prices in cents at the 0-based ranks `ranks` (ascending) of the day's `count` sorted
+   * prices, within the mapping's relative accuracy: the value of the bin that holds each rank,
+   * clamped to the day's exact min and max (so rank 0 is min and rank count - 1 is max, exactly).
    */
-  valueAt(rank: number, count: number, min: number, max: number): number {
-    if (rank <= 0) return min;
-    if (rank >= count - 1) return max;
+  valuesAt(ranks: readonly number[], count: number, min: number, max: number): number[] {
+    const values: number[] = [];
+    let next = 0;
     let seen = 0;
-    for (let at = 0; at < this.#counts.length; at++) {
-      seen += this.#counts[at]!;
-      if (seen > rank) return Math.min(max, Math.max(min, binValue(this.#low + at)));
+    const take = (bin: number, binCount: number): void => {
+      seen += binCount;
+      for (; next < ranks.length && ranks[next]! < seen; next++) values.push(clamp(ranks[next]!, bin, count, min, max));
+    };
+    if (this.#bodies.length === 1 && this.#implied.length === 0) {
+      forEachBin(this.#bodies[0]!, take);
+    } else {
+      const [low, high] = this.#merge();
+      for (let bin = low; bin <= high; bin++) if (scratch[bin]! > 0) take(bin, scratch[bin]!);
+      scratch.fill(0, low, high + 1);
     }
-    return max;
+    for (; next < ranks.length; next++) values.push(clamp(ranks[next]!, -1, count, min, max));
+    return values;
   }
+
+  /** Merges every part into `scratch`; returns the lowest and highest bin in use (low > high: none). */
+  #merge(): [low: number, high: number] {
+    let low = BIN_LIMIT;
+    let high = -1;
+    const add = (bin: number, count: number): void => {
+      scratch[bin]! += count;
+      if (bin < low) low = bin;
+      if (bin > high) high = bin;
+    };
+    for (const body of this.#bodies) forEachBin(body, add);
+    const implied = this.#implied;
+    for (let i = 0; i < implied.length; i += 3) {
+      const [count, min, max] = [implied[i]!, implied[i + 1]!, implied[i + 2]!];
+      if (min === max) {
+        add(binOf(min), count);
+      } else {
+        add(binOf(min), 1);
+        add(binOf(max), 1);
+      }
+    }
+    return low > high ? [0, -1] : [low, high];
+  }
+}
+
+function clamp(rank: number, bin: number, count: number, min: number, max: number): number {
+  if (rank <= 0) return min;
+  if (rank >= count - 1 || bin < 0) return max;
+  return Math.min(max, Math.max(min, binValue(bin)));
 }
 
 /** The 0-based rank that percentile `q` (0 < q < 100) stands for among `count` sorted prices: ⌊q/100 · (count − 1)⌋. */

@@ -1,5 +1,5 @@
 import { binOf } from './mapping.js';
-import { binTokenBytes, forEachBin, varintBytes, writeBinToken, writeVarint } from './bins-codec.js';
+import { binTokenBytes, binsBytes, forEachBin, varintBytes, writeBinToken, writeBins, writeVarint } from './bins-codec.js';
 
 /** A cell whose bins follow from its count, min and max (see `impliedBins`): nothing is stored. */
 export const IMPLIED = -1;
@@ -112,12 +112,40 @@ export class SketchArena {
     this.#size[sketch] = size + 1;
   }
 
+  /** A new sketch holding the bins of sketch `from` of `source`, in space of its size. */
+  copy(source: SketchArena, from: number): number {
+    const sketch = this.create();
+    const size = source.#size[from]!;
+    if (size === DENSE) {
+      this.merge(sketch, source, from);
+      return sketch;
+    }
+    const start = this.#allocate(2 * Math.max(size, FIRST_CAPACITY));
+    const words = this.#words;
+    const at = source.#start[from]!;
+    for (let i = 0; i < 2 * size; i++) words[start + i] = source.#words[at + i]!;
+    this.#start[sketch] = start;
+    this.#size[sketch] = size;
+    this.#capacity[sketch] = Math.max(size, FIRST_CAPACITY);
+    return sketch;
+  }
+
   /** Adds every bin of sketch `from` of `source` into `sketch`. */
   merge(sketch: number, source: SketchArena, from: number): void {
     const size = source.#size[from]!;
     if (size !== DENSE) {
       const start = source.#start[from]!;
-      for (let i = 0; i < size; i++) this.add(sketch, source.#words[start + 2 * i]!, source.#words[start + 2 * i + 1]!);
+      if (size === 0) return;
+      const entries = source.#words;
+      if (this.#size[sketch] !== DENSE) {
+        for (let i = 0; i < size; i++) this.add(sketch, entries[start + 2 * i]!, entries[start + 2 * i + 1]!);
+        return;
+      }
+      // Into a dense window: one cover for all, then a count added per entry.
+      this.#cover(sketch, entries[start]!, entries[start + 2 * (size - 1)]!);
+      const into = this.#start[sketch]! - this.#low[sketch]!;
+      const words = this.#words;
+      for (let i = 0; i < size; i++) words[into + entries[start + 2 * i]!]! += entries[start + 2 * i + 1]!;
       return;
     }
     const first = source.#first[from]!;
@@ -132,22 +160,31 @@ export class SketchArena {
 
   /** Bytes of the sketch's encoding (see bins-codec). */
   encodedBytes(sketch: number): number {
-    let bytes = 0;
-    let previous = -1;
-    this.#forEach(sketch, (bin, count) => {
-      bytes += previous < 0 ? varintBytes(bin) + varintBytes(count) : binTokenBytes(bin - previous - 1, count);
-      previous = bin;
-    });
+    const size = this.#size[sketch]!;
+    const words = this.#words;
+    const start = this.#start[sketch]!;
+    if (size === DENSE) {
+      const base = start - this.#low[sketch]!;
+      return binsBytes(words, base + this.#first[sketch]!, base + this.#last[sketch]! + 1, this.#first[sketch]!);
+    }
+    if (size === 0) return 0;
+    let bytes = varintBytes(words[start]!) + varintBytes(words[start + 1]!);
+    for (let i = 1; i < size; i++) bytes += binTokenBytes(words[start + 2 * i]! - words[start + 2 * i - 2]! - 1, words[start + 2 * i + 1]!);
     return bytes;
   }
 
   /** Writes the sketch's encoding (see bins-codec) into `bytes` at `at`; returns where it ends. */
   encode(sketch: number, bytes: Uint8Array, at: number): number {
-    let previous = -1;
-    this.#forEach(sketch, (bin, count) => {
-      at = previous < 0 ? writeVarint(bytes, writeVarint(bytes, at, bin), count) : writeBinToken(bytes, at, bin - previous - 1, count);
-      previous = bin;
-    });
+    const size = this.#size[sketch]!;
+    const words = this.#words;
+    const start = this.#start[sketch]!;
+    if (size === DENSE) {
+      const base = start - this.#low[sketch]!;
+      return writeBins(bytes, at, words, base + this.#first[sketch]!, base + this.#last[sketch]! + 1, this.#first[sketch]!);
+    }
+    if (size === 0) return at;
+    at = writeVarint(bytes, writeVarint(bytes, at, words[start]!), words[start + 1]!);
+    for (let i = 1; i < size; i++) at = writeBinToken(bytes, at, words[start + 2 * i]! - words[start + 2 * i - 2]! - 1, words[start + 2 * i + 1]!);
     return at;
   }
 
@@ -155,22 +192,6 @@ export class SketchArena {
   clear(): void {
     this.#sketches = 0;
     this.#used = 0;
-  }
-
-  /** Visits the sketch's bins in use, in bin order. */
-  #forEach(sketch: number, visit: (bin: number, count: number) => void): void {
-    const size = this.#size[sketch]!;
-    const words = this.#words;
-    const start = this.#start[sketch]!;
-    if (size !== DENSE) {
-      for (let i = 0; i < size; i++) visit(words[start + 2 * i]!, words[start + 2 * i + 1]!);
-      return;
-    }
-    const base = start - this.#low[sketch]!;
-    for (let bin = this.#first[sketch]!; bin <= this.#last[sketch]!; bin++) {
-      const count = words[base + bin]!;
-      if (count > 0) visit(bin, count);
-    }
   }
 
   #growSparse(sketch: number): void {

@@ -32,8 +32,8 @@ export class MonthSlots {
   #min = new Uint32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
   #max = new Uint32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
   #sketch = new Int32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
-  /** Bytes of each cell's encoded bins, as `recordBytes` measured them for `encodeRecord`. */
-  #binBytes = new Int32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
+  /** Bytes of each cell's encoded bins, as `recordBytes` measured them for `encodeRecord`; only tables that are encoded need it. */
+  #binBytes = new Int32Array(0);
   readonly #arena = new SketchArena();
 
   /** Slots in use. */
@@ -116,7 +116,7 @@ export class MonthSlots {
       this.#sum[cell] = sum;
       this.#min[cell] = min;
       this.#max[cell] = max;
-      this.#sketch[cell] = sketch < 0 || arena === this.#arena ? sketch : this.#copy(arena, sketch);
+      this.#sketch[cell] = sketch < 0 || arena === this.#arena ? sketch : this.#arena.copy(arena, sketch);
       return;
     }
     const had = this.#sketch[cell]!;
@@ -144,17 +144,12 @@ export class MonthSlots {
     return into;
   }
 
-  #copy(arena: SketchArena, sketch: number): number {
-    const copy = this.#arena.create();
-    this.#arena.merge(copy, arena, sketch);
-    return copy;
-  }
-
   /** Bytes of the slot encoded as a record. */
   recordBytes(slot: number): number {
     let bytes = recordBytes(bitCount(this.#masks[slot]!));
     this.#forEachCell(slot, (cell) => {
       const binBytes = this.#storesBins(cell) ? this.#arena.encodedBytes(this.#sketch[cell]!) : 0;
+      if (cell >= this.#binBytes.length) this.#binBytes = grown(this.#binBytes, new Int32Array(this.#count.length));
       this.#binBytes[cell] = binBytes;
       bytes += daySketchBytes(binBytes);
     });
@@ -212,7 +207,6 @@ export class MonthSlots {
     this.#min = grown(this.#min, new Uint32Array(capacity * DAYS_PER_SLOT));
     this.#max = grown(this.#max, new Uint32Array(capacity * DAYS_PER_SLOT));
     this.#sketch = grown(this.#sketch, new Int32Array(capacity * DAYS_PER_SLOT));
-    this.#binBytes = new Int32Array(capacity * DAYS_PER_SLOT);
     this.#slotCapacity = capacity;
   }
 
