@@ -28,7 +28,6 @@ import {
   parameterOf, ratesFromWire, ratesToWire, regionDetail, revertFromWire, revertToWire, stagedUploadToWire, uploadFromWire
 } from '@ratestore/core/contract';
 import { RatestoreClientError, invalidArgument, serverRefusal, throwIfAborted, type ItemIssue } from './errors.js';
-import { withPercentiles } from './percentiles.js';
 import { minVersionOf, percentilesOf } from './read-options.js';
 import { RatestoreClient, type RatestoreClientOptions } from './remote.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
@@ -170,8 +169,7 @@ export class EmbeddedRatestoreClient<S extends EmbeddedStore = EmbeddedStore> im
       const result = await this.store.rates({
         dateFrom, dateTo, origin, destination, minCount, widen, ...(asOf === undefined ? {} : { asOf }), ...(percentiles === undefined ? {} : { percentiles })
       });
-      const answer = ratesFromWire(ratesToWire({ dateFrom, dateTo, origin, destination, minCount }, result));
-      return { ...answer, rows: withPercentiles(answer.rows, result.rows) };
+      return ratesFromWire(ratesToWire({ dateFrom, dateTo, origin, destination, minCount }, result));
     });
   }
 

@@ -22,5 +22,3 @@ export { DEFAULT_RETRY } from './retry.js';
 export type { RetryOptions, RetryEvent } from './retry.js';
 export { DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY } from './upload.js';
 export type * from './types.js';
-export { MAX_PERCENTILES, PERCENTILES_RULE, checkPercentiles, percentilesToWire, readPercentiles, withPercentiles } from './percentiles.js';
-export type { Percentiles, PercentilesReading } from './percentiles.js';

@@ -1,5 +1,5 @@
 import { invalidArgument, serverRefusal } from './errors.js';
-import { checkPercentiles } from './percentiles.js';
+import { checkPercentiles } from '@ratestore/core/contract';
 import type { DetailedRatesQuery, RequestOptions } from './types.js';
 
 /** The `minVersion` a read asks for, checked: an integer of at least 0, or undefined. */

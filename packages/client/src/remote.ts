@@ -13,7 +13,6 @@ import { RatestoreClientError, abortedError, invalidArgument, throwIfAborted } f
 import { InFlight } from './in-flight.js';
 import { backoffDelay, parseRetryAfter, retryPolicy, sleep, type RetryEvent, type RetryOptions, type RetryPolicy } from './retry.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
-import { percentilesToWire, withPercentiles } from './percentiles.js';
 import { minVersionOf, percentilesOf } from './read-options.js';
 import type {
   BatchInfo, BatchItem, DetailedRatesQuery, Port, Rate, RatesQuery, RatesResult, RatestoreApi, ReadOptions, Region,
@@ -216,13 +215,8 @@ export class RatestoreClient implements RatestoreApi {
   /** `GET /v1/rates`: exact average, count, min and max per day (and the `percentiles` asked for), and the version read. */
   async ratesDetailed(query: DetailedRatesQuery): Promise<RatesResult> {
     const percentiles = percentilesOf(query);
-    const wire = {
-      ...ratesQueryToWire({ ...query, minVersion: this.#minVersion(query) }),
-      ...(percentiles === undefined ? {} : { percentiles: percentilesToWire(percentiles) })
-    };
-    const answer = (await this.#call<RatesWire>('GET', '/v1/rates', { query: wire, signal: query.signal }))!;
-    const result = ratesFromWire(answer);
-    return { ...result, rows: withPercentiles(result.rows, answer.rows) };
+    const wire = ratesQueryToWire({ ...query, percentiles, minVersion: this.#minVersion(query) });
+    return ratesFromWire((await this.#call<RatesWire>('GET', '/v1/rates', { query: wire, signal: query.signal }))!);
   }
 
   /** `GET /v1/ports`: every port, sorted by code. */

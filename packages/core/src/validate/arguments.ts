@@ -1,6 +1,7 @@
 import { RatestoreError } from '../errors.js';
 import { BATCH_ID_RULE, isBatchId } from '../contract/batch-id.js';
 import { DAY_RULE } from '../contract/dates.js';
+import { checkPercentiles as readPercentileList } from '../contract/percentiles.js';
 import { parseDay } from './dates.js';
 import { yieldToEventLoop } from '../util/yield.js';
 
@@ -28,22 +29,11 @@ export function checkInteger(value: unknown, field: string, min: number, max = N
   return value;
 }
 
-/** Most percentiles one rates query may ask for. */
-export const MAX_PERCENTILES = 9;
-
-/** A rates query's `percentiles`: 1 to MAX_PERCENTILES distinct finite numbers, each above 0 and below 100; a copy. */
+/** A rates query's `percentiles`, by the contract's rule; a copy. */
 export function checkPercentiles(value: unknown): number[] {
-  const rule = `must be a list of 1 to ${MAX_PERCENTILES} distinct numbers, each above 0 and below 100`;
-  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_PERCENTILES) throw invalid('percentiles', `${rule}, got ${describe(value)}`);
-  for (const q of value as unknown[]) {
-    if (typeof q !== 'number' || !Number.isFinite(q) || q <= 0 || q >= 100) throw invalid('percentiles', `${rule}; ${describe(q)} is not`);
-  }
-  if (new Set(value).size !== value.length) throw invalid('percentiles', `${rule}; ${describe(value)} repeats one`);
-  return [...(value as number[])];
-}
-
-function describe(value: unknown): string {
-  return JSON.stringify(value) ?? 'nothing';
+  const reading = readPercentileList(value);
+  if (!reading.ok) throw invalid('percentiles', reading.reason);
+  return [...reading.values];
 }
 
 export function checkObject(value: unknown, field: string): Record<string, unknown> {

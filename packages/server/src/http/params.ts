@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { readPercentiles } from '@ratestore/client';
+import { readPercentiles } from '@ratestore/core/contract';
 import { HttpProblem } from './problem.js';
 
 /** A query parameter that must be present once. */

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command, type CommanderError } from 'commander';
 import { Ratestore, RatestoreError } from '@ratestore/core';
 import type { ErrorCode } from '@ratestore/core/contract';
-import { readPercentiles } from '@ratestore/client';
+import { readPercentiles } from '@ratestore/core/contract';
 import { ConfigError } from '../../config.js';
 import { ImportError } from '../../import/errors.js';
 import { inUserWords, type UserNames } from '../../user-words.js';

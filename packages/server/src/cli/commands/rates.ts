@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { RatesResult } from '@ratestore/core';
 import { DEFAULT_MIN_COUNT, ratesToWire } from '@ratestore/core/contract';
-import { withPercentiles } from '@ratestore/client';
 import { configureCommand, integerOption, percentilesOption, printJson, processIo, runAction, storeOptions, table, withCommandStore, type CliIo } from './common.js';
 
 interface RatesOptions {
@@ -48,7 +47,7 @@ export function registerRatesCommand(program: Command, io: CliIo = processIo()):
       });
       const query = { origin: options.origin, destination: options.destination, dateFrom: options.from, dateTo: options.to, minCount: options.minCount ?? DEFAULT_MIN_COUNT };
       const wire = ratesToWire(query, result);
-      if (options.json === true) printJson(io, { ...wire, rows: withPercentiles(wire.rows, result.rows) });
+      if (options.json === true) printJson(io, wire);
       else io.stdout.write(formatRates(options, result));
     }), FLAGS);
   });

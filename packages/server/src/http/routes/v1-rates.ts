@@ -3,7 +3,6 @@ import type { AppContext } from '../context.js';
 import { cachedRead } from '../cache.js';
 import { optionalBoolean, optionalInteger, optionalPercentiles, readVersion, required } from '../params.js';
 import { DEFAULT_MIN_COUNT, ratesToWire } from '@ratestore/core/contract';
-import { withPercentiles } from '@ratestore/client';
 
 /** `GET /v1/rates`: exact averages with count, min and max, `min_count`, `as_of`, `widen`, `percentiles`, and the version read. */
 export function v1RatesRoutes(ctx: AppContext): Router {
@@ -23,8 +22,7 @@ export function v1RatesRoutes(ctx: AppContext): Router {
     const normalized = JSON.stringify([dateFrom, dateTo, origin, destination, minCount, asOf ?? null, widen, percentiles ?? null]);
     await cachedRead(reads, req, res, { version, pinned, route: 'v1/rates', normalized, check: () => store.checkRates(query) }, async () => {
       const result = await store.rates(query);
-      const body = ratesToWire({ origin, destination, dateFrom, dateTo, minCount }, result);
-      return { version: result.version, body: { ...body, rows: withPercentiles(body.rows, result.rows) } };
+      return { version: result.version, body: ratesToWire({ origin, destination, dateFrom, dateTo, minCount }, result) };
     });
   });
   return router;

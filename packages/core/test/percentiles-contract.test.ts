@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkPercentiles, percentilesToWire, readPercentiles, withPercentiles } from '../src/percentiles.js';
+import { checkPercentiles, percentilesToWire, readPercentiles } from '../src/contract/percentiles.js';
+import { ratesFromWire, ratesQueryToWire, ratesToWire } from '../src/contract/wire.js';
 
-/** The percentiles rule, its text form and the rows' objects (packages/client/src/percentiles.ts). */
+/** The percentiles rule, its text form and the rows' objects (packages/core/src/contract/percentiles.ts). */
 
 /** Any list the rule takes: 1 to 9 distinct doubles above 0 and below 100, tiny ones included. */
 const lists = fc.uniqueArray(fc.double({ min: Number.MIN_VALUE, max: 100, maxExcluded: true, noNaN: true }), { minLength: 1, maxLength: 9 });
@@ -44,11 +45,22 @@ describe('percentiles on the wire', () => {
     }), { seed: 16, numRuns: 500 });
   });
 
-  it('carries rows\' percentiles onto the rows made from them, as copies', () => {
-    const source = [{ day: '2016-01-01', average: 2, count: 3, min: 1, max: 3, percentiles: { p50: 2, p25: 1 } }, { day: '2016-01-02', average: null, count: 0, min: null, max: null }];
-    const made = withPercentiles([{ day: '2016-01-01' }, { day: '2016-01-02' }], source);
-    expect(made).toEqual([{ day: '2016-01-01', percentiles: { p50: 2, p25: 1 } }, { day: '2016-01-02' }]);
-    expect(Object.keys(made[0]!.percentiles!)).toEqual(['p50', 'p25']);
-    expect(made[0]!.percentiles).not.toBe(source[0]!.percentiles);
+  it('carries rows\' percentiles onto the wire and back, in order, as copies', () => {
+    const rows = [{ day: '2016-01-01', average: 2, count: 3, min: 1, max: 3, percentiles: { p50: 2, p25: 1 } }, { day: '2016-01-02', average: null, count: 0, min: null, max: null }];
+    const query = { origin: 'CNSGH', destination: 'NLRTM', dateFrom: '2016-01-01', dateTo: '2016-01-02', minCount: 3 };
+    const wire = ratesToWire(query, { version: 1, rows });
+    expect(wire.rows).toEqual(rows);
+    expect(Object.keys(wire.rows[0]!.percentiles!)).toEqual(['p50', 'p25']);
+    expect(wire.rows[0]!.percentiles).not.toBe(rows[0]!.percentiles);
+    expect('percentiles' in wire.rows[1]!).toBe(false);
+    const back = ratesFromWire(wire);
+    expect(back.rows).toEqual(rows);
+    expect(back.rows[0]!.percentiles).not.toBe(wire.rows[0]!.percentiles);
+  });
+
+  it('writes the list into the query parameters only when asked', () => {
+    const query = { origin: 'CNSGH', destination: 'NLRTM', dateFrom: '2016-01-01', dateTo: '2016-01-02' };
+    expect(ratesQueryToWire({ ...query, percentiles: [25, 50, 99.9] }).percentiles).toBe('25,50,99.9');
+    expect('percentiles' in ratesQueryToWire(query)).toBe(false);
   });
 });

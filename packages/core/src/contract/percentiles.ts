@@ -1,17 +1,13 @@
 /**
- * The `percentiles` option of a detailed rates query, on the wire: the rule for the list, its
- * text form (`percentiles=25,50,75`), and the rows' `percentiles` objects. One rule, kept here, for
- * every part that takes the list: the server reads the query parameter with it, the command line
+ * The `percentiles` option of a detailed rates query: the rule for the list and its text form on the
+ * wire (`percentiles=25,50,75`). One rule for every part that takes the list: the engine checks
+ * `rates({ percentiles })` with it, the server reads the query parameter with it, the command line
  * its `--percentiles` flag, the embedded client checks the list as the server would, and the remote
- * client writes it. The engine checks the same rule on its own.
- *
- * It belongs with the rest of the wire contract (`@ratestore/core/contract`) and imports nothing
- * but that contract's types, so it can move there as it is; until then it lives in the client,
- * which the server, the command line and the explorer all have.
+ * client writes it.
  *
  * @module
  */
-import type { RateRow } from '@ratestore/core/contract';
+import type { RateRow } from './results.js';
 
 /** The most percentiles one query may ask for. */
 export const MAX_PERCENTILES = 9;
@@ -49,11 +45,11 @@ export function readPercentiles(text: unknown): PercentilesReading {
 
 /** Checks a list of percentiles given in code (the clients' `percentiles: [25, 50, 75]`) against the rule. */
 export function checkPercentiles(values: unknown): PercentilesReading {
-  if (!Array.isArray(values) || values.length === 0 || values.length > MAX_PERCENTILES) return refused(`got ${shown(values)}`);
+  if (!Array.isArray(values) || values.length === 0 || values.length > MAX_PERCENTILES) return refused(`got ${shown(values)}`, LIST);
   for (const value of values as unknown[]) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return refused(`got ${shown(values)}: ${shown(value)} is not a finite number`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) return refused(`got ${shown(values)}: ${shown(value)} is not a finite number`, LIST);
   }
-  return checked(values as number[], (values as number[]).map(String));
+  return checked(values as number[], (values as number[]).map(String), LIST);
 }
 
 /** The text form of a list that keeps the rule, as the server reads it: `25,50,75`. */
@@ -61,32 +57,23 @@ export function percentilesToWire(values: readonly number[]): string {
   return values.map(decimalText).join(',');
 }
 
-/**
- * `rows` (made from `source`'s rows, one for one, in order) with the `percentiles` of the rows they
- * were made from. The contract's row conversions copy the members of a row they know, which do not
- * include `percentiles` yet: every conversion of a detailed answer passes its rows through this.
- */
-export function withPercentiles<Row extends object>(rows: Row[], source: readonly RateRow[]): Array<Row & { percentiles?: Percentiles }> {
-  return rows.map((row, i) => {
-    const percentiles = source[i]?.percentiles;
-    // A copy: the answer owns its objects, as the contract's conversions make them.
-    return percentiles === undefined ? row : { ...row, percentiles: { ...percentiles } };
-  });
-}
-
 /** The range and uniqueness part of the rule, on numbers already read; `written` says how each was given, for the message. */
-function checked(values: number[], written: string[]): PercentilesReading {
+function checked(values: number[], written: string[], form = TEXT): PercentilesReading {
   const seen = new Set<number>();
   for (const [i, value] of values.entries()) {
-    if (!(value > 0 && value < 100)) return refused(`got ${written[i]}, which is not above 0 and below 100`);
-    if (seen.has(value)) return refused(`got ${written[i]} twice`);
+    if (!(value > 0 && value < 100)) return refused(`got ${written[i]}, which is not above 0 and below 100`, form);
+    if (seen.has(value)) return refused(`got ${written[i]} twice`, form);
     seen.add(value);
   }
   return { ok: true, values };
 }
 
-function refused(got: string): PercentilesReading {
-  return { ok: false, reason: `must be ${PERCENTILES_RULE}, separated by commas (25,50,75); ${got}` };
+/** How the list was given, as the message names it: text on the wire and the command line, an array in code. */
+const TEXT = ', separated by commas (25,50,75)';
+const LIST = ', as an array ([25, 50, 75])';
+
+function refused(got: string, form = TEXT): PercentilesReading {
+  return { ok: false, reason: `must be ${PERCENTILES_RULE}${form}; ${got}` };
 }
 
 function shown(value: unknown): string {
