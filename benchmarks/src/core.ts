@@ -3,14 +3,16 @@
  * directories that are removed afterwards. Every scenario runs in a fresh child process (so that each
  * one's peak RSS is its own); the parent prints medians over the runs.
  *
- *   node benchmarks/dist/core.js [--runs 3] [--only commit|query|history] [--commit-sizes 50000,1000000]
+ *   node benchmarks/dist/core.js [--runs 3] [--only commit|query|history|percentiles] [--commit-sizes 50000,1000000]
  *     [--query-sizes 53000,10000000] [--queries 2000] [--warmup 300] [--chunk 50000]
  *     [--batch 1000000] [--no-compact] [--read-cache] [--dir /tmp] [--json results.json]
  *     [--history-batches 1,100,1000] [--history-prices 1000000] [--history-days 731] [--history-big]
- *     [--baseline-core DIR]
+ *     [--pct-prices 1000000] [--pct-queries 2000] [--baseline-core DIR]
  *
  * The history section (history.ts) runs only with `--only history`: it builds stores from
- * overlapping batches, which takes minutes.
+ * overlapping batches, which takes minutes. The percentiles section (percentiles.ts) runs only with
+ * `--only percentiles`: what the percentile sketches cost, against `--baseline-core DIR` (an
+ * engine without them).
  *
  * `--help` lists the options with their defaults.
  *
@@ -25,6 +27,7 @@ import { childKind, runChild, runScript } from './child.js';
 import { BUILD_BATCH, QueryMix, STAGE_CHUNK, batchOptions } from './sample.js';
 import { buildQueryStore, stagePrices, withTempStore, writeCatalog, type BuiltBatch } from './store.js';
 import { BUILD_OPTIONS, HISTORY_OPTIONS, READ_OPTIONS, childBuild, childRead, historySection } from './history.js';
+import { PCT_BUILD_OPTIONS, PCT_READ_OPTIONS, PERCENTILE_OPTIONS, childPctBuild, childPctRead, percentilesSection } from './percentiles.js';
 import {
   addDays, fmtInt, gitState, hrtimeUs, machine, maxRssMb, median, minMax, percent, perSecond, seconds, summarizeLatencies, table, verdict,
   type LatencySummary, type OptionSpecs, type Values
@@ -34,7 +37,7 @@ const SELF = fileURLToPath(import.meta.url);
 
 const OPTIONS = {
   runs: { type: 'int', default: 3, description: 'runs of each scenario, each in a fresh process' },
-  only: { type: 'string', choices: ['commit', 'query', 'history'], description: 'run only the staged commits, the query stores, or the history section (default: commits and query stores)' },
+  only: { type: 'string', choices: ['commit', 'query', 'history', 'percentiles'], description: 'run only the staged commits, the query stores, the history section or the percentiles section (default: commits and query stores)' },
   'commit-sizes': { type: 'ints', default: [50_000, 1_000_000], description: 'prices of each staged commit scenario' },
   'query-sizes': { type: 'ints', default: [53_000, 10_000_000], description: 'stored prices of each query scenario' },
   queries: { type: 'int', default: 2_000, description: 'timed queries per kind and run' },
@@ -45,7 +48,8 @@ const OPTIONS = {
   'read-cache': { type: 'boolean', description: "query with the engine's month cache on (readCacheMonths 4096; off by default)" },
   dir: { type: 'string', default: tmpdir(), arg: 'DIR', description: 'where the temporary databases go' },
   json: { type: 'string', arg: 'FILE', description: "also write every run's raw figures to FILE" },
-  ...HISTORY_OPTIONS
+  ...HISTORY_OPTIONS,
+  ...PERCENTILE_OPTIONS
 } as const satisfies OptionSpecs;
 
 const COMMIT_OPTIONS = {
@@ -231,6 +235,9 @@ async function parent(args: Values<typeof OPTIONS>): Promise<void> {
   const history = only === 'history'
     ? await historySection(args, (kind, childArgs) => runChild(SELF, kind, childArgs), 'current')
     : undefined;
+  const percentiles = only === 'percentiles'
+    ? await percentilesSection(args, (kind, childArgs) => runChild(SELF, kind, childArgs))
+    : undefined;
   const queries = new Map<number, QueryFigures>();
   if (only === undefined || only === 'query') {
     for (const prices of args['query-sizes']) {
@@ -314,6 +321,10 @@ async function parent(args: Values<typeof OPTIONS>): Promise<void> {
     out.push(...history.report);
     targets.push(...history.targets);
   }
+  if (percentiles !== undefined) {
+    out.push(...percentiles.report);
+    targets.push(...percentiles.targets);
+  }
   if (targets.length > 0) {
     out.push('## Targets\n');
     out.push(table(['target', 'measured (median)', 'verdict'], targets));
@@ -322,7 +333,7 @@ async function parent(args: Values<typeof OPTIONS>): Promise<void> {
   console.log(out.join('\n'));
   const json = args.json;
   if (json !== undefined) {
-    writeFileSync(json, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: cpus().length, runs, commits: Object.fromEntries(commits), queries: Object.fromEntries(queries), history: history?.figures }, null, 2));
+    writeFileSync(json, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: cpus().length, runs, commits: Object.fromEntries(commits), queries: Object.fromEntries(queries), history: history?.figures, percentiles: percentiles?.figures }, null, 2));
   }
 }
 
@@ -336,5 +347,7 @@ await runScript({
   commit: childKind({ summary: 'One staged commit of sample prices into a temporary store.', options: COMMIT_OPTIONS, run: childCommit }),
   query: childKind({ summary: 'Builds a temporary query store, then times port-to-port and region-to-region queries.', options: QUERY_OPTIONS, run: childQuery }),
   'history-build': childKind({ summary: 'Builds a store from overlapping batches of the same prices, then compact(); leaves it for history-read.', options: BUILD_OPTIONS, run: childBuild }),
+  'pct-build': childKind({ summary: 'One staged commit of sample prices into a store, timed, then compactRange and its bytes; leaves it for pct-read.', options: PCT_BUILD_OPTIONS, run: childPctBuild }),
+  'pct-read': childKind({ summary: 'Opens stores built by pct-build and times region queries on them, with and without percentiles, in alternating blocks.', options: PCT_READ_OPTIONS, run: childPctRead }),
   'history-read': childKind({ summary: 'Opens stores built by history-build and times the same queries on all of them, at the latest and the middle version, in alternating blocks.', options: READ_OPTIONS, run: childRead })
 });

@@ -24,7 +24,7 @@ export const HISTORY_OPTIONS = {
   'history-prices': { type: 'int', default: 1_000_000, description: 'history: prices of each store' },
   'history-days': { type: 'int', default: 731, description: 'history: days the prices spread over' },
   'history-big': { type: 'boolean', description: 'history: also 10 times the prices as 10 overlapping batches (10M by default)' },
-  'baseline-core': { type: 'string', arg: 'DIR', description: "history: also build and read every store with the engine of another checkout's packages/core (built), side by side" }
+  'baseline-core': { type: 'string', arg: 'DIR', description: "history and percentiles: also build and read every store with the engine of another checkout's packages/core (built), side by side" }
 } as const satisfies OptionSpecs;
 
 export const BUILD_OPTIONS = {
@@ -69,12 +69,12 @@ export interface ReadFigures {
 }
 
 /** @ratestore/core, or the engine of another checkout's packages/core. */
-async function loadCore(dir: string | undefined): Promise<typeof Core> {
+export async function loadCore(dir: string | undefined): Promise<typeof Core> {
   return dir === undefined || dir === '' ? import('@ratestore/core') : (import(pathToFileURL(join(resolve(dir), 'dist', 'index.js')).href) as Promise<typeof Core>);
 }
 
 /** Bytes of the files under `dir`. */
-function bytesUnder(dir: string): number {
+export function bytesUnder(dir: string): number {
   let bytes = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -154,16 +154,24 @@ export async function childBuild(args: Values<typeof BUILD_OPTIONS>): Promise<Bu
   }
 }
 
+/**
+ * Opens each store of `dirs` with the engine it was built with (`cores`: comma-separated, empty for
+ * this one), month cache off, into `stores`, which the caller closes whatever happens.
+ */
+export async function openStores(dirs: readonly string[], cores: string, stores: Core.Ratestore[]): Promise<void> {
+  const coreDirs = cores === '' ? [] : cores.split(',');
+  for (const [i, dir] of dirs.entries()) {
+    const core = await loadCore(coreDirs[i]);
+    const store = new core.Ratestore({ location: dir, readCacheMonths: 0 });
+    await store.open();
+    stores.push(store);
+  }
+}
+
 export async function childRead(args: Values<typeof READ_OPTIONS>): Promise<ReadFigures> {
-  const cores = args.cores === '' ? [] : args.cores.split(',');
   const stores: Core.Ratestore[] = [];
   try {
-    for (const [i, dir] of args.stores.entries()) {
-      const core = await loadCore(cores[i]);
-      const store = new core.Ratestore({ location: dir, readCacheMonths: 0 });
-      await store.open();
-      stores.push(store);
-    }
+    await openStores(args.stores, args.cores, stores);
     // The middle version: half the batches behind it (the catalog is version 1).
     const asOf = stores.map((store) => 1 + Math.ceil((store.version - 1) / 2));
     const figures: ReadFigures = { kind: 'history-read', stores: stores.map((_, i) => ({ asOf: asOf[i]!, runs: [] })) };
@@ -221,7 +229,7 @@ interface Scenario {
   build?: BuildFigures;
 }
 
-type RunChild = <T>(kind: string, args: string[]) => Promise<T>;
+export type RunChild = <T>(kind: string, args: string[]) => Promise<T>;
 
 /** Builds every store, reads them side by side, and returns the section's report and target rows. */
 export async function historySection(args: Values<typeof HISTORY_OPTIONS> & { runs: number; dir: string }, runChild: RunChild, engineName: string):

@@ -25,10 +25,10 @@
 import { RatestoreError, type RatestoreReader, type RatestoreWriter } from '@ratestore/core';
 import {
   DEFAULT_MIN_COUNT, DEFAULT_VERSION_WAIT_MS, batchFromWire, batchToWire, commitFromWire, commitToWire, committedUploadToWire, dailyAveragesFromWire, dailyAveragesToWire, httpStatusOf,
-  parameterOf, ratesFromWire, ratesToWire, regionDetail, revertFromWire, revertToWire, stagedUploadToWire, uploadFromWire, type HttpErrorCode
+  parameterOf, ratesFromWire, ratesToWire, regionDetail, revertFromWire, revertToWire, stagedUploadToWire, uploadFromWire
 } from '@ratestore/core/contract';
-import { RatestoreClientError, invalidArgument, throwIfAborted, type ItemIssue } from './errors.js';
-import { minVersionOf } from './read-options.js';
+import { RatestoreClientError, invalidArgument, serverRefusal, throwIfAborted, type ItemIssue } from './errors.js';
+import { minVersionOf, percentilesOf } from './read-options.js';
 import { RatestoreClient, type RatestoreClientOptions } from './remote.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
 import type {
@@ -67,11 +67,6 @@ async function call<T>(signal: AbortSignal | undefined, work: () => T | Promise<
   } catch (error) {
     throw clientError(error);
   }
-}
-
-/** A refusal the server makes itself (a parameter it will not take), with its status and the parameter's wire name. */
-function serverRefusal(code: HttpErrorCode, message: string, field: string): RatestoreClientError {
-  return new RatestoreClientError(code, message, { status: httpStatusOf({ code }), field, parameter: parameterOf(field) });
 }
 
 /**
@@ -162,15 +157,18 @@ export class EmbeddedRatestoreClient<S extends EmbeddedStore = EmbeddedStore> im
     });
   }
 
-  /** Exact daily average, count, min and max, with `minCount`, `asOf` and `widen`, and the version read. */
+  /** Exact daily average, count, min and max, with `minCount`, `asOf`, `widen` and `percentiles`, and the version read. */
   ratesDetailed(query: DetailedRatesQuery): Promise<RatesResult> {
     return read(this.store, query, async () => {
       requireQuery(query);
       checkQueryInteger(query.minCount, 'minCount', 1);
       checkQueryBoolean(query.widen, 'widen');
       checkQueryInteger(query.asOf, 'asOf', 0);
+      const percentiles = percentilesOf(query);
       const { dateFrom, dateTo, origin, destination, minCount = DEFAULT_MIN_COUNT, asOf, widen = false } = query;
-      const result = await this.store.rates({ dateFrom, dateTo, origin, destination, minCount, widen, ...(asOf === undefined ? {} : { asOf }) });
+      const result = await this.store.rates({
+        dateFrom, dateTo, origin, destination, minCount, widen, ...(asOf === undefined ? {} : { asOf }), ...(percentiles === undefined ? {} : { percentiles })
+      });
       return ratesFromWire(ratesToWire({ dateFrom, dateTo, origin, destination, minCount }, result));
     });
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parameterOf } from '@ratestore/core/contract';
+import { httpStatusOf, parameterOf } from '@ratestore/core/contract';
 import type { ClientErrorCode, EngineErrorCode, HttpErrorCode, ItemIssueCode } from '@ratestore/core/contract';
 
 /** Codes the engine and the server answer with (the guide's error table; `@ratestore/core/contract` states them). */
@@ -141,4 +141,12 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 export function invalidArgument(field: string, reason: string): RatestoreClientError {
   const parameter = parameterOf(field);
   return new RatestoreClientError('RATESTORE_INVALID_ARGUMENT', `${field} ${reason}`, { field, ...(parameter === field ? {} : { parameter }) });
+}
+
+/**
+ * @internal A refusal the server makes itself (a parameter it will not take), made by a client that
+ * can tell without asking: the server's code and status, the field and its wire name.
+ */
+export function serverRefusal(code: HttpErrorCode, message: string, field: string): RatestoreClientError {
+  return new RatestoreClientError(code, message, { status: httpStatusOf({ code }), field, parameter: parameterOf(field) });
 }

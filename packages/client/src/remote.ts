@@ -13,7 +13,7 @@ import { RatestoreClientError, abortedError, invalidArgument, throwIfAborted } f
 import { InFlight } from './in-flight.js';
 import { backoffDelay, parseRetryAfter, retryPolicy, sleep, type RetryEvent, type RetryOptions, type RetryPolicy } from './retry.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
-import { minVersionOf } from './read-options.js';
+import { minVersionOf, percentilesOf } from './read-options.js';
 import type {
   BatchInfo, BatchItem, DetailedRatesQuery, Port, Rate, RatesQuery, RatesResult, RatestoreApi, ReadOptions, Region,
   RegionDetail, RegionNode, RequestOptions, RevertResult, UploadItems, UploadOptions, UploadResult, UploadStatus
@@ -212,9 +212,10 @@ export class RatestoreClient implements RatestoreApi {
     return dailyAveragesFromWire((await this.#call<DailyAverageWire[]>('GET', '/rates', { query: wire, signal: query.signal }))!);
   }
 
-  /** `GET /v1/rates`: exact average, count, min and max per day, and the version read. */
+  /** `GET /v1/rates`: exact average, count, min and max per day (and the `percentiles` asked for), and the version read. */
   async ratesDetailed(query: DetailedRatesQuery): Promise<RatesResult> {
-    const wire = ratesQueryToWire({ ...query, minVersion: this.#minVersion(query) });
+    const percentiles = percentilesOf(query);
+    const wire = ratesQueryToWire({ ...query, percentiles, minVersion: this.#minVersion(query) });
     return ratesFromWire((await this.#call<RatesWire>('GET', '/v1/rates', { query: wire, signal: query.signal }))!);
   }
 

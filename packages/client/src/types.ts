@@ -58,6 +58,13 @@ export interface DetailedRatesQuery extends RatesQuery {
    * `widen`); the answer's `originUsed` and `destinationUsed` name what it used. Default false.
    */
   widen?: boolean;
+  /**
+   * Percentiles of each day's prices to answer beside the average: 1 to 9 distinct numbers, each
+   * above 0 and below 100 (`[25, 50, 75]`). Each row then has `percentiles: { p25, p50, p75 }`, in
+   * USD, null where the average is. Anything else fails as the server refuses it:
+   * `RATESTORE_INVALID_PARAMETER`, status 400, field `percentiles`.
+   */
+  percentiles?: number[];
 }
 
 /** Options of reads that can look at an earlier version. */

@@ -86,6 +86,11 @@ expectType<number | null>(row.average);
 expectType<number>(row.count);
 expectType<number | null>(row.min);
 expectType<number | null>(row.max);
+// Percentiles: asked as numbers, answered per row under p25, p50... (absent unless asked).
+expectAssignable<DetailedRatesQuery>({ ...query, percentiles: [25, 50, 75], widen: true });
+expectNotAssignable<DetailedRatesQuery>({ ...query, percentiles: '25,50,75' });
+expectNotAssignable<DetailedRatesQuery>({ ...query, percentiles: ['25'] });
+expectType<Record<string, number | null> | undefined>(row.percentiles);
 
 expectAssignable<ReadOptions>({ asOf: 2 });
 expectType<Promise<Port[]>>(client.ports());

@@ -85,6 +85,34 @@ export function behaviourSuite(name: string, start: () => Promise<Harness>): voi
       expect(widened).toEqual({ ...used, originUsed: widened.originUsed, destinationUsed: widened.destinationUsed });
     });
 
+    it('ratesDetailed with percentiles: each row\'s, named p and the number, in the order asked, null below minCount', async () => {
+      const ten = [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000];
+      await client.uploadBatch([...ten.map((v) => price('CNSGH', 'DEHAM', '2017-05-01', v)), ...[10, 20].map((v) => price('CNSGH', 'DEHAM', '2017-05-02', v))]);
+      const q = { dateFrom: '2017-05-01', dateTo: '2017-05-03', origin: 'CNSGH', destination: 'DEHAM' };
+      const asked = await client.ratesDetailed({ ...q, percentiles: [75, 25, 50] });
+      const rows = asked.rows;
+      expect(Object.keys(rows[0]!.percentiles!)).toEqual(['p75', 'p25', 'p50']);
+      // Within 1% of the price at rank floor(q/100 * (n - 1)): 700, 300, 500 of the ten.
+      for (const [key, exact] of [['p75', 700], ['p25', 300], ['p50', 500]] as const) expect(Math.abs(rows[0]!.percentiles![key]! - exact)).toBeLessThanOrEqual(exact * 0.01);
+      expect(rows[1]!.percentiles).toEqual({ p75: null, p25: null, p50: null });
+      expect(rows[2]!.percentiles).toEqual({ p75: null, p25: null, p50: null });
+      // Everything else is the answer without them, which has none.
+      const plain = await client.ratesDetailed(q);
+      expect(plain.rows.every((row) => !('percentiles' in row))).toBe(true);
+      expect({ ...asked, rows: rows.map(({ percentiles: _, ...row }) => row) }).toEqual(plain);
+      const two = (await client.ratesDetailed({ ...q, minCount: 2, percentiles: [99.9] })).rows;
+      expect(two[1]!.percentiles!['p99.9']).toBeGreaterThan(0);
+    });
+
+    it('ratesDetailed refuses percentiles as the server does: RATESTORE_INVALID_PARAMETER, status 400, field percentiles', async () => {
+      const q = { dateFrom: '2017-05-01', dateTo: '2017-05-01', origin: 'CNSGH', destination: 'DEHAM' };
+      for (const percentiles of [[], [0], [100], [-1], [25, 25], [NaN], [Infinity], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ['25'], [null], '25,50', 25, {}]) {
+        expect(await failure(client.ratesDetailed({ ...q, percentiles: percentiles as never })), JSON.stringify(percentiles)).toMatchObject({
+          code: 'RATESTORE_INVALID_PARAMETER', status: 400, parameter: 'percentiles', field: 'percentiles', retryable: false
+        });
+      }
+    });
+
     it('query errors carry the server code, status, parameter and field', async () => {
       const q = { dateFrom: '2016-01-01', dateTo: '2016-01-10', origin: 'CNSGH', destination: 'NLRTM' };
       const invalid = await failure(client.rates({ ...q, dateFrom: '2016-02-30' }));

@@ -19,7 +19,7 @@ import { readRates, notRetained, type RatesRequest } from './read/read-rates.js'
 import { widenRates } from './read/widen-rates.js';
 import type { FoldResult } from './maintenance/fold-history.js';
 import { restoreEntries, type Snapshot, type SnapshotEntries } from './maintenance/snapshot.js';
-import { checkBatchId, checkDay, checkInteger, checkObject, invalid } from './validate/arguments.js';
+import { checkBatchId, checkDay, checkInteger, checkObject, checkPercentiles, invalid } from './validate/arguments.js';
 import { PORT_CODE, REGION_SLUG } from './validate/items.js';
 import { DEFAULT_MIN_COUNT, DEFAULT_VERSION_WAIT_MS } from './contract/results.js';
 import type {
@@ -358,6 +358,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     const minCount = checkInteger(query.minCount ?? DEFAULT_MIN_COUNT, 'minCount', 1);
     const widen = query.widen ?? false;
     if (typeof widen !== 'boolean') throw invalid('widen', `must be true or false, got ${JSON.stringify(widen) ?? 'nothing'}`);
+    const percentiles = query.percentiles === undefined ? undefined : checkPercentiles(query.percentiles);
     const version = this.#checkVersion(query.asOf);
     for (const field of ['origin', 'destination'] as const) {
       const location = query[field];
@@ -365,7 +366,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
         throw new RatestoreError('RATESTORE_UNKNOWN_LOCATION', `${field} ${JSON.stringify(location) ?? 'nothing'} is neither a port code nor a region slug${query.asOf === undefined ? '' : ` at version ${version}`}`, { field });
       }
     }
-    return { from, to, origin: query.origin, destination: query.destination, minCount, version, widen };
+    return { from, to, origin: query.origin, destination: query.destination, minCount, version, widen, ...(percentiles === undefined ? {} : { percentiles }) };
   }
 
   /** Ports, sorted by code. */

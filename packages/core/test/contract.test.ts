@@ -25,10 +25,10 @@ describe('the contract is dependency-free and browser-safe', () => {
     }
   });
 
-  it('the engine loads only its HTTP-free parts: batch ids, days and results', () => {
+  it('the engine loads only its HTTP-free parts: batch ids, days, the percentiles rule and results', () => {
     const used = new Set<string>();
     for (const [file] of runtimeGraph(resolve(SRC, 'store.ts'))) if (file.startsWith(CONTRACT + '/')) used.add(file.slice(CONTRACT.length + 1));
-    expect([...used].sort()).toEqual(['batch-id.ts', 'dates.ts', 'results.ts']);
+    expect([...used].sort()).toEqual(['batch-id.ts', 'dates.ts', 'percentiles.ts', 'results.ts']);
   });
 
   it('the main entry keeps httpStatusOf and roundAverage, the contract\'s own', () => {

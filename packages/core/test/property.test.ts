@@ -9,14 +9,15 @@
  * reopening the store. Checkpoints are also written in the background between commands and
  * queries. After every command random queries (origin and destination any port or region, a random
  * date range, a random minCount, a random retained `asOf`, a third of them widening thin lanes to
- * parent regions) are checked against the model, as are the
+ * parent regions, half of them asking for percentiles) are checked against the model, as are the
  * version, the retention horizon, the batch log, the catalog and the rejections of versions out of
  * range; at the end every pair at two versions, chosen pairs at every retained version, and the
  * layout of the records (test/layout.ts).
  *
  * The model is deliberately naive: every price with the version of its batch, the history of every
  * port's region and every region's parent, and the version that reverted each batch; a query
- * scans all of it.
+ * scans all of it. Its percentiles are exact (the day's prices sorted, the one at rank
+ * ⌊q/100 · (n − 1)⌋), and the store's must be within 1% of them on every day.
  *
  * The seed is fixed so that CI is reproducible; fast-check prints the seed and the shrunk
  * counterexample on failure. Pass another seed with RATESTORE_PROPERTY_SEED to explore.
@@ -111,26 +112,36 @@ class Model {
     });
   }
 
-  rows(origin: string, destination: string, from: string, to: string, minCount: number, version: number): RateRow[] {
+  rows(origin: string, destination: string, from: string, to: string, minCount: number, version: number, percentiles?: readonly number[]): RateRow[] {
     const regions = this.portRegions(version);
     const parents = this.regionParents(version);
-    const days = new Map<string, { count: number; sum: number; min: number; max: number }>();
+    const days = new Map<string, { count: number; sum: number; min: number; max: number; cents: number[] }>();
     for (const price of this.visiblePrices(from, to, version)) {
       if (!Model.holds(origin, price.origin, regions, parents) || !Model.holds(destination, price.destination, regions, parents)) continue;
       const agg = days.get(price.day);
-      if (agg === undefined) days.set(price.day, { count: 1, sum: price.cents, min: price.cents, max: price.cents });
+      if (agg === undefined) days.set(price.day, { count: 1, sum: price.cents, min: price.cents, max: price.cents, cents: [price.cents] });
       else {
         agg.count++;
         agg.sum += price.cents;
         agg.min = Math.min(agg.min, price.cents);
         agg.max = Math.max(agg.max, price.cents);
+        agg.cents.push(price.cents);
       }
     }
-    return QUERY_DAYS.filter((day) => day >= from && day <= to).map((day) => {
+    return QUERY_DAYS.filter((day) => day >= from && day <= to).map((day): RateRow => {
       const agg = days.get(day);
-      if (agg === undefined) return { day, average: null, count: 0, min: null, max: null };
-      return { day, average: agg.count >= minCount ? agg.sum / agg.count / 100 : null, count: agg.count, min: agg.min / 100, max: agg.max / 100 };
+      const row: RateRow = agg === undefined
+        ? { day, average: null, count: 0, min: null, max: null }
+        : { day, average: agg.count >= minCount ? agg.sum / agg.count / 100 : null, count: agg.count, min: agg.min / 100, max: agg.max / 100 };
+      if (percentiles !== undefined) row.percentiles = Model.percentiles(agg?.cents ?? [], minCount, percentiles);
+      return row;
     });
+  }
+
+  /** Exact percentiles of a day's prices (cents): the price at rank ⌊q/100 · (n − 1)⌋ of them sorted, in USD; null below `minCount`. */
+  static percentiles(cents: readonly number[], minCount: number, percentiles: readonly number[]): Record<string, number | null> {
+    const sorted = [...cents].sort((a, b) => a - b);
+    return Object.fromEntries(percentiles.map((q) => [`p${q}`, sorted.length < minCount ? null : sorted[Math.floor((q / 100) * (sorted.length - 1))]! / 100]));
   }
 
   /**
@@ -138,7 +149,7 @@ class Model {
    * over the range (every price leaving the origin, or reaching the destination; the origin on a
    * tie) moves to its parent, until some day reaches `minCount` or both sides are top-level regions.
    */
-  widened(origin: string, destination: string, from: string, to: string, minCount: number, version: number): { rows: RateRow[]; originUsed: string; destinationUsed: string } {
+  widened(origin: string, destination: string, from: string, to: string, minCount: number, version: number, percentiles?: readonly number[]): { rows: RateRow[]; originUsed: string; destinationUsed: string } {
     const regions = this.portRegions(version);
     const parents = this.regionParents(version);
     const parentOf = (location: string): string | undefined => regions.get(location) ?? parents.get(location) ?? undefined;
@@ -146,7 +157,7 @@ class Model {
     const sidePrices = (location: string, side: 'origin' | 'destination'): number =>
       prices.filter((price) => Model.holds(location, price[side], regions, parents)).length;
     for (;;) {
-      const rows = this.rows(origin, destination, from, to, minCount, version);
+      const rows = this.rows(origin, destination, from, to, minCount, version, percentiles);
       const [originParent, destinationParent] = [parentOf(origin), parentOf(destination)];
       if (rows.some((row) => row.count >= minCount) || (originParent === undefined && destinationParent === undefined)) {
         return { rows, originUsed: origin, destinationUsed: destination };
@@ -164,7 +175,7 @@ class Model {
 
 interface PriceSpec { origin: number; destination: number; day: number; price: number }
 type RefSpec = { kind: 'move'; port: number; region: number } | { kind: 'reparent'; region: number; parent: number };
-interface QuerySpec { origin: number; destination: number; from: number; to: number; minCount: number; asOf: number; asOfMode: 'head' | 'retained' | 'old' | 'future'; widen?: boolean }
+interface QuerySpec { origin: number; destination: number; from: number; to: number; minCount: number; asOf: number; asOfMode: 'head' | 'retained' | 'old' | 'future'; widen?: boolean; percentiles?: number[] }
 
 type Command =
   | { kind: 'write'; prices: PriceSpec[]; refs: RefSpec[]; staged: false }
@@ -241,7 +252,8 @@ const querySpecArb: fc.Arbitrary<QuerySpec> = fc.record({
   minCount: fc.integer({ min: 1, max: 4 }),
   asOf: fc.nat(),
   asOfMode: fc.constantFrom('head' as const, 'retained' as const, 'retained' as const, 'old' as const, 'future' as const),
-  widen: fc.constantFrom(false, false, true)
+  widen: fc.constantFrom(false, false, true),
+  percentiles: fc.option(fc.uniqueArray(fc.oneof(fc.constantFrom(1, 25, 50, 75, 90, 99, 99.9), fc.double({ min: 0.001, max: 99.999, noNaN: true })), { minLength: 1, maxLength: 4 }), { nil: undefined })
 });
 
 const stepsArb = fc.array(fc.record({ command: commandArb, queries: fc.array(querySpecArb, { minLength: 1, maxLength: 3 }) }), { minLength: 1, maxLength: 14 });
@@ -277,7 +289,19 @@ function sameRows(actual: RateRow[], expected: RateRow[]): boolean {
     const averageOk = want.average === null
       ? row.average === null
       : row.average !== null && Math.abs(row.average - want.average) <= 1e-9 * Math.abs(want.average);
-    return row.day === want.day && row.count === want.count && row.min === want.min && row.max === want.max && averageOk;
+    return row.day === want.day && row.count === want.count && row.min === want.min && row.max === want.max && averageOk && samePercentiles(row, want);
+  });
+}
+
+/** The guarantee: each percentile within 1% (relative) of the exact one, null where it is, keys in the order asked; none when not asked. */
+function samePercentiles(row: RateRow, want: RateRow): boolean {
+  if (want.percentiles === undefined) return !('percentiles' in row);
+  if (row.percentiles === undefined) return false;
+  const expected = Object.entries(want.percentiles);
+  const actual = Object.entries(row.percentiles);
+  return actual.length === expected.length && expected.every(([key, exact], i) => {
+    const [gotKey, got] = actual[i]!;
+    return gotKey === key && (exact === null ? got === null : got !== null && Math.abs(got - exact) <= 0.01 * exact);
   });
 }
 
@@ -491,7 +515,7 @@ class Runner {
     const origin = LOCATIONS[spec.origin]!;
     const destination = LOCATIONS[spec.destination]!;
     const [from, to] = [QUERY_DAYS[Math.min(spec.from, spec.to)]!, QUERY_DAYS[Math.max(spec.from, spec.to)]!];
-    const query = { dateFrom: from, dateTo: to, origin, destination, minCount: spec.minCount };
+    const query = { dateFrom: from, dateTo: to, origin, destination, minCount: spec.minCount, ...(spec.percentiles === undefined ? {} : { percentiles: spec.percentiles }) };
     if (spec.asOfMode === 'old' && model.foldedThrough > 0) {
       const asOf = spec.asOf % model.foldedThrough;
       expect(await rejection(store.rates({ ...query, asOf })), `rates asOf ${asOf} below the horizon ${model.foldedThrough}`).toBe('RATESTORE_VERSION_NOT_RETAINED');
@@ -511,7 +535,7 @@ class Runner {
     }
     if (spec.widen === true) {
       const result = await store.rates({ ...query, asOf, widen: true });
-      const expected = model.widened(origin, destination, from, to, spec.minCount, version);
+      const expected = model.widened(origin, destination, from, to, spec.minCount, version, spec.percentiles);
       expect(result.version).toBe(version);
       const used = { query: { ...query, asOf: version, widen: true }, originUsed: result.originUsed, destinationUsed: result.destinationUsed };
       expect(used).toEqual({ ...used, originUsed: expected.originUsed, destinationUsed: expected.destinationUsed });
@@ -519,7 +543,7 @@ class Runner {
       return;
     }
     const result = await store.rates({ ...query, asOf });
-    const expected = model.rows(origin, destination, from, to, spec.minCount, version);
+    const expected = model.rows(origin, destination, from, to, spec.minCount, version, spec.percentiles);
     expect(result.version).toBe(version);
     expect(result.originUsed, 'a query that does not widen names no locations used').toBeUndefined();
     if (!sameRows(result.rows, expected)) {
@@ -536,7 +560,7 @@ class Runner {
       for (const [origin, destination] of pairs) {
         await this.checkQuery({
           origin: LOCATIONS.indexOf(origin!), destination: LOCATIONS.indexOf(destination!), from: 0, to: QUERY_DAYS.length - 1, minCount: 1,
-          asOf: version - model.foldedThrough, asOfMode: 'retained'
+          asOf: version - model.foldedThrough, asOfMode: 'retained', percentiles: EVERY_RANK
         });
       }
     }
@@ -546,13 +570,16 @@ class Runner {
   async checkAllPairs(version: number): Promise<void> {
     for (let origin = 0; origin < LOCATIONS.length; origin++) {
       for (let destination = 0; destination < LOCATIONS.length; destination++) {
-        await this.checkQuery({ origin, destination, from: 0, to: QUERY_DAYS.length - 1, minCount: 2, asOf: version - this.model.foldedThrough, asOfMode: 'retained' });
+        await this.checkQuery({ origin, destination, from: 0, to: QUERY_DAYS.length - 1, minCount: 2, asOf: version - this.model.foldedThrough, asOfMode: 'retained', percentiles: EVERY_RANK });
         // A few thin days, which most pairs must widen for.
         await this.checkQuery({ origin, destination, from: 4, to: 6, minCount: 3, asOf: version - this.model.foldedThrough, asOfMode: 'retained', widen: true });
       }
     }
   }
 }
+
+/** Percentiles that between them reach most ranks of a day of a few dozen prices. */
+const EVERY_RANK = [0.5, 10, 20, 33.3, 50, 66.7, 80, 90, 99.5];
 
 async function runSequence(makeBackend: () => Backend, setup: PriceSpec[], steps: Step[], finalAsOf: number): Promise<void> {
   const runner = new Runner(makeBackend());

@@ -47,6 +47,15 @@ const batchBody = {
 };
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, description: 'The batch id: a retry of the same request with the same key returns the first result (Idempotent-Replayed: true); another request under the key is 409 RATESTORE_IDEMPOTENCY_MISMATCH', schema: BATCH_ID };
 const mismatch = problem('RATESTORE_IDEMPOTENCY_MISMATCH: the key names a batch committed by another request');
+const percentiles = {
+  ...query('percentiles', 'Also answer these percentiles of each day\'s prices, in each row\'s percentiles: 1 to 9 distinct numbers, each above 0 and below 100, as plain decimals separated by commas (25,50,75). Anything else is 400 RATESTORE_INVALID_PARAMETER naming percentiles', {
+    type: 'array', items: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 100 }, minItems: 1, maxItems: 9, uniqueItems: true
+  }),
+  // A comma-separated list, not the parameter repeated: `percentiles=25,50,75`.
+  style: 'form',
+  explode: false,
+  example: [25, 50, 75]
+};
 const asOf = query('as_of', 'Read as of this data version', { type: 'integer', minimum: 0 });
 const minVersion = query('min_version', 'Answer only once this node has applied this version (read your writes through any node of a cluster); waits up to cluster.waitMs, then 503 RATESTORE_NOT_CAUGHT_UP', { type: 'integer', minimum: 0 });
 const notCaughtUp = problem('The store is not open yet, or this node has not applied min_version within cluster.waitMs (RATESTORE_NOT_CAUGHT_UP); see Retry-After');
@@ -105,9 +114,13 @@ export function openApiDocument(): OpenApiObject {
             query('destination', 'Port code or region slug', LOCATION, true),
             query('min_count', 'Days with fewer prices get a null average (default 3)', { type: 'integer', minimum: 1 }),
             query('widen', 'When no day of the range reaches min_count prices, replace the origin and destination by their parent regions, one side and one level at a time (the side with fewer prices over the range first, the origin on a tie), until some day does or both are top-level regions; the answer names them in origin_used and destination_used (default false)', { type: 'boolean', default: false }),
+            percentiles,
             asOf
           ],
-          responses: readResponses('Daily rows at one data version', ref('RatesV1'), { 400: problem('Missing or invalid parameter'), 409: problem('as_of version no longer retained') })
+          responses: readResponses('Daily rows at one data version', ref('RatesV1'), {
+            400: problem('Missing or invalid parameter (a percentiles list that breaks its rule is RATESTORE_INVALID_PARAMETER with parameter "percentiles")'),
+            409: problem('as_of version no longer retained')
+          })
         }
       },
       '/v1/ports': { get: { operationId: 'listPorts', summary: 'All ports', parameters: [asOf], responses: readResponses('Ports by code', ref('PortList'), { 400: problem('Invalid as_of') }) } },
@@ -219,7 +232,16 @@ export function openApiDocument(): OpenApiObject {
         },
         RateRow: {
           type: 'object', required: ['day', 'average', 'count', 'min', 'max'], additionalProperties: false,
-          properties: { day: DAY, average: { type: ['number', 'null'] }, count: { type: 'integer', minimum: 0 }, min: { type: ['number', 'null'] }, max: { type: ['number', 'null'] } }
+          properties: {
+            day: DAY, average: { type: ['number', 'null'] }, count: { type: 'integer', minimum: 0 }, min: { type: ['number', 'null'] }, max: { type: ['number', 'null'] },
+            percentiles: {
+              type: 'object',
+              description: 'With percentiles=...: the percentiles of the day\'s prices in USD, one member per percentile asked, in the order asked, named p and the number (p25, p99.9); null where average is null (fewer than min_count prices). Each is within 1% (relative) of the exact value at rank floor(q/100 * (n - 1)) of the day\'s n sorted prices.',
+              propertyNames: { pattern: '^p[0-9.e-]+$' },
+              additionalProperties: { type: ['number', 'null'] },
+              examples: [{ p25: 1040, p50: 1105.5, p75: 1190 }]
+            }
+          }
         },
         RatesV1: {
           type: 'object', required: ['version', 'origin', 'destination', 'date_from', 'date_to', 'min_count', 'rows'],

@@ -63,6 +63,22 @@ describe('ratestore rates', () => {
     expect(JSON.parse((await cli([...args, '--json'])).stdout)).not.toHaveProperty('origin_used');
   });
 
+  it('adds the percentiles asked with --percentiles: columns p25 p50 p75 in the table, each row\'s "percentiles" in JSON', async () => {
+    const args = ['rates', '--from', '2016-01-01', '--to', '2016-01-03', '--origin', 'china_east', '--destination', 'world', '--min-count', '2', '--data', data];
+    const json = JSON.parse((await cli([...args, '--percentiles', '75,25,50', '--json'])).stdout) as { rows: Array<{ count: number; percentiles: Record<string, number | null> }> };
+    // 2016-01-03 has two prices, 42 and 100500: every one of these percentiles is the lower, rank 0.
+    expect(Object.keys(json.rows[2]!.percentiles)).toEqual(['p75', 'p25', 'p50']);
+    for (const value of Object.values(json.rows[2]!.percentiles)) expect(Math.abs(value! - 42)).toBeLessThanOrEqual(0.42);
+    expect(json.rows[1]).toMatchObject({ count: 0, percentiles: { p75: null, p25: null, p50: null } });
+    const plain = JSON.parse((await cli([...args, '--json'])).stdout) as { rows: object[] };
+    expect(json.rows.map(({ percentiles: _, ...row }) => row)).toEqual(plain.rows);
+    const lines = (await cli([...args, '--percentiles', '75,25,50'])).stdout.trim().split('\n');
+    expect(lines[1]).toMatch(/^day\s+average\s+count\s+min\s+max\s+p75\s+p25\s+p50$/);
+    const cells = lines[4]!.split(/\s+/);
+    expect(cells.slice(5).map(Number)).toEqual(['p75', 'p25', 'p50'].map((key) => Math.round(json.rows[2]!.percentiles[key]! * 100) / 100));
+    expect(lines[3]).toMatch(/^2016-01-02\s+-\s+0\s+-\s+-\s+-\s+-\s+-$/);
+  });
+
   it('reads an older version with --as-of', async () => {
     const latest = JSON.parse((await cli(['rates', '--from', '2016-01-05', '--to', '2016-01-05', '--origin', 'CNSGH', '--destination', 'NLRTM', '--data', data, '--json'])).stdout);
     const before = JSON.parse((await cli(['rates', '--from', '2016-01-05', '--to', '2016-01-05', '--origin', 'CNSGH', '--destination', 'NLRTM', '--data', data, '--json', '--as-of', '1'])).stdout);
@@ -93,6 +109,11 @@ describe('ratestore rates', () => {
     const count = await cli(['rates', '--from', '2016-01-01', '--to', '2016-01-02', '--origin', 'CNSGH', '--destination', 'NLRTM', '--min-count', '0', '--data', data]);
     expect(count.code).toBe(2);
     expect(count.stderr).toMatch(/--min-count must be a whole number of at least 1/);
+    for (const list of ['0', '25,,50', '25,25', 'p50']) {
+      const percentiles = await cli(['rates', '--from', '2016-01-01', '--to', '2016-01-02', '--origin', 'CNSGH', '--destination', 'NLRTM', '--percentiles', list, '--data', data]);
+      expect(percentiles.code, list).toBe(2);
+      expect(percentiles.stderr).toMatch(/^error RATESTORE_USAGE: .*--percentiles must be 1 to 9 distinct numbers, each above 0 and below 100/);
+    }
   });
 
   it('says so when another process (a server) holds the store', async () => {

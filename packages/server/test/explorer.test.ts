@@ -69,21 +69,42 @@ async function api<T = any>(server: ServerProcess, path: string, headers: Record
   return { status: response.status, body: (await response.json()) as T };
 }
 
-/** Each shown cell against GET /v1/rates: days, averages to the cent, counts, min and max; nulls as empty gaps. */
-async function expectTableToMatch(page: Page, server: ServerProcess, query: Record<string, string>, headers: Record<string, string> = {}): Promise<void> {
-  const { body } = await api(server, `/v1/rates?${search(query)}`, headers);
+/** What the explorer asks GET /v1/rates for besides the page's own parameters: the quartiles its band and table show. */
+const PERCENTILES = { percentiles: '25,50,75' };
+
+interface Row {
+  day: string;
+  average: number | null;
+  count: number;
+  min: number | null;
+  max: number | null;
+  percentiles: { p25: number | null; p50: number | null; p75: number | null };
+}
+
+/**
+ * Each shown cell against GET /v1/rates?...&percentiles=25,50,75: days, averages to the cent,
+ * counts, min, max and the quartiles p25, p50, p75; nulls as empty gaps. Resolves with the rows.
+ */
+async function expectTableToMatch(page: Page, server: ServerProcess, query: Record<string, string>, headers: Record<string, string> = {}): Promise<Row[]> {
+  const { body } = await api<{ rows: Row[] }>(server, `/v1/rates?${search({ ...query, ...PERCENTILES })}`, headers);
   const shownRows = await tableOf(page);
   expect(shownRows).toHaveLength(body.rows.length);
-  const number = (text: string) => Number(text.replace(/,/g, ''));
-  body.rows.forEach((row: { day: string; average: number | null; count: number; min: number | null; max: number | null }, i: number) => {
-    const [day, average, count, min, max] = shownRows[i]!;
+  body.rows.forEach((row, i) => {
+    const [day, average, count, min, max, p25, p50, p75] = shownRows[i]!;
     expect(day!.text).toBe(row.day);
     expect(number(count!.text)).toBe(row.count);
-    for (const [cell, value] of [[average!, row.average], [min!, row.min], [max!, row.max]] as const) {
+    const { p25: q1, p50: median, p75: q3 } = row.percentiles;
+    for (const [cell, value] of [[average!, row.average], [min!, row.min], [max!, row.max], [p25!, q1], [p50!, median], [p75!, q3]] as const) {
       if (value === null) expect(cell).toEqual({ text: '', gap: true });
       else expect(Math.abs(number(cell.text) - value), `${row.day}: ${cell.text} vs ${value}`).toBeLessThanOrEqual(0.005);
     }
   });
+  return body.rows;
+}
+
+/** A number as the page shows it (`1,580.51`). */
+function number(text: string): number {
+  return Number(text.replace(/,/g, ''));
 }
 
 describe('the rates explorer', () => {
@@ -116,9 +137,19 @@ describe('the rates explorer', () => {
     const { page, failures, requests } = await newPage();
     await page.goto(`${open.url}/?${search(FIRST)}`);
     await shown(page, FIRST);
-    await expectTableToMatch(page, open, FIRST);
+    const rows = await expectTableToMatch(page, open, FIRST);
     const { body } = await api(open, `/v1/rates?${search(FIRST)}`);
     expect(body.rows.filter((row: { average: number | null }) => row.average === null)).toHaveLength(2);
+    // The band is p25-p75: the page asked for the quartiles, and its table heads them.
+    expect(requests.some((url) => new URL(url).pathname === '/v1/rates' && new URL(url).searchParams.get('percentiles') === '25,50,75')).toBe(true);
+    expect(await page.$$eval('#rates thead th', (cells) => cells.map((cell) => cell.textContent))).toEqual(['Day', 'Average (USD)', 'Prices', 'Min (USD)', 'Max (USD)', 'p25 (USD)', 'p50 (USD)', 'p75 (USD)']);
+    // A median as the page shows it, against the API's, to the cent; and the band around it is the middle half of the day.
+    const day = rows.findIndex((row) => row.percentiles.p50 !== null);
+    const cells = (await tableOf(page))[day]!;
+    expect(Math.abs(number(cells[6]!.text) - rows[day]!.percentiles.p50!)).toBeLessThanOrEqual(0.005);
+    expect(rows[day]!.percentiles.p25!).toBeLessThanOrEqual(rows[day]!.percentiles.p75!);
+    expect(rows[day]!.min!).toBeLessThanOrEqual(rows[day]!.percentiles.p25!);
+    await expect(page.locator('#caption').textContent()).resolves.toContain('p25–p75 band');
     await expect(page.locator('#data-version').textContent()).resolves.toBe(`data version ${body.version}`);
     expect(await page.inputValue('#origin')).toBe('USDLD');
     expect(await page.inputValue('#date_to')).toBe('2016-01-10');

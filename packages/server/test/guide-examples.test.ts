@@ -41,8 +41,8 @@ function normalize(line: string): string {
 describe('the guide\'s command-line examples', () => {
   const all = examples();
 
-  it('are there: importing the example files, a rejected file, a rates query', () => {
-    expect(all.map((example) => example.command.split(' ').slice(0, 2).join(' '))).toEqual(['ratestore import', 'ratestore import', 'ratestore rates']);
+  it('are there: importing the example files, a rejected file, a rates query, one with percentiles', () => {
+    expect(all.map((example) => example.command.split(' ').slice(0, 2).join(' '))).toEqual(['ratestore import', 'ratestore import', 'ratestore rates', 'ratestore rates']);
   });
 
   it.each(all)('$command', async ({ command, output }) => {

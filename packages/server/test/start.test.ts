@@ -43,6 +43,25 @@ describe('the first start', () => {
     }
   });
 
+  it('the README\'s percentile query answers the quartiles it shows from the same sample', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const match = /curl 'http:\/\/127\.0\.0\.1:3000(\/v1\/rates\?[^']*percentiles=25,50,75)'\n# (\{.*)\n#\s+(.*)\n/.exec(readme);
+    expect(match, 'a percentile curl in the README, with its answer').not.toBeNull();
+    const running = await startServer({ config: loadConfig({ env: {}, overrides: { memory: true, port: 0 } }), logger: createLogger('silent'), seedIfEmpty: true });
+    try {
+      const body = (await (await fetch(running.url + match![1]!)).json()) as { rows: Array<{ count: number; min: number; max: number; percentiles: Record<string, number> }> };
+      expect(body.rows).toHaveLength(10);
+      const first = body.rows[0]!;
+      expect(Object.keys(first.percentiles)).toEqual(['p25', 'p50', 'p75']);
+      // What the README shows of the first row: its count, min and max exactly, the rest by their first digits.
+      const shown = `${match![2]!}${match![3]!}`;
+      expect(shown).toContain(`"count":${first.count},"min":${first.min},"max":${first.max}`);
+      for (const [key, value] of Object.entries(first.percentiles)) expect(shown).toContain(`"${key}":${String(value).slice(0, 6)}…`);
+    } finally {
+      await running.shutdown();
+    }
+  });
+
   it('`ratestore dev` serves generated sample data from memory, writing nothing to disk', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ratestore-dev-'));
     dirs.push(cwd);

@@ -115,6 +115,11 @@ export interface RatesQuery {
    * (`originUsed`, `destinationUsed`). Default false.
    */
   widen?: boolean;
+  /**
+   * Percentiles of each day's prices to answer, e.g. `[25, 50, 75]`: 1 to 9 distinct numbers, each
+   * above 0 and below 100. Each row then has `percentiles`. Default: none (rows have no such field).
+   */
+  percentiles?: number[];
 }
 
 /** One day of a rates answer. */
@@ -129,6 +134,16 @@ export interface RateRow {
   min: number | null;
   /** Highest price of the day; null when the day has no price. */
   max: number | null;
+  /**
+   * With the query's `percentiles`: for each percentile q, under the key `p` + q as written in
+   * JavaScript (`p25`, `p99.9`), in the order the query gave them, the day's price at rank
+   * ⌊q/100 · (count − 1)⌋ of its prices sorted ascending (0-based), in USD like `min` and `max`.
+   * Within 1% (relative) of that exact price, never below `min` nor above `max`; rank 0 is `min` and
+   * rank count − 1 is `max` exactly. Null, like `average`, when `count` is below `minCount`; also null
+   * for a day some of whose prices were committed by an engine that kept no percentile sketches
+   * (see docs/design.md, "Percentiles"). Absent without the query's `percentiles`.
+   */
+  percentiles?: Record<string, number | null>;
 }
 
 /** A rates answer: one row per day of the range, in order, all read at one version. */

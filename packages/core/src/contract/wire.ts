@@ -8,6 +8,7 @@ import type {
   BatchCounts, BatchInfo, CommitResult, FoldResult, AddChunkResult, Port, Rate, RateRow, RatesQuery, RatesResult, Region, RegionChildren,
   RegionDetail, RegionNode, RevertResult, StagedBatchInfo, UploadStatus
 } from './results.js';
+import { percentilesToWire } from './percentiles.js';
 
 export interface CommitWire {
   batch_id: string;
@@ -136,7 +137,10 @@ export function revertFromWire(wire: RevertWire): RevertResult {
 }
 
 function rowOf(row: RateRow): RateRow {
-  return { day: row.day, average: row.average, count: row.count, min: row.min, max: row.max };
+  const copy: RateRow = { day: row.day, average: row.average, count: row.count, min: row.min, max: row.max };
+  // A copy: the answer owns its objects.
+  if (row.percentiles !== undefined) copy.percentiles = { ...row.percentiles };
+  return copy;
 }
 
 /** `GET /v1/rates`: `query` is the query as the engine took it (`minCount` given or defaulted). */
@@ -229,6 +233,7 @@ export function ratesQueryToWire(query: RatesQuery & ReadQuery): Record<string, 
     destination: query.destination,
     ...(query.minCount === undefined ? {} : { min_count: query.minCount }),
     ...(query.widen === undefined ? {} : { widen: String(query.widen) }),
+    ...(query.percentiles === undefined ? {} : { percentiles: percentilesToWire(query.percentiles) }),
     ...versionQueryToWire(query)
   };
 }

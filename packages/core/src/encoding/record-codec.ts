@@ -1,14 +1,24 @@
+import { readVarint, varintBytes, writeVarint } from '../sketch/bins-codec.js';
+import { DayBins } from '../sketch/day-bins.js';
+
 /**
  * An aggregate record holds, for one location pair and one month, the per-day aggregates that one
  * writer contributed on behalf of one source batch:
- *   flags u8 (bit 0: reset) | day count u8 | per day: day of month u8, count u32, sum f64, min u32, max u32
+ *   flags u8 (bit 0: reset, bit 1: sketches) | day count u8
+ *   | per day: day of month u8, count u32, sum f64, min u32, max u32
+ *   | with bit 1, per day in the same order: byte length varint, the day's bins (sketch/bins-codec.ts)
  * Money is in integer cents (max 10,000,000 USD = 1e9 cents fits u32; sums stay exact in f64).
  * A reset record supersedes every record of the same group with an older epoch.
+ *
+ * The bins come after the fixed-width days so that reads without percentiles never look at them,
+ * and records written before they existed (no bit 1) read as days whose bins are unknown unless
+ * implied (see bins-codec).
  */
 
 const HEADER_BYTES = 2;
 const DAY_BYTES = 21;
 export const RESET_FLAG = 1;
+export const SKETCH_FLAG = 2;
 
 /** Aggregates of one day, in cents. */
 export interface DayAggregate {
@@ -16,6 +26,8 @@ export interface DayAggregate {
   sum: number;
   min: number;
   max: number;
+  /** When read with sketches: the day's bins, or null when some record of the day had none. */
+  bins?: DayBins | null;
 }
 
 /** Per-day aggregates of one month, indexed by day of month (1-31). */
@@ -24,14 +36,24 @@ export type MonthAggregates = Map<number, DayAggregate>;
 /** Visits one day of a record: day of month, then its aggregates in cents. */
 export type DayVisitor = (dayOfMonth: number, count: number, sum: number, min: number, max: number) => void;
 
-/** Bytes of a record with `dayCount` days. */
+/** Bytes of a record with `dayCount` days, without their bins. */
 export function recordBytes(dayCount: number): number {
   return HEADER_BYTES + dayCount * DAY_BYTES;
 }
 
-/** Writes a record's header into `view` at `at`; returns where its first day goes. */
+/** Bytes of one day's bins in a record: its length, then the encoding of `binBytes` bytes. */
+export function daySketchBytes(binBytes: number): number {
+  return varintBytes(binBytes) + binBytes;
+}
+
+/** Writes the length of one day's bins into `bytes` at `at`; returns where the bins go. */
+export function writeDaySketchLength(bytes: Uint8Array, at: number, binBytes: number): number {
+  return writeVarint(bytes, at, binBytes);
+}
+
+/** Writes a record's header into `view` at `at`; returns where its first day goes. Records written now always have bins. */
 export function writeRecordHeader(view: DataView, at: number, reset: boolean, dayCount: number): number {
-  view.setUint8(at, reset ? RESET_FLAG : 0);
+  view.setUint8(at, (reset ? RESET_FLAG : 0) | SKETCH_FLAG);
   view.setUint8(at + 1, dayCount);
   return at + HEADER_BYTES;
 }
@@ -46,21 +68,19 @@ export function writeRecordDay(view: DataView, at: number, dayOfMonth: number, c
   return at + DAY_BYTES;
 }
 
-/** Encodes a record from flat day aggregates: day of month, count, sum, min, max; repeated. */
-export function encodeRecord(reset: boolean, days: readonly number[]): Uint8Array {
-  const dayCount = days.length / 5;
-  const bytes = new Uint8Array(recordBytes(dayCount));
+/** Encodes a record from merged aggregates, with the bins of the days that have them (others are written as unknown). */
+export function encodeMonth(reset: boolean, days: MonthAggregates): Uint8Array {
+  let size = recordBytes(days.size);
+  for (const day of days.values()) size += daySketchBytes(day.bins?.encodedBytes() ?? 0);
+  const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
-  let at = writeRecordHeader(view, 0, reset, dayCount);
-  for (let i = 0; i < days.length; i += 5) at = writeRecordDay(view, at, days[i]!, days[i + 1]!, days[i + 2]!, days[i + 3]!, days[i + 4]!);
+  let at = writeRecordHeader(view, 0, reset, days.size);
+  for (const [dayOfMonth, { count, sum, min, max }] of days) at = writeRecordDay(view, at, dayOfMonth, count, sum, min, max);
+  for (const day of days.values()) {
+    at = writeDaySketchLength(bytes, at, day.bins?.encodedBytes() ?? 0);
+    if (day.bins) at = day.bins.encode(bytes, at);
+  }
   return bytes;
-}
-
-/** The flat form `encodeRecord` takes, from merged aggregates. */
-export function flatDays(days: MonthAggregates): number[] {
-  const flat: number[] = [];
-  for (const [dayOfMonth, aggregate] of days) flat.push(dayOfMonth, aggregate.count, aggregate.sum, aggregate.min, aggregate.max);
-  return flat;
 }
 
 export function isReset(bytes: Uint8Array): boolean {
@@ -76,13 +96,37 @@ export function forEachDay(bytes: Uint8Array, visit: DayVisitor): void {
   }
 }
 
-/** Adds the record's days to `into`. */
-export function mergeRecord(bytes: Uint8Array, into: MonthAggregates): void {
+/**
+ * The encoded bins of each day of a record, in the order of its days (see bins-codec), or undefined
+ * for a record written before bins existed.
+ */
+export function daySketches(bytes: Uint8Array): Uint8Array[] | undefined {
+  if ((bytes[0]! & SKETCH_FLAG) === 0) return undefined;
+  const days = bytes[1]!;
+  const sketches: Uint8Array[] = [];
+  const cursor = { at: HEADER_BYTES + days * DAY_BYTES };
+  for (let i = 0; i < days; i++) {
+    const length = readVarint(bytes, cursor);
+    sketches.push(bytes.subarray(cursor.at, cursor.at + length));
+    cursor.at += length;
+  }
+  return sketches;
+}
+
+/**
+ * Adds the record's days to `into`; with `sketches`, their bins too (see DayAggregate.bins). Reads
+ * without percentiles leave the bins alone, which costs them nothing.
+ */
+export function mergeRecord(bytes: Uint8Array, into: MonthAggregates, sketches = false): void {
+  const bodies = sketches ? daySketches(bytes) : undefined;
+  let day = 0;
   forEachDay(bytes, (dayOfMonth, count, sum, min, max) => {
     const current = into.get(dayOfMonth);
+    const body = bodies?.[day++];
     if (current === undefined) {
-      into.set(dayOfMonth, { count, sum, min, max });
+      into.set(dayOfMonth, sketches ? { count, sum, min, max, bins: DayBins.of(body, count, min, max) } : { count, sum, min, max });
     } else {
+      if (sketches && current.bins && !current.bins.addDay(body, count, min, max)) current.bins = null;
       current.count += count;
       current.sum += sum;
       if (min < current.min) current.min = min;

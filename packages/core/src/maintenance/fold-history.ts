@@ -3,7 +3,7 @@ import { BatchOps } from '../batch-ops.js';
 import { DURABLE, txnValue } from '../db.js';
 import { AGGREGATES_RANGE, CHECKPOINT_WRITER, FOLDED_SOURCE, RETENTION_KEY, TXN_KEY, foldKey, historyKey, recordKey } from '../encoding/keys.js';
 import { groupRecords, type GroupRecord } from './group-records.js';
-import { encodeRecord, flatDays, isReset, mergeRecord, type MonthAggregates } from '../encoding/record-codec.js';
+import { encodeMonth, isReset, mergeRecord, type MonthAggregates } from '../encoding/record-codec.js';
 import { VisibilityFilter } from '../read/visible-records.js';
 import { RecordWriter } from '../write/record-writer.js';
 import type { FoldResult } from '../contract/results.js';
@@ -57,7 +57,7 @@ export async function foldHistory(engine: Engine, horizon: number): Promise<Fold
           days = apart.get(record.source) ?? new Map();
           apart.set(record.source, days);
         }
-        mergeRecord(value, days);
+        mergeRecord(value, days, true);
       }
       writer.del(key);
       removed++;
@@ -65,8 +65,8 @@ export async function foldHistory(engine: Engine, horizon: number): Promise<Fold
     const place = (key: string): string => (into === 'history' ? historyKey(key) : key);
     // Every older record is deleted here, so an empty base needs no reset to hide them.
     written += apart.size + (base.size > 0 ? 1 : 0);
-    if (base.size > 0) writer.put(place(recordKey(group, horizon, txn, FOLDED_SOURCE, 0)), encodeRecord(true, flatDays(base)));
-    for (const [source, days] of apart) writer.put(place(recordKey(group, horizon, txn, source, 0)), encodeRecord(false, flatDays(days)));
+    if (base.size > 0) writer.put(place(recordKey(group, horizon, txn, FOLDED_SOURCE, 0)), encodeMonth(true, base));
+    for (const [source, days] of apart) writer.put(place(recordKey(group, horizon, txn, source, 0)), encodeMonth(false, days));
     await writer.boundary();
   };
 

@@ -3,7 +3,7 @@ import type { Engine } from '../engine.js';
 import { DURABLE, VIEW_VALUE, type Db } from '../db.js';
 import { BatchOps } from '../batch-ops.js';
 import { AGGREGATES_RANGE, CHECKPOINT_WRITER, checkpointKey, historyKey } from '../encoding/keys.js';
-import { encodeRecord, flatDays } from '../encoding/record-codec.js';
+import { encodeMonth } from '../encoding/record-codec.js';
 import { readGroups } from '../read/read-groups.js';
 
 /**
@@ -30,7 +30,9 @@ export async function writeCheckpoints(engine: Engine, groups: readonly string[]
       heads: heads as AbstractIterator<Db, string, Uint8Array>,
       contiguous: false,
       firstRead: engine.checkpoints.firstRead,
-      keepHead: true
+      keepHead: true,
+      // A checkpoint stands in for the records it merges, for percentiles too.
+      sketches: true
     });
   } finally {
     await heads.close();
@@ -44,7 +46,7 @@ export async function writeCheckpoints(engine: Engine, groups: readonly string[]
     // A head of one record that holds (a checkpoint, or a group's only record) is as short as it gets.
     if (head.length < 2 && (read.checkpoint < 0 || read.cut)) continue;
     const key = checkpointKey(groups[at]!, version);
-    ops.bytes(batch, key, encodeRecord(true, flatDays(read.days)));
+    ops.bytes(batch, key, encodeMonth(true, read.days));
     for (const [headKey, value, record] of head) {
       if (headKey === key) continue;
       ops.del(batch, headKey);

@@ -15,8 +15,9 @@ export class MonthCache {
     this.#entries = capacity === 0 ? undefined : new LRUCache({ max: capacity });
   }
 
-  static key(version: number, group: string): string {
-    return `${version}\0${group}`;
+  /** With `sketches`, the months as merged with their bins (percentile reads); those without never hold them. */
+  static key(version: number, group: string, sketches = false): string {
+    return sketches ? `${version}\0${group}\0p` : `${version}\0${group}`;
   }
 
   get(key: string): MonthAggregates | undefined {

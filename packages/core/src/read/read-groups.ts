@@ -37,6 +37,8 @@ export interface ReadGroupsRequest {
    * checkpoints, so no history).
    */
   snapshot?: AbstractSnapshot;
+  /** Whether to merge the days' bins too (percentiles, checkpoints): reads without leave them undecoded. */
+  sketches?: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ export interface ReadGroupsRequest {
 export async function readGroups(engine: Engine, request: ReadGroupsRequest): Promise<GroupRead[]> {
   const { index } = engine;
   const { groups, version } = request;
+  const sketches = request.sketches === true;
   const reads: GroupRead[] = groups.map(() => ({ days: new Map(), records: 0, head: [], checkpoint: -1, cut: false }));
   const filter = new VisibilityFilter(index, version);
   await scanGroups({
@@ -63,7 +66,7 @@ export async function readGroups(engine: Engine, request: ReadGroupsRequest): Pr
       if (request.keepHead === true) read.head.push([key, value, record]);
       if (record.writer === CHECKPOINT_WRITER) read.checkpoint = record.epoch;
       if (record.epoch > version || !filter.accept(record, value)) return;
-      mergeRecord(value, read.days);
+      mergeRecord(value, read.days, sketches);
       read.records++;
       if (record.writer === CHECKPOINT_WRITER || isReset(value)) read.cut = true;
     }
@@ -73,7 +76,7 @@ export async function readGroups(engine: Engine, request: ReadGroupsRequest): Pr
   if (unsettled.length > 0) {
     await readHistory(engine, unsettled.map((at) => groups[at]!), version, request.snapshot, (at, value) => {
       const read = reads[unsettled[at]!]!;
-      mergeRecord(value, read.days);
+      mergeRecord(value, read.days, sketches);
       read.records++;
     });
   }

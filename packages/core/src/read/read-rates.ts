@@ -7,6 +7,7 @@ import { formatDay, monthOf } from '../validate/dates.js';
 import type { RateRow, RatesResult } from '../types.js';
 import { MonthCache } from './month-cache.js';
 import { readGroups } from './read-groups.js';
+import { DayPercentiles } from './day-percentiles.js';
 
 /** A pair's heads hold a few records a month: one round trip reads the whole range. */
 const READ_ALL = 1000;
@@ -19,38 +20,45 @@ export interface RatesRequest {
   minCount: number;
   version: number;
   widen: boolean;
+  /** Percentiles to answer per day (each in (0, 100), no duplicates), or undefined for none. */
+  percentiles?: readonly number[];
 }
 
 /** One row per day of the range, from the pair's month aggregates at `version` (cached or scanned). */
 export async function readRates(engine: Engine, request: RatesRequest): Promise<RatesResult> {
   const wanted = monthsOf(request);
   const group = groupPrefix(request.origin, request.destination);
-  const months = cachedMonths(engine, request.version, group, wanted) ?? (await scanMonths(engine, request, group, wanted));
+  const sketches = request.percentiles !== undefined;
+  const months = cachedMonths(engine, request.version, group, wanted, sketches) ?? (await scanMonths(engine, request, group, wanted));
+  const percentiles = request.percentiles === undefined ? undefined : new DayPercentiles(request.percentiles, request.minCount);
   const rows: RateRow[] = [];
   for (let day = request.from; day <= request.to; day++) {
     const date = formatDay(day);
     const aggregate = months.get(date.slice(0, 7))?.get(Number(date.slice(8)));
+    let row: RateRow;
     if (aggregate === undefined || aggregate.count === 0) {
-      rows.push({ day: date, average: null, count: 0, min: null, max: null });
+      row = { day: date, average: null, count: 0, min: null, max: null };
     } else {
-      rows.push({
+      row = {
         day: date,
         // One division of two exact integers gives the double nearest the true mean.
         average: aggregate.count >= request.minCount ? aggregate.sum / (aggregate.count * 100) : null,
         count: aggregate.count,
         min: aggregate.min / 100,
         max: aggregate.max / 100
-      });
+      };
     }
+    if (percentiles !== undefined) row.percentiles = percentiles.of(aggregate);
+    rows.push(row);
   }
   return { version: request.version, rows };
 }
 
 /** Every month of the range from the cache, or undefined when any is missing. */
-function cachedMonths(engine: Engine, version: number, group: string, wanted: string[]): Map<string, MonthAggregates> | undefined {
+function cachedMonths(engine: Engine, version: number, group: string, wanted: string[], sketches: boolean): Map<string, MonthAggregates> | undefined {
   const months = new Map<string, MonthAggregates>();
   for (const month of wanted) {
-    const cached = engine.months.get(MonthCache.key(version, group + month));
+    const cached = engine.months.get(MonthCache.key(version, group + month, sketches));
     if (cached === undefined) return undefined;
     months.set(month, cached);
   }
@@ -86,13 +94,14 @@ async function scanMonths(engine: Engine, request: RatesRequest, group: string, 
       heads: heads as Parameters<typeof readGroups>[1]['heads'],
       contiguous: true,
       firstRead: READ_ALL,
+      sketches: request.percentiles !== undefined,
       ...(snapshot === undefined ? {} : { snapshot })
     });
     const months = new Map<string, MonthAggregates>();
     for (const [at, month] of wanted.entries()) {
       const { days, records } = reads[at]!;
       months.set(month, days);
-      engine.months.set(MonthCache.key(version, groups[at]!), days);
+      engine.months.set(MonthCache.key(version, groups[at]!, request.percentiles !== undefined), days);
       if (version === index.head) checkpoints.read(groups[at]!, records);
     }
     return months;

@@ -43,7 +43,8 @@ async function sidePrices(engine: Engine, request: RatesRequest, location: strin
   for (const region of view.regions.values()) {
     if (region.parent !== null) continue;
     const pair = side === 'origin' ? { origin: location, destination: region.slug } : { origin: region.slug, destination: location };
-    const { rows } = await readRates(engine, { ...request, ...pair });
+    // Only counts are wanted here: no bins to decode.
+    const { rows } = await readRates(engine, { ...request, ...pair, percentiles: undefined });
     for (const row of rows) total += row.count;
   }
   return total;

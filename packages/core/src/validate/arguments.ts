@@ -1,6 +1,7 @@
 import { RatestoreError } from '../errors.js';
 import { BATCH_ID_RULE, isBatchId } from '../contract/batch-id.js';
 import { DAY_RULE } from '../contract/dates.js';
+import { checkPercentiles as readPercentileList } from '../contract/percentiles.js';
 import { parseDay } from './dates.js';
 import { yieldToEventLoop } from '../util/yield.js';
 
@@ -26,6 +27,13 @@ export function checkInteger(value: unknown, field: string, min: number, max = N
     throw invalid(field, `must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got ${JSON.stringify(value) ?? 'nothing'}`);
   }
   return value;
+}
+
+/** A rates query's `percentiles`, by the contract's rule; a copy. */
+export function checkPercentiles(value: unknown): number[] {
+  const reading = readPercentileList(value);
+  if (!reading.ok) throw invalid('percentiles', reading.reason);
+  return [...reading.values];
 }
 
 export function checkObject(value: unknown, field: string): Record<string, unknown> {

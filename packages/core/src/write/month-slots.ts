@@ -1,4 +1,6 @@
-import { recordBytes, writeRecordDay, writeRecordHeader } from '../encoding/record-codec.js';
+import { daySketchBytes, recordBytes, writeDaySketchLength, writeRecordDay, writeRecordHeader } from '../encoding/record-codec.js';
+import { impliedBins } from '../sketch/bins-codec.js';
+import { IMPLIED, SketchArena, UNKNOWN } from '../sketch/sketch-arena.js';
 
 /** Day-of-month cells per slot: index 1-31 are used, 0 is not (so a day of month is its own index). */
 export const DAYS_PER_SLOT = 32;
@@ -14,6 +16,10 @@ const INITIAL_SLOTS = 256;
  * set bits, with no hashing per day.
  *
  * Slots are numbered in the order keys arrive, so visiting them needs no scan of empty buckets.
+ *
+ * Each day cell also has a sketch of its prices (for percentiles): IMPLIED while its count, min and
+ * max say everything (one price, two, or all equal; most cells of port pairs), else a sketch in the
+ * table's arena, or UNKNOWN once a record without sketches took part (rebuilds of old records).
  */
 export class MonthSlots {
   #slots = 0;
@@ -25,6 +31,10 @@ export class MonthSlots {
   #sum = new Float64Array(INITIAL_SLOTS * DAYS_PER_SLOT);
   #min = new Uint32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
   #max = new Uint32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
+  #sketch = new Int32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
+  /** Bytes of each cell's encoded bins, as `recordBytes` measured them for `encodeRecord`; only tables that are encoded need it. */
+  #binBytes = new Int32Array(0);
+  readonly #arena = new SketchArena();
 
   /** Slots in use. */
   get size(): number {
@@ -33,6 +43,11 @@ export class MonthSlots {
 
   key(slot: number): number {
     return this.#keys[slot]!;
+  }
+
+  /** Sketch bins held, a 4-byte count each (a day cell takes about 24 bytes): for bounding memory. */
+  get sketchBins(): number {
+    return this.#arena.bins;
   }
 
   /** Days of month (bit d for day d) that the slot has aggregates for. */
@@ -68,22 +83,15 @@ export class MonthSlots {
     return slot;
   }
 
-  /** Adds aggregates to one day of a slot. */
+  /** Adds aggregates to one day of a slot: prices whose bins they imply (one price, or all at one price). */
   add(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number): void {
-    const cell = slot * DAYS_PER_SLOT + dayOfMonth;
-    const bit = 1 << dayOfMonth;
-    if ((this.#masks[slot]! & bit) === 0) {
-      this.#masks[slot]! |= bit;
-      this.#count[cell] = count;
-      this.#sum[cell] = sum;
-      this.#min[cell] = min;
-      this.#max[cell] = max;
-    } else {
-      this.#count[cell]! += count;
-      this.#sum[cell]! += sum;
-      if (min < this.#min[cell]!) this.#min[cell] = min;
-      if (max > this.#max[cell]!) this.#max[cell] = max;
-    }
+    this.#add(slot, dayOfMonth, count, sum, min, max, this.#arena, IMPLIED);
+  }
+
+  /** Adds one day of a record to a slot, with the day's encoded bins (see record-codec; undefined for an old record). */
+  addEncoded(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number, bins: Uint8Array | undefined): void {
+    const sketch = bins !== undefined && bins.length > 0 ? this.#arena.decode(bins) : impliedBins(count, min, max) ? IMPLIED : UNKNOWN;
+    this.#add(slot, dayOfMonth, count, sum, min, max, this.#arena, sketch);
   }
 
   /** Adds every day of slot `from` of `source` into slot `into` of this table. */
@@ -94,27 +102,89 @@ export class MonthSlots {
       const dayOfMonth = 31 - Math.clz32(days);
       days ^= 1 << dayOfMonth;
       const cell = base + dayOfMonth;
-      this.add(into, dayOfMonth, source.#count[cell]!, source.#sum[cell]!, source.#min[cell]!, source.#max[cell]!);
+      this.#add(into, dayOfMonth, source.#count[cell]!, source.#sum[cell]!, source.#min[cell]!, source.#max[cell]!, source.#arena, source.#sketch[cell]!);
     }
+  }
+
+  /** Adds aggregates and their sketch (`sketch` of `arena`, or IMPLIED or UNKNOWN) to one day of a slot. */
+  #add(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number, arena: SketchArena, sketch: number): void {
+    const cell = slot * DAYS_PER_SLOT + dayOfMonth;
+    const bit = 1 << dayOfMonth;
+    if ((this.#masks[slot]! & bit) === 0) {
+      this.#masks[slot]! |= bit;
+      this.#count[cell] = count;
+      this.#sum[cell] = sum;
+      this.#min[cell] = min;
+      this.#max[cell] = max;
+      this.#sketch[cell] = sketch < 0 || arena === this.#arena ? sketch : this.#arena.copy(arena, sketch);
+      return;
+    }
+    const had = this.#sketch[cell]!;
+    if (had !== UNKNOWN) this.#sketch[cell] = this.#mergeSketch(cell, had, count, min, max, arena, sketch);
+    this.#count[cell]! += count;
+    this.#sum[cell]! += sum;
+    if (min < this.#min[cell]!) this.#min[cell] = min;
+    if (max > this.#max[cell]!) this.#max[cell] = max;
+  }
+
+  /** The cell's sketch once the prices (count, min, max, sketch of arena) join it; the cell's aggregates are still the old ones. */
+  #mergeSketch(cell: number, had: number, count: number, min: number, max: number, arena: SketchArena, sketch: number): number {
+    if (sketch === UNKNOWN) return UNKNOWN;
+    const ownCount = this.#count[cell]!;
+    const ownMin = this.#min[cell]!;
+    const ownMax = this.#max[cell]!;
+    let into = had;
+    if (into === IMPLIED) {
+      // Still implied together: nothing to store (the common case of a port pair's day).
+      if (sketch === IMPLIED && impliedBins(ownCount + count, Math.min(ownMin, min), Math.max(ownMax, max))) return IMPLIED;
+      into = this.#arena.implied(ownCount, ownMin, ownMax);
+    }
+    if (sketch === IMPLIED) this.#arena.addImplied(into, count, min, max);
+    else this.#arena.merge(into, arena, sketch);
+    return into;
   }
 
   /** Bytes of the slot encoded as a record. */
   recordBytes(slot: number): number {
-    return recordBytes(bitCount(this.#masks[slot]!));
+    let bytes = recordBytes(bitCount(this.#masks[slot]!));
+    this.#forEachCell(slot, (cell) => {
+      const binBytes = this.#storesBins(cell) ? this.#arena.encodedBytes(this.#sketch[cell]!) : 0;
+      if (cell >= this.#binBytes.length) this.#binBytes = grown(this.#binBytes, new Int32Array(this.#count.length));
+      this.#binBytes[cell] = binBytes;
+      bytes += daySketchBytes(binBytes);
+    });
+    return bytes;
   }
 
-  /** Encodes the slot as a record (see record-codec) into `view` at `at`; returns where it ends. */
+  /** Encodes the slot as a record (see record-codec) into `view` at `at`, once `recordBytes` measured it; returns where it ends. */
   encodeRecord(slot: number, view: DataView, at: number): number {
+    at = writeRecordHeader(view, at, false, bitCount(this.#masks[slot]!));
+    this.#forEachCell(slot, (cell, dayOfMonth) => {
+      at = writeRecordDay(view, at, dayOfMonth, this.#count[cell]!, this.#sum[cell]!, this.#min[cell]!, this.#max[cell]!);
+    });
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    this.#forEachCell(slot, (cell) => {
+      const binBytes = this.#binBytes[cell]!;
+      at = writeDaySketchLength(bytes, at, binBytes);
+      if (binBytes > 0) at = this.#arena.encode(this.#sketch[cell]!, bytes, at);
+    });
+    return at;
+  }
+
+  /** Whether a cell's bins go into its record: not when its aggregates imply them, nor when unknown. */
+  #storesBins(cell: number): boolean {
+    return this.#sketch[cell]! >= 0 && !impliedBins(this.#count[cell]!, this.#min[cell]!, this.#max[cell]!);
+  }
+
+  /** Visits the day cells of a slot in the order its record lists them (see encodeRecord). */
+  #forEachCell(slot: number, visit: (cell: number, dayOfMonth: number) => void): void {
     let days = this.#masks[slot]!;
-    at = writeRecordHeader(view, at, false, bitCount(days));
     const base = slot * DAYS_PER_SLOT;
     while (days !== 0) {
       const dayOfMonth = 31 - Math.clz32(days);
       days ^= 1 << dayOfMonth;
-      const cell = base + dayOfMonth;
-      at = writeRecordDay(view, at, dayOfMonth, this.#count[cell]!, this.#sum[cell]!, this.#min[cell]!, this.#max[cell]!);
+      visit(base + dayOfMonth, dayOfMonth);
     }
-    return at;
   }
 
   /** A copy of the keys of the slots in use, in slot order. */
@@ -126,6 +196,7 @@ export class MonthSlots {
   clear(): void {
     this.#buckets.fill(EMPTY);
     this.#slots = 0;
+    this.#arena.clear();
   }
 
   #growSlots(capacity: number): void {
@@ -135,6 +206,7 @@ export class MonthSlots {
     this.#sum = grown(this.#sum, new Float64Array(capacity * DAYS_PER_SLOT));
     this.#min = grown(this.#min, new Uint32Array(capacity * DAYS_PER_SLOT));
     this.#max = grown(this.#max, new Uint32Array(capacity * DAYS_PER_SLOT));
+    this.#sketch = grown(this.#sketch, new Int32Array(capacity * DAYS_PER_SLOT));
     this.#slotCapacity = capacity;
   }
 
@@ -156,7 +228,7 @@ function bitCount(mask: number): number {
   return Math.imul((bits + (bits >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
-function grown<T extends Float64Array | Uint32Array>(from: T, into: T): T {
+function grown<T extends Float64Array | Uint32Array | Int32Array>(from: T, into: T): T {
   into.set(from);
   return into;
 }

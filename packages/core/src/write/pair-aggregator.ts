@@ -14,6 +14,14 @@ export const MONTH_SPAN = 2 ** 14;
 /** Days a slot holds cells for: memory is counted in these, used or not. */
 const CELLS_PER_SLOT = 31;
 
+/**
+ * Sketch bins weighed as slots for the memory bound: a bin is a 4-byte count, a day cell about 24
+ * bytes (count, sum, min, max, sketch), so 6 bins weigh a cell and 6 * 31 a slot.
+ */
+function slotsOfBins(bins: number): number {
+  return bins / (6 * CELLS_PER_SLOT);
+}
+
 /** One record to write: the group `a\0{A}\0{B}\0{YYYY-MM}` and its encoded per-day aggregates. */
 export interface EncodedRecord {
   group: string;
@@ -99,7 +107,24 @@ export class PairAggregator {
     return this.#portIds.get(packedCode);
   }
 
+  /** Adds prices of a route and day whose bins their aggregates imply: one price, or all at one price. */
   add(origin: number, destination: number, day: number, count: number, sum: number, min: number, max: number): void {
+    const table = this.#table(day);
+    const before = table.size;
+    table.add(table.slot(origin * this.#nodes + destination), this.#lastDayOfMonth, count, sum, min, max);
+    this.#routeSlots += table.size - before;
+  }
+
+  /** Adds one day of a record of a route, with its encoded bins (undefined for a record without). */
+  addEncoded(origin: number, destination: number, day: number, count: number, sum: number, min: number, max: number, bins: Uint8Array | undefined): void {
+    const table = this.#table(day);
+    const before = table.size;
+    table.addEncoded(table.slot(origin * this.#nodes + destination), this.#lastDayOfMonth, count, sum, min, max, bins);
+    this.#routeSlots += table.size - before;
+  }
+
+  /** The route table of the month of `day`; `#lastDayOfMonth` is then the day's day of month. */
+  #table(day: number): MonthSlots {
     // Batches mostly come grouped by day: the day's month and table are kept for the next price.
     if (day !== this.#lastDay) {
       const monthAndDay = monthAndDayOf(day);
@@ -110,15 +135,14 @@ export class PairAggregator {
       this.#lastDayOfMonth = monthAndDay & 31;
       this.#lastTable = table;
     }
-    const table = this.#lastTable!;
-    const before = table.size;
-    table.add(table.slot(origin * this.#nodes + destination), this.#lastDayOfMonth, count, sum, min, max);
-    this.#routeSlots += table.size - before;
+    return this.#lastTable!;
   }
 
   /** Called between chunks: rolls up and writes out when the route cells outgrow their bound. */
   async checkpoint(): Promise<void> {
-    if (this.#routeSlots >= this.#maxSlots) await this.#drain();
+    let bins = 0;
+    for (const table of this.#routes.values()) bins += table.sketchBins;
+    if (this.#routeSlots + slotsOfBins(bins) >= this.#maxSlots) await this.#drain();
   }
 
   /** Writes out what is left. */
@@ -135,7 +159,7 @@ export class PairAggregator {
       const table = this.#routes.get(month)!;
       this.#routes.delete(month);
       await this.#rollUp(table, month);
-      if (this.#pairs.size >= this.#maxSlots / 2) await this.#flushPairs();
+      if (this.#pairSlots() >= this.#maxSlots / 2) await this.#flushPairs();
     }
     this.#routeSlots = 0;
     await this.#flushPairs();
@@ -181,9 +205,14 @@ export class PairAggregator {
         merged = 0;
         await yieldToEventLoop();
         // One month larger than the bound: write it out in parts rather than grow without limit.
-        if (pairs.size >= this.#maxSlots) await this.#flushPairs();
+        if (this.#pairSlots() >= this.#maxSlots) await this.#flushPairs();
       }
     }
+  }
+
+  /** Pair-months held, their sketches' bins counted as the slots they weigh (see slotsOfBins). */
+  #pairSlots(): number {
+    return this.#pairs.size + slotsOfBins(this.#pairs.sketchBins);
   }
 
   /** Writes out one record per pair-month, encoded into one slab as `flush` takes them. */

@@ -1,7 +1,7 @@
 import type { Engine } from '../engine.js';
 import { groupPrefix, portPairsRange, recordKey, recordKeySuffix } from '../encoding/keys.js';
 import { groupRecords } from '../maintenance/group-records.js';
-import { encodeRecord, forEachDay } from '../encoding/record-codec.js';
+import { daySketches, encodeMonth, forEachDay } from '../encoding/record-codec.js';
 import { ancestorChains, type CatalogView } from '../catalog/catalog.js';
 import { firstDayOfMonth } from '../validate/dates.js';
 import { VisibilityFilter } from '../read/visible-records.js';
@@ -71,7 +71,10 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
         const from = aggregator.portId(packCode(origin))!;
         const to = aggregator.portId(packCode(destination))!;
         const monthStart = firstDayOfMonth(month) - 1;
-        forEachDay(value, (dayOfMonth, count, sum, min, max) => aggregator.add(from, to, monthStart + dayOfMonth, count, sum, min, max));
+        // Each day's bins go along, so the rebuilt rollups answer percentiles as the old ones did.
+        const bins = daySketches(value);
+        let day = 0;
+        forEachDay(value, (dayOfMonth, count, sum, min, max) => aggregator.addEncoded(from, to, monthStart + dayOfMonth, count, sum, min, max, bins?.[day++]));
         since++;
       }
       if (since >= 1000) {
@@ -83,7 +86,7 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
   }
 
   for (const group of resets) {
-    writer.put(recordKey(group, version, txn, RESET_SOURCE, 0), encodeRecord(true, []));
+    writer.put(recordKey(group, version, txn, RESET_SOURCE, 0), encodeMonth(true, new Map()));
     await writer.boundary();
   }
   for (const aggregator of aggregators.values()) await aggregator.finish();

@@ -81,6 +81,17 @@ export function queryErrorsSuite(factory: StoreFactory): void {
       expect(() => store.checkRates({ ...base, widen: 'no' as never })).toThrow(expect.objectContaining({ code: 'RATESTORE_INVALID_ARGUMENT', field: 'widen' }));
     });
 
+    it('refuses percentiles that are not 1 to 9 distinct numbers above 0 and below 100', async () => {
+      const store = await stores.open();
+      await store.write(TREE);
+      for (const percentiles of [[], [0], [100], [-5], [50, 50], [Number.NaN], [Infinity], ['50'], 50, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], null]) {
+        await expectCode(store.rates({ ...base, percentiles: percentiles as never }), 'RATESTORE_INVALID_ARGUMENT', 'percentiles');
+        expect(() => store.checkRates({ ...base, percentiles: percentiles as never })).toThrow(expect.objectContaining({ code: 'RATESTORE_INVALID_ARGUMENT', field: 'percentiles' }));
+      }
+      expect((await store.rates({ ...base, percentiles: [1, 2, 3, 4, 5, 6, 7, 8, 99.99] })).rows[0]!.percentiles).toEqual(
+        { p1: null, p2: null, p3: null, p4: null, p5: null, p6: null, p7: null, p8: null, 'p99.99': null });
+    });
+
     it('refuses an asOf beyond the head, and a malformed asOf', async () => {
       const store = await stores.open();
       await store.write(TREE);

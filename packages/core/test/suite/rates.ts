@@ -183,5 +183,41 @@ export function ratesSuite(factory: StoreFactory): void {
       // As of the version before the prices, every lane is empty and widens to the roots.
       expect(await store.rates({ ...range, origin: 'CNSHA', destination: 'DEHAM', widen: true, asOf: 1 })).toMatchObject({ version: 1, originUsed: 'world', destinationUsed: 'world' });
     });
+
+    it('answers percentiles within 1% of the exact ones, null below minCount, regions and widened lanes included', async () => {
+      const store = await stores.open();
+      await store.write(TREE);
+      // 101 prices on one day: the exact percentile q is the price at rank q (0-based) of them sorted.
+      const day = Array.from({ length: 101 }, (_, i) => 1000 + 37 * i + (i % 7) * 0.01);
+      await store.write([...day.map((p, i) => price(i % 2 === 0 ? 'CNSHA' : 'CNNGB', 'NLRTM', '2016-10-01', p)), price('SGSIN', 'DEHAM', '2016-10-02', 2500)]);
+      const range = { dateFrom: '2016-10-01', dateTo: '2016-10-02' };
+      const percentiles = [99.9, 1, 25, 50, 75];
+      const { rows } = await store.rates({ ...range, origin: 'east_asia', destination: 'north_europe', percentiles });
+      const sorted = [...day].sort((a, b) => a - b);
+      // Keys in the order asked, `p` + the number as written.
+      expect(Object.keys(rows[0]!.percentiles!)).toEqual(['p99.9', 'p1', 'p25', 'p50', 'p75']);
+      for (const q of percentiles) {
+        const exact = sorted[Math.floor((q / 100) * (sorted.length - 1))]!;
+        const got = rows[0]!.percentiles![`p${q}`]!;
+        expect(Math.abs(got - exact), `p${q}: ${got} against ${exact}`).toBeLessThanOrEqual(0.01 * exact);
+        expect(got).toBeGreaterThanOrEqual(rows[0]!.min!);
+        expect(got).toBeLessThanOrEqual(rows[0]!.max!);
+      }
+      // Without prices, or below minCount (default 3), every percentile is null, like the average.
+      expect(rows[1]!.percentiles).toEqual({ 'p99.9': null, p1: null, p25: null, p50: null, p75: null });
+      const thin = await store.rates({ ...range, origin: 'SGSIN', destination: 'DEHAM', percentiles: [50] });
+      expect(thin.rows.map((r) => r.percentiles)).toEqual([{ p50: null }, { p50: null }]);
+      expect((await store.rates({ ...range, origin: 'SGSIN', destination: 'DEHAM', percentiles: [50], minCount: 1 })).rows[1]!.percentiles).toEqual({ p50: 2500 });
+      // Widened: the percentiles are those of the lane used.
+      const widened = await store.rates({ ...range, origin: 'CNSHA', destination: 'DEHAM', widen: true, percentiles: [0.5, 99.5] });
+      expect(widened).toMatchObject({ originUsed: 'CNSHA', destinationUsed: 'north_europe' });
+      // 51 prices: rank 0 is the min, exactly; rank ⌊0.995 · 50⌋ = 49 the second highest.
+      const fromShanghai = day.filter((_, i) => i % 2 === 0).sort((a, b) => a - b);
+      expect(widened.rows[0]!.percentiles!['p0.5']).toBe(fromShanghai[0]);
+      expect(Math.abs(widened.rows[0]!.percentiles!['p99.5']! - fromShanghai[49]!)).toBeLessThanOrEqual(0.01 * fromShanghai[49]!);
+      // As of the version before the prices: nothing, so nulls; and without the option, no field at all.
+      expect((await store.rates({ ...range, origin: 'east_asia', destination: 'north_europe', percentiles: [50], asOf: 1 })).rows[0]!.percentiles).toEqual({ p50: null });
+      expect(await store.rates({ ...range, origin: 'east_asia', destination: 'north_europe' })).not.toHaveProperty('rows.0.percentiles');
+    });
   });
 }

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { readPercentiles } from '@ratestore/core/contract';
 import { HttpProblem } from './problem.js';
 
 /** A query parameter that must be present once. */
@@ -33,6 +34,15 @@ export function optionalBoolean(req: Request, name: string): boolean | undefined
     throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `the query parameter ${name} must be true or false, got ${JSON.stringify(value)}`, { parameter: name });
   }
   return value === 'true';
+}
+
+/** `percentiles=25,50,75` when given: the list as numbers, read by the rule the clients and the CLI share. */
+export function optionalPercentiles(req: Request): number[] | undefined {
+  const value = optional(req, 'percentiles');
+  if (value === undefined) return undefined;
+  const reading = readPercentiles(value);
+  if (!reading.ok) throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `the query parameter percentiles ${reading.reason}`, { parameter: 'percentiles' });
+  return reading.values;
 }
 
 /** The version a read answers at: `as_of` when given (and not beyond the latest), else the latest. */

@@ -67,14 +67,21 @@ const integerText: fc.Arbitrary<string> = weighted(
   [1, fc.constantFrom('0', '-1', '1.5', '1e3', '01', ' 1', '9'.repeat(20), 'abc', '', '0x10')],
   [1, urlText]
 );
+/** `percentiles=`: mostly lists the server takes (some with the comma escaped), sometimes ones it refuses, sometimes anything. */
+const percentilesText: fc.Arbitrary<string> = weighted(
+  [4, fc.uniqueArray(fc.constantFrom('0.5', '1', '5', '25', '50', '75', '90', '95', '99', '99.9'), { minLength: 1, maxLength: 9 }).chain((list) => fc.constantFrom(',', '%2C').map((comma) => list.join(comma)))],
+  [1, fc.constantFrom('', ',', '25,', ',25', '25,,50', '0', '100', '-5', '1e1', '.5', '25,25', '25,25.0', '1,2,3,4,5,6,7,8,9,10', '25,%2050', 'NaN', '99.99999999999999999', '9'.repeat(400))],
+  [1, urlText]
+);
+const booleanText: fc.Arbitrary<string> = weighted([4, fc.constantFrom('true', 'false')], [1, fc.constantFrom('', 'yes', 'TRUE', '1')], [1, urlText]);
 const batchId: fc.Arbitrary<string> = weighted([6, fc.constantFrom(...BATCH_IDS)], [1, fc.constantFrom('bad key!', 'x'.repeat(129), 'é', '')], [1, urlText]);
 /** A path segment: mostly valid values, sometimes anything. */
 const segment = (valid: fc.Arbitrary<string>): fc.Arbitrary<string> => weighted([5, valid], [2, urlText]);
 
-const PARAMETERS = ['date_from', 'date_to', 'origin', 'destination', 'min_count', 'as_of', 'batch_id', 'api_key', 'token'];
+const PARAMETERS = ['date_from', 'date_to', 'origin', 'destination', 'min_count', 'as_of', 'widen', 'percentiles', 'batch_id', 'api_key', 'token'];
 const parameterValue: Record<string, fc.Arbitrary<string>> = {
   date_from: day, date_to: day, origin: location, destination: location, min_count: integerText, as_of: integerText,
-  batch_id: batchId, api_key: fc.constantFrom(...Object.values(KEYS)), token: urlText
+  widen: booleanText, percentiles: percentilesText, batch_id: batchId, api_key: fc.constantFrom(...Object.values(KEYS)), token: urlText
 };
 
 /** A query string: the route's parameters (often all, sometimes missing, repeated or foreign ones). */
@@ -101,7 +108,7 @@ const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.record({
 
 const READS: Array<[string, fc.Arbitrary<string>, string[]]> = [
   ['/rates', fc.constant(''), ['date_from', 'date_to', 'origin', 'destination']],
-  ['/v1/rates', fc.constant(''), ['date_from', 'date_to', 'origin', 'destination', 'min_count', 'as_of']],
+  ['/v1/rates', fc.constant(''), ['date_from', 'date_to', 'origin', 'destination', 'min_count', 'as_of', 'widen', 'percentiles']],
   ['/v1/ports', fc.constant(''), ['as_of']],
   ['/v1/ports/', segment(fc.constantFrom(...PORTS, 'XXXXX')), ['as_of']],
   ['/v1/regions', fc.constant(''), ['as_of']],

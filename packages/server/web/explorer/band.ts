@@ -11,12 +11,11 @@ export interface RowValue {
  * band-specific is here: the options it adds to the rates query, its lower and upper edges, and the
  * table columns it adds beyond day, average, prices, min and max.
  *
- * Today the API answers each day's min and max, and the band is min-max. Once GET /v1/rates takes
- * `percentiles=25,50,75` (rows gaining `percentiles: {p25, p50, p75}`, passed through by the
- * client's `ratesDetailed({ percentiles })`), a p25-p75 band is one more Band:
- * `query: { percentiles: [25, 50, 75] }`, edges reading `row.percentiles?.p25 ?? null` and
- * `row.percentiles?.p75 ?? null`, columns p25, p50 and p75; then BAND below points at it. Nothing
- * else in the explorer changes.
+ * The explorer draws the p25-p75 band: where the middle half of a day's prices lie. The min-max
+ * band it drew before is set by the day's single lowest and highest price, and one odd price (a
+ * typo, a spot deal) stretched it far beyond the rest, and the axis with it, flattening the
+ * average; min and max stay in the table. Both bands at once were left out: two shaded areas
+ * around one line are hard to tell apart at the chart's size.
  */
 export interface Band {
   /** The band's name in the legend. */
@@ -36,5 +35,20 @@ export const MIN_MAX_BAND: Band = {
   columns: []
 };
 
+/** A percentile of the day's prices, as GET /v1/rates?percentiles=... names it in each row (`p25`); null below min_count. */
+function percentile(q: number): RowValue {
+  const key = `p${q}`;
+  return { label: key, value: (row) => row.percentiles?.[key] ?? null };
+}
+
+/** The quartiles: p25 and p75 make the band, and the table shows p50, the median, between them. */
+export const QUARTILE_BAND: Band = {
+  label: 'p25–p75',
+  query: { percentiles: [25, 50, 75] },
+  lower: percentile(25),
+  upper: percentile(75),
+  columns: [25, 50, 75].map((q) => ({ ...percentile(q), label: `p${q} (USD)` }))
+};
+
 /** The band the explorer shows. */
-export const BAND: Band = MIN_MAX_BAND;
+export const BAND: Band = QUARTILE_BAND;

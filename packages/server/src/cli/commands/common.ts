@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command, type CommanderError } from 'commander';
 import { Ratestore, RatestoreError } from '@ratestore/core';
 import type { ErrorCode } from '@ratestore/core/contract';
+import { readPercentiles } from '@ratestore/core/contract';
 import { ConfigError } from '../../config.js';
 import { ImportError } from '../../import/errors.js';
 import { inUserWords, type UserNames } from '../../user-words.js';
@@ -186,6 +187,15 @@ export function integerOption(name: string, min: number): (value: string) => num
   return (value) => {
     if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}`);
     return Number(value);
+  };
+}
+
+/** A list of percentiles, `25,50,75`, read by the rule of the HTTP API's `percentiles=` (a usage error otherwise). */
+export function percentilesOption(name: string): (value: string) => number[] {
+  return (value) => {
+    const reading = readPercentiles(value);
+    if (!reading.ok) throw new InvalidArgumentError(`${name} ${reading.reason}`);
+    return reading.values;
   };
 }
 

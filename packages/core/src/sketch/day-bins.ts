@@ -1,0 +1,117 @@
+import { binOf, binValue } from './mapping.js';
+import { binsBytes, forEachBin, impliedBins, varintBytes, writeBins, writeVarint } from './bins-codec.js';
+
+/** Bins of a price up to MAX_PRICE (1e9 cents) are below this. */
+const BIN_LIMIT = binOf(1e9) + 2;
+/** Counts of one day's merged bins at read time, zeroed after each use: reads run one at a time per day. */
+const scratch = new Float64Array(BIN_LIMIT);
+
+/**
+ * One day's bins as a read merges them. Reads merge a few records a month and want only the days of
+ * their range, so the records' encoded bins are kept as they are and merged only when a day's
+ * percentiles (or a checkpoint or fold of it) are asked for: a month of which a read wants half the
+ * days decodes half of them, and a day of one record (a month read at its checkpoint) is answered
+ * from its encoding without merging at all.
+ */
+export class DayBins {
+  /** Encoded bins of each record's day (see bins-codec). */
+  readonly #bodies: Uint8Array[] = [];
+  /** Days whose count, min and max imply their bins: count, min, max, repeated. */
+  readonly #implied: number[] = [];
+
+  /** The bins of one record's day: its encoding, or, when that is empty, what its count, min and max imply; null when unknown. */
+  static of(body: Uint8Array | undefined, count: number, min: number, max: number): DayBins | null {
+    const bins = new DayBins();
+    return bins.addDay(body, count, min, max) ? bins : null;
+  }
+
+  /** Adds one record's day (see `of`); false when its bins are unknown. */
+  addDay(body: Uint8Array | undefined, count: number, min: number, max: number): boolean {
+    if (body !== undefined && body.length > 0) this.#bodies.push(body);
+    else if (impliedBins(count, min, max)) this.#implied.push(count, min, max);
+    else return false;
+    return true;
+  }
+
+  /** Adds `count` prices in bin `bin`. */
+  add(bin: number, count: number): void {
+    // The encoding of one bin: the bin, then its count (see bins-codec).
+    const body = new Uint8Array(varintBytes(bin) + varintBytes(count));
+    writeVarint(body, writeVarint(body, 0, bin), count);
+    this.#bodies.push(body);
+  }
+
+  /** Bytes of the encoding of the merged bins (see bins-codec). */
+  encodedBytes(): number {
+    const [low, high] = this.#merge();
+    const bytes = binsBytes(scratch, low, high + 1, low);
+    scratch.fill(0, low, high + 1);
+    return bytes;
+  }
+
+  /** Writes the encoding of the merged bins into `bytes` at `at`; returns where it ends. */
+  encode(bytes: Uint8Array, at: number): number {
+    const [low, high] = this.#merge();
+    const end = writeBins(bytes, at, scratch, low, high + 1, low);
+    scratch.fill(0, low, high + 1);
+    return end;
+  }
+
+  /**
+   * The prices in cents at the 0-based ranks `ranks` (ascending) of the day's `count` sorted
+   * prices, within the mapping's relative accuracy: the value of the bin that holds each rank,
+   * clamped to the day's exact min and max (so rank 0 is min and rank count - 1 is max, exactly).
+   */
+  valuesAt(ranks: readonly number[], count: number, min: number, max: number): number[] {
+    const values: number[] = [];
+    let next = 0;
+    let seen = 0;
+    const take = (bin: number, binCount: number): void => {
+      seen += binCount;
+      for (; next < ranks.length && ranks[next]! < seen; next++) values.push(clamp(ranks[next]!, bin, count, min, max));
+    };
+    if (this.#bodies.length === 1 && this.#implied.length === 0) {
+      forEachBin(this.#bodies[0]!, take);
+    } else {
+      const [low, high] = this.#merge();
+      for (let bin = low; bin <= high; bin++) if (scratch[bin]! > 0) take(bin, scratch[bin]!);
+      scratch.fill(0, low, high + 1);
+    }
+    for (; next < ranks.length; next++) values.push(clamp(ranks[next]!, -1, count, min, max));
+    return values;
+  }
+
+  /** Merges every part into `scratch`; returns the lowest and highest bin in use (low > high: none). */
+  #merge(): [low: number, high: number] {
+    let low = BIN_LIMIT;
+    let high = -1;
+    const add = (bin: number, count: number): void => {
+      scratch[bin]! += count;
+      if (bin < low) low = bin;
+      if (bin > high) high = bin;
+    };
+    for (const body of this.#bodies) forEachBin(body, add);
+    const implied = this.#implied;
+    for (let i = 0; i < implied.length; i += 3) {
+      const [count, min, max] = [implied[i]!, implied[i + 1]!, implied[i + 2]!];
+      if (min === max) {
+        add(binOf(min), count);
+      } else {
+        add(binOf(min), 1);
+        add(binOf(max), 1);
+      }
+    }
+    return low > high ? [0, -1] : [low, high];
+  }
+}
+
+function clamp(rank: number, bin: number, count: number, min: number, max: number): number {
+  if (rank <= 0) return min;
+  if (rank >= count - 1 || bin < 0) return max;
+  return Math.min(max, Math.max(min, binValue(bin)));
+}
+
+/** The 0-based rank that percentile `q` (0 < q < 100) stands for among `count` sorted prices: ⌊q/100 · (count − 1)⌋. */
+export function percentileRank(q: number, count: number): number {
+  return Math.floor((q / 100) * (count - 1));
+}

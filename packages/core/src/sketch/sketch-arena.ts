@@ -1,0 +1,297 @@
+import { binOf } from './mapping.js';
+import { binTokenBytes, binsBytes, forEachBin, varintBytes, writeBinToken, writeBins, writeVarint } from './bins-codec.js';
+
+/** A cell whose bins follow from its count, min and max (see `impliedBins`): nothing is stored. */
+export const IMPLIED = -1;
+/** A cell whose bins are unknown (an old record without them took part): its percentiles are null. */
+export const UNKNOWN = -2;
+
+const INITIAL_SKETCHES = 256;
+const INITIAL_WORDS = 4096;
+/** Bins a sketch keeps as a sorted list; beyond, a dense window (see SketchArena). */
+const SPARSE_MAX = 16;
+const FIRST_CAPACITY = 4;
+/** `#size` of a sketch held as a dense window. */
+const DENSE = -1;
+
+/**
+ * The bins of many day sketches during a commit, in one shared typed array: a commit makes hundreds
+ * of thousands of sketches, and one array each would cost the garbage collector more than the
+ * merging itself. A sketch moves to a larger space at the end of the array when it outgrows its
+ * own (the old one is left as garbage until `clear()`).
+ *
+ * Most sketches hold a few prices (a port pair's day) spread over a wide range of bins: they are
+ * sorted lists of (bin, count), up to SPARSE_MAX bins. Sketches of many prices (a region pair's day:
+ * most of a hundred or two bins in use) are dense windows of counts, where merging costs one
+ * addition per bin. A dense window for every sketch took several times the memory and most of the
+ * commit's time in allocating and zeroing windows (measured).
+ */
+export class SketchArena {
+  #sketches = 0;
+  /** Sparse: entries held, and room for (in entries). Dense: DENSE, and the window's length. */
+  #size = new Int32Array(INITIAL_SKETCHES);
+  #capacity = new Int32Array(INITIAL_SKETCHES);
+  /** Where the sketch's space starts in `#words`; dense: the bin of the window's first count. */
+  #start = new Int32Array(INITIAL_SKETCHES);
+  #low = new Int32Array(INITIAL_SKETCHES);
+  /** Dense: the lowest and highest bin in use. */
+  #first = new Int32Array(INITIAL_SKETCHES);
+  #last = new Int32Array(INITIAL_SKETCHES);
+  /** Sparse entries (bin, count) in bin order, and dense windows of counts. */
+  #words = new Uint32Array(INITIAL_WORDS);
+  #used = 0;
+
+  /** Words allocated, garbage included: what the arena costs in memory, in 4-byte units (like a bin's count). */
+  get bins(): number {
+    return this.#used;
+  }
+
+  /** A new empty sketch. */
+  create(): number {
+    if (this.#sketches === this.#size.length) this.#growSketches();
+    const sketch = this.#sketches++;
+    this.#size[sketch] = 0;
+    this.#capacity[sketch] = 0;
+    return sketch;
+  }
+
+  /** A new sketch holding the bins a cell's count, min and max imply (see `impliedBins`). */
+  implied(count: number, min: number, max: number): number {
+    const sketch = this.create();
+    this.addImplied(sketch, count, min, max);
+    return sketch;
+  }
+
+  /** A new sketch from a record's encoding of a day (see bins-codec). */
+  decode(body: Uint8Array): number {
+    const sketch = this.create();
+    forEachBin(body, (bin, count) => this.add(sketch, bin, count));
+    return sketch;
+  }
+
+  /** Adds the bins a cell's count, min and max imply. */
+  addImplied(sketch: number, count: number, min: number, max: number): void {
+    if (min === max) {
+      this.add(sketch, binOf(min), count);
+    } else {
+      this.add(sketch, binOf(min), 1);
+      this.add(sketch, binOf(max), 1);
+    }
+  }
+
+  add(sketch: number, bin: number, count: number): void {
+    const size = this.#size[sketch]!;
+    if (size === DENSE) {
+      this.#cover(sketch, bin, bin);
+      this.#words[this.#start[sketch]! + bin - this.#low[sketch]!]! += count;
+      return;
+    }
+    const words = this.#words;
+    const start = this.#start[sketch]!;
+    // Few entries: a linear search from the top, where a day's ascending merges mostly land.
+    let at = size;
+    while (at > 0 && words[start + 2 * (at - 1)]! > bin) at--;
+    if (at > 0 && words[start + 2 * (at - 1)] === bin) {
+      words[start + 2 * (at - 1) + 1]! += count;
+      return;
+    }
+    if (size === SPARSE_MAX) {
+      this.#densify(sketch, bin);
+      this.add(sketch, bin, count);
+      return;
+    }
+    if (size === this.#capacity[sketch]) this.#growSparse(sketch);
+    const into = this.#start[sketch]!;
+    const list = this.#words;
+    for (let i = size; i > at; i--) {
+      list[into + 2 * i] = list[into + 2 * i - 2]!;
+      list[into + 2 * i + 1] = list[into + 2 * i - 1]!;
+    }
+    list[into + 2 * at] = bin;
+    list[into + 2 * at + 1] = count;
+    this.#size[sketch] = size + 1;
+  }
+
+  /** A new sketch holding the bins of sketch `from` of `source`, in space of its size. */
+  copy(source: SketchArena, from: number): number {
+    const sketch = this.create();
+    const size = source.#size[from]!;
+    if (size === DENSE) {
+      this.merge(sketch, source, from);
+      return sketch;
+    }
+    const start = this.#allocate(2 * Math.max(size, FIRST_CAPACITY));
+    const words = this.#words;
+    const at = source.#start[from]!;
+    for (let i = 0; i < 2 * size; i++) words[start + i] = source.#words[at + i]!;
+    this.#start[sketch] = start;
+    this.#size[sketch] = size;
+    this.#capacity[sketch] = Math.max(size, FIRST_CAPACITY);
+    return sketch;
+  }
+
+  /** Adds every bin of sketch `from` of `source` into `sketch`. */
+  merge(sketch: number, source: SketchArena, from: number): void {
+    const size = source.#size[from]!;
+    if (size !== DENSE) {
+      const start = source.#start[from]!;
+      if (size === 0) return;
+      const entries = source.#words;
+      if (this.#size[sketch] !== DENSE) {
+        for (let i = 0; i < size; i++) this.add(sketch, entries[start + 2 * i]!, entries[start + 2 * i + 1]!);
+        return;
+      }
+      // Into a dense window: one cover for all, then a count added per entry.
+      this.#cover(sketch, entries[start]!, entries[start + 2 * (size - 1)]!);
+      const into = this.#start[sketch]! - this.#low[sketch]!;
+      const words = this.#words;
+      for (let i = 0; i < size; i++) words[into + entries[start + 2 * i]!]! += entries[start + 2 * i + 1]!;
+      return;
+    }
+    const first = source.#first[from]!;
+    const last = source.#last[from]!;
+    if (this.#size[sketch] !== DENSE) this.#densify(sketch, first, last);
+    this.#cover(sketch, first, last);
+    const counts = source.#words;
+    const base = source.#start[from]! - source.#low[from]!;
+    const into = this.#start[sketch]! - this.#low[sketch]!;
+    for (let bin = first; bin <= last; bin++) this.#words[into + bin]! += counts[base + bin]!;
+  }
+
+  /** Bytes of the sketch's encoding (see bins-codec). */
+  encodedBytes(sketch: number): number {
+    const size = this.#size[sketch]!;
+    const words = this.#words;
+    const start = this.#start[sketch]!;
+    if (size === DENSE) {
+      const base = start - this.#low[sketch]!;
+      return binsBytes(words, base + this.#first[sketch]!, base + this.#last[sketch]! + 1, this.#first[sketch]!);
+    }
+    if (size === 0) return 0;
+    let bytes = varintBytes(words[start]!) + varintBytes(words[start + 1]!);
+    for (let i = 1; i < size; i++) bytes += binTokenBytes(words[start + 2 * i]! - words[start + 2 * i - 2]! - 1, words[start + 2 * i + 1]!);
+    return bytes;
+  }
+
+  /** Writes the sketch's encoding (see bins-codec) into `bytes` at `at`; returns where it ends. */
+  encode(sketch: number, bytes: Uint8Array, at: number): number {
+    const size = this.#size[sketch]!;
+    const words = this.#words;
+    const start = this.#start[sketch]!;
+    if (size === DENSE) {
+      const base = start - this.#low[sketch]!;
+      return writeBins(bytes, at, words, base + this.#first[sketch]!, base + this.#last[sketch]! + 1, this.#first[sketch]!);
+    }
+    if (size === 0) return at;
+    at = writeVarint(bytes, writeVarint(bytes, at, words[start]!), words[start + 1]!);
+    for (let i = 1; i < size; i++) at = writeBinToken(bytes, at, words[start + 2 * i]! - words[start + 2 * i - 2]! - 1, words[start + 2 * i + 1]!);
+    return at;
+  }
+
+  /** Forgets every sketch, keeping the arrays for the next round. */
+  clear(): void {
+    this.#sketches = 0;
+    this.#used = 0;
+  }
+
+  #growSparse(sketch: number): void {
+    const capacity = Math.min(SPARSE_MAX, Math.max(FIRST_CAPACITY, this.#capacity[sketch]! * 2));
+    const start = this.#allocate(2 * capacity);
+    const words = this.#words;
+    const from = this.#start[sketch]!;
+    for (let i = 0; i < 2 * this.#size[sketch]!; i++) words[start + i] = words[from + i]!;
+    this.#start[sketch] = start;
+    this.#capacity[sketch] = capacity;
+  }
+
+  /** Turns a sparse sketch into a dense window holding its bins and bins `from` to `to`. */
+  #densify(sketch: number, from: number, to = from): void {
+    const size = this.#size[sketch]!;
+    const start = this.#start[sketch]!;
+    const words = this.#words;
+    const first = size > 0 ? Math.min(from, words[start]!) : from;
+    const last = size > 0 ? Math.max(to, words[start + 2 * (size - 1)]!) : to;
+    const window = this.#window(first, last, true, true);
+    const into = window - this.#windowLow;
+    // Read the entries from their old place: `#window` may have replaced the array, not moved them.
+    for (let i = 0; i < size; i++) this.#words[into + this.#words[start + 2 * i]!] = this.#words[start + 2 * i + 1]!;
+    this.#size[sketch] = DENSE;
+    this.#start[sketch] = window;
+    this.#low[sketch] = this.#windowLow;
+    this.#capacity[sketch] = this.#windowLength;
+    this.#first[sketch] = first;
+    this.#last[sketch] = last;
+  }
+
+  /** Makes bins `from` to `to` part of a dense sketch's range in use, moving it to a larger window when they fall outside its own. */
+  #cover(sketch: number, from: number, to: number): void {
+    const first = this.#first[sketch]!;
+    const last = this.#last[sketch]!;
+    const low = this.#low[sketch]!;
+    if (from >= low && to < low + this.#capacity[sketch]!) {
+      if (from < first) this.#first[sketch] = from;
+      if (to > last) this.#last[sketch] = to;
+      return;
+    }
+    const newFirst = Math.min(first, from);
+    const newLast = Math.max(last, to);
+    const window = this.#window(newFirst, newLast, from < first, to > last);
+    const words = this.#words;
+    const old = this.#start[sketch]! + first - low;
+    const into = window + first - this.#windowLow;
+    for (let i = 0; i <= last - first; i++) words[into + i] = words[old + i]!;
+    this.#start[sketch] = window;
+    this.#low[sketch] = this.#windowLow;
+    this.#capacity[sketch] = this.#windowLength;
+    this.#first[sketch] = newFirst;
+    this.#last[sketch] = newLast;
+  }
+
+  /** The bin of the first count and the length of the window `#window` made last. */
+  #windowLow = 0;
+  #windowLength = 0;
+
+  /**
+   * A zeroed window for bins `first` to `last`, plus half as many again (at least 4) on each
+   * side it is to grow towards, so a day's window moves a few times at most; returns where it starts.
+   */
+  #window(first: number, last: number, below: boolean, above: boolean): number {
+    const slack = Math.max(4, (last - first + 1) >> 1);
+    this.#windowLow = first - (below ? slack : 0);
+    this.#windowLength = last - first + 1 + (below ? slack : 0) + (above ? slack : 0);
+    return this.#allocate(this.#windowLength);
+  }
+
+  /** `length` zeroed words at the end of the arena. */
+  #allocate(length: number): number {
+    const start = this.#used;
+    if (start + length > this.#words.length) {
+      const words = new Uint32Array(Math.max(this.#words.length * 2, start + length));
+      words.set(this.#words.subarray(0, start));
+      this.#words = words;
+    } else {
+      // Space reused after clear() holds the words of the round before. A loop, not fill(): most
+      // spaces are short, and the builtin's call costs more than the zeroing.
+      const words = this.#words;
+      for (let i = start; i < start + length; i++) words[i] = 0;
+    }
+    this.#used = start + length;
+    return start;
+  }
+
+  #growSketches(): void {
+    const capacity = this.#size.length * 2;
+    this.#size = grown(this.#size, capacity);
+    this.#capacity = grown(this.#capacity, capacity);
+    this.#start = grown(this.#start, capacity);
+    this.#low = grown(this.#low, capacity);
+    this.#first = grown(this.#first, capacity);
+    this.#last = grown(this.#last, capacity);
+  }
+}
+
+function grown(from: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
+  const into = new Int32Array(capacity);
+  into.set(from);
+  return into;
+}

@@ -1,0 +1,220 @@
+/**
+ * The percentile sketches on their own: the bin mapping's accuracy, the encoding of a day's bins
+ * (round trip, merge = the sketch of the union), ranks and bounds, and records with and without
+ * bins. The store-level guarantee is tested by the property test against exact percentiles.
+ */
+import { describe, expect, it } from 'vitest';
+import { RELATIVE_ACCURACY, binOf, binValue } from '../src/sketch/mapping.js';
+import { forEachBin, readVarint, varintBytes, writeVarint } from '../src/sketch/bins-codec.js';
+import { SketchArena } from '../src/sketch/sketch-arena.js';
+import { DayBins, percentileRank } from '../src/sketch/day-bins.js';
+import { MonthSlots } from '../src/write/month-slots.js';
+import { encodeMonth, mergeRecord, type MonthAggregates } from '../src/encoding/record-codec.js';
+import { random } from './helpers.js';
+
+/** Cents from 1 to 1e9, spread over every order of magnitude. */
+function randomCents(next: () => number, n: number): number[] {
+  return Array.from({ length: n }, () => Math.max(1, Math.round(10 ** (next() * 9))));
+}
+
+/** A day's merged bins as (bin, count) pairs, through their encoding. */
+function mergedBins(bins: DayBins | null | undefined): Array<[number, number]> | null {
+  if (!bins) return null;
+  const body = new Uint8Array(bins.encodedBytes());
+  expect(bins.encode(body, 0)).toBe(body.length);
+  return binsOf(body);
+}
+
+function binsOf(body: Uint8Array): Array<[number, number]> {
+  const bins: Array<[number, number]> = [];
+  forEachBin(body, (bin, count) => bins.push([bin, count]));
+  return bins;
+}
+
+/** The encoding of a sketch of `cents`, made in an arena. */
+function arenaBody(arena: SketchArena, sketch: number): Uint8Array {
+  const bytes = new Uint8Array(arena.encodedBytes(sketch));
+  expect(arena.encode(sketch, bytes, 0)).toBe(bytes.length);
+  return bytes;
+}
+
+function sketchOf(arena: SketchArena, cents: readonly number[]): number {
+  const sketch = arena.create();
+  for (const c of cents) arena.add(sketch, binOf(c), 1);
+  return sketch;
+}
+
+describe('sketch: the bin mapping', () => {
+  it('gives every price a bin whose value is within the relative accuracy, bins in price order', () => {
+    const next = random(7);
+    const cents = [1, 2, 3, 99, 100, 101, 1_000_000_000, 999_999_999, ...randomCents(next, 20_000)];
+    for (const c of cents) {
+      const value = binValue(binOf(c));
+      expect(Math.abs(value - c), `${c} cents in bin ${binOf(c)} stands for ${value}`).toBeLessThanOrEqual(RELATIVE_ACCURACY * c * (1 + 1e-9));
+    }
+    const sorted = [...cents].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) expect(binOf(sorted[i]!)).toBeGreaterThanOrEqual(binOf(sorted[i - 1]!));
+    expect(binOf(1)).toBe(0);
+    expect(RELATIVE_ACCURACY).toBeLessThan(0.01);
+  });
+});
+
+describe('sketch: the encoding of a day', () => {
+  it('writes and reads varints up to 2^53', () => {
+    for (const value of [0, 1, 127, 128, 16_383, 16_384, 2 ** 31, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER]) {
+      const bytes = new Uint8Array(varintBytes(value));
+      expect(writeVarint(bytes, 0, value)).toBe(bytes.length);
+      const cursor = { at: 0 };
+      expect(readVarint(bytes, cursor)).toBe(value);
+      expect(cursor.at).toBe(bytes.length);
+    }
+    expect(() => readVarint(Uint8Array.of(0x80), { at: 0 })).toThrow(RangeError);
+  });
+
+  it('round-trips the bins of a sketch, gaps and large counts included', () => {
+    const arena = new SketchArena();
+    const next = random(11);
+    for (let round = 0; round < 200; round++) {
+      const cents = randomCents(next, 1 + Math.floor(next() * 300));
+      const sketch = sketchOf(arena, cents);
+      if (round % 10 === 0) arena.add(sketch, binOf(cents[0]!), 3_000_000_000);
+      const expected = new Map<number, number>();
+      for (const c of cents) expected.set(binOf(c), (expected.get(binOf(c)) ?? 0) + 1);
+      if (round % 10 === 0) expected.set(binOf(cents[0]!), expected.get(binOf(cents[0]!))! + 3_000_000_000);
+      const body = arenaBody(arena, sketch);
+      expect(binsOf(body)).toEqual([...expected].sort(([a], [b]) => a - b));
+      // Read back and written again, the same bytes.
+      const bins = DayBins.of(body, 3, 1, 2)!;
+      const again = new Uint8Array(bins.encodedBytes());
+      bins.encode(again, 0);
+      expect(again).toEqual(body);
+    }
+  });
+
+  it('merges sketches into the sketch of the union, across arenas and window moves', () => {
+    const next = random(13);
+    for (let round = 0; round < 100; round++) {
+      const left = new SketchArena();
+      const right = new SketchArena();
+      const xs = randomCents(next, 1 + Math.floor(next() * 100));
+      const ys = randomCents(next, 1 + Math.floor(next() * 100));
+      const a = sketchOf(left, xs);
+      const b = sketchOf(right, ys);
+      // Interleaved sketches of the same arena move each other's windows about.
+      const c = sketchOf(left, [...ys].reverse());
+      left.merge(a, right, b);
+      left.merge(c, left, sketchOf(left, xs));
+      const whole = new SketchArena();
+      const union = arenaBody(whole, sketchOf(whole, [...xs, ...ys]));
+      expect(arenaBody(left, a)).toEqual(union);
+      expect(arenaBody(left, c)).toEqual(union);
+    }
+  });
+
+  it('keeps nothing for days whose count, min and max imply their bins, and merges them into exact bins', () => {
+    // Route cells of one price each, rolled into one cell: the merged bins are those of every price.
+    const routes = new MonthSlots();
+    const pairs = new MonthSlots();
+    const prices = [5000, 120, 120, 99_999, 5000, 7];
+    for (const [i, c] of prices.entries()) routes.add(routes.slot(i % 3), 4, 1, c, c, c);
+    const pair = pairs.slot(1);
+    for (let slot = 0; slot < routes.size; slot++) pairs.merge(pair, routes, slot);
+    const view = new DataView(new ArrayBuffer(pairs.recordBytes(pair)));
+    expect(pairs.encodeRecord(pair, view, 0)).toBe(view.byteLength);
+    const month: MonthAggregates = new Map();
+    mergeRecord(new Uint8Array(view.buffer), month, true);
+    const expected = new DayBins();
+    for (const c of prices) expected.add(binOf(c), 1);
+    expect(month.get(4)).toMatchObject({ count: 6, min: 7, max: 99_999 });
+    expect(mergedBins(month.get(4)!.bins)).toEqual(mergedBins(expected));
+    expect(mergedBins(expected)).toHaveLength(new Set(prices.map(binOf)).size);
+    // One route of two prices: its record holds no bins, and reads them back from min and max.
+    const two = new MonthSlots();
+    two.add(two.slot(9), 1, 1, 300, 300, 300);
+    two.add(two.slot(9), 1, 1, 100, 100, 100);
+    const small = new DataView(new ArrayBuffer(two.recordBytes(0)));
+    two.encodeRecord(0, small, 0);
+    expect(small.byteLength).toBe(2 + 21 + 1);
+    const read: MonthAggregates = new Map();
+    mergeRecord(new Uint8Array(small.buffer), read, true);
+    expect(read.get(1)!.bins!.valuesAt([0, 1], 2, 100, 300)).toEqual([100, 300]);
+  });
+});
+
+describe('sketch: ranks and bounds', () => {
+  it('finds the bin of each rank, within 1% of the exact price, never outside min and max', () => {
+    const next = random(17);
+    for (let round = 0; round < 200; round++) {
+      const cents = randomCents(next, 3 + Math.floor(next() * 200)).sort((a, b) => a - b);
+      const bins = new DayBins();
+      for (const c of cents) bins.add(binOf(c), 1);
+      const [min, max] = [cents[0]!, cents[cents.length - 1]!];
+      const ranks = cents.map((_, rank) => rank);
+      // Each rank alone, and all in one walk.
+      const all = bins.valuesAt(ranks, cents.length, min, max);
+      for (const rank of ranks) {
+        const value = bins.valuesAt([rank], cents.length, min, max)[0]!;
+        expect(all[rank]).toBe(value);
+        expect(Math.abs(value - cents[rank]!)).toBeLessThanOrEqual(0.01 * cents[rank]!);
+        expect(value).toBeGreaterThanOrEqual(min);
+        expect(value).toBeLessThanOrEqual(max);
+      }
+      expect(bins.valuesAt([0, cents.length - 1], cents.length, min, max)).toEqual([min, max]);
+      // One encoded body is walked without merging; two merge: the same answers.
+      const body = new Uint8Array(bins.encodedBytes());
+      bins.encode(body, 0);
+      const one = DayBins.of(body, cents.length, min, max)!;
+      expect(one.valuesAt(ranks, cents.length, min, max)).toEqual(all);
+      one.addDay(undefined, 1, min, min);
+      // With the min once more, rank 1 is the min too: its bin's value, clamped, within 1% of it.
+      const [first, second] = one.valuesAt([0, 1], cents.length + 1, min, max);
+      expect(first).toBe(min);
+      expect(Math.abs(second! - min)).toBeLessThanOrEqual(0.01 * min);
+    }
+  });
+
+  it('takes rank ⌊q/100 · (n − 1)⌋', () => {
+    expect(percentileRank(50, 101)).toBe(50);
+    expect(percentileRank(50, 4)).toBe(1);
+    expect(percentileRank(99.9, 1000)).toBe(998);
+    expect(percentileRank(0.001, 1000)).toBe(0);
+  });
+});
+
+describe('sketch: records', () => {
+  it('round-trips merged months, and reads days of records without bins as unknown unless implied', () => {
+    const month: MonthAggregates = new Map();
+    const wide = new DayBins();
+    for (const c of [100, 200, 300, 400]) wide.add(binOf(c), 1);
+    month.set(3, { count: 4, sum: 1000, min: 100, max: 400, bins: wide });
+    month.set(5, { count: 2, sum: 300, min: 100, max: 200, bins: DayBins.of(undefined, 2, 100, 200) });
+    const bytes = encodeMonth(false, month);
+    const read: MonthAggregates = new Map();
+    mergeRecord(bytes, read, true);
+    expect(read).toEqual(month);
+    for (const day of [3, 5]) expect(mergedBins(read.get(day)!.bins)).toEqual(mergedBins(month.get(day)!.bins));
+    expect(mergedBins(read.get(3)!.bins)).toEqual([100, 200, 300, 400].map((c) => [binOf(c), 1]));
+    // Without sketches a read leaves the bins alone.
+    const plain: MonthAggregates = new Map();
+    mergeRecord(bytes, plain);
+    expect(plain.get(3)).toEqual({ count: 4, sum: 1000, min: 100, max: 400 });
+    // The same days as an old record (no bins): day 3 is unknown, and so is any merge with it; day 5 is implied.
+    const old = bytes.slice(0, 2 + 2 * 21);
+    old[0] = 0;
+    const fromOld: MonthAggregates = new Map();
+    mergeRecord(old, fromOld, true);
+    expect(fromOld.get(3)!.bins).toBeNull();
+    expect(mergedBins(fromOld.get(5)!.bins)).toEqual(mergedBins(month.get(5)!.bins));
+    mergeRecord(bytes, fromOld, true);
+    expect(fromOld.get(3)).toMatchObject({ count: 8, bins: null });
+    // And an old record's unknown day stays unknown through a rebuild's aggregation.
+    const slots = new MonthSlots();
+    slots.addEncoded(slots.slot(1), 3, 4, 1000, 100, 400, undefined);
+    slots.addEncoded(slots.slot(1), 3, 1, 250, 250, 250, undefined);
+    const view = new DataView(new ArrayBuffer(slots.recordBytes(0)));
+    slots.encodeRecord(0, view, 0);
+    const rebuilt: MonthAggregates = new Map();
+    mergeRecord(new Uint8Array(view.buffer), rebuilt, true);
+    expect(rebuilt.get(3)).toMatchObject({ count: 5, bins: null });
+  });
+});
