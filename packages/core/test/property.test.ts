@@ -258,7 +258,7 @@ const querySpecArb: fc.Arbitrary<QuerySpec> = fc.record({
   asOf: fc.nat(),
   asOfMode: fc.constantFrom('head' as const, 'retained' as const, 'retained' as const, 'old' as const, 'future' as const),
   widen: fc.constantFrom(false, false, true),
-  percentiles: fc.option(fc.uniqueArray(fc.oneof(fc.constantFrom(1, 25, 50, 75, 90, 99, 99.9), fc.double({ min: 0.001, max: 99.999, noNaN: true })), { minLength: 1, maxLength: 4 }), { nil: undefined })
+  percentiles: fc.option(fc.uniqueArray(fc.oneof(fc.constantFrom(1, 25, 50, 75, 90, 99, 99.9), fc.double({ min: 0.001, max: 99.999, noNaN: true })), { minLength: 1, maxLength: 4 }), { nil: undefined, freq: 2 })
 });
 
 const stepsArb = fc.array(fc.record({ command: commandArb, queries: fc.array(querySpecArb, { minLength: 1, maxLength: 3 }) }), { minLength: 1, maxLength: 14 });
