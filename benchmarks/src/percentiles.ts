@@ -45,7 +45,7 @@ export const PCT_READ_OPTIONS = {
 export interface PctBuildFigures {
   kind: 'pct-build';
   commitMs: number;
-  /** The LevelDB directory after compactRange, closed. */
+  /** The LevelDB directory of the live data, compacted (see liveBytes). */
   bytes: number;
   /** The aggregate records' keys and values, uncompressed. */
   recordBytes: number;
@@ -71,14 +71,31 @@ export async function childPctBuild(args: Values<typeof PCT_BUILD_OPTIONS>): Pro
     const started = performance.now();
     await staged.commit();
     const commitMs = performance.now() - started;
-    // The settled size: LevelDB's levels compacted, the staged chunks' tombstones gone.
-    await (store.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('\x00', '\xff');
+    // The commit's peak, before the measures below read and copy the store.
+    const peakRssMb = maxRssMb();
     const recordBytes = await aggregateBytes(store);
+    const bytes = await liveBytes(core, store, `${args.store}-copy`);
     await store.close();
-    return { kind: 'pct-build', commitMs, bytes: bytesUnder(args.store), recordBytes, maxRssMb: maxRssMb() };
+    return { kind: 'pct-build', commitMs, bytes, recordBytes, maxRssMb: peakRssMb };
   } finally {
     if (store.status !== 'closed') await store.close();
   }
+}
+
+/**
+ * The bytes on disk of the store's live data: its snapshot restored into a fresh directory, then
+ * `compactRange` over every key, closed. The store's own directory after `compactRange` is no
+ * measure: LevelDB may move a table file down a level without rewriting it, keeping the staged
+ * chunks that the commit deleted (one engine's store kept 16.7 MB in one file, the other's was
+ * rewritten to 15.6 MB of live data, and the same engine measured 15.6 or 25.1 MB from run to run).
+ */
+async function liveBytes(core: typeof Core, store: Core.Ratestore, dir: string): Promise<number> {
+  const copy = new core.Ratestore({ location: dir });
+  await copy.restore((await store.snapshot()).entries);
+  await copy.open();
+  await (copy.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('\x00', '\xff');
+  await copy.close();
+  return bytesUnder(dir);
 }
 
 /**
@@ -173,7 +190,7 @@ function report(args: Values<typeof PERCENTILE_OPTIONS> & { runs: number }, engi
   const out: string[] = [];
   out.push(`## Percentiles (issue 16): one staged commit of ${fmtInt(args['pct-prices'])} prices over ${BATCH_DAYS} days; medians of ${args.runs} runs, each in fresh processes; min–max in brackets\n`);
   if (baselineCore !== undefined) out.push(`baseline engine: ${gitState(baselineCore, ['src'], () => 'its src')} (${baselineCore})\n`);
-  out.push(table(['engine', 'commit s', 'store bytes (compacted)', 'bytes per price', 'aggregate records, uncompressed bytes', 'commit peak RSS MB'], engines.map((engine) => {
+  out.push(table(['engine', 'commit s', 'store bytes (live data, compacted)', 'bytes per price', 'aggregate records, uncompressed bytes', 'commit peak RSS MB'], engines.map((engine) => {
     const list = builds.get(engine)!;
     const bytes = list.map((f) => f.bytes);
     return [engine, seconds(median(list.map((f) => f.commitMs))) + minMax(list.map((f) => f.commitMs), seconds), fmtInt(median(bytes)) + minMax(bytes, fmtInt),
@@ -200,7 +217,7 @@ function report(args: Values<typeof PERCENTILE_OPTIONS> & { runs: number }, engi
     const records = ratioOf(mine.map((f, run) => f.recordBytes / before[run]!.recordBytes));
     const query = ratioOf(reads.map((r) => r.p50['with percentiles']! / r.p50.baseline!));
     targets.push([`percentiles cost ≤ 1.5x (16): 1M staged commit time, against the engine before`, ratio(commit), verdict(commit <= 1.5)]);
-    targets.push([`percentiles cost ≤ 1.5x (16): store bytes after compaction, against the engine before`, ratio(bytes), verdict(bytes <= 1.5)]);
+    targets.push([`percentiles cost ≤ 1.5x (16): store bytes (live data, compacted), against the engine before`, ratio(bytes), verdict(bytes <= 1.5)]);
     targets.push([`(16) aggregate records' bytes, uncompressed, against the engine before`, ratio(records), '–']);
     targets.push([`percentiles cost ≤ 1.5x (16): region-to-region 31-day p50 with percentiles, against the engine before`, ratio(query), verdict(query <= 1.5)]);
     const plain = ratioOf(reads.map((r) => r.p50['without percentiles']! / r.p50.baseline!));

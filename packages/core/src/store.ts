@@ -337,9 +337,9 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
   }
 
   /**
-   * Throws what `rates(query)` would throw for a bad query (its dates, range, `minCount`, `asOf`,
-   * locations), without reading any data: a caller can tell a bad query from a good one before it
-   * answers from a cache.
+   * Throws what `rates(query)` would throw for a bad query (its dates, range, `minCount`,
+   * `percentiles`, `asOf`, locations), without reading any data: a caller can tell a bad query from a
+   * good one before it answers from a cache.
    */
   checkRates(query: RatesQuery): void {
     this.#ratesRequest(query);

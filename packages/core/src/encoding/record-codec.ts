@@ -118,11 +118,15 @@ export function daySketches(bytes: Uint8Array): Uint8Array[] | undefined {
  * without percentiles leave the bins alone, which costs them nothing.
  */
 export function mergeRecord(bytes: Uint8Array, into: MonthAggregates, sketches = false): void {
-  const bodies = sketches ? daySketches(bytes) : undefined;
-  let day = 0;
+  // The days' bins are read in step with the days: no list of them is made.
+  const cursor = sketches && (bytes[0]! & SKETCH_FLAG) !== 0 ? { at: HEADER_BYTES + bytes[1]! * DAY_BYTES } : undefined;
   forEachDay(bytes, (dayOfMonth, count, sum, min, max) => {
     const current = into.get(dayOfMonth);
-    const body = bodies?.[day++];
+    let body: Uint8Array | undefined;
+    if (cursor !== undefined) {
+      const length = readVarint(bytes, cursor);
+      body = bytes.subarray(cursor.at, (cursor.at += length));
+    }
     if (current === undefined) {
       into.set(dayOfMonth, sketches ? { count, sum, min, max, bins: DayBins.of(body, count, min, max) } : { count, sum, min, max });
     } else {

@@ -14,10 +14,10 @@ const scratch = new Float64Array(BIN_LIMIT);
  * from its encoding without merging at all.
  */
 export class DayBins {
-  /** Encoded bins of each record's day (see bins-codec). */
-  readonly #bodies: Uint8Array[] = [];
+  /** Encoded bins of each record's day (see bins-codec). Made on first use: a read makes one DayBins a day of its months. */
+  #bodies: Uint8Array[] | undefined;
   /** Days whose count, min and max imply their bins: count, min, max, repeated. */
-  readonly #implied: number[] = [];
+  #implied: number[] | undefined;
 
   /** The bins of one record's day: its encoding, or, when that is empty, what its count, min and max imply; null when unknown. */
   static of(body: Uint8Array | undefined, count: number, min: number, max: number): DayBins | null {
@@ -27,8 +27,8 @@ export class DayBins {
 
   /** Adds one record's day (see `of`); false when its bins are unknown. */
   addDay(body: Uint8Array | undefined, count: number, min: number, max: number): boolean {
-    if (body !== undefined && body.length > 0) this.#bodies.push(body);
-    else if (impliedBins(count, min, max)) this.#implied.push(count, min, max);
+    if (body !== undefined && body.length > 0) (this.#bodies ??= []).push(body);
+    else if (impliedBins(count, min, max)) (this.#implied ??= []).push(count, min, max);
     else return false;
     return true;
   }
@@ -38,7 +38,7 @@ export class DayBins {
     // The encoding of one bin: the bin, then its count (see bins-codec).
     const body = new Uint8Array(varintBytes(bin) + varintBytes(count));
     writeVarint(body, writeVarint(body, 0, bin), count);
-    this.#bodies.push(body);
+    (this.#bodies ??= []).push(body);
   }
 
   /** Bytes of the encoding of the merged bins (see bins-codec). */
@@ -70,7 +70,7 @@ export class DayBins {
       seen += binCount;
       for (; next < ranks.length && ranks[next]! < seen; next++) values.push(clamp(ranks[next]!, bin, count, min, max));
     };
-    if (this.#bodies.length === 1 && this.#implied.length === 0) {
+    if (this.#bodies?.length === 1 && this.#implied === undefined) {
       forEachBin(this.#bodies[0]!, take);
     } else {
       const [low, high] = this.#merge();
@@ -90,8 +90,8 @@ export class DayBins {
       if (bin < low) low = bin;
       if (bin > high) high = bin;
     };
-    for (const body of this.#bodies) forEachBin(body, add);
-    const implied = this.#implied;
+    for (const body of this.#bodies ?? []) forEachBin(body, add);
+    const implied = this.#implied ?? [];
     for (let i = 0; i < implied.length; i += 3) {
       const [count, min, max] = [implied[i]!, implied[i + 1]!, implied[i + 2]!];
       if (min === max) {

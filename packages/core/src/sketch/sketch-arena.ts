@@ -6,8 +6,8 @@ export const IMPLIED = -1;
 /** A cell whose bins are unknown (an old record without them took part): its percentiles are null. */
 export const UNKNOWN = -2;
 
-const INITIAL_SKETCHES = 256;
-const INITIAL_WORDS = 4096;
+const INITIAL_SKETCHES = 16;
+const INITIAL_WORDS = 256;
 /** Bins a sketch keeps as a sorted list; beyond, a dense window (see SketchArena). */
 const SPARSE_MAX = 16;
 const FIRST_CAPACITY = 4;
@@ -40,11 +40,6 @@ export class SketchArena {
   /** Sparse entries (bin, count) in bin order, and dense windows of counts. */
   #words = new Uint32Array(INITIAL_WORDS);
   #used = 0;
-
-  /** Words allocated, garbage included: what the arena costs in memory, in 4-byte units (like a bin's count). */
-  get bins(): number {
-    return this.#used;
-  }
 
   /** A new empty sketch. */
   create(): number {
@@ -266,7 +261,8 @@ export class SketchArena {
   #allocate(length: number): number {
     const start = this.#used;
     if (start + length > this.#words.length) {
-      const words = new Uint32Array(Math.max(this.#words.length * 2, start + length));
+      // By half as much again: doubling would overshoot by up to twice what a commit holds.
+      const words = new Uint32Array(Math.max(Math.ceil(this.#words.length * 1.5), start + length));
       words.set(this.#words.subarray(0, start));
       this.#words = words;
     } else {

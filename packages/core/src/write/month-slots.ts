@@ -45,11 +45,6 @@ export class MonthSlots {
     return this.#keys[slot]!;
   }
 
-  /** Sketch bins held, a 4-byte count each (a day cell takes about 24 bytes): for bounding memory. */
-  get sketchBins(): number {
-    return this.#arena.bins;
-  }
-
   /** Days of month (bit d for day d) that the slot has aggregates for. */
   mask(slot: number): number {
     return this.#masks[slot]!;

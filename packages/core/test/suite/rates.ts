@@ -218,6 +218,21 @@ export function ratesSuite(factory: StoreFactory): void {
       // As of the version before the prices: nothing, so nulls; and without the option, no field at all.
       expect((await store.rates({ ...range, origin: 'east_asia', destination: 'north_europe', percentiles: [50], asOf: 1 })).rows[0]!.percentiles).toEqual({ p50: null });
       expect(await store.rates({ ...range, origin: 'east_asia', destination: 'north_europe' })).not.toHaveProperty('rows.0.percentiles');
+      // A move rebuilds the rollups from the ports' records, bins included: Shanghai's 51 prices now
+      // count in South East Asia, and no longer in East Asia, whose answer before the move stands.
+      const before = store.version;
+      await store.write([{ type: 'port', code: 'CNSHA', name: 'Shanghai', region: 'south_east_asia' }]);
+      const moved = await store.rates({ ...range, origin: 'south_east_asia', destination: 'north_europe', percentiles: [50, 90] });
+      const fromNingbo = day.filter((_, i) => i % 2 === 1).sort((a, b) => a - b);
+      for (const q of [50, 90]) {
+        const exact = fromShanghai[Math.floor((q / 100) * (fromShanghai.length - 1))]!;
+        expect(Math.abs(moved.rows[0]!.percentiles![`p${q}`]! - exact)).toBeLessThanOrEqual(0.01 * exact);
+      }
+      const left = await store.rates({ ...range, origin: 'east_asia', destination: 'north_europe', percentiles: [50] });
+      const exactLeft = fromNingbo[Math.floor(0.5 * (fromNingbo.length - 1))]!;
+      expect(Math.abs(left.rows[0]!.percentiles!.p50! - exactLeft)).toBeLessThanOrEqual(0.01 * exactLeft);
+      expect((await store.rates({ ...range, origin: 'east_asia', destination: 'north_europe', percentiles: [50], asOf: before })).rows[0]!.percentiles)
+        .toEqual({ p50: rows[0]!.percentiles!.p50 });
     });
   });
 }
