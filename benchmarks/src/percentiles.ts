@@ -6,8 +6,10 @@
  * it times the commit, then `compactRange` over every key and the bytes of the LevelDB directory.
  * One more child opens both stores and times the same 31-day region-to-region queries in alternating
  * blocks (month cache off): the baseline engine, this engine without `percentiles`, and this engine
- * with `percentiles: [25, 50, 75]`. The section reports medians over the runs and each measure's
- * ratio of this engine to the baseline, against the issue's goal of at most 1.5x.
+ * with `percentiles: [25, 50, 75]`. A third store is built with this engine and
+ * `percentileSketches: false` and read without percentiles: what a store that opts out pays. The
+ * section reports medians over the runs and each measure's ratio of this engine to the baseline,
+ * against the issue's goal of at most 1.5x.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -31,7 +33,8 @@ export const PCT_BUILD_OPTIONS = {
   store: { type: 'string', required: true, arg: 'DIR', description: 'where to build the store (left there)' },
   prices: { type: 'int', default: 1_000_000, description: 'prices of the staged commit' },
   chunk: { type: 'int', default: 50_000, description: 'prices per add() call' },
-  core: { type: 'string', arg: 'DIR', description: "another checkout's packages/core to build with (default this one's)" }
+  core: { type: 'string', arg: 'DIR', description: "another checkout's packages/core to build with (default this one's)" },
+  'no-sketches': { type: 'boolean', description: 'build with percentileSketches: false' }
 } as const satisfies OptionSpecs;
 
 export const PCT_READ_OPTIONS = {
@@ -39,7 +42,8 @@ export const PCT_READ_OPTIONS = {
   cores: { type: 'string', default: '', arg: 'DIR,DIR', description: 'per store, the packages/core it was built with (empty: this one)' },
   queries: { type: 'int', default: 2_000, description: 'timed queries per variant' },
   warmup: { type: 'int', default: 300, description: 'untimed queries per variant first' },
-  seed: { type: 'int', default: 1, description: 'seed of the query mix' }
+  seed: { type: 'int', default: 1, description: 'seed of the query mix' },
+  'sketches-off': { type: 'string', arg: 'DIR', description: 'a store of this engine built with percentileSketches: false, read without percentiles too' }
 } as const satisfies OptionSpecs;
 
 export interface PctBuildFigures {
@@ -62,7 +66,7 @@ export interface PctReadFigures {
 export async function childPctBuild(args: Values<typeof PCT_BUILD_OPTIONS>): Promise<PctBuildFigures> {
   const core = await loadCore(args.core);
   mkdirSync(args.store, { recursive: true });
-  const store = new core.Ratestore({ location: args.store });
+  const store = new core.Ratestore({ location: args.store, ...(args['no-sketches'] === true ? { percentileSketches: false } : {}) });
   await store.open();
   try {
     await store.write(core.sampleCatalog(CATALOG), { batchId: 'catalog' });
@@ -116,10 +120,13 @@ export async function childPctRead(args: Values<typeof PCT_READ_OPTIONS>): Promi
   try {
     await openStores(args.stores, args.cores, stores);
     const mine = stores[stores.length - 1]!;
+    if (args['sketches-off'] !== undefined) await openStores([args['sketches-off']], '', stores);
+    const off = args['sketches-off'] === undefined ? undefined : stores[stores.length - 1]!;
     const variants: Array<[string, Core.Ratestore, (query: Core.RatesQuery) => Core.RatesQuery]> = [
       ...(stores.length > 1 ? [['baseline', stores[0]!, (query: Core.RatesQuery) => query] as [string, Core.Ratestore, (query: Core.RatesQuery) => Core.RatesQuery]] : []),
       ['without percentiles', mine, (query) => query],
-      ['with percentiles', mine, (query) => ({ ...query, percentiles: QUARTILES })]
+      ['with percentiles', mine, (query) => ({ ...query, percentiles: QUARTILES })],
+      ...(off === undefined ? [] : [['sketches off, without percentiles', off, (query: Core.RatesQuery) => query] as [string, Core.Ratestore, (query: Core.RatesQuery) => Core.RatesQuery]])
     ];
     const warm = new QueryMix(9_000 + args.seed, BATCH_DAYS);
     for (let q = 0; q < args.warmup; q++) {
@@ -160,29 +167,32 @@ export async function percentilesSection(args: Values<typeof PERCENTILE_OPTIONS>
   const base = join(args.dir, `ratestore-percentiles-${process.pid}`);
   const baselineCore = args['baseline-core'] === undefined ? undefined : resolve(args['baseline-core']);
   const engines: Array<[string, string | undefined]> = [...(baselineCore === undefined ? [] : [['baseline', baselineCore] as [string, string]]), ['percentiles', undefined]];
-  const builds = new Map<string, PctBuildFigures[]>(engines.map(([engine]) => [engine, []]));
+  // This engine again, with percentileSketches: false (built and read beside the others, not an engine of its own).
+  const OFF = 'sketches off';
+  const built: Array<[string, string | undefined]> = [...engines, [OFF, undefined]];
+  const builds = new Map<string, PctBuildFigures[]>(built.map(([engine]) => [engine, []]));
   const reads: PctReadFigures[] = [];
   try {
     for (let run = 0; run < args.runs; run++) {
       rmSync(base, { recursive: true, force: true });
       mkdirSync(base, { recursive: true });
       // Which engine builds first alternates, so that a slower stretch of the machine hits both.
-      const order = run % 2 === 0 ? engines : [...engines].reverse();
+      const order = run % 2 === 0 ? built : [...built].reverse();
       for (const [engine, core] of order) {
         const figures = await runChild<PctBuildFigures>('pct-build', ['--store', join(base, engine), '--prices', String(args['pct-prices']), '--chunk', String(args.chunk),
-          ...(core === undefined ? [] : ['--core', core])]);
+          ...(core === undefined ? [] : ['--core', core]), ...(engine === OFF ? ['--no-sketches'] : [])]);
         builds.get(engine)!.push(figures);
         console.error(`[percentiles] run ${run + 1}/${args.runs} ${engine}: commit ${seconds(figures.commitMs)} s, ${fmtInt(figures.bytes)} bytes`);
       }
       const read = await runChild<PctReadFigures>('pct-read', ['--stores', engines.map(([engine]) => join(base, engine)).join(','), '--cores', engines.map(([, core]) => core ?? '').join(','),
-        '--queries', String(args['pct-queries']), '--seed', String(run)]);
+        '--queries', String(args['pct-queries']), '--seed', String(run), '--sketches-off', join(base, OFF)]);
       reads.push(read);
       console.error(`[percentiles] run ${run + 1}/${args.runs} region p50: ${Object.entries(read.p50).map(([name, ms]) => `${name} ${ms.toFixed(3)} ms`).join(', ')}`);
     }
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
-  return { ...report(args, engines.map(([engine]) => engine), builds, reads, baselineCore), figures: { builds: Object.fromEntries(builds), reads } };
+  return { ...report(args, built.map(([engine]) => engine), builds, reads, baselineCore), figures: { builds: Object.fromEntries(builds), reads } };
 }
 
 function report(args: Values<typeof PERCENTILE_OPTIONS> & { runs: number }, engines: string[], builds: Map<string, PctBuildFigures[]>, reads: PctReadFigures[],
@@ -222,6 +232,12 @@ function report(args: Values<typeof PERCENTILE_OPTIONS> & { runs: number }, engi
     targets.push([`percentiles cost ≤ 1.5x (16): region-to-region 31-day p50 with percentiles, against the engine before`, ratio(query), verdict(query <= 1.5)]);
     const plain = ratioOf(reads.map((r) => r.p50['without percentiles']! / r.p50.baseline!));
     targets.push([`(16) region-to-region 31-day p50 without percentiles, against the engine before (unchanged: ≈ 1x)`, ratio(plain), '–']);
+    const off = builds.get('sketches off')!;
+    const offCommit = ratioOf(off.map((f, run) => f.commitMs / before[run]!.commitMs));
+    const offBytes = ratioOf(off.map((f, run) => f.bytes / before[run]!.bytes));
+    const offRss = ratioOf(off.map((f, run) => f.maxRssMb / before[run]!.maxRssMb));
+    const offQuery = ratioOf(reads.map((r) => r.p50['sketches off, without percentiles']! / r.p50.baseline!));
+    targets.push([`(16) percentileSketches: false, against the engine before: commit, store bytes, commit peak RSS, region p50`, `${ratio(offCommit)}, ${ratio(offBytes)}, ${ratio(offRss)}, ${ratio(offQuery)}`, '–']);
   }
   targets.push([`(16) region-to-region 31-day p50 with percentiles, against without, same engine`, ratio(within), '–']);
   return { report: out, targets };

@@ -15,6 +15,8 @@ export interface EngineOptions {
   readCacheMonths: number;
   /** Records of one pair and month since its last checkpoint that make a new one; 0: none. */
   checkpointRecords: number;
+  /** Whether commits keep percentile sketches of the prices they add. */
+  percentileSketches: boolean;
 }
 
 /** What the write, read and maintenance modules share: the database and the in-memory indexes. */

@@ -19,7 +19,7 @@ import { readRates, notRetained, type RatesRequest } from './read/read-rates.js'
 import { widenRates } from './read/widen-rates.js';
 import type { FoldResult } from './maintenance/fold-history.js';
 import { restoreEntries, type Snapshot, type SnapshotEntries } from './maintenance/snapshot.js';
-import { checkBatchId, checkDay, checkInteger, checkObject, checkPercentiles, invalid } from './validate/arguments.js';
+import { checkBatchId, checkBoolean, checkDay, checkInteger, checkObject, checkPercentiles, invalid } from './validate/arguments.js';
 import { PORT_CODE, REGION_SLUG } from './validate/items.js';
 import { DEFAULT_MIN_COUNT, DEFAULT_VERSION_WAIT_MS } from './contract/results.js';
 import type {
@@ -56,6 +56,15 @@ export interface RatestoreOptions {
    * many batches touched the month. Default 8; 0 turns checkpoints off.
    */
   checkpointRecords?: number;
+  /**
+   * Whether commits keep a sketch of each day's prices with its aggregates, for `rates({ percentiles })`.
+   * Default true. False makes commits cost and store what they did before percentiles existed
+   * (docs/benchmarks.md, "Percentiles"), and the percentiles of a day whose prices it committed
+   * null, unless the day's count, min and max imply them (one or two prices, or all equal). Sketches
+   * already stored are kept whatever the setting. A store on a shared log should have the same
+   * setting on every node, as its answers do.
+   */
+  percentileSketches?: boolean;
   /** Called with errors of background work (folding; checkpoints; following a shared log). Default: `console.error`. */
   onBackgroundError?: (error: unknown) => void;
   /**
@@ -126,7 +135,8 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
       maxCells: checkInteger(options.maxCells ?? 1_000_000, 'maxCells', 1),
       readCacheMonths: checkInteger(options.readCacheMonths ?? 4096, 'readCacheMonths', 0),
       retainVersions: options.retainVersions === undefined || options.retainVersions === Infinity ? Infinity : checkInteger(options.retainVersions, 'retainVersions', 0),
-      checkpointRecords: checkInteger(options.checkpointRecords ?? DEFAULT_CHECKPOINT_RECORDS, 'checkpointRecords', 0, 0xffff)
+      checkpointRecords: checkInteger(options.checkpointRecords ?? DEFAULT_CHECKPOINT_RECORDS, 'checkpointRecords', 0, 0xffff),
+      percentileSketches: checkBoolean(options.percentileSketches ?? true, 'percentileSketches')
     };
     this.#onBackgroundError = options.onBackgroundError ?? ((error) => console.error('ratestore: background work failed', error));
     this.#replica = new Replica(this.#db, this.#options, this.#onBackgroundError);
@@ -356,8 +366,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
       throw new RatestoreError('RATESTORE_RANGE_TOO_LONG', `the range spans ${to - from + 1} days; at most ${this.#options.maxRangeDays} are allowed`, { field: 'dateTo' });
     }
     const minCount = checkInteger(query.minCount ?? DEFAULT_MIN_COUNT, 'minCount', 1);
-    const widen = query.widen ?? false;
-    if (typeof widen !== 'boolean') throw invalid('widen', `must be true or false, got ${JSON.stringify(widen) ?? 'nothing'}`);
+    const widen = checkBoolean(query.widen ?? false, 'widen');
     const percentiles = query.percentiles === undefined ? undefined : checkPercentiles(query.percentiles);
     const version = this.#checkVersion(query.asOf);
     for (const field of ['origin', 'destination'] as const) {

@@ -128,13 +128,14 @@ describe('sketch: the encoding of a day', () => {
     expect(month.get(4)).toMatchObject({ count: 6, min: 7, max: 99_999 });
     expect(mergedBins(month.get(4)!.bins)).toEqual(mergedBins(expected));
     expect(mergedBins(expected)).toHaveLength(new Set(prices.map(binOf)).size);
-    // One route of two prices: its record holds no bins, and reads them back from min and max.
+    // One route of two prices: its record holds no bins (nor their lengths: it is written without
+    // sketches), and reads them back from min and max.
     const two = new MonthSlots();
     two.add(two.slot(9), 1, 1, 300, 300, 300);
     two.add(two.slot(9), 1, 1, 100, 100, 100);
     const small = new DataView(new ArrayBuffer(two.recordBytes(0)));
     two.encodeRecord(0, small, 0);
-    expect(small.byteLength).toBe(2 + 21 + 1);
+    expect(small.byteLength).toBe(2 + 21);
     const read: MonthAggregates = new Map();
     mergeRecord(new Uint8Array(small.buffer), read, true);
     expect(read.get(1)!.bins!.valuesAt([0, 1], 2, 100, 300)).toEqual([100, 300]);

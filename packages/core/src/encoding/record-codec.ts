@@ -1,4 +1,4 @@
-import { readVarint, varintBytes, writeVarint } from '../sketch/bins-codec.js';
+import { impliedBins, readVarint, varintBytes, writeVarint } from '../sketch/bins-codec.js';
 import { DayBins } from '../sketch/day-bins.js';
 
 /**
@@ -51,9 +51,14 @@ export function writeDaySketchLength(bytes: Uint8Array, at: number, binBytes: nu
   return writeVarint(bytes, at, binBytes);
 }
 
-/** Writes a record's header into `view` at `at`; returns where its first day goes. Records written now always have bins. */
-export function writeRecordHeader(view: DataView, at: number, reset: boolean, dayCount: number): number {
-  view.setUint8(at, (reset ? RESET_FLAG : 0) | SKETCH_FLAG);
+/**
+ * Writes a record's header into `view` at `at`; returns where its first day goes. `sketches`: the
+ * days' bins follow them. A record none of whose days stores bins is written without, in the format
+ * of records written before bins existed: both read alike (a day without bins has those its count,
+ * min and max imply, or none known), and it saves a byte a day.
+ */
+export function writeRecordHeader(view: DataView, at: number, reset: boolean, dayCount: number, sketches: boolean): number {
+  view.setUint8(at, (reset ? RESET_FLAG : 0) | (sketches ? SKETCH_FLAG : 0));
   view.setUint8(at + 1, dayCount);
   return at + HEADER_BYTES;
 }
@@ -70,15 +75,20 @@ export function writeRecordDay(view: DataView, at: number, dayOfMonth: number, c
 
 /** Encodes a record from merged aggregates, with the bins of the days that have them (others are written as unknown). */
 export function encodeMonth(reset: boolean, days: MonthAggregates): Uint8Array {
-  let size = recordBytes(days.size);
-  for (const day of days.values()) size += daySketchBytes(day.bins?.encodedBytes() ?? 0);
+  // Bins that a day's count, min and max imply are not stored (reads imply them again).
+  const binBytes = [...days.values()].map(({ bins, count, min, max }) => (bins && !impliedBins(count, min, max) ? bins.encodedBytes() : 0));
+  const sketches = binBytes.some((bytes) => bytes > 0);
+  const size = recordBytes(days.size) + (sketches ? binBytes.reduce((sum, bytes) => sum + daySketchBytes(bytes), 0) : 0);
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
-  let at = writeRecordHeader(view, 0, reset, days.size);
+  let at = writeRecordHeader(view, 0, reset, days.size, sketches);
   for (const [dayOfMonth, { count, sum, min, max }] of days) at = writeRecordDay(view, at, dayOfMonth, count, sum, min, max);
+  if (!sketches) return bytes;
+  let i = 0;
   for (const day of days.values()) {
-    at = writeDaySketchLength(bytes, at, day.bins?.encodedBytes() ?? 0);
-    if (day.bins) at = day.bins.encode(bytes, at);
+    const dayBytes = binBytes[i++]!;
+    at = writeDaySketchLength(bytes, at, dayBytes);
+    if (dayBytes > 0) at = day.bins!.encode(bytes, at);
   }
   return bytes;
 }

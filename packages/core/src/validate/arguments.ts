@@ -29,6 +29,11 @@ export function checkInteger(value: unknown, field: string, min: number, max = N
   return value;
 }
 
+export function checkBoolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw invalid(field, `must be true or false, got ${JSON.stringify(value) ?? 'nothing'}`);
+  return value;
+}
+
 /** A rates query's `percentiles`, by the contract's rule; a copy. */
 export function checkPercentiles(value: unknown): number[] {
   const reading = readPercentileList(value);

@@ -74,6 +74,7 @@ export async function applyBatch(engine: Engine, request: ApplyBatchRequest): Pr
   const aggregator = new PairAggregator({
     chains: nextChains,
     maxCells: options.maxCells,
+    sketches: options.percentileSketches,
     flush: writeRecords,
     written: (part) => engine.checkpoints.written(part)
   });

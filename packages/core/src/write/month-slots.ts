@@ -35,6 +35,13 @@ export class MonthSlots {
   /** Bytes of each cell's encoded bins, as `recordBytes` measured them for `encodeRecord`; only tables that are encoded need it. */
   #binBytes = new Int32Array(0);
   readonly #arena = new SketchArena();
+  /** What `add` gives prices: IMPLIED (their bins follow from their aggregates), or UNKNOWN in a table that keeps no sketches. */
+  readonly #added: number;
+
+  /** `sketches: false`: prices added keep no bins (a store with `percentileSketches: false`), which costs nothing to merge or write. */
+  constructor(options: { sketches?: boolean } = {}) {
+    this.#added = options.sketches === false ? UNKNOWN : IMPLIED;
+  }
 
   /** Slots in use. */
   get size(): number {
@@ -80,7 +87,7 @@ export class MonthSlots {
 
   /** Adds aggregates to one day of a slot: prices whose bins they imply (one price, or all at one price). */
   add(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number): void {
-    this.#add(slot, dayOfMonth, count, sum, min, max, this.#arena, IMPLIED);
+    this.#add(slot, dayOfMonth, count, sum, min, max, this.#arena, this.#added);
   }
 
   /** Adds one day of a record to a slot, with the day's encoded bins (see record-codec; undefined for an old record). */
@@ -141,22 +148,33 @@ export class MonthSlots {
 
   /** Bytes of the slot encoded as a record. */
   recordBytes(slot: number): number {
-    let bytes = recordBytes(bitCount(this.#masks[slot]!));
+    let sketchBytes = 0;
+    let withBins = false;
     this.#forEachCell(slot, (cell) => {
       const binBytes = this.#storesBins(cell) ? this.#arena.encodedBytes(this.#sketch[cell]!) : 0;
       if (cell >= this.#binBytes.length) this.#binBytes = grown(this.#binBytes, new Int32Array(this.#count.length));
       this.#binBytes[cell] = binBytes;
-      bytes += daySketchBytes(binBytes);
+      sketchBytes += daySketchBytes(binBytes);
+      if (binBytes > 0) withBins = true;
     });
-    return bytes;
+    return recordBytes(bitCount(this.#masks[slot]!)) + (withBins ? sketchBytes : 0);
   }
 
-  /** Encodes the slot as a record (see record-codec) into `view` at `at`, once `recordBytes` measured it; returns where it ends. */
+  /**
+   * Encodes the slot as a record (see record-codec) into `view` at `at`, once `recordBytes` measured
+   * it; returns where it ends. A record none of whose days stores bins (every day implied by its
+   * aggregates, or unknown) is written without sketches, which reads the same and is smaller.
+   */
   encodeRecord(slot: number, view: DataView, at: number): number {
-    at = writeRecordHeader(view, at, false, bitCount(this.#masks[slot]!));
+    let withBins = false;
+    this.#forEachCell(slot, (cell) => {
+      if (this.#binBytes[cell]! > 0) withBins = true;
+    });
+    at = writeRecordHeader(view, at, false, bitCount(this.#masks[slot]!), withBins);
     this.#forEachCell(slot, (cell, dayOfMonth) => {
       at = writeRecordDay(view, at, dayOfMonth, this.#count[cell]!, this.#sum[cell]!, this.#min[cell]!, this.#max[cell]!);
     });
+    if (!withBins) return at;
     const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     this.#forEachCell(slot, (cell) => {
       const binBytes = this.#binBytes[cell]!;

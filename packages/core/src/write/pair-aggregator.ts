@@ -31,6 +31,8 @@ export interface PairAggregatorOptions {
   keepPair?: (a: string, b: string) => boolean;
   /** Told of the records of each part before they are written (see PairMonths). */
   written?: (part: PairMonths) => void;
+  /** Whether prices added keep percentile sketches (the store's `percentileSketches`). Default true. */
+  sketches?: boolean;
 }
 
 /**
@@ -128,7 +130,7 @@ export class PairAggregator {
       const monthAndDay = monthAndDayOf(day);
       const month = monthAndDay >>> 5;
       let table = this.#routes.get(month);
-      if (table === undefined) this.#routes.set(month, (table = new MonthSlots()));
+      if (table === undefined) this.#routes.set(month, (table = new MonthSlots({ sketches: this.#options.sketches ?? true })));
       this.#lastDay = day;
       this.#lastDayOfMonth = monthAndDay & 31;
       this.#lastTable = table;
