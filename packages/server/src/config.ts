@@ -31,6 +31,8 @@ export interface ServerConfig {
   memory: boolean;
   /** Longest query range in days. */
   maxRangeDays: number;
+  /** Whether commits keep percentile sketches (the engine's `percentileSketches`): `percentiles=` answers from them. */
+  percentileSketches: boolean;
   limits: {
     /** Largest JSON body of small requests (`POST /rates`, port and region changes, upload creation). */
     jsonBodyBytes: number;
@@ -108,6 +110,7 @@ export function defaultConfig(): ServerConfig {
     data: './data',
     memory: false,
     maxRangeDays: 366,
+    percentileSketches: true,
     limits: { jsonBodyBytes: 1024 * 1024, batchBodyBytes: 512 * 1024 * 1024, batchItems: 10_000_000, postRangeDays: 3660, itemChars: DEFAULT_MAX_ITEM_CHARS },
     cache: { control: 'public, max-age=0, must-revalidate', entries: 10_000 },
     uploads: { concurrency: 2, queue: 32, retryAfterSeconds: 5 },
@@ -297,6 +300,7 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   positiveInt(config.port, 'port', 0);
   if (config.port > 65535) throw new ConfigError(`port must be at most 65535, got ${config.port}`);
   positiveInt(config.maxRangeDays, 'maxRangeDays');
+  if (typeof config.percentileSketches !== 'boolean') throw new ConfigError(`percentileSketches must be true or false, got ${JSON.stringify(config.percentileSketches)}`);
   for (const [name, value] of Object.entries(config.limits)) positiveInt(value, `limits.${name}`);
   positiveInt(config.cache.entries, 'cache.entries', 0);
   positiveInt(config.uploads.concurrency, 'uploads.concurrency');

@@ -70,6 +70,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const store = new Ratestore({
     ...(config.memory ? { memory: true } : { location: config.data }),
     maxRangeDays: config.maxRangeDays,
+    percentileSketches: config.percentileSketches,
     onBackgroundError,
     ...(cluster === undefined ? {} : { log: cluster.log, staging: cluster.staging })
   });

@@ -19,7 +19,7 @@ describe('a configuration file with a setting the server does not know', () => {
       [{ auth: { keys: [{ key: 'abcd', scope: ['read'] }] } }, 'unknown setting "auth.keys[0].scope"; did you mean "auth.keys[0].scopes"?'],
       [{ currency: { appid: 'x' } }, 'unknown setting "currency.appid"; did you mean "currency.appId"?'],
       [{ uploads: { concurrency: 2, retries: 3 } }, 'unknown setting "uploads.retries"; the settings of uploads are concurrency, queue, retryAfterSeconds'],
-      [{ colour: 'red' }, 'unknown setting "colour"; the settings are host, port, data, memory, maxRangeDays, limits, cache, uploads, shutdown, auth, cors, currency, cluster, logLevel']
+      [{ colour: 'red' }, 'unknown setting "colour"; the settings are host, port, data, memory, maxRangeDays, percentileSketches, limits, cache, uploads, shutdown, auth, cors, currency, cluster, logLevel']
     ];
     for (const [content, message] of cases) {
       const file = files.file('config.json', JSON.stringify(content));
@@ -27,7 +27,7 @@ describe('a configuration file with a setting the server does not know', () => {
     }
     // Every setting the guide shows is known.
     const full = {
-      host: '127.0.0.1', port: 3000, data: './data', memory: false, maxRangeDays: 366,
+      host: '127.0.0.1', port: 3000, data: './data', memory: false, maxRangeDays: 366, percentileSketches: true,
       limits: { jsonBodyBytes: 1048576, batchBodyBytes: 536870912, batchItems: 10000000, postRangeDays: 3660 },
       cache: { control: 'public, max-age=0, must-revalidate', entries: 10000 },
       uploads: { concurrency: 2, queue: 32, retryAfterSeconds: 5 },

@@ -62,6 +62,26 @@ describe('the first start', () => {
     }
   });
 
+  it('with percentileSketches: false in the config, the store keeps none: busy days answer null percentiles, the rest as before', async () => {
+    const path = '/v1/rates?date_from=2016-01-01&date_to=2016-01-10&origin=USDLD&destination=china_east&percentiles=25,50,75';
+    type Body = { rows: Array<{ count: number; min: number; max: number; average: number | null; percentiles: Record<string, number | null> }> };
+    const answers: Body[] = [];
+    for (const percentileSketches of [true, false]) {
+      const running = await startServer({ config: loadConfig({ env: {}, overrides: { memory: true, port: 0, percentileSketches } }), logger: createLogger('silent'), seedIfEmpty: true });
+      try {
+        answers.push((await (await fetch(running.url + path)).json()) as Body);
+      } finally {
+        await running.shutdown();
+      }
+    }
+    const [kept, off] = answers as [Body, Body];
+    const busy = kept.rows.filter((row) => row.count >= 3 && row.min !== row.max);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(busy.every((row) => Object.values(row.percentiles).every((value) => typeof value === 'number'))).toBe(true);
+    expect(off.rows.map(({ percentiles: _, ...row }) => row)).toEqual(kept.rows.map(({ percentiles: _, ...row }) => row));
+    for (const row of off.rows.filter((r) => r.count >= 3 && r.min !== r.max)) expect(row.percentiles).toEqual({ p25: null, p50: null, p75: null });
+  });
+
   it('`ratestore dev` serves generated sample data from memory, writing nothing to disk', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ratestore-dev-'));
     dirs.push(cwd);
