@@ -68,7 +68,7 @@ describe('percentileSketches', () => {
 
   it('refuses anything but a boolean', async () => {
     for (const value of [1, 'false']) {
-      await expectCode(() => new Ratestore({ memory: true, percentileSketches: value as boolean }), 'RATESTORE_INVALID_ARGUMENT', 'percentileSketches');
+      await expectCode(() => new Ratestore({ memory: true, percentileSketches: value as unknown as boolean }), 'RATESTORE_INVALID_ARGUMENT', 'percentileSketches');
     }
   });
 });
