@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../src/formats/index.js';
 import { utf8Chunks } from '../src/formats/text.js';
+import { parsedOutcome as outcome } from './helpers/parsed.js';
 
 /** What utf8Chunks did before it used isUtf8: a fatal streaming TextDecoder, the reference. */
 async function* decoderChunks(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
@@ -30,18 +31,6 @@ async function* pieces(all: Uint8Array, sizes: number[]): AsyncGenerator<Uint8Ar
   }
 }
 
-/** Each chunk of text, in order, then the error if any: which chunk it fails at matters too. */
-async function outcome(chunks: AsyncIterable<string>): Promise<unknown[]> {
-  const out: unknown[] = [];
-  try {
-    for await (const text of chunks) out.push(text);
-  } catch (error) {
-    if (!(error instanceof FormatError)) throw error;
-    out.push({ error: error.message, line: error.line });
-  }
-  return out;
-}
-
 /** Valid text (BOMs, 2- to 4-byte characters) and every kind of byte that is not UTF-8 where it stands. */
 const PIECES = [
   [0xef, 0xbb, 0xbf], [0x61], [0x0a], [0xc3, 0xa9], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0xed, 0x9f, 0xbf], [0xf4, 0x8f, 0xbf, 0xbf],
@@ -50,6 +39,7 @@ const PIECES = [
 ];
 
 describe('utf8Chunks', () => {
+  // Each chunk of text in order, then the error: which chunk it fails at matters too.
   it('gives what a fatal streaming TextDecoder gives, chunk by chunk, errors included', async () => {
     const text = fc.array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...PIECES.slice(0, 8)) }, { weight: 1, arbitrary: fc.constantFrom(...PIECES) }), { maxLength: 30 })
       .map((parts) => Uint8Array.from(parts.flat()));
