@@ -48,6 +48,19 @@ describe('utf8Chunks', () => {
     }), { numRuns: 3000, seed: 15 });
   });
 
+  it('hands a chunk on in pieces of at most pieceBytes, never inside a character, checked whole first', async () => {
+    const text = fc.array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...PIECES.slice(0, 8)) }, { weight: 1, arbitrary: fc.constantFrom(...PIECES) }), { maxLength: 30 })
+      .map((parts) => Uint8Array.from(parts.flat()));
+    await fc.assert(fc.asyncProperty(text, fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 5 }), async (bytes, sizes, pieceBytes) => {
+      const pieces_ = await outcome(utf8Chunks(pieces(bytes, sizes), { pieceBytes }));
+      const whole = await outcome(decoderChunks(pieces(bytes, sizes)));
+      // The same text before the same error: the chunk at fault hands on none of its text.
+      const joined = (out: unknown[]) => [out.filter((x) => typeof x === 'string').join(''), out.filter((x) => typeof x !== 'string')];
+      expect(joined(pieces_)).toEqual(joined(whole));
+      for (const piece of pieces_) if (typeof piece === 'string') expect(Buffer.byteLength(piece) <= pieceBytes || [...piece].length === 1).toBe(true);
+    }), { numRuns: 3000, seed: 15 });
+  });
+
   it('drops a BOM only at the start', async () => {
     const bytes = Uint8Array.from([0xef, 0xbb, 0xbf, 0x61, 0xef, 0xbb, 0xbf]);
     expect((await outcome(utf8Chunks(pieces(bytes, [1])))).join('')).toBe('a\ufeff');
