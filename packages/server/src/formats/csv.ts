@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedItem } from './errors.js';
+import { BatchCollector, itemsOfBatches } from './batches.js';
+import { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedBatch, type ParsedItem } from './errors.js';
 import { utf8Chunks } from './text.js';
 import { priceOfText } from './price-text.js';
 
@@ -14,7 +15,12 @@ const COLUMNS = ['origin', 'destination', 'day', 'price'] as const;
  * line is the line its row ends on. A row longer than `maxItemChars` is an ItemTooLargeError as soon
  * as it grows past that.
  */
-export async function* csvItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
+export function csvItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
+  return itemsOfBatches(csvBatches(bytes, options));
+}
+
+/** The items of `csvItems`, a batch per chunk of text read (per row once csv-parse reads the rest). */
+export async function* csvBatches(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedBatch> {
   const max = options.maxItemChars ?? DEFAULT_MAX_ITEM_CHARS;
   const chunks = utf8Chunks(bytes)[Symbol.asyncIterator]();
   // Plain rows (the whole of a typical file) are split here; csv-parse, which builds a record and an
@@ -22,7 +28,10 @@ export async function* csvItems(bytes: ByteSource, options: ParseOptions = {}): 
   // lone CR, a ragged or overlong row, odd spaces, a header it would refuse) hands the rest of the
   // text to csv-parse, after as many empty lines as were read (and the header), so that its rows,
   // line numbers and errors are exactly those of a file it had read from the start.
+  const batch = new BatchCollector();
   let names: string[] | undefined;
+  // Where each column is in a row, once the header is read.
+  let columns: Columns | undefined;
   let headerLine = 0;
   let headerText = '';
   let line = 0;
@@ -57,6 +66,7 @@ export async function* csvItems(bytes: ByteSource, options: ParseOptions = {}): 
             break;
           }
           names = header;
+          columns = columnsOf(header);
           headerLine = line + 1;
           headerText = row;
         } else {
@@ -64,9 +74,7 @@ export async function* csvItems(bytes: ByteSource, options: ParseOptions = {}): 
             bail = true;
             break;
           }
-          const record: Record<string, string> = {};
-          for (let i = 0; i < fields.length; i++) record[names[i]!] = fields[i]!;
-          yield { item: itemOf(record), line: line + 1 };
+          batch.push(itemOfFields(fields, columns!), line + 1);
         }
       }
       line++;
@@ -74,6 +82,7 @@ export async function* csvItems(bytes: ByteSource, options: ParseOptions = {}): 
       if (from > text.length) break;
     }
     rest = text.slice(from);
+    if (batch.size > 0) yield batch.take();
     if (!bail && rest.length > max) bail = true;
     if (done && !bail) return;
   }
@@ -86,7 +95,7 @@ export async function* csvItems(bytes: ByteSource, options: ParseOptions = {}): 
       yield next.value;
     }
   }
-  yield* csvParseItems(remaining(), max);
+  for await (const { item, line: at } of csvParseItems(remaining(), max)) yield { items: [item], lines: [at] };
 }
 
 const CR = 13;
@@ -126,6 +135,23 @@ function headerProblems(names: string[]): string | undefined {
     unknown.length > 0 ? `unknown ${unknown.join(', ')}` : '',
     twice.length > 0 ? `repeated ${twice.join(', ')}` : ''
   ].filter((part) => part !== '').join('; ');
+}
+
+interface Columns {
+  origin: number;
+  destination: number;
+  day: number;
+  price: number;
+}
+
+/** The columns of a header that names each once (`headerProblems` passed it). */
+const columnsOf = (names: string[]): Columns => ({
+  origin: names.indexOf('origin'), destination: names.indexOf('destination'), day: names.indexOf('day'), price: names.indexOf('price')
+});
+
+/** A plain row as the item it stands for: `itemOf` without building the record first. */
+function itemOfFields(fields: string[], columns: Columns): unknown {
+  return { origin: fields[columns.origin], destination: fields[columns.destination], day: fields[columns.day], price: priceOfText(fields[columns.price]!) };
 }
 
 /** A row as the item it stands for; spaces inside quotes too (`" 12 "` is the price 12). */

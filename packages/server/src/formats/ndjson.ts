@@ -1,4 +1,5 @@
-import { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedItem } from './errors.js';
+import { BatchCollector, itemsOfBatches } from './batches.js';
+import { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedBatch, type ParsedItem } from './errors.js';
 import { parseJsonItem } from './price-text.js';
 import { utf8Chunks } from './text.js';
 
@@ -8,35 +9,48 @@ import { utf8Chunks } from './text.js';
  * `maxItemChars` an ItemTooLargeError as soon as it grows past that. Prices are judged as written
  * (see price-text.ts).
  */
-export async function* ndjsonItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
+export function ndjsonItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
+  return itemsOfBatches(ndjsonBatches(bytes, options));
+}
+
+/** The items of `ndjsonItems`, a batch per chunk of text read. */
+export async function* ndjsonBatches(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedBatch> {
   const max = options.maxItemChars ?? DEFAULT_MAX_ITEM_CHARS;
+  const batch = new BatchCollector();
   let rest = '';
   let line = 0;
-  /** The item of a whole line; undefined for a blank one. */
-  const parse = (text: string): ParsedItem | undefined => {
+  /** Adds the item of a whole line; nothing for a blank one. */
+  const parse = (text: string): void => {
     if (text.length > max) throw new ItemTooLargeError(max, line);
     const trimmed = text.trim();
-    if (trimmed === '') return undefined;
+    if (trimmed === '') return;
+    let item: unknown;
     try {
-      return { item: parseJsonItem(trimmed), line };
+      item = parseJsonItem(trimmed);
     } catch (error) {
       throw new FormatError(`not a JSON value: ${(error as Error).message}`, line, { cause: error });
     }
+    batch.push(item, line);
   };
   for await (const text of utf8Chunks(bytes)) {
-    let from = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
-      line++;
-      const current = parse(rest + text.slice(from, nl));
-      rest = '';
-      from = nl + 1;
-      if (current !== undefined) yield current;
+    try {
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+        line++;
+        parse(rest + text.slice(from, nl));
+        rest = '';
+        from = nl + 1;
+      }
+      rest += text.slice(from);
+      // The line under way is refused before it grows further (line + 1: it has not ended yet).
+      if (rest.length > max) throw new ItemTooLargeError(max, line + 1);
+    } catch (error) {
+      if (batch.size > 0) yield batch.take();
+      throw error;
     }
-    rest += text.slice(from);
-    // The line under way is refused before it grows further (line + 1: it has not ended yet).
-    if (rest.length > max) throw new ItemTooLargeError(max, line + 1);
+    if (batch.size > 0) yield batch.take();
   }
   line++;
-  const last = parse(rest);
-  if (last !== undefined) yield last;
+  parse(rest);
+  if (batch.size > 0) yield batch.take();
 }

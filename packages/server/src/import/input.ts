@@ -1,5 +1,5 @@
 import type { BatchItem } from '@ratestore/core';
-import { PostgresSource, isPostgresUrl } from './postgres-source.js';
+import { isPostgresUrl } from './postgres-url.js';
 import { ImportSource, type ImportFormat } from './source.js';
 
 /**
@@ -38,5 +38,6 @@ export interface ImportInput {
 
 /** An `import` argument as an input: a `postgres://` or `postgresql://` URL is a database, anything else a file (read as `format`, else by its extension). */
 export async function openImportInput(argument: string, format?: ImportFormat): Promise<ImportInput> {
-  return isPostgresUrl(argument) ? PostgresSource.open(argument) : ImportSource.open(argument, format);
+  // pg is loaded only to import from a database: a file's import does without it, and starts sooner.
+  return isPostgresUrl(argument) ? (await import('./postgres-source.js')).PostgresSource.open(argument) : ImportSource.open(argument, format);
 }

@@ -20,10 +20,7 @@ import { importBatchId } from './source.js';
  * (ratestask-schema.ts). Rows arrive as COPY text with backpressure, so no table is ever held in memory.
  */
 
-/** Whether an `import` argument names a database rather than a file. */
-export function isPostgresUrl(argument: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(argument);
-}
+export { isPostgresUrl } from './postgres-url.js';
 
 /** The URL as it may be shown: without its password (user, host, port, database and options stay). */
 export function redactUrl(url: string): string {

@@ -6,7 +6,8 @@ import type { BatchItem } from '@ratestore/core';
 import { ImportError } from './errors.js';
 import type { ImportInput, ImportPhase } from './input.js';
 import { nullTracker, unreadable, type ReadTracker } from './lines.js';
-import { readItems } from './items.js';
+import { readItemBatches } from './items.js';
+import { streamItems, type ItemBatch } from './item-stream.js';
 import { readPgDumpBatches } from './pg-dump.js';
 
 export type ImportFormat = 'sql' | 'csv' | 'ndjson';
@@ -162,16 +163,20 @@ export class ImportSource implements ImportInput {
 
   async close(): Promise<void> {}
 
-  async *read(): AsyncGenerator<BatchItem> {
+  read(): AsyncIterable<BatchItem> {
+    const tracker = this.#tracker;
+    // A dump's reader counts its items itself; a CSV or NDJSON file's are counted as handed out.
+    return streamItems(this.#batches(), (line) => tracker.item(line));
+  }
+
+  /** The items a batch at a time, so that a million items cost no await each on the way to the store. */
+  async *#batches(): AsyncGenerator<ItemBatch<BatchItem>> {
     const tracker = this.#tracker;
     this.phase = this.format === 'sql' ? 'checking' : 'reading';
     if (this.format === 'sql') {
-      // Batches, so that a dump's million items cost one await each here and nowhere else.
-      for await (const items of readPgDumpBatches(this.path, { tracker, onSecondPass: () => (this.phase = 'reading') })) {
-        for (const item of items) yield item;
-      }
+      for await (const items of readPgDumpBatches(this.path, { tracker, onSecondPass: () => (this.phase = 'reading') })) yield { items };
     } else {
-      yield* readItems(this.path, this.format, { tracker });
+      yield* readItemBatches(this.path, this.format, tracker) as AsyncGenerator<ItemBatch<BatchItem>>;
     }
     this.phase = 'done';
   }

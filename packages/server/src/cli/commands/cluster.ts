@@ -3,9 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Ratestore } from '@ratestore/core';
-import { connectCluster, type ClusterConnection } from '../../cluster/cluster.js';
-import { bootstrapFromSnapshot } from '../../cluster/node.js';
-import { pruneLog, saveSnapshot } from '../../cluster/snapshots.js';
+import type { ClusterConnection } from '../../cluster/cluster.js';
 import { redactUrl } from '../../cluster/errors.js';
 import { CliError, EXIT_USAGE, configureCommand, count, printJson, processIo, runAction, type CliIo } from './common.js';
 
@@ -23,6 +21,8 @@ function clusterUrl(flags: ClusterFlags, io: CliIo): string {
 
 /** Runs `work` with a connection to the cluster (a tool's, not a serving node's), closed after. */
 async function withCluster<T>(url: string, nodeId: string, work: (cluster: ClusterConnection) => Promise<T>): Promise<T> {
+  // Loaded here, as the other commands' heavy modules are: every command pays for what the CLI loads at start.
+  const { connectCluster } = await import('../../cluster/cluster.js');
   const cluster = await connectCluster({ url, nodeId, data: nodeId, pollMs: 1000, retainVersions: Infinity, poolSize: 4, onError: () => undefined });
   try {
     return await work(cluster);
@@ -52,6 +52,8 @@ function registerSnapshotCommand(program: Command, io: CliIo): void {
         const started = performance.now();
         const info = await withCluster(url, `snapshot-${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}`, async (cluster) => {
           const store = new Ratestore({ location: dir, log: cluster.log, staging: cluster.staging });
+          const { bootstrapFromSnapshot } = await import('../../cluster/node.js');
+          const { saveSnapshot } = await import('../../cluster/snapshots.js');
           await bootstrapFromSnapshot(store, cluster);
           await store.open();
           try {
@@ -88,7 +90,7 @@ function registerPruneCommand(program: Command, io: CliIo): void {
   command.action(async (flags: ClusterFlags) => {
     await runAction(io, async () => {
       const url = clusterUrl(flags, io);
-      const result = await withCluster(url, `prune-${process.pid}`, (connection) => pruneLog(connection.pool));
+      const result = await withCluster(url, `prune-${process.pid}`, async (connection) => (await import('../../cluster/snapshots.js')).pruneLog(connection.pool));
       if (result === undefined) throw new CliError('RATESTORE_NO_SNAPSHOT', `${redactUrl(url)} has no snapshot: take one first (ratestore snapshot), then prune`);
       if (flags.json === true) {
         printJson(io, { snapshot_version: result.snapshotVersion, batches: result.batches, snapshots: result.snapshots });

@@ -18,10 +18,8 @@ import { formatDay, parseDay } from '@ratestore/core/contract';
 import type { ServerConfig } from '../../config.js';
 import { checkExposure } from '../../server.js';
 import { installedPostgresBin, isAlive, PostgresNotInstalledError, startThrowawayPostgres, type ThrowawayPostgres } from '../../cluster/throwaway-postgres.js';
-import { CliError, EXIT_USAGE, count, type CliIo } from './common.js';
+import { CliError, count, type CliIo } from './common.js';
 
-/** The most nodes `dev --cluster` starts: each is a process with its own replica and PostgreSQL connections. */
-export const MAX_DEV_NODES = 16;
 /** How long a node may take to answer /readyz, and the cluster to apply the sample. */
 const START_TIMEOUT_MS = 120_000;
 /** How long a node may take to drain and close after SIGTERM before it gets SIGKILL. */
@@ -32,14 +30,6 @@ const POSTGRES_CHECK_MS = 1000;
 const SAMPLE_BATCH_ID = 'sample-seed';
 /** This CLI's entry point, run by each node. */
 const CLI_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
-
-/** `--cluster N` as typed: a whole number of nodes from 1 to MAX_DEV_NODES. */
-export function parseNodeCount(value: string): number {
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > MAX_DEV_NODES) {
-    throw new CliError('RATESTORE_INVALID_ARGUMENT', `--cluster must be the number of nodes, a whole number from 1 to ${MAX_DEV_NODES}, not "${value}"`, EXIT_USAGE);
-  }
-  return Number(value);
-}
 
 export interface DevClusterOptions {
   /** How many nodes (1 to MAX_DEV_NODES). */

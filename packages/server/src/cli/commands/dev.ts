@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { DEFAULT_SAMPLE } from '../../seed.js';
 import { configureCommand, integerOption, processIo, runAction, type CliIo } from './common.js';
-import { MAX_DEV_NODES, parseNodeCount, runDevCluster } from './dev-cluster.js';
+import { MAX_DEV_NODES, parseNodeCount } from './dev-nodes.js';
 import { listenOptions, listenOverrides, serveUntilSignal, type ListenFlags } from './serve.js';
 
 interface DevFlags extends ListenFlags {
@@ -40,7 +40,8 @@ export function registerDevCommand(program: Command, io: CliIo = processIo()): v
         ...(flags.seed === undefined ? {} : { seed: flags.seed })
       };
       if (nodes === undefined) await serveUntilSignal({ config, seedIfEmpty: true, sample });
-      else await runDevCluster(io, { nodes, config, sample });
+      // The cluster's modules (the client, PostgreSQL's) are loaded only for `dev --cluster`.
+      else await (await import('./dev-cluster.js')).runDevCluster(io, { nodes, config, sample });
     });
   });
 }

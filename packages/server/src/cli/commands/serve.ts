@@ -2,8 +2,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { RatestoreError } from '@ratestore/core';
 import { ConfigError, loadConfig, type ConfigInput } from '../../config.js';
-import { createLogger } from '../../logger.js';
-import { startServer, type RunningServer, type StartOptions } from '../../server.js';
+import type { RunningServer, StartOptions } from '../../server.js';
 import { DEFAULT_SAMPLE } from '../../seed.js';
 import { CliError, configureCommand, dataOption, isLocked, processIo, runAction, storeOptions, type CliIo } from './common.js';
 
@@ -34,7 +33,8 @@ export function listenOverrides(flags: ListenFlags): ConfigInput {
  * data directory), an engine code, or RATESTORE_START_FAILED for anything else.
  */
 export async function serveUntilSignal(options: StartOptions): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(options.config.logLevel);
+  // The server (Express, pino...) is loaded when one starts: `import` and the other commands need none of it.
+  const logger = options.logger ?? (await import('../../logger.js')).createLogger(options.config.logLevel);
   const running = await start({ ...options, logger });
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -58,6 +58,7 @@ export async function serveUntilSignal(options: StartOptions): Promise<RunningSe
 }
 
 async function start(options: StartOptions): Promise<RunningServer> {
+  const { startServer } = await import('../../server.js');
   try {
     return await startServer(options);
   } catch (error) {
