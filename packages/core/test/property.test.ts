@@ -49,6 +49,16 @@ const LOCATIONS = [...PORT_CODES, ...REGION_SLUGS];
 function dayString(offset: number): string {
   return new Date(Date.UTC(2024, 0, 25) + offset * 86_400_000).toISOString().slice(0, 10);
 }
+/**
+ * The model's rank for percentile q of n prices, ⌊q/100 · (n − 1)⌋, worked out apart from the
+ * engine's (exact decimals): multiply first, and let a rank that floating point puts a hair below
+ * a whole number (29 · 100 / 100 is exact, 29 / 100 · 100 is not) count as that number. The
+ * model's days hold a few hundred prices at most, so the error is far below 1e-9.
+ */
+function exactRank(q: number, n: number): number {
+  return Math.floor((q * (n - 1)) / 100 + 1e-9);
+}
+
 /** Prices fall on 2024-01-27 .. 2024-02-05; queries span 2024-01-25 .. 2024-02-07. */
 const PRICE_DAYS = Array.from({ length: 10 }, (_, i) => dayString(i + 2));
 const QUERY_DAYS = Array.from({ length: 14 }, (_, i) => dayString(i));
@@ -145,7 +155,7 @@ class Model {
     const known = cents.length >= minCount;
     // Sorted in place: the model's own array for the day, made for this query.
     if (known) cents.sort((a, b) => a - b);
-    for (const [at, q] of percentiles.entries()) row[names[at]!] = known ? cents[Math.floor((q / 100) * (cents.length - 1))]! / 100 : null;
+    for (const [at, q] of percentiles.entries()) row[names[at]!] = known ? cents[exactRank(q, cents.length)]! / 100 : null;
     return row;
   }
 

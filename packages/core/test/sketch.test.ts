@@ -179,6 +179,12 @@ describe('sketch: ranks and bounds', () => {
     expect(percentileRank(50, 4)).toBe(1);
     expect(percentileRank(99.9, 1000)).toBe(998);
     expect(percentileRank(0.001, 1000)).toBe(0);
+    // Exact where floating point is not: 29/100 · 100 is 28.999999999999996 in doubles.
+    expect(percentileRank(29, 101)).toBe(29);
+    expect(percentileRank(57, 101)).toBe(57);
+    expect(percentileRank(0.5, 201)).toBe(1);
+    expect(percentileRank(1.5e-7, 1e9)).toBe(1);
+    expect(percentileRank(99.99, 10_001)).toBe(9_999);
   });
 });
 

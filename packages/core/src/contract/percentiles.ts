@@ -15,7 +15,7 @@ export const MAX_PERCENTILES = 9;
 /** The rule in words, for messages. */
 export const PERCENTILES_RULE = `1 to ${MAX_PERCENTILES} distinct numbers, each above 0 and below 100`;
 
-/** A day's percentiles: `p25`, `p99.9` (the `p` and the number as asked), in the order asked; null below the query's minimum count. */
+/** A day's percentiles: `p25`, `p99.9` (the `p` and the number as JavaScript writes it), in the order asked; null below the query's minimum count. */
 export type Percentiles = NonNullable<RateRow['percentiles']>;
 
 /** A list of percentiles read, or why it was refused (the reason follows the option's name: `percentiles must be ...`). */

@@ -140,8 +140,9 @@ export interface RateRow {
    * ⌊q/100 · (count − 1)⌋ of its prices sorted ascending (0-based), in USD like `min` and `max`.
    * Within 1% (relative) of that exact price, never below `min` nor above `max`; rank 0 is `min` and
    * rank count − 1 is `max` exactly. Null, like `average`, when `count` is below `minCount`; also null
-   * for a day some of whose prices were committed by an engine that kept no percentile sketches
-   * (see docs/design.md, "Percentiles"). Absent without the query's `percentiles`.
+   * for a day some of whose prices were committed without sketches (by an engine before them, or
+   * with `percentileSketches: false`), unless its count, min and max tell every price (one or two
+   * prices, or all equal); see docs/design.md, "Percentiles". Absent without the query's `percentiles`.
    */
   percentiles?: Record<string, number | null>;
 }

@@ -111,7 +111,21 @@ function clamp(rank: number, bin: number, count: number, min: number, max: numbe
   return Math.min(max, Math.max(min, binValue(bin)));
 }
 
-/** The 0-based rank that percentile `q` (0 < q < 100) stands for among `count` sorted prices: ⌊q/100 · (count − 1)⌋. */
+/**
+ * The 0-based rank that percentile `q` (0 < q < 100) stands for among `count` sorted prices:
+ * ⌊q/100 · (count − 1)⌋, exactly, with q the decimal JavaScript writes it as. In floating point,
+ * 29/100 · 100 is 28.999999999999996, which would floor to the rank below.
+ */
 export function percentileRank(q: number, count: number): number {
-  return Math.floor((q / 100) * (count - 1));
+  const [digits, scale] = decimalOf(q);
+  return Number((digits * BigInt(count - 1)) / (100n * 10n ** BigInt(scale)));
+}
+
+/** `q` as an integer and a power of ten, `digits / 10^scale`, from its shortest decimal form (`99.9`, `1.5e-7`). */
+function decimalOf(q: number): [bigint, number] {
+  const [mantissa, exponent = '0'] = String(q).split('e');
+  const [whole, fraction = ''] = mantissa!.split('.');
+  const scale = fraction.length - Number(exponent);
+  const digits = BigInt(whole! + fraction);
+  return scale >= 0 ? [digits, scale] : [digits * 10n ** BigInt(-scale), 0];
 }
