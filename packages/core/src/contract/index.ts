@@ -16,7 +16,7 @@ export {
 export { BATCH_ID_PATTERN, BATCH_ID_RULE, isBatchId } from './batch-id.js';
 export { DAY_RULE, MAX_YEAR, MIN_YEAR, formatDay, parseDay } from './dates.js';
 export { PARAMETER_NAMES, fieldOf, parameterOf } from './names.js';
-export { MAX_PERCENTILES, PERCENTILES_RULE, checkPercentiles, percentilesToWire, readPercentiles, type Percentiles, type PercentilesReading } from './percentiles.js';
+export { MAX_PERCENTILES, PERCENTILES_RULE, checkPercentiles, percentileKey, percentilesToWire, readPercentiles, type Percentiles, type PercentilesReading } from './percentiles.js';
 export * from './results.js';
 export * from './wire.js';
 export * from './problem.js';

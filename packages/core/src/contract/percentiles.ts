@@ -18,6 +18,11 @@ export const PERCENTILES_RULE = `1 to ${MAX_PERCENTILES} distinct numbers, each 
 /** A day's percentiles: `p25`, `p99.9` (the `p` and the number as JavaScript writes it), in the order asked; null below the query's minimum count. */
 export type Percentiles = NonNullable<RateRow['percentiles']>;
 
+/** The member of a row's `percentiles` that holds percentile `q`: `p` and the number as JavaScript writes it (`p25`, `p99.9`). */
+export function percentileKey(q: number): string {
+  return `p${String(q)}`;
+}
+
 /** A list of percentiles read, or why it was refused (the reason follows the option's name: `percentiles must be ...`). */
 export type PercentilesReading = { ok: true; values: number[] } | { ok: false; reason: string };
 

@@ -1,5 +1,6 @@
 import type { DayAggregate } from '../encoding/record-codec.js';
 import { percentileRank } from '../sketch/day-bins.js';
+import { percentileKey } from '../contract/percentiles.js';
 
 /**
  * The percentiles of a rates query, answered per day from the day's merged bins: the value at rank
@@ -13,7 +14,7 @@ export class DayPercentiles {
 
   constructor(percentiles: readonly number[], minCount: number) {
     this.#percentiles = percentiles;
-    this.#names = percentiles.map((q) => `p${String(q)}`);
+    this.#names = percentiles.map(percentileKey);
     this.#minCount = minCount;
   }
 

@@ -1,4 +1,5 @@
 import type { RateRow } from './vendor/client/index.js';
+import { percentileKey } from './vendor/contract/index.js';
 
 /** One series the band or the table reads from a row of GET /v1/rates. */
 export interface RowValue {
@@ -37,7 +38,7 @@ export const MIN_MAX_BAND: Band = {
 
 /** A percentile of the day's prices, as GET /v1/rates?percentiles=... names it in each row (`p25`); null below min_count. */
 function percentile(q: number): RowValue {
-  const key = `p${q}`;
+  const key = percentileKey(q);
   return { label: key, value: (row) => row.percentiles?.[key] ?? null };
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { RatesResult } from '@ratestore/core';
-import { DEFAULT_MIN_COUNT, ratesToWire } from '@ratestore/core/contract';
+import { DEFAULT_MIN_COUNT, percentileKey, ratesToWire } from '@ratestore/core/contract';
 import { configureCommand, integerOption, percentilesOption, printJson, processIo, runAction, storeOptions, table, withCommandStore, type CliIo } from './common.js';
 
 interface RatesOptions {
@@ -58,7 +58,7 @@ function formatRates(options: RatesOptions, result: RatesResult): string {
     `${options.asOf === undefined ? '' : ' (as of)'}; no average below ${options.minCount ?? DEFAULT_MIN_COUNT} prices\n` +
     (result.originUsed === undefined ? '' : `widened: rows are for ${result.originUsed} -> ${result.destinationUsed}\n`);
   // The percentiles' columns are named as the rows name them (p25, p99.9), in the order asked.
-  const percentiles = options.percentiles?.map((value) => `p${value}`) ?? [];
+  const percentiles = options.percentiles?.map(percentileKey) ?? [];
   const rows = result.rows.map((row) => [
     row.day, money(row.average), row.count, row.min ?? '-', row.max ?? '-', ...percentiles.map((key) => money(row.percentiles?.[key] ?? null))
   ]);
