@@ -68,15 +68,21 @@ describe('PostgreSQL lost in the middle of commits', () => {
     const holder = new pg.Client({ connectionString: url });
     await holder.connect();
     holder.on('error', () => undefined);
+    // The sessions are watched from a connection of their own, outside any transaction: PostgreSQL
+    // collects what pg_stat_activity shows once per transaction, so the holder would keep seeing
+    // the sessions as they were at its first look.
+    const watcher = new pg.Client({ connectionString: url });
+    await watcher.connect();
+    watcher.on('error', () => undefined);
     try {
       await holder.query('BEGIN');
       await holder.query(`SELECT 1 FROM ratestore_batches WHERE batch_id = 'upload' FOR UPDATE`);
       const uploadCommit = call(b, 'POST', '/v1/uploads/upload/commit');
       const waiting = `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()`;
-      await waitForRows(holder, waiting, 1);
+      await waitForRows(watcher, waiting, 1);
       const lost = randomPrices(11, 120_000, FIRST, DAYS);
       const lostWrite = post(a, 'lost', lost);
-      await waitForRows(holder, waiting, 2);
+      await waitForRows(watcher, waiting, 2);
 
       await server().crash();
       expectUnavailable(await uploadCommit, 'the upload commit in its log transaction');
@@ -137,6 +143,7 @@ describe('PostgreSQL lost in the middle of commits', () => {
     } finally {
       // Ended whatever happens: a transaction left open would hold the nodes' commits (and their stop).
       await holder.end().catch(() => undefined);
+      await watcher.end().catch(() => undefined);
     }
   }, 300_000);
 });
