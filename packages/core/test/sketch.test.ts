@@ -111,6 +111,21 @@ describe('sketch: the encoding of a day', () => {
     }
   });
 
+  it('merges into a sketch sized for the union the same bins, sparse or dense, whatever the order', () => {
+    const next = random(17);
+    for (let round = 0; round < 100; round++) {
+      const parts = Array.from({ length: 1 + Math.floor(next() * 6) }, () => randomCents(next, 1 + Math.floor(next() * (round % 2 === 0 ? 8 : 200))));
+      const all = parts.flat();
+      const source = new SketchArena();
+      const sketches = parts.map((cents) => sketchOf(source, cents));
+      const into = new SketchArena();
+      const sized = into.sized(all.length, binOf(Math.min(...all)), binOf(Math.max(...all)));
+      for (const sketch of sketches.reverse()) into.merge(sized, source, sketch);
+      const whole = new SketchArena();
+      expect(arenaBody(into, sized)).toEqual(arenaBody(whole, sketchOf(whole, all)));
+    }
+  });
+
   it('keeps nothing for days whose count, min and max imply their bins, and merges them into exact bins', () => {
     // Route cells of one price each, rolled into one cell: the merged bins are those of every price.
     const routes = new MonthSlots();
@@ -118,7 +133,9 @@ describe('sketch: the encoding of a day', () => {
     const prices = [5000, 120, 120, 99_999, 5000, 7];
     for (const [i, c] of prices.entries()) routes.add(routes.slot(i % 3), 4, 1, c, c, c);
     const pair = pairs.slot(1);
-    for (let slot = 0; slot < routes.size; slot++) pairs.merge(pair, routes, slot);
+    for (let slot = 0; slot < routes.size; slot++) pairs.mergeAggregates(pair, routes, slot);
+    pairs.reserveSketches(0);
+    for (let slot = 0; slot < routes.size; slot++) pairs.mergeSketches(pair, routes, slot);
     const view = new DataView(new ArrayBuffer(pairs.recordBytes(pair)));
     expect(pairs.encodeRecord(pair, view, 0)).toBe(view.byteLength);
     const month: MonthAggregates = new Map();

@@ -40,6 +40,8 @@ export class SketchArena {
   /** Sparse entries (bin, count) in bin order, and dense windows of counts. */
   #words = new Uint32Array(INITIAL_WORDS);
   #used = 0;
+  /** Words from here on have not been written since `#words` was allocated: they are zero. */
+  #dirty = 0;
 
   /** A new empty sketch. */
   create(): number {
@@ -48,6 +50,41 @@ export class SketchArena {
     this.#size[sketch] = 0;
     this.#capacity[sketch] = 0;
     return sketch;
+  }
+
+  /**
+   * A new empty sketch with room for the bins of `count` prices from bin `first` to `last`, so that
+   * merging them in never moves it: a sorted list of at most `count` entries where that is smaller
+   * than a window of the bins (and short enough to search), else a dense window of exactly them.
+   */
+  sized(count: number, first: number, last: number): number {
+    const sketch = this.create();
+    const words = SketchArena.sizedWords(count, first, last);
+    const start = this.#allocate(words);
+    this.#start[sketch] = start;
+    if (words === last - first + 1) {
+      this.#size[sketch] = DENSE;
+      this.#low[sketch] = first;
+      this.#capacity[sketch] = words;
+      // No bin in use yet: the first cover sets both.
+      this.#first[sketch] = last;
+      this.#last[sketch] = first;
+    } else {
+      this.#capacity[sketch] = words / 2;
+    }
+    return sketch;
+  }
+
+  /** Words of the space `sized` takes for the same arguments. */
+  static sizedWords(count: number, first: number, last: number): number {
+    const window = last - first + 1;
+    const entries = Math.min(count, window);
+    return entries <= SPARSE_MAX && 2 * entries < window ? 2 * entries : window;
+  }
+
+  /** Makes room for `words` more words at once, rather than growing the arena step by step as they are allocated. */
+  makeRoom(words: number): void {
+    if (this.#used + words > this.#words.length) this.#grow(this.#used + words);
   }
 
   /** A new sketch holding the bins a cell's count, min and max imply (see `impliedBins`). */
@@ -105,24 +142,6 @@ export class SketchArena {
     list[into + 2 * at] = bin;
     list[into + 2 * at + 1] = count;
     this.#size[sketch] = size + 1;
-  }
-
-  /** A new sketch holding the bins of sketch `from` of `source`, in space of its size. */
-  copy(source: SketchArena, from: number): number {
-    const sketch = this.create();
-    const size = source.#size[from]!;
-    if (size === DENSE) {
-      this.merge(sketch, source, from);
-      return sketch;
-    }
-    const start = this.#allocate(2 * Math.max(size, FIRST_CAPACITY));
-    const words = this.#words;
-    const at = source.#start[from]!;
-    for (let i = 0; i < 2 * size; i++) words[start + i] = source.#words[at + i]!;
-    this.#start[sketch] = start;
-    this.#size[sketch] = size;
-    this.#capacity[sketch] = Math.max(size, FIRST_CAPACITY);
-    return sketch;
   }
 
   /** Adds every bin of sketch `from` of `source` into `sketch`. */
@@ -260,19 +279,24 @@ export class SketchArena {
   /** `length` zeroed words at the end of the arena. */
   #allocate(length: number): number {
     const start = this.#used;
-    if (start + length > this.#words.length) {
-      // By half as much again: doubling would overshoot by up to twice what a commit holds.
-      const words = new Uint32Array(Math.max(Math.ceil(this.#words.length * 1.5), start + length));
-      words.set(this.#words.subarray(0, start));
-      this.#words = words;
-    } else {
-      // Space reused after clear() holds the words of the round before. A loop, not fill(): most
-      // spaces are short, and the builtin's call costs more than the zeroing.
-      const words = this.#words;
-      for (let i = start; i < start + length; i++) words[i] = 0;
-    }
-    this.#used = start + length;
+    const end = start + length;
+    // By half as much again: doubling would overshoot by up to twice what a commit holds.
+    if (end > this.#words.length) this.#grow(Math.max(Math.ceil(this.#words.length * 1.5), end));
+    // Space reused after clear() holds the words of the round before; beyond `#dirty` all are zero.
+    // A loop, not fill(): most spaces are short, and the builtin's call costs more than the zeroing.
+    const words = this.#words;
+    for (let i = start, dirty = Math.min(end, this.#dirty); i < dirty; i++) words[i] = 0;
+    this.#used = end;
+    if (end > this.#dirty) this.#dirty = end;
     return start;
+  }
+
+  /** Moves the words in use to a zeroed array of `length` words. */
+  #grow(length: number): void {
+    const words = new Uint32Array(length);
+    words.set(this.#words.subarray(0, this.#used));
+    this.#words = words;
+    this.#dirty = this.#used;
   }
 
   #growSketches(): void {

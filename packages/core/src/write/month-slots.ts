@@ -1,5 +1,6 @@
 import { daySketchBytes, recordBytes, writeDaySketchLength, writeRecordDay, writeRecordHeader } from '../encoding/record-codec.js';
 import { impliedBins } from '../sketch/bins-codec.js';
+import { binOf } from '../sketch/mapping.js';
 import { IMPLIED, SketchArena, UNKNOWN } from '../sketch/sketch-arena.js';
 
 /** Day-of-month cells per slot: index 1-31 are used, 0 is not (so a day of month is its own index). */
@@ -87,29 +88,84 @@ export class MonthSlots {
 
   /** Adds aggregates to one day of a slot: prices whose bins they imply (one price, or all at one price). */
   add(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number): void {
-    this.#add(slot, dayOfMonth, count, sum, min, max, this.#arena, this.#added);
+    this.#add(slot, dayOfMonth, count, sum, min, max, this.#added);
   }
 
   /** Adds one day of a record to a slot, with the day's encoded bins (see record-codec; undefined for an old record). */
   addEncoded(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number, bins: Uint8Array | undefined): void {
     const sketch = bins !== undefined && bins.length > 0 ? this.#arena.decode(bins) : impliedBins(count, min, max) ? IMPLIED : UNKNOWN;
-    this.#add(slot, dayOfMonth, count, sum, min, max, this.#arena, sketch);
+    this.#add(slot, dayOfMonth, count, sum, min, max, sketch);
   }
 
-  /** Adds every day of slot `from` of `source` into slot `into` of this table. */
-  merge(into: number, source: MonthSlots, from: number): void {
+  /**
+   * Adds the aggregates of every day of slot `from` of `source` into slot `into` of this table, not
+   * yet their bins. A roll-up merges each source slot into several slots, and a sketch that grows
+   * while bins arrive moves to ever larger space, each move a copy and the old space garbage until
+   * the commit ends (most of a commit's time and memory, measured). So a roll-up merges in three
+   * steps: the aggregates into new slots; `reserveSketches`, which gives each new cell an empty
+   * sketch sized from its final count, min and max; then `mergeSketches`, the bins.
+   * Until `reserveSketches`, a cell merged here holds IMPLIED, or UNKNOWN once a source cell whose
+   * bins are unknown took part.
+   */
+  mergeAggregates(into: number, source: MonthSlots, from: number): void {
     let days = source.#masks[from]!;
     const base = from * DAYS_PER_SLOT;
     while (days !== 0) {
       const dayOfMonth = 31 - Math.clz32(days);
       days ^= 1 << dayOfMonth;
       const cell = base + dayOfMonth;
-      this.#add(into, dayOfMonth, source.#count[cell]!, source.#sum[cell]!, source.#min[cell]!, source.#max[cell]!, source.#arena, source.#sketch[cell]!);
+      this.#addAggregates(into, dayOfMonth, source.#count[cell]!, source.#sum[cell]!, source.#min[cell]!, source.#max[cell]!, source.#sketch[cell] === UNKNOWN ? UNKNOWN : IMPLIED);
     }
   }
 
-  /** Adds aggregates and their sketch (`sketch` of `arena`, or IMPLIED or UNKNOWN) to one day of a slot. */
-  #add(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number, arena: SketchArena, sketch: number): void {
+  /** Gives every cell of slots `first` onwards whose aggregates do not imply its bins an empty sketch with room for all of them (see mergeAggregates). */
+  reserveSketches(first: number): void {
+    const count = this.#count;
+    const min = this.#min;
+    const max = this.#max;
+    const sketch = this.#sketch;
+    let words = 0;
+    for (let slot = first; slot < this.#slots; slot++) {
+      this.#forEachCell(slot, (cell) => {
+        if (sketch[cell] === IMPLIED && !impliedBins(count[cell]!, min[cell]!, max[cell]!)) words += SketchArena.sizedWords(count[cell]!, binOf(min[cell]!), binOf(max[cell]!));
+      });
+    }
+    this.#arena.makeRoom(words);
+    for (let slot = first; slot < this.#slots; slot++) {
+      this.#forEachCell(slot, (cell) => {
+        if (sketch[cell] === IMPLIED && !impliedBins(count[cell]!, min[cell]!, max[cell]!)) sketch[cell] = this.#arena.sized(count[cell]!, binOf(min[cell]!), binOf(max[cell]!));
+      });
+    }
+  }
+
+  /** Adds the bins of every day of slot `from` of `source` into slot `into`, once mergeAggregates took their aggregates and reserveSketches made room. */
+  mergeSketches(into: number, source: MonthSlots, from: number): void {
+    let days = source.#masks[from]!;
+    const base = from * DAYS_PER_SLOT;
+    const target = into * DAYS_PER_SLOT;
+    while (days !== 0) {
+      const dayOfMonth = 31 - Math.clz32(days);
+      days ^= 1 << dayOfMonth;
+      // Implied or unknown, the cell stores no bins; a cell with a sketch had no unknown source.
+      const sketch = this.#sketch[target + dayOfMonth]!;
+      if (sketch < 0) continue;
+      const cell = base + dayOfMonth;
+      const bins = source.#sketch[cell]!;
+      if (bins === IMPLIED) this.#arena.addImplied(sketch, source.#count[cell]!, source.#min[cell]!, source.#max[cell]!);
+      else this.#arena.merge(sketch, source.#arena, bins);
+    }
+  }
+
+  /** Adds prices (their aggregates, and their sketch in this table's arena, or IMPLIED or UNKNOWN) to one day of a slot. */
+  #add(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number, sketch: number): void {
+    const cell = slot * DAYS_PER_SLOT + dayOfMonth;
+    const had = this.#sketch[cell]!;
+    if ((this.#masks[slot]! & (1 << dayOfMonth)) !== 0 && had !== UNKNOWN) this.#sketch[cell] = this.#mergeSketch(cell, had, count, min, max, sketch);
+    this.#addAggregates(slot, dayOfMonth, count, sum, min, max, sketch);
+  }
+
+  /** Adds aggregates to one day of a slot, whose sketch becomes `sketch` (new cells) or UNKNOWN if `sketch` is. */
+  #addAggregates(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number, sketch: number): void {
     const cell = slot * DAYS_PER_SLOT + dayOfMonth;
     const bit = 1 << dayOfMonth;
     if ((this.#masks[slot]! & bit) === 0) {
@@ -118,19 +174,18 @@ export class MonthSlots {
       this.#sum[cell] = sum;
       this.#min[cell] = min;
       this.#max[cell] = max;
-      this.#sketch[cell] = sketch < 0 || arena === this.#arena ? sketch : this.#arena.copy(arena, sketch);
+      this.#sketch[cell] = sketch;
       return;
     }
-    const had = this.#sketch[cell]!;
-    if (had !== UNKNOWN) this.#sketch[cell] = this.#mergeSketch(cell, had, count, min, max, arena, sketch);
+    if (sketch === UNKNOWN) this.#sketch[cell] = UNKNOWN;
     this.#count[cell]! += count;
     this.#sum[cell]! += sum;
     if (min < this.#min[cell]!) this.#min[cell] = min;
     if (max > this.#max[cell]!) this.#max[cell] = max;
   }
 
-  /** The cell's sketch once the prices (count, min, max, sketch of arena) join it; the cell's aggregates are still the old ones. */
-  #mergeSketch(cell: number, had: number, count: number, min: number, max: number, arena: SketchArena, sketch: number): number {
+  /** The cell's sketch once the prices (count, min, max, sketch) join it; the cell's aggregates are still the old ones. */
+  #mergeSketch(cell: number, had: number, count: number, min: number, max: number, sketch: number): number {
     if (sketch === UNKNOWN) return UNKNOWN;
     const ownCount = this.#count[cell]!;
     const ownMin = this.#min[cell]!;
@@ -142,7 +197,7 @@ export class MonthSlots {
       into = this.#arena.implied(ownCount, ownMin, ownMax);
     }
     if (sketch === IMPLIED) this.#arena.addImplied(into, count, min, max);
-    else this.#arena.merge(into, arena, sketch);
+    else this.#arena.merge(into, this.#arena, sketch);
     return into;
   }
 

@@ -174,38 +174,66 @@ export class PairAggregator {
     const halfway = new MonthSlots();
     // Sizes seen with the sample data: 2.4-2.7 (o, b) per route, and 2.2-2.4 pairs per (o, b).
     halfway.reserve(Math.min(Math.ceil(routes.size * 2.75), this.#maxSlots));
-    let merged = 0;
-    for (let route = 0; route < routes.size; route++) {
+    await this.#spread(routes, 0, halfway, Infinity, (route, visit) => {
       const key = routes.key(route);
       const destination = key % nodes;
       const origin = (key - destination) / nodes;
-      const destinations = this.#chainIds.get(destination)!;
-      for (const b of destinations) halfway.merge(halfway.slot(origin * nodes + b), routes, route);
-      merged += destinations.length;
-      if (merged >= YIELD_EVERY) {
-        merged = 0;
-        await yieldToEventLoop();
-      }
-    }
+      for (const b of this.#chainIds.get(destination)!) visit(halfway.slot(origin * nodes + b));
+    });
     const pairs = this.#pairs;
     pairs.reserve(Math.min(pairs.size + Math.ceil(halfway.size * 2.5), this.#maxSlots));
     const keepPair = this.#keepPair;
-    for (let slot = 0; slot < halfway.size; slot++) {
+    const toPairs = (slot: number, visit: (into: number) => void): void => {
       const key = halfway.key(slot);
       const b = key % nodes;
-      const origins = this.#chainIds.get((key - b) / nodes)!;
-      for (const a of origins) {
-        if (keepPair !== undefined && !keepPair(a, b)) continue;
-        pairs.merge(pairs.slot((a * nodes + b) * MONTH_SPAN + month), halfway, slot);
+      for (const a of this.#chainIds.get((key - b) / nodes)!) {
+        if (keepPair === undefined || keepPair(a, b)) visit(pairs.slot((a * nodes + b) * MONTH_SPAN + month));
       }
-      merged += origins.length;
+    };
+    for (let next = 0; next < halfway.size;) {
+      next = await this.#spread(halfway, next, pairs, this.#maxSlots, toPairs);
+      // One month larger than the bound: written out in parts rather than grown without limit.
+      if (pairs.size >= this.#maxSlots) await this.#flushPairs();
+    }
+  }
+
+  /**
+   * Merges the slots of `source` from `first` on into the slots of `into` that `targets` visits for
+   * each, until `into` holds `maxSlots` slots; returns the source slot to go on from. The targets are
+   * new slots, and merged in MonthSlots' three steps: aggregates, room for the sketches, bins.
+   */
+  async #spread(source: MonthSlots, first: number, into: MonthSlots, maxSlots: number, targets: (slot: number, visit: (into: number) => void) => void): Promise<number> {
+    const fresh = into.size;
+    let end = first;
+    let merged = 0;
+    let from = first;
+    const mergeAggregates = (slot: number): void => {
+      // Every pair and month is rolled up once per part (see #drain), so its slot cannot hold bins already.
+      if (slot < fresh) throw new Error(`roll-up merged into slot ${slot} of an earlier round`);
+      into.mergeAggregates(slot, source, from);
+      merged++;
+    };
+    for (; end < source.size && into.size < maxSlots; end++) {
+      from = end;
+      targets(end, mergeAggregates);
       if (merged >= YIELD_EVERY) {
         merged = 0;
         await yieldToEventLoop();
-        // One month larger than the bound: write it out in parts rather than grow without limit.
-        if (pairs.size >= this.#maxSlots) await this.#flushPairs();
       }
     }
+    into.reserveSketches(fresh);
+    const mergeSketches = (slot: number): void => {
+      into.mergeSketches(slot, source, from);
+      merged++;
+    };
+    for (from = first; from < end; from++) {
+      targets(from, mergeSketches);
+      if (merged >= YIELD_EVERY) {
+        merged = 0;
+        await yieldToEventLoop();
+      }
+    }
+    return end;
   }
 
   /** Writes out one record per pair-month, encoded into one slab as `flush` takes them. */
