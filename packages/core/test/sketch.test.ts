@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RELATIVE_ACCURACY, binOf, binValue } from '../src/sketch/mapping.js';
 import { forEachBin, readVarint, varintBytes, writeVarint } from '../src/sketch/bins-codec.js';
 import { SketchArena } from '../src/sketch/sketch-arena.js';
-import { DayBins, percentileRank } from '../src/sketch/day-bins.js';
+import { DayBins, percentileRanks } from '../src/sketch/day-bins.js';
 import { MonthSlots } from '../src/write/month-slots.js';
 import { encodeMonth, mergeRecord, type MonthAggregates } from '../src/encoding/record-codec.js';
 import { random } from './helpers.js';
@@ -192,6 +192,7 @@ describe('sketch: ranks and bounds', () => {
   });
 
   it('takes rank ⌊q/100 · (n − 1)⌋', () => {
+    const percentileRank = (q: number, count: number): number => percentileRanks(q)(count);
     expect(percentileRank(50, 101)).toBe(50);
     expect(percentileRank(50, 4)).toBe(1);
     expect(percentileRank(99.9, 1000)).toBe(998);
@@ -202,6 +203,23 @@ describe('sketch: ranks and bounds', () => {
     expect(percentileRank(0.5, 201)).toBe(1);
     expect(percentileRank(1.5e-7, 1e9)).toBe(1);
     expect(percentileRank(99.99, 10_001)).toBe(9_999);
+  });
+
+  it('takes the same ranks as exact decimal arithmetic, counts up to 2^53 and percentiles of many digits', () => {
+    const next = random(23);
+    const percentiles = [25, 50, 75, 29, 57, 99.9, 0.001, 1.5e-7, 33.333333333333336, 99.99999999999999, 12.345678901234];
+    for (let i = 0; i < 200; i++) percentiles.push(Number((next() * 100).toFixed(1 + Math.floor(next() * 12))) || 1);
+    for (const q of percentiles) {
+      const rank = percentileRanks(q);
+      const [mantissa = '', exponent = '0'] = String(q).split('e');
+      const [whole = '', fraction = ''] = mantissa.split('.');
+      const scale = fraction.length - Number(exponent);
+      const exact = (count: number): number =>
+        Number(scale >= 0 ? (BigInt(whole + fraction) * BigInt(count - 1)) / (100n * 10n ** BigInt(scale)) : (BigInt(whole + fraction) * 10n ** BigInt(-scale) * BigInt(count - 1)) / 100n);
+      for (const count of [1, 2, 3, 100, 101, 1001, 10_001, 2 ** 31, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER, Math.floor(next() * 1e6) + 1]) {
+        expect(rank(count), `q ${q}, count ${count}`).toBe(exact(count));
+      }
+    }
   });
 });
 

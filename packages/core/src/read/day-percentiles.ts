@@ -1,5 +1,5 @@
 import type { DayAggregate } from '../encoding/record-codec.js';
-import { percentileRank } from '../sketch/day-bins.js';
+import { percentileRanks } from '../sketch/day-bins.js';
 import { percentileKey } from '../contract/percentiles.js';
 
 /**
@@ -7,14 +7,19 @@ import { percentileKey } from '../contract/percentiles.js';
  * ⌊q/100 · (n − 1)⌋ of the day's n sorted prices, within 1% (see sketch/mapping.ts), in USD.
  */
 export class DayPercentiles {
-  readonly #percentiles: readonly number[];
   /** The row's keys, `p` + the percentile as given (`p25`, `p99.9`), in the order given. */
   readonly #names: readonly string[];
+  /** The rank of each percentile in ascending order of percentile, as a function of the day's count. */
+  readonly #ranks: ReadonlyArray<(count: number) => number>;
+  /** For each of those, its place among the percentiles as given. */
+  readonly #places: readonly number[];
   readonly #minCount: number;
 
   constructor(percentiles: readonly number[], minCount: number) {
-    this.#percentiles = percentiles;
     this.#names = percentiles.map(percentileKey);
+    // Ranks grow with the percentile, so one walk over a day's bins in this order finds them all.
+    this.#places = percentiles.map((_, at) => at).sort((x, y) => percentiles[x]! - percentiles[y]!);
+    this.#ranks = this.#places.map((at) => percentileRanks(percentiles[at]!));
     this.#minCount = minCount;
   }
 
@@ -23,17 +28,13 @@ export class DayPercentiles {
    * of the day was written before records had bins (its prices' places are unknown).
    */
   of(day: DayAggregate | undefined): Record<string, number | null> {
-    const row: Record<string, number | null> = {};
-    if (day === undefined || day.count < this.#minCount || !day.bins) {
-      for (const name of this.#names) row[name] = null;
-      return row;
+    const values: Array<number | null> = this.#names.map(() => null);
+    if (day !== undefined && day.count >= this.#minCount && day.bins) {
+      const found = day.bins.valuesAt(this.#ranks.map((rank) => rank(day.count)), day.count, day.min, day.max);
+      for (const [i, at] of this.#places.entries()) values[at] = found[i]! / 100;
     }
-    // One walk over the day's bins for every rank, in ascending order.
-    const ranks = this.#percentiles.map((q) => percentileRank(q, day.count));
-    const order = ranks.map((_, at) => at).sort((x, y) => ranks[x]! - ranks[y]!);
-    const values = day.bins.valuesAt(order.map((at) => ranks[at]!), day.count, day.min, day.max);
-    for (const name of this.#names) row[name] = null;
-    for (const [i, at] of order.entries()) row[this.#names[at]!] = values[i]! / 100;
+    const row: Record<string, number | null> = {};
+    for (const [at, name] of this.#names.entries()) row[name] = values[at]!;
     return row;
   }
 }

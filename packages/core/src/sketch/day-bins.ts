@@ -114,11 +114,23 @@ function clamp(rank: number, bin: number, count: number, min: number, max: numbe
 /**
  * The 0-based rank that percentile `q` (0 < q < 100) stands for among `count` sorted prices:
  * ⌊q/100 · (count − 1)⌋, exactly, with q the decimal JavaScript writes it as. In floating point,
- * 29/100 · 100 is 28.999999999999996, which would floor to the rank below.
+ * 29/100 · 100 is 28.999999999999996, which would floor to the rank below. `q` is read once (a query
+ * asks for the ranks of every day of its range); the rank of each count is then integer arithmetic.
  */
-export function percentileRank(q: number, count: number): number {
+export function percentileRanks(q: number): (count: number) => number {
   const [digits, scale] = decimalOf(q);
-  return Number((digits * BigInt(count - 1)) / (100n * 10n ** BigInt(scale)));
+  const divisor = 100n * 10n ** BigInt(scale);
+  const exact = (count: number): number => Number((digits * BigInt(count - 1)) / divisor);
+  if (digits > BigInt(Number.MAX_SAFE_INTEGER) || divisor > BigInt(Number.MAX_SAFE_INTEGER)) return exact;
+  const numerator = Number(digits);
+  const denominator = Number(divisor);
+  return (count) => {
+    const product = numerator * (count - 1);
+    // With n and d whole and n + d < 2^53, n / d rounded to a double floors to ⌊n / d⌋: the rounding
+    // error is below (⌊n / d⌋ + 1) · 2^-53 ≤ (n + d) · 2^-53 / d < 1 / d, the distance from a
+    // fraction n / d that is not whole to the next integer.
+    return product + denominator <= Number.MAX_SAFE_INTEGER ? Math.floor(product / denominator) : exact(count);
+  };
 }
 
 /** `q` as an integer and a power of ten, `digits / 10^scale`, from its shortest decimal form (`99.9`, `1.5e-7`). */

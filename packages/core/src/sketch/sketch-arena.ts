@@ -169,7 +169,8 @@ export class SketchArena {
     const counts = source.#words;
     const base = source.#start[from]! - source.#low[from]!;
     const into = this.#start[sketch]! - this.#low[sketch]!;
-    for (let bin = first; bin <= last; bin++) this.#words[into + bin]! += counts[base + bin]!;
+    const words = this.#words;
+    for (let bin = first; bin <= last; bin++) words[into + bin]! += counts[base + bin]!;
   }
 
   /** Bytes of the sketch's encoding (see bins-codec). */
