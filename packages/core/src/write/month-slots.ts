@@ -118,8 +118,11 @@ export class MonthSlots {
     }
   }
 
-  /** Gives every cell of slots `first` onwards whose aggregates do not imply its bins an empty sketch with room for all of them (see mergeAggregates). */
-  reserveSketches(first: number): void {
+  /**
+   * Gives every cell of slots `first` onwards whose aggregates do not imply its bins an empty sketch
+   * with room for all of them (see mergeAggregates); returns how many it made (none: no bins to merge).
+   */
+  reserveSketches(first: number): number {
     const count = this.#count;
     const min = this.#min;
     const max = this.#max;
@@ -130,12 +133,18 @@ export class MonthSlots {
         if (sketch[cell] === IMPLIED && !impliedBins(count[cell]!, min[cell]!, max[cell]!)) words += SketchArena.sizedWords(count[cell]!, binOf(min[cell]!), binOf(max[cell]!));
       });
     }
+    if (words === 0) return 0;
     this.#arena.makeRoom(words);
+    let made = 0;
     for (let slot = first; slot < this.#slots; slot++) {
       this.#forEachCell(slot, (cell) => {
-        if (sketch[cell] === IMPLIED && !impliedBins(count[cell]!, min[cell]!, max[cell]!)) sketch[cell] = this.#arena.sized(count[cell]!, binOf(min[cell]!), binOf(max[cell]!));
+        if (sketch[cell] === IMPLIED && !impliedBins(count[cell]!, min[cell]!, max[cell]!)) {
+          sketch[cell] = this.#arena.sized(count[cell]!, binOf(min[cell]!), binOf(max[cell]!));
+          made++;
+        }
       });
     }
+    return made;
   }
 
   /** Adds the bins of every day of slot `from` of `source` into slot `into`, once mergeAggregates took their aggregates and reserveSketches made room. */

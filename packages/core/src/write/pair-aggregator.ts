@@ -221,7 +221,8 @@ export class PairAggregator {
         await yieldToEventLoop();
       }
     }
-    into.reserveSketches(fresh);
+    // No sketch to fill (every cell implied or unknown, as in a store without sketches): done.
+    if (into.reserveSketches(fresh) === 0) return end;
     const mergeSketches = (slot: number): void => {
       into.mergeSketches(slot, source, from);
       merged++;
