@@ -17,25 +17,32 @@ function randomCents(next: () => number, n: number): number[] {
   return Array.from({ length: n }, () => Math.max(1, Math.round(10 ** (next() * 9))));
 }
 
-/** A day's merged bins as (bin, count) pairs, through their encoding. */
-function mergedBins(bins: DayBins | null | undefined): Array<[number, number]> | null {
+/** A day's merged bins as (bin, count) pairs, through their encoding; `min`: the day's min price. */
+function mergedBins(bins: DayBins | null | undefined, min: number): Array<[number, number]> | null {
   if (!bins) return null;
-  const body = new Uint8Array(bins.encodedBytes());
-  expect(bins.encode(body, 0)).toBe(body.length);
-  return binsOf(body);
+  const body = new Uint8Array(bins.encodedBytes(min));
+  expect(bins.encode(body, 0, min)).toBe(body.length);
+  return binsOf(body, min);
 }
 
-function binsOf(body: Uint8Array): Array<[number, number]> {
+function binsOf(body: Uint8Array, min: number): Array<[number, number]> {
   const bins: Array<[number, number]> = [];
-  forEachBin(body, (bin, count) => bins.push([bin, count]));
+  forEachBin(body, min, (bin, count) => bins.push([bin, count]));
   return bins;
 }
 
-/** The encoding of a sketch of `cents`, made in an arena. */
-function arenaBody(arena: SketchArena, sketch: number): Uint8Array {
-  const bytes = new Uint8Array(arena.encodedBytes(sketch));
-  expect(arena.encode(sketch, bytes, 0)).toBe(bytes.length);
+/** The encoding of a sketch made in an arena, for a day whose min price is `min`. */
+function arenaBody(arena: SketchArena, sketch: number, min: number): Uint8Array {
+  const bytes = new Uint8Array(arena.encodedBytes(sketch, min));
+  expect(arena.encode(sketch, bytes, 0, min)).toBe(bytes.length);
   return bytes;
+}
+
+/** A day's bins from its prices, as reads see them. */
+function dayBinsOf(cents: readonly number[]): DayBins {
+  const bins = new DayBins();
+  for (const c of cents) bins.addDay(undefined, 1, c, c);
+  return bins;
 }
 
 function sketchOf(arena: SketchArena, cents: readonly number[]): number {
@@ -81,13 +88,17 @@ describe('sketch: the encoding of a day', () => {
       const expected = new Map<number, number>();
       for (const c of cents) expected.set(binOf(c), (expected.get(binOf(c)) ?? 0) + 1);
       if (round % 10 === 0) expected.set(binOf(cents[0]!), expected.get(binOf(cents[0]!))! + 3_000_000_000);
-      const body = arenaBody(arena, sketch);
-      expect(binsOf(body)).toEqual([...expected].sort(([a], [b]) => a - b));
+      const [min, max] = [Math.min(...cents), Math.max(...cents)];
+      const body = arenaBody(arena, sketch, min);
+      expect(binsOf(body, min)).toEqual([...expected].sort(([a], [b]) => a - b));
       // Read back and written again, the same bytes.
-      const bins = DayBins.of(body, 3, 1, 2)!;
-      const again = new Uint8Array(bins.encodedBytes());
-      bins.encode(again, 0);
+      const bins = DayBins.of(body, cents.length, min, max)!;
+      const again = new Uint8Array(bins.encodedBytes(min));
+      bins.encode(again, 0, min);
       expect(again).toEqual(body);
+      // The first bin is written against the min's bin: one bit when they agree, and any other min still reads back.
+      const elsewhere = arenaBody(arena, sketch, min * 3 + 7);
+      expect(binsOf(elsewhere, min * 3 + 7)).toEqual(binsOf(body, min));
     }
   });
 
@@ -105,9 +116,10 @@ describe('sketch: the encoding of a day', () => {
       left.merge(a, right, b);
       left.merge(c, left, sketchOf(left, xs));
       const whole = new SketchArena();
-      const union = arenaBody(whole, sketchOf(whole, [...xs, ...ys]));
-      expect(arenaBody(left, a)).toEqual(union);
-      expect(arenaBody(left, c)).toEqual(union);
+      const min = Math.min(...xs, ...ys);
+      const union = arenaBody(whole, sketchOf(whole, [...xs, ...ys]), min);
+      expect(arenaBody(left, a, min)).toEqual(union);
+      expect(arenaBody(left, c, min)).toEqual(union);
     }
   });
 
@@ -122,7 +134,8 @@ describe('sketch: the encoding of a day', () => {
       const sized = into.sized(all.length, binOf(Math.min(...all)), binOf(Math.max(...all)));
       for (const sketch of sketches.reverse()) into.merge(sized, source, sketch);
       const whole = new SketchArena();
-      expect(arenaBody(into, sized)).toEqual(arenaBody(whole, sketchOf(whole, all)));
+      const min = Math.min(...all);
+      expect(arenaBody(into, sized, min)).toEqual(arenaBody(whole, sketchOf(whole, all), min));
     }
   });
 
@@ -140,11 +153,10 @@ describe('sketch: the encoding of a day', () => {
     expect(pairs.encodeRecord(pair, view, 0)).toBe(view.byteLength);
     const month: MonthAggregates = new Map();
     mergeRecord(new Uint8Array(view.buffer), month, true);
-    const expected = new DayBins();
-    for (const c of prices) expected.add(binOf(c), 1);
+    const expected = dayBinsOf(prices);
     expect(month.get(4)).toMatchObject({ count: 6, min: 7, max: 99_999 });
-    expect(mergedBins(month.get(4)!.bins)).toEqual(mergedBins(expected));
-    expect(mergedBins(expected)).toHaveLength(new Set(prices.map(binOf)).size);
+    expect(mergedBins(month.get(4)!.bins, 7)).toEqual(mergedBins(expected, 7));
+    expect(mergedBins(expected, 7)).toHaveLength(new Set(prices.map(binOf)).size);
     // One route of two prices: its record holds no bins (nor their lengths: it is written without
     // sketches), and reads them back from min and max.
     const two = new MonthSlots();
@@ -164,8 +176,7 @@ describe('sketch: ranks and bounds', () => {
     const next = random(17);
     for (let round = 0; round < 200; round++) {
       const cents = randomCents(next, 3 + Math.floor(next() * 200)).sort((a, b) => a - b);
-      const bins = new DayBins();
-      for (const c of cents) bins.add(binOf(c), 1);
+      const bins = dayBinsOf(cents);
       const [min, max] = [cents[0]!, cents[cents.length - 1]!];
       const ranks = cents.map((_, rank) => rank);
       // Each rank alone, and all in one walk.
@@ -179,8 +190,8 @@ describe('sketch: ranks and bounds', () => {
       }
       expect(bins.valuesAt([0, cents.length - 1], cents.length, min, max)).toEqual([min, max]);
       // One encoded body is walked without merging; two merge: the same answers.
-      const body = new Uint8Array(bins.encodedBytes());
-      bins.encode(body, 0);
+      const body = new Uint8Array(bins.encodedBytes(min));
+      bins.encode(body, 0, min);
       const one = DayBins.of(body, cents.length, min, max)!;
       expect(one.valuesAt(ranks, cents.length, min, max)).toEqual(all);
       one.addDay(undefined, 1, min, min);
@@ -226,16 +237,15 @@ describe('sketch: ranks and bounds', () => {
 describe('sketch: records', () => {
   it('round-trips merged months, and reads days of records without bins as unknown unless implied', () => {
     const month: MonthAggregates = new Map();
-    const wide = new DayBins();
-    for (const c of [100, 200, 300, 400]) wide.add(binOf(c), 1);
+    const wide = dayBinsOf([100, 200, 300, 400]);
     month.set(3, { count: 4, sum: 1000, min: 100, max: 400, bins: wide });
     month.set(5, { count: 2, sum: 300, min: 100, max: 200, bins: DayBins.of(undefined, 2, 100, 200) });
     const bytes = encodeMonth(false, month);
     const read: MonthAggregates = new Map();
     mergeRecord(bytes, read, true);
     expect(read).toEqual(month);
-    for (const day of [3, 5]) expect(mergedBins(read.get(day)!.bins)).toEqual(mergedBins(month.get(day)!.bins));
-    expect(mergedBins(read.get(3)!.bins)).toEqual([100, 200, 300, 400].map((c) => [binOf(c), 1]));
+    for (const day of [3, 5]) expect(mergedBins(read.get(day)!.bins, 100)).toEqual(mergedBins(month.get(day)!.bins, 100));
+    expect(mergedBins(read.get(3)!.bins, 100)).toEqual([100, 200, 300, 400].map((c) => [binOf(c), 1]));
     // Without sketches a read leaves the bins alone.
     const plain: MonthAggregates = new Map();
     mergeRecord(bytes, plain);
@@ -246,7 +256,7 @@ describe('sketch: records', () => {
     const fromOld: MonthAggregates = new Map();
     mergeRecord(old, fromOld, true);
     expect(fromOld.get(3)!.bins).toBeNull();
-    expect(mergedBins(fromOld.get(5)!.bins)).toEqual(mergedBins(month.get(5)!.bins));
+    expect(mergedBins(fromOld.get(5)!.bins, 100)).toEqual(mergedBins(month.get(5)!.bins, 100));
     mergeRecord(bytes, fromOld, true);
     expect(fromOld.get(3)).toMatchObject({ count: 8, bins: null });
     // And an old record's unknown day stays unknown through a rebuild's aggregation.

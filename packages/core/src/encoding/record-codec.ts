@@ -76,7 +76,7 @@ export function writeRecordDay(view: DataView, at: number, dayOfMonth: number, c
 /** Encodes a record from merged aggregates, with the bins of the days that have them (others are written as unknown). */
 export function encodeMonth(reset: boolean, days: MonthAggregates): Uint8Array {
   // Bins that a day's count, min and max imply are not stored (reads imply them again).
-  const binBytes = [...days.values()].map(({ bins, count, min, max }) => (bins && !impliedBins(count, min, max) ? bins.encodedBytes() : 0));
+  const binBytes = [...days.values()].map(({ bins, count, min, max }) => (bins && !impliedBins(count, min, max) ? bins.encodedBytes(min) : 0));
   const sketches = binBytes.some((bytes) => bytes > 0);
   const size = recordBytes(days.size) + (sketches ? binBytes.reduce((sum, bytes) => sum + daySketchBytes(bytes), 0) : 0);
   const bytes = new Uint8Array(size);
@@ -88,7 +88,7 @@ export function encodeMonth(reset: boolean, days: MonthAggregates): Uint8Array {
   for (const day of days.values()) {
     const dayBytes = binBytes[i++]!;
     at = writeDaySketchLength(bytes, at, dayBytes);
-    if (dayBytes > 0) at = day.bins!.encode(bytes, at);
+    if (dayBytes > 0) at = day.bins!.encode(bytes, at, day.min);
   }
   return bytes;
 }

@@ -1,9 +1,19 @@
+import { binOf } from './mapping.js';
+
 /**
- * The encoding of one day's bins (see mapping.ts) in a record: the first bin, then a token per bin
- * up to the last one in use, all unsigned LEB128 varints: a count above zero is the count of the
- * current bin, and 0 followed by z skips z empty bins. A wide day (a region pair: hundreds of bins,
- * most in use) costs about a byte or two per bin, a narrow one (a port pair: a few prices far apart)
- * two or three bytes per price.
+ * The encoding of one day's bins in a record: a stream of bits, most significant first, of Elias
+ * gamma codes (n ≥ 1 as ⌊log2 n⌋ zeros, then n in binary), zero bits to the end of the last byte:
+ * - the first bin in use, as its distance from the bin of the day's min price (zigzag, plus one):
+ *   one bit, as the min's bin is the first in use;
+ * - its count;
+ * - for each further bin in use: its distance from the one before, and its count.
+ * A code always holds a one bit, so a tail of zero bits ends the day.
+ *
+ * Why gamma codes: most bins in use hold one to three prices and follow the one before closely
+ * (measured on the sample's 1M-price month: half the counts are 1, two thirds of the distances 1),
+ * which gamma writes in one to three bits each. The sample's days took 2.5 times fewer bytes than
+ * with a varint per bin and per run of empty bins, and wide days of large counts cost about what
+ * varints did.
  *
  * An empty encoding is a day whose bins follow from its count, min and max (see `impliedBins`): one
  * price, two (min and max), or all at one price. For any other day it means the bins are unknown:
@@ -43,71 +53,113 @@ export function readVarint(bytes: Uint8Array, cursor: { at: number }): number {
   }
 }
 
-/** Bytes of the token of a bin in use after `empty` empty bins (see above). */
-export function binTokenBytes(empty: number, count: number): number {
-  return (empty > 0 ? 1 + varintBytes(empty) : 0) + varintBytes(count);
-}
-
-/** Writes the token `binTokenBytes` measures into `bytes` at `at`; returns where it ends. */
-export function writeBinToken(bytes: Uint8Array, at: number, empty: number, count: number): number {
-  if (empty > 0) {
-    bytes[at++] = 0;
-    at = writeVarint(bytes, at, empty);
-  }
-  return writeVarint(bytes, at, count);
-}
+/** 2^k, for k up to 53. */
+const POWERS = Float64Array.from({ length: 54 }, (_, k) => 2 ** k);
 
 /**
- * Bytes of the encoding of bins `firstBin`.. whose counts are `counts[start..end)`; the first and
- * last of them are in use (above zero). No bins (start = end) encode as nothing.
+ * Writes one day's bins, given in ascending order with their counts, or only measures them (no
+ * bytes). One writer serves many days in turn: `start`, `bin` for each bin in use, `end`.
  */
-export function binsBytes(counts: ArrayLike<number>, start: number, end: number, firstBin: number): number {
-  if (start === end) return 0;
-  let bytes = varintBytes(firstBin);
-  let empty = 0;
-  for (let at = start; at < end; at++) {
-    const count = counts[at]!;
-    if (count === 0) {
-      empty++;
-    } else {
-      bytes += binTokenBytes(empty, count);
-      empty = 0;
-    }
+export class BinsWriter {
+  #bytes: Uint8Array | undefined;
+  #at = 0;
+  /** Bits not yet written out: fewer than 8 between calls, held in a double (at most 40 at once). */
+  #pending = 0;
+  #pendingBits = 0;
+  /** Bits measured, when there are no bytes. */
+  #bits = 0;
+  #minBin = 0;
+  #previous = -1;
+
+  /** Starts a day whose min price is `min` cents, written into `bytes` at `at`, or measured (no bytes). */
+  start(bytes: Uint8Array | undefined, at: number, min: number): void {
+    this.#bytes = bytes;
+    this.#at = at;
+    this.#pending = 0;
+    this.#pendingBits = 0;
+    this.#bits = 0;
+    this.#minBin = binOf(min);
+    this.#previous = -1;
   }
-  return bytes;
+
+  /** Adds a bin in use (above the one before) and its count (at least 1). */
+  bin(bin: number, count: number): void {
+    if (this.#previous < 0) {
+      const offset = bin - this.#minBin;
+      this.#gamma((offset >= 0 ? 2 * offset : -2 * offset - 1) + 1);
+    } else {
+      this.#gamma(bin - this.#previous);
+    }
+    this.#gamma(count);
+    this.#previous = bin;
+  }
+
+  /** Ends the day: where its encoding ends, or, measuring, its bytes. */
+  end(): number {
+    if (this.#bytes === undefined) return Math.ceil(this.#bits / 8);
+    if (this.#pendingBits > 0) this.#bytes[this.#at++] = this.#pending * POWERS[8 - this.#pendingBits]!;
+    return this.#at;
+  }
+
+  /** n (1 to 2^32 - 1) as its gamma code. */
+  #gamma(n: number): void {
+    const width = 31 - Math.clz32(n);
+    if (this.#bytes === undefined) {
+      this.#bits += 2 * width + 1;
+      return;
+    }
+    this.#put(0, width);
+    this.#put(n, width + 1);
+  }
+
+  /** The low `width` (up to 32) bits of `value`, most significant first. */
+  #put(value: number, width: number): void {
+    const bytes = this.#bytes!;
+    let pending = this.#pending * POWERS[width]! + value;
+    let bits = this.#pendingBits + width;
+    while (bits >= 8) {
+      bits -= 8;
+      const byte = Math.floor(pending / POWERS[bits]!);
+      bytes[this.#at++] = byte;
+      pending -= byte * POWERS[bits]!;
+    }
+    this.#pending = pending;
+    this.#pendingBits = bits;
+  }
 }
 
-/** Writes the encoding `binsBytes` measures into `bytes` at `at`; returns where it ends. */
-export function writeBins(bytes: Uint8Array, at: number, counts: ArrayLike<number>, start: number, end: number, firstBin: number): number {
-  if (start === end) return at;
-  at = writeVarint(bytes, at, firstBin);
-  let empty = 0;
-  for (let i = start; i < end; i++) {
-    const count = counts[i]!;
-    if (count === 0) {
-      empty++;
-    } else {
-      at = writeBinToken(bytes, at, empty, count);
-      empty = 0;
-    }
-  }
-  return at;
-}
-
-/** Visits each bin in use of an encoded day, in bin order: the bin and its count. */
-export function forEachBin(body: Uint8Array, visit: (bin: number, count: number) => void): void {
+/** Visits each bin in use of a day encoded by BinsWriter, in bin order: the bin and its count. `min`: the day's min price in cents. */
+export function forEachBin(body: Uint8Array, min: number, visit: (bin: number, count: number) => void): void {
   if (body.length === 0) return;
-  const cursor = { at: 0 };
-  let bin = readVarint(body, cursor);
-  while (cursor.at < body.length) {
-    const token = readVarint(body, cursor);
-    if (token === 0) {
-      bin += readVarint(body, cursor);
-    } else {
-      visit(bin, token);
-      bin++;
+  const end = body.length * 8;
+  let at = 0;
+  /** The gamma code at `at`: 32 bits from there, whose leading zeros say its width. */
+  const gamma = (): number => {
+    const byte = at >>> 3;
+    const shift = at & 7;
+    // Bytes past the end read as undefined, which the bit operators take as 0.
+    const window = ((body[byte]! << 24) | (body[byte + 1]! << 16) | (body[byte + 2]! << 8) | body[byte + 3]!) << shift | (body[byte + 4]! >>> (8 - shift));
+    const zeros = Math.clz32(window);
+    if (zeros < 16) {
+      at += 2 * zeros + 1;
+      return window >>> (31 - 2 * zeros);
     }
+    // Codes of 2^16 and above (counts that large in one bin): bit by bit.
+    at += zeros;
+    let value = 0;
+    for (let i = 0; i <= zeros; i++, at++) value = value * 2 + ((body[at >>> 3]! >>> (7 - (at & 7))) & 1);
+    if (at > end) throw new RangeError('truncated gamma code in a sketch');
+    return value;
+  };
+  const zigzag = gamma() - 1;
+  let bin = binOf(min) + (zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2);
+  visit(bin, gamma());
+  // Codes go on while a one bit is left: the encoding ends in fewer than 8 bits of zeros.
+  while (end - at >= 8 || (end > at && (body[body.length - 1]! & ((1 << (end - at)) - 1)) !== 0)) {
+    bin += gamma();
+    visit(bin, gamma());
   }
+  if (at > end) throw new RangeError('truncated gamma code in a sketch');
 }
 
 /** Whether a day's bins follow from its count, min and max alone, so that none need storing. */

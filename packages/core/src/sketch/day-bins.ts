@@ -1,10 +1,11 @@
 import { binOf, binValue } from './mapping.js';
-import { binsBytes, forEachBin, impliedBins, varintBytes, writeBins, writeVarint } from './bins-codec.js';
+import { BinsWriter, forEachBin, impliedBins } from './bins-codec.js';
 
 /** Bins of a price up to MAX_PRICE (1e9 cents) are below this. */
 const BIN_LIMIT = binOf(1e9) + 2;
 /** Counts of one day's merged bins at read time, zeroed after each use: reads run one at a time per day. */
 const scratch = new Float64Array(BIN_LIMIT);
+const writer = new BinsWriter();
 
 /**
  * One day's bins as a read merges them. Reads merge a few records a month and want only the days of
@@ -16,6 +17,8 @@ const scratch = new Float64Array(BIN_LIMIT);
 export class DayBins {
   /** Encoded bins of each record's day (see bins-codec). Made on first use: a read makes one DayBins a day of its months. */
   #bodies: Uint8Array[] | undefined;
+  /** The min price of each of those days, from whose bin the encoding starts (see bins-codec). */
+  #mins: number[] | undefined;
   /** Days whose count, min and max imply their bins: count, min, max, repeated. */
   #implied: number[] | undefined;
 
@@ -27,34 +30,33 @@ export class DayBins {
 
   /** Adds one record's day (see `of`); false when its bins are unknown. */
   addDay(body: Uint8Array | undefined, count: number, min: number, max: number): boolean {
-    if (body !== undefined && body.length > 0) (this.#bodies ??= []).push(body);
-    else if (impliedBins(count, min, max)) (this.#implied ??= []).push(count, min, max);
-    else return false;
+    if (body !== undefined && body.length > 0) {
+      (this.#bodies ??= []).push(body);
+      (this.#mins ??= []).push(min);
+    } else if (impliedBins(count, min, max)) {
+      (this.#implied ??= []).push(count, min, max);
+    } else {
+      return false;
+    }
     return true;
   }
 
-  /** Adds `count` prices in bin `bin`. */
-  add(bin: number, count: number): void {
-    // The encoding of one bin: the bin, then its count (see bins-codec).
-    const body = new Uint8Array(varintBytes(bin) + varintBytes(count));
-    writeVarint(body, writeVarint(body, 0, bin), count);
-    (this.#bodies ??= []).push(body);
-  }
-
-  /** Bytes of the encoding of the merged bins (see bins-codec). */
-  encodedBytes(): number {
-    const [low, high] = this.#merge();
-    const bytes = binsBytes(scratch, low, high + 1, low);
-    scratch.fill(0, low, high + 1);
-    return bytes;
+  /** Bytes of the encoding of the merged bins (see bins-codec) of a day whose min price is `min` cents. */
+  encodedBytes(min: number): number {
+    return this.#write(undefined, 0, min);
   }
 
   /** Writes the encoding of the merged bins into `bytes` at `at`; returns where it ends. */
-  encode(bytes: Uint8Array, at: number): number {
+  encode(bytes: Uint8Array, at: number, min: number): number {
+    return this.#write(bytes, at, min);
+  }
+
+  #write(bytes: Uint8Array | undefined, at: number, min: number): number {
     const [low, high] = this.#merge();
-    const end = writeBins(bytes, at, scratch, low, high + 1, low);
+    writer.start(bytes, at, min);
+    for (let bin = low; bin <= high; bin++) if (scratch[bin]! > 0) writer.bin(bin, scratch[bin]!);
     scratch.fill(0, low, high + 1);
-    return end;
+    return writer.end();
   }
 
   /**
@@ -71,7 +73,7 @@ export class DayBins {
       for (; next < ranks.length && ranks[next]! < seen; next++) values.push(clamp(ranks[next]!, bin, count, min, max));
     };
     if (this.#bodies?.length === 1 && this.#implied === undefined) {
-      forEachBin(this.#bodies[0]!, take);
+      forEachBin(this.#bodies[0]!, this.#mins![0]!, take);
     } else {
       const [low, high] = this.#merge();
       for (let bin = low; bin <= high; bin++) if (scratch[bin]! > 0) take(bin, scratch[bin]!);
@@ -90,7 +92,7 @@ export class DayBins {
       if (bin < low) low = bin;
       if (bin > high) high = bin;
     };
-    for (const body of this.#bodies ?? []) forEachBin(body, add);
+    for (const [i, body] of (this.#bodies ?? []).entries()) forEachBin(body, this.#mins![i]!, add);
     const implied = this.#implied ?? [];
     for (let i = 0; i < implied.length; i += 3) {
       const [count, min, max] = [implied[i]!, implied[i + 1]!, implied[i + 2]!];

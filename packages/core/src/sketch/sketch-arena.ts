@@ -1,5 +1,5 @@
 import { binOf } from './mapping.js';
-import { binTokenBytes, binsBytes, forEachBin, varintBytes, writeBinToken, writeBins, writeVarint } from './bins-codec.js';
+import { BinsWriter, forEachBin } from './bins-codec.js';
 
 /** A cell whose bins follow from its count, min and max (see `impliedBins`): nothing is stored. */
 export const IMPLIED = -1;
@@ -40,6 +40,7 @@ export class SketchArena {
   /** Sparse entries (bin, count) in bin order, and dense windows of counts. */
   #words = new Uint32Array(INITIAL_WORDS);
   #used = 0;
+  readonly #writer = new BinsWriter();
   /** Words from here on have not been written since `#words` was allocated: they are zero. */
   #dirty = 0;
 
@@ -94,10 +95,10 @@ export class SketchArena {
     return sketch;
   }
 
-  /** A new sketch from a record's encoding of a day (see bins-codec). */
-  decode(body: Uint8Array): number {
+  /** A new sketch from a record's encoding of a day (see bins-codec) whose min price is `min` cents. */
+  decode(body: Uint8Array, min: number): number {
     const sketch = this.create();
-    forEachBin(body, (bin, count) => this.add(sketch, bin, count));
+    forEachBin(body, min, (bin, count) => this.add(sketch, bin, count));
     return sketch;
   }
 
@@ -173,34 +174,32 @@ export class SketchArena {
     for (let bin = first; bin <= last; bin++) words[into + bin]! += counts[base + bin]!;
   }
 
-  /** Bytes of the sketch's encoding (see bins-codec). */
-  encodedBytes(sketch: number): number {
-    const size = this.#size[sketch]!;
-    const words = this.#words;
-    const start = this.#start[sketch]!;
-    if (size === DENSE) {
-      const base = start - this.#low[sketch]!;
-      return binsBytes(words, base + this.#first[sketch]!, base + this.#last[sketch]! + 1, this.#first[sketch]!);
-    }
-    if (size === 0) return 0;
-    let bytes = varintBytes(words[start]!) + varintBytes(words[start + 1]!);
-    for (let i = 1; i < size; i++) bytes += binTokenBytes(words[start + 2 * i]! - words[start + 2 * i - 2]! - 1, words[start + 2 * i + 1]!);
-    return bytes;
+  /** Bytes of the sketch's encoding (see bins-codec), for a day whose min price is `min` cents. */
+  encodedBytes(sketch: number, min: number): number {
+    return this.#write(sketch, undefined, 0, min);
   }
 
   /** Writes the sketch's encoding (see bins-codec) into `bytes` at `at`; returns where it ends. */
-  encode(sketch: number, bytes: Uint8Array, at: number): number {
+  encode(sketch: number, bytes: Uint8Array, at: number, min: number): number {
+    return this.#write(sketch, bytes, at, min);
+  }
+
+  #write(sketch: number, bytes: Uint8Array | undefined, at: number, min: number): number {
+    const writer = this.#writer;
+    writer.start(bytes, at, min);
     const size = this.#size[sketch]!;
     const words = this.#words;
     const start = this.#start[sketch]!;
     if (size === DENSE) {
       const base = start - this.#low[sketch]!;
-      return writeBins(bytes, at, words, base + this.#first[sketch]!, base + this.#last[sketch]! + 1, this.#first[sketch]!);
+      for (let bin = this.#first[sketch]!, last = this.#last[sketch]!; bin <= last; bin++) {
+        const count = words[base + bin]!;
+        if (count > 0) writer.bin(bin, count);
+      }
+    } else {
+      for (let i = 0; i < size; i++) writer.bin(words[start + 2 * i]!, words[start + 2 * i + 1]!);
     }
-    if (size === 0) return at;
-    at = writeVarint(bytes, writeVarint(bytes, at, words[start]!), words[start + 1]!);
-    for (let i = 1; i < size; i++) at = writeBinToken(bytes, at, words[start + 2 * i]! - words[start + 2 * i - 2]! - 1, words[start + 2 * i + 1]!);
-    return at;
+    return writer.end();
   }
 
   /** Forgets every sketch, keeping the arrays for the next round. */

@@ -93,7 +93,7 @@ export class MonthSlots {
 
   /** Adds one day of a record to a slot, with the day's encoded bins (see record-codec; undefined for an old record). */
   addEncoded(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number, bins: Uint8Array | undefined): void {
-    const sketch = bins !== undefined && bins.length > 0 ? this.#arena.decode(bins) : impliedBins(count, min, max) ? IMPLIED : UNKNOWN;
+    const sketch = bins !== undefined && bins.length > 0 ? this.#arena.decode(bins, min) : impliedBins(count, min, max) ? IMPLIED : UNKNOWN;
     this.#add(slot, dayOfMonth, count, sum, min, max, sketch);
   }
 
@@ -215,7 +215,7 @@ export class MonthSlots {
     let sketchBytes = 0;
     let withBins = false;
     this.#forEachCell(slot, (cell) => {
-      const binBytes = this.#storesBins(cell) ? this.#arena.encodedBytes(this.#sketch[cell]!) : 0;
+      const binBytes = this.#storesBins(cell) ? this.#arena.encodedBytes(this.#sketch[cell]!, this.#min[cell]!) : 0;
       if (cell >= this.#binBytes.length) this.#binBytes = grown(this.#binBytes, new Int32Array(this.#count.length));
       this.#binBytes[cell] = binBytes;
       sketchBytes += daySketchBytes(binBytes);
@@ -243,7 +243,7 @@ export class MonthSlots {
     this.#forEachCell(slot, (cell) => {
       const binBytes = this.#binBytes[cell]!;
       at = writeDaySketchLength(bytes, at, binBytes);
-      if (binBytes > 0) at = this.#arena.encode(this.#sketch[cell]!, bytes, at);
+      if (binBytes > 0) at = this.#arena.encode(this.#sketch[cell]!, bytes, at, this.#min[cell]!);
     });
     return at;
   }
