@@ -165,26 +165,33 @@ export class SketchArena {
     }
     const first = source.#first[from]!;
     const last = source.#last[from]!;
-    if (this.#size[sketch] !== DENSE) this.#densify(sketch, first, last);
-    this.#cover(sketch, first, last);
     const counts = source.#words;
     const base = source.#start[from]! - source.#low[from]!;
+    if (this.#size[sketch] !== DENSE) {
+      // Into a sorted list: its bins in use one by one. A list made by `sized` has room for them
+      // all (a narrow window of a few prices is dense, and the wider day it joins may not be).
+      for (let bin = first; bin <= last; bin++) if (counts[base + bin]! > 0) this.add(sketch, bin, counts[base + bin]!);
+      return;
+    }
+    this.#cover(sketch, first, last);
     const into = this.#start[sketch]! - this.#low[sketch]!;
     const words = this.#words;
     for (let bin = first; bin <= last; bin++) words[into + bin]! += counts[base + bin]!;
   }
 
-  /** Bytes of the sketch's encoding (see bins-codec), for a day whose min price is `min` cents. */
-  encodedBytes(sketch: number, min: number): number {
-    return this.#write(sketch, undefined, 0, min);
+  /** At least the bytes of the sketch's encoding, found without encoding it. */
+  encodedBound(sketch: number): number {
+    const size = this.#size[sketch]!;
+    const bins = size === DENSE ? this.#last[sketch]! - this.#first[sketch]! + 1 : size;
+    // Per bin two gamma codes: a distance or offset below 2^12 (23 bits) and a count below 2^32 (63 bits).
+    return Math.ceil((bins * 86) / 8);
   }
 
-  /** Writes the sketch's encoding (see bins-codec) into `bytes` at `at`; returns where it ends. */
+  /**
+   * Writes the sketch's encoding (see bins-codec), for a day whose min price is `min` cents, into
+   * `bytes` at `at`, which has room for `encodedBound` bytes; returns where it ends.
+   */
   encode(sketch: number, bytes: Uint8Array, at: number, min: number): number {
-    return this.#write(sketch, bytes, at, min);
-  }
-
-  #write(sketch: number, bytes: Uint8Array | undefined, at: number, min: number): number {
     const writer = this.#writer;
     writer.start(bytes, at, min);
     const size = this.#size[sketch]!;
