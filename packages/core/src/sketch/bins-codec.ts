@@ -108,6 +108,19 @@ export class BinsWriter {
       this.#bits += 2 * width + 1;
       return;
     }
+    if (this.#pendingBits + 2 * width + 1 <= 31) {
+      // The common short code: the zeros and n at once, in 32-bit integer arithmetic.
+      const bytes = this.#bytes;
+      let bits = this.#pendingBits + 2 * width + 1;
+      const pending = (this.#pending << (2 * width + 1)) | n;
+      while (bits >= 8) {
+        bits -= 8;
+        bytes[this.#at++] = (pending >>> bits) & 255;
+      }
+      this.#pending = pending & ((1 << bits) - 1);
+      this.#pendingBits = bits;
+      return;
+    }
     this.#put(0, width);
     this.#put(n, width + 1);
   }

@@ -46,7 +46,7 @@ export class SketchArena {
 
   /** A new empty sketch. */
   create(): number {
-    if (this.#sketches === this.#size.length) this.#growSketches();
+    if (this.#sketches === this.#size.length) this.#growSketches(this.#size.length * 2);
     const sketch = this.#sketches++;
     this.#size[sketch] = 0;
     this.#capacity[sketch] = 0;
@@ -83,8 +83,9 @@ export class SketchArena {
     return entries <= SPARSE_MAX && 2 * entries < window ? 2 * entries : window;
   }
 
-  /** Makes room for `words` more words at once, rather than growing the arena step by step as they are allocated. */
-  makeRoom(words: number): void {
+  /** Makes room for `sketches` more sketches of `words` words in all at once, rather than growing the arena step by step as they are made. */
+  makeRoom(sketches: number, words: number): void {
+    if (this.#sketches + sketches > this.#size.length) this.#growSketches(this.#sketches + sketches);
     if (this.#used + words > this.#words.length) this.#grow(this.#used + words);
   }
 
@@ -306,8 +307,7 @@ export class SketchArena {
     this.#dirty = this.#used;
   }
 
-  #growSketches(): void {
-    const capacity = this.#size.length * 2;
+  #growSketches(capacity: number): void {
     this.#size = grown(this.#size, capacity);
     this.#capacity = grown(this.#capacity, capacity);
     this.#start = grown(this.#start, capacity);

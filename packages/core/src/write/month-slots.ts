@@ -144,7 +144,7 @@ export class MonthSlots {
         words += SketchArena.sizedWords(count[cell]!, low, high);
       });
     }
-    this.#arena.makeRoom(words);
+    this.#arena.makeRoom(cells.length, words);
     for (const [i, cell] of cells.entries()) sketch[cell] = this.#arena.sized(count[cell]!, bins[2 * i]!, bins[2 * i + 1]!);
     return cells.length;
   }
