@@ -283,6 +283,11 @@ export class MonthSlots {
     }
   }
 
+  /** A copy of the keys of the slots in use, in slot order. */
+  keys(): Float64Array {
+    return this.#keys.slice(0, this.#slots);
+  }
+
   /** Empties the table, keeping its capacity for the next round. */
   clear(): void {
     this.#buckets.fill(EMPTY);

@@ -47,15 +47,14 @@ export interface PairMonths {
 
 /**
  * Aggregates prices per route and month, then rolls each route-month up to every pair of nodes on
- * the origin's and the destination's chains (see #rollUp). Routes are aggregated first because a
- * batch usually has several prices per route and day, and months are dense (31 day cells and a mask
- * of the days in use), so the roll-up costs one hash lookup per pair and month, plus a walk over the days.
+ * the origin's and the destination's chains. Routes are aggregated first because a batch usually
+ * has several prices per route and day, and months are dense (31 day cells and a mask of the days
+ * in use), so the roll-up costs one hash lookup per pair and month, plus a walk over the days.
  *
  * Route-months are kept per month and rolled up month by month, and pair-months are written out only
  * between months while they fit `maxCells`: every record (pair, month) is then written once, and
  * memory stays bounded whatever the batch's size or spread. Only a single month whose cells alone
- * exceed the bound is written in several parts, which reads merge: its route-months roll up in
- * parts of half the bound's pairs of ports, each with the pairs of regions above them.
+ * exceed the bound is written in several parts, which reads merge.
  *
  * The cells' sketches (see MonthSlots) are not counted against `maxCells`: each holds at most the
  * bins of 1 cent to 10M USD (about 1,050 4-byte counts), a few hundred for any real day, so memory
@@ -63,22 +62,10 @@ export interface PairMonths {
  * into 2-3 records for a fifth of its pairs, which storage and every read then pay for good
  * (measured: 1.4x the records' bytes), while the memory is the commit's alone.
  */
-/** How #climb rolls one table into the next: slot keys, numbers (see PairMonths). */
-interface Climb {
-  /** The key of the slot a source slot merges into first; -1: none. */
-  leaf: (slot: number) => number;
-  /** The key of the slot a slot merges into next, its parent pair; -1: none. */
-  parent: (key: number) => number;
-  /** How deep the node that `parent` replaces is: slots merge up deepest first. */
-  depth: (key: number) => number;
-}
-
 export class PairAggregator {
   /** Node ids: ports and regions in the order the chains name them. */
   readonly #numbering = new Numbering();
-  /** Each node's parent (-1 for a root) and its depth below its root, by node id. */
-  readonly #parents: Int32Array;
-  readonly #depths: Int32Array;
+  readonly #chainIds = new Map<number, Int32Array>();
   readonly #portIds = new Map<number, number>();
   /** Route-months by month since 1900; keyed by route (origin * nodes + destination). */
   readonly #routes = new Map<number, MonthSlots>();
@@ -95,44 +82,25 @@ export class PairAggregator {
 
   constructor(options: PairAggregatorOptions) {
     this.#options = options;
-    const chains: Int32Array[] = [];
     for (const [port, chain] of options.chains) {
-      chains.push(Int32Array.from(chain, (node) => this.#numbering.of(node)));
-      this.#portIds.set(packCode(port), this.#numbering.of(port));
+      const id = this.#numbering.of(port);
+      this.#chainIds.set(id, Int32Array.from(chain, (node) => this.#numbering.of(node)));
+      this.#portIds.set(packCode(port), id);
     }
     this.#nodes = Math.max(1, this.#numbering.names.length);
     if (this.#nodes > MAX_NODES) throw new RangeError(`at most ${MAX_NODES} ports and regions are supported`);
-    this.#parents = new Int32Array(this.#nodes).fill(-1);
-    this.#depths = new Int32Array(this.#nodes);
-    for (const chain of chains) {
-      for (let i = 0; i < chain.length; i++) {
-        if (i + 1 < chain.length) this.#parents[chain[i]!] = chain[i + 1]!;
-        this.#depths[chain[i]!] = chain.length - 1 - i;
-      }
-    }
     this.#maxSlots = Math.max(1, Math.floor(options.maxCells / CELLS_PER_SLOT));
     const keepPair = options.keepPair;
     if (keepPair !== undefined) {
-      const keeps = new Map<number, boolean>();
+      const memo = new Map<number, boolean>();
       this.#keepPair = (a, b) => {
         const key = a * this.#nodes + b;
-        let keep = keeps.get(key);
-        if (keep === undefined) keeps.set(key, (keep = keepPair(this.#numbering.names[a]!, this.#numbering.names[b]!)));
+        let keep = memo.get(key);
+        if (keep === undefined) memo.set(key, (keep = keepPair(this.#numbering.names[a]!, this.#numbering.names[b]!)));
         return keep;
-      };
-      // A pair kept or below one that is: the roll-up climbs through it.
-      const needs = new Map<number, boolean>();
-      this.#needPair = (a, b) => {
-        const key = a * this.#nodes + b;
-        let need = needs.get(key);
-        if (need === undefined) needs.set(key, (need = this.#keepPair!(a, b) || (this.#parents[a]! >= 0 && this.#needPair(this.#parents[a]!, b))));
-        return need;
       };
     }
   }
-
-  /** Whether the roll-up makes pair (a, b): every pair, or with `keepPair`, those kept and those below them. */
-  #needPair: (a: number, b: number) => boolean = () => true;
 
   /** The node id of a port given its packed code (see price-codec), or undefined for an unknown port. */
   portId(packedCode: number): number | undefined {
@@ -196,138 +164,88 @@ export class PairAggregator {
   }
 
   /**
-   * Rolls routes (o, d) up in two climbs. First the destinations: each route into the half-way slot
-   * (o, d), then each half-way slot (o, b) into (o, parent of b), deepest b first, so that (o, b)
-   * ends holding every route from o to a port below b. Then the origins alike: each (o, b) into the
-   * pair (o, b), and each pair (a, b) into (parent of a, b). A slot merges into its parent alone, not
-   * into every ancestor: a region pair's day, a hundred bins or more, is merged once per level.
+   * Rolls routes (o, d) up in two steps: first to (o, b) for every b on d's chain, then to (a, b)
+   * for every a on o's chain. Routes from one origin share most of their destinations' regions, so
+   * the middle table is much smaller than routes times chain length, and the roll-up merges far
+   * fewer slots than going from each route to its chain pairs directly.
    */
   async #rollUp(routes: MonthSlots, month: number): Promise<void> {
     const nodes = this.#nodes;
-    const parents = this.#parents;
-    const depths = this.#depths;
     const halfway = new MonthSlots();
     // Sizes seen with the sample data: 2.4-2.7 (o, b) per route, and 2.2-2.4 pairs per (o, b).
     halfway.reserve(Math.min(Math.ceil(routes.size * 2.75), this.#maxSlots));
-    await this.#climb(routes, 0, halfway, Infinity, {
-      leaf: (route) => routes.key(route),
-      parent: (key) => {
-        const b = key % nodes;
-        return parents[b]! < 0 ? -1 : key - b + parents[b]!;
-      },
-      depth: (key) => depths[key % nodes]!
+    await this.#spread(routes, 0, halfway, Infinity, (route, visit) => {
+      const key = routes.key(route);
+      const destination = key % nodes;
+      const origin = (key - destination) / nodes;
+      for (const b of this.#chainIds.get(destination)!) visit(halfway.slot(origin * nodes + b));
     });
     const pairs = this.#pairs;
     pairs.reserve(Math.min(pairs.size + Math.ceil(halfway.size * 2.5), this.#maxSlots));
-    const climbPairs: Climb = {
-      leaf: (slot) => {
-        const key = halfway.key(slot);
-        const b = key % nodes;
-        const o = (key - b) / nodes;
-        return this.#needPair(o, b) ? key * MONTH_SPAN + month : -1;
-      },
-      parent: (key) => {
-        const pair = (key - month) / MONTH_SPAN;
-        const b = pair % nodes;
-        const parent = parents[(pair - b) / nodes]!;
-        return parent >= 0 && this.#needPair(parent, b) ? (parent * nodes + b) * MONTH_SPAN + month : -1;
-      },
-      depth: (key) => {
-        const pair = (key - month) / MONTH_SPAN;
-        return depths[(pair - (pair % nodes)) / nodes]!;
+    const keepPair = this.#keepPair;
+    const toPairs = (slot: number, visit: (into: number) => void): void => {
+      const key = halfway.key(slot);
+      const b = key % nodes;
+      for (const a of this.#chainIds.get((key - b) / nodes)!) {
+        if (keepPair === undefined || keepPair(a, b)) visit(pairs.slot((a * nodes + b) * MONTH_SPAN + month));
       }
     };
-    // One month larger than the bound: written out in parts rather than grown without limit. Half
-    // the bound is left for the regions' pairs above those of the ports.
     for (let next = 0; next < halfway.size;) {
-      next = await this.#climb(halfway, next, pairs, this.#maxSlots / 2, climbPairs);
-      if (pairs.size >= this.#maxSlots / 2) await this.#flushPairs();
+      next = await this.#spread(halfway, next, pairs, this.#maxSlots, toPairs);
+      // One month larger than the bound: written out in parts rather than grown without limit.
+      if (pairs.size >= this.#maxSlots) await this.#flushPairs();
     }
   }
 
   /**
-   * Merges the slots of `source` from `first` on, each into the slot of `into` that `climb.leaf`
-   * names (none: -1), until `into` holds `maxSlots` slots; then every slot this made into the slot
-   * of its parent pair (`climb.parent`, -1 at the top), deepest first (`climb.depth`), so that each
-   * pair ends the sum of the leaves below it. Returns the source slot to go on from. The slots are
-   * new, and merged in MonthSlots' three steps: aggregates, room for the sketches, then bins.
+   * Merges the slots of `source` from `first` on into the slots of `into` that `targets` visits for
+   * each, until `into` holds `maxSlots` slots; returns the source slot to go on from. The targets are
+   * new slots, and merged in MonthSlots' three steps: aggregates, room for the sketches, bins.
    */
-  async #climb(source: MonthSlots, first: number, into: MonthSlots, maxSlots: number, climb: Climb): Promise<number> {
+  async #spread(source: MonthSlots, first: number, into: MonthSlots, maxSlots: number, targets: (slot: number, visit: (into: number) => void) => void): Promise<number> {
     const fresh = into.size;
-    /** (slot of `into`, slot of `source`) for the leaves, then (slot, child slot) within `into`, in the order merged. */
-    const leaves: number[] = [];
-    const steps: number[] = [];
-    let merged = 0;
-    /** Whether it is time to let the event loop run (see YIELD_EVERY): a check, not an await, per merge. */
-    const due = (): boolean => {
-      if (++merged < YIELD_EVERY) return false;
-      merged = 0;
-      return true;
-    };
     let end = first;
-    for (; end < source.size && into.size < maxSlots; end++) {
-      const key = climb.leaf(end);
-      if (key < 0) continue;
-      const slot = into.slot(key);
+    let merged = 0;
+    let from = first;
+    const mergeAggregates = (slot: number): void => {
       // Every pair and month is rolled up once per part (see #drain), so its slot cannot hold bins already.
       if (slot < fresh) throw new Error(`roll-up merged into slot ${slot} of an earlier round`);
-      into.mergeAggregates(slot, source, end);
-      leaves.push(slot, end);
-      if (due()) await yieldToEventLoop();
-    }
-    const levels: number[][] = [];
-    for (let slot = fresh; slot < into.size; slot++) (levels[climb.depth(into.key(slot))] ??= []).push(slot);
-    for (let depth = levels.length - 1; depth > 0; depth--) {
-      for (const slot of levels[depth] ?? []) {
-        const parent = climb.parent(into.key(slot));
-        if (parent < 0) continue;
-        const size = into.size;
-        const target = into.slot(parent);
-        if (target >= size) (levels[depth - 1] ??= []).push(target);
-        else if (target < fresh) throw new Error(`roll-up merged into slot ${target} of an earlier round`);
-        into.mergeAggregates(target, into, slot);
-        steps.push(target, slot);
-        if (due()) await yieldToEventLoop();
+      into.mergeAggregates(slot, source, from);
+      merged++;
+    };
+    for (; end < source.size && into.size < maxSlots; end++) {
+      from = end;
+      targets(end, mergeAggregates);
+      if (merged >= YIELD_EVERY) {
+        merged = 0;
+        await yieldToEventLoop();
       }
     }
     // No sketch to fill (every cell implied or unknown, as in a store without sketches): done.
     if (into.reserveSketches(fresh) === 0) return end;
-    for (let i = 0; i < leaves.length; i += 2) {
-      into.mergeSketches(leaves[i]!, source, leaves[i + 1]!);
-      if (due()) await yieldToEventLoop();
-    }
-    for (let i = 0; i < steps.length; i += 2) {
-      into.mergeSketches(steps[i]!, into, steps[i + 1]!);
-      if (due()) await yieldToEventLoop();
+    const mergeSketches = (slot: number): void => {
+      into.mergeSketches(slot, source, from);
+      merged++;
+    };
+    for (from = first; from < end; from++) {
+      targets(from, mergeSketches);
+      if (merged >= YIELD_EVERY) {
+        merged = 0;
+        await yieldToEventLoop();
+      }
     }
     return end;
   }
 
-  /** Writes out one record per pair-month (with `keepPair`, per pair kept), encoded into one slab as `flush` takes them. */
+  /** Writes out one record per pair-month, encoded into one slab as `flush` takes them. */
   async #flushPairs(): Promise<void> {
     const pairs = this.#pairs;
     if (pairs.size === 0) return;
-    const slots = this.#keptSlots();
     let bytes = 0;
-    for (const slot of slots) bytes += pairs.recordBytes(slot);
-    this.#options.written?.({ keys: Float64Array.from(slots, (slot) => pairs.key(slot)), names: this.#numbering.names, nodes: this.#nodes });
-    await this.#options.flush(this.#records(slots, new Uint8Array(bytes)));
+    for (let slot = 0; slot < pairs.size; slot++) bytes += pairs.recordBytes(slot);
+    this.#options.written?.({ keys: pairs.keys(), names: this.#numbering.names, nodes: this.#nodes });
+    await this.#options.flush(this.#records(new Uint8Array(bytes)));
     pairs.clear();
-  }
-
-  /** The pair slots to write: all, or, with `keepPair`, those of pairs kept (the roll-up made the pairs below them too). */
-  #keptSlots(): Int32Array {
-    const pairs = this.#pairs;
-    const keepPair = this.#keepPair;
-    const all = Int32Array.from({ length: pairs.size }, (_, slot) => slot);
-    if (keepPair === undefined) return all;
-    const nodes = this.#nodes;
-    return all.filter((slot) => {
-      const key = pairs.key(slot);
-      const pair = (key - (key % MONTH_SPAN)) / MONTH_SPAN;
-      const b = pair % nodes;
-      return keepPair((pair - b) / nodes, b);
-    });
   }
 
   /**
@@ -335,13 +253,13 @@ export class PairAggregator {
    * records that die as soon as they are put cost the garbage collector far less than an array of
    * them kept alive until the last is written.
    */
-  *#records(slots: Int32Array, slab: Uint8Array): Generator<EncodedRecord> {
+  *#records(slab: Uint8Array): Generator<EncodedRecord> {
     const pairs = this.#pairs;
     const nodes = this.#nodes;
     const view = new DataView(slab.buffer);
     const monthNames = new Map<number, string>();
     let at = 0;
-    for (const slot of slots) {
+    for (let slot = 0; slot < pairs.size; slot++) {
       const key = pairs.key(slot);
       const month = key % MONTH_SPAN;
       const pair = (key - month) / MONTH_SPAN;
