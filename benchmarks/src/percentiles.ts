@@ -96,7 +96,7 @@ export async function childPctBuild(args: Values<typeof PCT_BUILD_OPTIONS>): Pro
  * chunks that the commit deleted (one engine's store kept 16.7 MB in one file, the other's was
  * rewritten to 15.6 MB of live data, and the same engine measured 15.6 or 25.1 MB from run to run).
  */
-async function liveBytes(core: typeof Core, store: Core.Ratestore, dir: string): Promise<number> {
+export async function liveBytes(core: typeof Core, store: Core.Ratestore, dir: string): Promise<number> {
   const copy = new core.Ratestore({ location: dir });
   await copy.restore((await store.snapshot()).entries);
   await copy.open();

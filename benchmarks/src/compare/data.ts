@@ -1,15 +1,16 @@
 /**
  * What bench:compare needs beyond the shared sample (../sample.ts): Ratestore's answers in the wire
- * shape, the correctness cross-check of both engines, and the sample written as a ratestask dump.
+ * shape, the correctness cross-checks of both engines (averages; percentiles), and the sample written
+ * as a ratestask dump.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type pg from 'pg';
 import { sampleCatalog, samplePrices, type RatesQuery, type Ratestore, type SampleOptions } from '@ratestore/core';
-import { dailyAveragesToWire } from '@ratestore/core/contract';
+import { dailyAveragesToWire, percentileKey } from '@ratestore/core/contract';
 import { CATALOG, regionChains, type CatalogItem } from '../sample.js';
 import { addDays, mulberry32 } from '../util.js';
-import { copyField, ratesQuery, type RateAnswer } from './postgres.js';
+import { copyField, exactPercentilesQuery, ratesQuery, type ExactPercentilesRow, type RateAnswer } from './postgres.js';
 
 /** A Ratestore answer in the wire shape of `GET /rates`. */
 export async function ratestoreAnswer(store: Ratestore, q: RatesQuery): Promise<RateAnswer[]> {
@@ -57,6 +58,53 @@ export async function crossCheck(store: Ratestore, client: pg.Client, queries: R
     nullDays += ours.filter((row) => row.average_price === null).length;
   }
   return { checked: queries.length, nullDays };
+}
+
+/** How far a percentile may lie from the exact price: the engine's 1% (relative), and rounding of doubles. */
+const PERCENTILE_TOLERANCE = { relative: 0.01, absolute: 1e-9 };
+
+/**
+ * Asks the store each of `queries` with `percentiles` (whole numbers) and PostgreSQL for each day's
+ * exact prices at the ranks Ratestore's percentiles are defined by, floor(q/100 · (n − 1)) of the
+ * day's n sorted prices; throws at the first day whose count differs, whose percentiles are null or
+ * not (null below `minCount`, 3, prices), or one of whose percentiles is not within 1% (relative) of
+ * the exact price. Returns how many queries, days with percentiles, and values were checked.
+ */
+export async function crossCheckPercentiles(store: Ratestore, client: pg.Client, queries: RatesQuery[], percentiles: readonly number[]):
+  Promise<{ checked: number; days: number; values: number; worst: number }> {
+  let days = 0;
+  let values = 0;
+  // The largest relative difference seen, for the report.
+  let worst = 0;
+  for (const q of queries) {
+    const { rows } = await store.rates({ ...q, percentiles: [...percentiles] });
+    const { rows: exactRows } = await client.query<ExactPercentilesRow>(exactPercentilesQuery(q, percentiles));
+    const exact = new Map(exactRows.map((row) => [row.day, row]));
+    const fail = (day: string, what: string): never => {
+      throw new Error(`CORRECTNESS MISMATCH (percentiles) for ${JSON.stringify(q)} on ${day}: ${what}`);
+    };
+    for (const row of rows) {
+      const theirs = exact.get(row.day);
+      if (row.count !== (theirs?.n ?? 0)) fail(row.day, `Ratestore counts ${row.count} prices, PostgreSQL ${theirs?.n ?? 0}`);
+      const ours = percentiles.map((p) => row.percentiles?.[percentileKey(p)]);
+      if (theirs === undefined || row.count < 3) {
+        if (ours.some((v) => v !== null)) fail(row.day, `${row.count} prices, yet percentiles ${JSON.stringify(row.percentiles)}`);
+        continue;
+      }
+      days++;
+      for (const [i, value] of ours.entries()) {
+        const want = theirs.exact[i]!;
+        if (typeof value !== 'number') fail(row.day, `p${percentiles[i]} is ${JSON.stringify(value)} with ${row.count} prices`);
+        const off = Math.abs(value! - want);
+        if (off > PERCENTILE_TOLERANCE.relative * want + PERCENTILE_TOLERANCE.absolute) {
+          fail(row.day, `p${percentiles[i]} ${value} is not within 1% of the exact ${want} (rank ${Math.floor((percentiles[i]! * (row.count - 1)) / 100)} of ${row.count})`);
+        }
+        worst = Math.max(worst, off / want);
+        values++;
+      }
+    }
+  }
+  return { checked: queries.length, days, values, worst };
 }
 
 /** Throws, naming the first differing day, when two answers differ. */

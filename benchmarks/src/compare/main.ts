@@ -4,16 +4,21 @@
  *   node benchmarks/dist/compare/main.js [--quick] [--runs N] [--query-runs N] [--http-runs N]
  *     [--ingest-sizes 50000,1000000] [--query-sizes 1000000,10000000] [--queries 200] [--warmup 30]
  *     [--connections 16] [--duration 10] [--dump-prices 1000000] [--check 200]
- *     [--skip http,dump,ingest,query] [--dir /tmp] [--json results.json] [--profile DIR]
+ *     [--pct-prices 1000000] [--pct-check 50]
+ *     [--skip http,dump,ingest,query,percentiles] [--dir /tmp] [--json results.json] [--profile DIR]
  *
  * Starts a throwaway PostgreSQL (see postgres.ts) unless DATABASE_URL is set. Every measured piece of
  * work runs in a fresh child process (one per scenario and run, for either engine). Prints markdown
  * tables of medians with ratios; exits non-zero if the correctness cross-check finds a difference.
  *
  * --quick: 1M query store only, fewer runs, shorter HTTP runs.
+ * The percentiles scenario (percentiles.ts, issue 16) measures what the percentile sketches cost,
+ * with sketches against `percentileSketches: false` side by side, and PostgreSQL's percentile_disc
+ * on the same queries: --pct-prices is its ingest batch and query stores, --pct-check its
+ * cross-check's queries; --skip percentiles leaves it out.
  * --profile DIR: the Ratestore children and server run with --cpu-prof into DIR.
  * `--help` lists the options with their defaults; `--child KIND --help` those of a child
- * (rs-ingest, pg-ingest, pg-load, query).
+ * (rs-ingest, pg-ingest, pg-load, query, flat, pct-query).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,7 +26,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Ratestore, sampleCatalog, samplePrices, type RatesQuery } from '@ratestore/core';
+import { Ratestore, sampleCatalog, samplePrices, type RatesQuery, type RatestoreOptions } from '@ratestore/core';
 import { freePort, installedPostgresBin } from '@ratestore/test-support';
 import { SERVER_CLI, childKind, cleanupOnSignal, cpuProfFlags, runChild, runScript, spawnServer, stopProcess, waitReady } from '../child.js';
 import { BUILD_BATCH, CATALOG, FIRST_DAY, QueryMix, STAGE_CHUNK, batchOptions, ratesPath, slices } from '../sample.js';
@@ -31,6 +36,7 @@ import {
   type OptionSpecs, type Values
 } from '../util.js';
 import { checkQueries, crossCheck, writeSampleDump } from './data.js';
+import { PCT_QUERY_OPTIONS, childPctQuery, percentilesScenario } from './percentiles.js';
 import { QUERY_BLOCK, QUERY_DAYS, growthOf, kindName, medianCell, medianOf, ms3, timeQueryRuns, type QueryRun, type QueryRunOptions } from './query-runs.js';
 import {
   INDEX_SQL, PG_OPTIONS, SCHEMA_PREFIX, connect, copyPrices, createDataSet, dropSchema, ratesQuery, resetSchema, startPostgres,
@@ -54,7 +60,9 @@ const OPTIONS = {
   duration: { type: 'int', description: 'seconds per HTTP run (default 10; 5 with --quick)' },
   'dump-prices': { type: 'int', default: 1_000_000, description: 'prices of the sample dump' },
   check: { type: 'int', default: 200, description: 'queries of each correctness cross-check' },
-  skip: { type: 'strings', choices: ['ingest', 'dump', 'query', 'http'], description: 'scenarios to leave out' },
+  'pct-prices': { type: 'int', default: 1_000_000, description: 'percentiles: prices of the ingest batch and of each query store, with sketches and without' },
+  'pct-check': { type: 'int', default: 50, description: 'percentiles: queries of the cross-check against the exact prices PostgreSQL ranks' },
+  skip: { type: 'strings', choices: ['ingest', 'dump', 'query', 'http', 'percentiles'], description: 'scenarios to leave out' },
   dir: { type: 'string', default: tmpdir(), arg: 'DIR', description: 'where the temporary stores, dumps and the throwaway PostgreSQL go' },
   json: { type: 'string', arg: 'FILE', description: 'also write the raw figures of every run to FILE' },
   profile: { type: 'string', arg: 'DIR', description: 'run the Ratestore children and server with --cpu-prof into DIR' }
@@ -82,6 +90,7 @@ const RS_INGEST_OPTIONS = {
   prices: { type: 'int', default: 50_000, description: 'prices in the timed batch' },
   api: { type: 'string', choices: ['write', 'staged'], default: 'write', description: 'write(): the batch in one call; staged: begin(), add() of chunks, commit()' },
   warm: { type: 'boolean', description: `first commit ${WARMUP_BATCHES} untimed batches of ${fmtInt(WARMUP_PRICES)} prices, each into its own store (without: cold)` },
+  'no-sketches': { type: 'boolean', description: 'stores with percentileSketches: false (the percentiles scenario)' },
   dir: { ...OPTIONS.dir, description: 'where the temporary stores go' }
 } as const satisfies OptionSpecs;
 
@@ -117,7 +126,7 @@ const FLAT_OPTIONS = {
 // ---------------------------------------------------------------------------------------------
 // Children
 
-interface IngestFigures { kind: 'ingest'; engine: 'ratestore' | 'postgres'; api?: 'write' | 'staged'; warm?: boolean; prices: number; ms: number; stageMs?: number; commitMs?: number; maxRssMb: number }
+interface IngestFigures { kind: 'ingest'; engine: 'ratestore' | 'postgres'; api?: 'write' | 'staged'; warm?: boolean; sketches?: boolean; prices: number; ms: number; stageMs?: number; commitMs?: number; maxRssMb: number }
 interface BuildFigures { batchesMs: number[]; totalMs: number; vacuumMs?: number; sizeMb: number }
 interface QueryFigures {
   kind: 'query';
@@ -149,14 +158,17 @@ function duMb(path: string): number {
  * `--warm`: first commits a few untimed batches, so the timed one runs on compiled code, as in a
  * server that has taken uploads before; without it, the timed batch is the first of a fresh process.
  */
-async function childRatestoreIngest({ prices, api, warm, dir }: Values<typeof RS_INGEST_OPTIONS>): Promise<IngestFigures> {
+async function childRatestoreIngest({ prices, api, warm, 'no-sketches': noSketches, dir }: Values<typeof RS_INGEST_OPTIONS>): Promise<IngestFigures> {
   const kind = api === 'staged' ? 'staged' : 'write';
-  if (warm) for (let i = 0; i < WARMUP_BATCHES; i++) await ratestoreIngest(dir, kind, WARMUP_PRICES);
-  return { ...(await ratestoreIngest(dir, kind, prices)), warm };
+  const options: StoreOptions = noSketches ? { percentileSketches: false } : {};
+  if (warm) for (let i = 0; i < WARMUP_BATCHES; i++) await ratestoreIngest(dir, kind, WARMUP_PRICES, options);
+  return { ...(await ratestoreIngest(dir, kind, prices, options)), warm, sketches: !noSketches };
 }
 
-async function ratestoreIngest(dir: string, api: 'write' | 'staged', prices: number): Promise<IngestFigures> {
-  return withTempStore(dir, 'ratestore-compare-ingest-', {}, async (store) => {
+type StoreOptions = Omit<RatestoreOptions, 'location'>;
+
+async function ratestoreIngest(dir: string, api: 'write' | 'staged', prices: number, options: StoreOptions): Promise<IngestFigures> {
+  return withTempStore(dir, 'ratestore-compare-ingest-', options, async (store) => {
     await writeCatalog(store);
     // The same prices PostgreSQL gets, generated before the clock starts.
     const items = [...samplePrices(batchOptions(prices))];
@@ -682,6 +694,17 @@ async function parent(args: Settings): Promise<void> {
       }
     }
 
+    // Percentiles (issue 16) -------------------------------------------------------------------
+    if (!skip.has('percentiles')) {
+      const percentiles = await percentilesScenario({
+        prices: args['pct-prices'], runs, queryRuns, queries: queryCount, warmup: args.warmup, check: args['pct-check'], dir: baseDir, url: postgres.url, noteLoad
+      }, (kind, childArgs) => runChild(SELF, kind, childArgs, kind.startsWith('pg-') ? [] : cpuProfFlags(profileDir)));
+      json.percentiles = percentiles.figures;
+      out.push(...percentiles.report);
+      targets.push(...percentiles.targets);
+      console.error(percentiles.report.join('\n'));
+    }
+
     out.push('## Targets\n');
     out.push(table(['target', 'measured (medians)', 'verdict'], targets));
     out.push('');
@@ -700,7 +723,7 @@ async function parent(args: Settings): Promise<void> {
 
 await runScript({
   script: import.meta.url,
-  summary: 'Ratestore against PostgreSQL on this machine: ingest, dump loading, in-process queries and HTTP, each measured piece of work in a fresh ' +
+  summary: 'Ratestore against PostgreSQL on this machine: ingest, dump loading, in-process queries, HTTP and percentiles, each measured piece of work in a fresh ' +
     'child process; starts a throwaway PostgreSQL unless DATABASE_URL is set. Prints markdown tables of medians with ratios.',
   options: OPTIONS
 }, async (args) => {
@@ -716,5 +739,7 @@ await runScript({
   'pg-load': childKind({ summary: 'Loads a query data set into PostgreSQL (one COPY per 1M prices), then VACUUM ANALYZE.', options: PG_LOAD_OPTIONS, run: childPostgresLoad }),
   query: childKind({ summary: 'Builds the Ratestore store of a query data set, cross-checks it against PostgreSQL, then times both engines\' queries.',
     options: QUERY_OPTIONS, run: childQuery }),
-  flat: childKind({ summary: 'Times the same queries on the 1M and the 10M Ratestore store side by side (read cache off).', options: FLAT_OPTIONS, run: childFlat })
+  flat: childKind({ summary: 'Times the same queries on the 1M and the 10M Ratestore store side by side (read cache off).', options: FLAT_OPTIONS, run: childFlat }),
+  'pct-query': childKind({ summary: 'Builds a query store with percentile sketches and one without, cross-checks the percentiles against PostgreSQL, ' +
+    'then times queries with and without percentiles on both engines.', options: PCT_QUERY_OPTIONS, run: childPctQuery })
 });

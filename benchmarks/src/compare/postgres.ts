@@ -179,9 +179,10 @@ export async function copyPrices(client: pg.Client, prices: Iterable<PriceItem>)
 // ---------------------------------------------------------------------------------------------
 // The canonical query: regions expanded to ports by a recursive CTE, GROUP BY day, left-joined to
 // generate_series so every day of the range has a row; averages rounded half away from zero (= half
-// up for positive prices), null below 3 prices.
+// up for positive prices), null below 3 prices. The percentile queries below share its expansion of
+// the regions ($3 origin, $4 destination) and its selection of the range's prices ($1 to $2).
 
-const RATES_SQL = `
+const PORTS_SQL = `
 WITH RECURSIVE
   orig_regions(slug) AS (
     SELECT slug FROM regions WHERE slug = $3::text
@@ -190,14 +191,18 @@ WITH RECURSIVE
     SELECT slug FROM regions WHERE slug = $4::text
     UNION SELECT r.slug FROM regions r JOIN dest_regions d ON r.parent_slug = d.slug),
   orig_ports AS (SELECT code FROM ports WHERE code = $3::text OR parent_slug IN (SELECT slug FROM orig_regions)),
-  dest_ports AS (SELECT code FROM ports WHERE code = $4::text OR parent_slug IN (SELECT slug FROM dest_regions)),
-  daily AS (
-    SELECT p.day, avg(p.price) AS average, count(*) AS n
+  dest_ports AS (SELECT code FROM ports WHERE code = $4::text OR parent_slug IN (SELECT slug FROM dest_regions)),`;
+
+const RANGE_PRICES_SQL = `
     FROM prices p
     WHERE p.day BETWEEN $1::date AND $2::date
       AND p.orig_code IN (SELECT code FROM orig_ports)
       AND p.dest_code IN (SELECT code FROM dest_ports)
-    GROUP BY p.day)
+    GROUP BY p.day)`;
+
+const RATES_SQL = `${PORTS_SQL}
+  daily AS (
+    SELECT p.day, avg(p.price) AS average, count(*) AS n${RANGE_PRICES_SQL}
 SELECT to_char(s.day, 'YYYY-MM-DD') AS day,
        CASE WHEN daily.n >= 3 THEN round(daily.average)::integer END AS average_price
 FROM generate_series($1::date, $2::date, interval '1 day') AS s(day)
@@ -210,4 +215,49 @@ export type RateAnswer = DailyAverageWire;
 /** The canonical query as a named (server-side prepared) statement. */
 export function ratesQuery(q: RatesQuery): pg.QueryConfig {
   return { name: 'ratestore_rates', text: RATES_SQL, values: [q.dateFrom, q.dateTo, q.origin, q.destination] };
+}
+
+/**
+ * The canonical query with each day's percentiles too, as PostgreSQL computes them exactly:
+ * `percentile_disc` of the fractions $5 over the day's prices, null below 3 prices like the average.
+ * (percentile_disc answers the first price whose cumulative share reaches q/100, rank
+ * ceil(q/100 · n) − 1, not quite the rank Ratestore answers; see exactPercentilesQuery.)
+ */
+const PERCENTILES_SQL = `${PORTS_SQL}
+  daily AS (
+    SELECT p.day, avg(p.price) AS average, count(*) AS n,
+           percentile_disc($5::float8[]) WITHIN GROUP (ORDER BY p.price) AS percentiles${RANGE_PRICES_SQL}
+SELECT to_char(s.day, 'YYYY-MM-DD') AS day,
+       CASE WHEN daily.n >= 3 THEN round(daily.average)::integer END AS average_price,
+       CASE WHEN daily.n >= 3 THEN daily.percentiles END AS percentiles
+FROM generate_series($1::date, $2::date, interval '1 day') AS s(day)
+LEFT JOIN daily ON daily.day = s.day
+ORDER BY s.day`;
+
+/** The canonical query with the days' `percentiles` (e.g. [25, 50, 75]), as a named prepared statement. */
+export function percentilesQuery(q: RatesQuery, percentiles: readonly number[]): pg.QueryConfig {
+  return { name: 'ratestore_percentiles', text: PERCENTILES_SQL, values: [q.dateFrom, q.dateTo, q.origin, q.destination, percentiles.map((p) => p / 100)] };
+}
+
+/**
+ * For the cross-check: each day that has prices, its count and, for each whole percentile q of $5,
+ * the price at rank floor(q · (n − 1) / 100) of its prices sorted ascending (0-based), in integer
+ * arithmetic: the rank Ratestore's percentiles are defined by.
+ */
+const EXACT_PERCENTILES_SQL = `${PORTS_SQL}
+  daily AS (
+    SELECT p.day, count(*) AS n, array_agg(p.price ORDER BY p.price) AS sorted${RANGE_PRICES_SQL}
+SELECT to_char(daily.day, 'YYYY-MM-DD') AS day, daily.n::integer AS n,
+       ARRAY(SELECT daily.sorted[((u.q * (daily.n - 1)) / 100 + 1)::integer]::float8
+             FROM unnest($5::integer[]) WITH ORDINALITY AS u(q, i) ORDER BY u.i) AS exact
+FROM daily
+ORDER BY daily.day`;
+
+/** One day of exactPercentilesQuery's answer: the exact prices in USD, in the order of the percentiles asked. */
+export interface ExactPercentilesRow { day: string; n: number; exact: number[] }
+
+/** The exact percentiles (whole numbers, e.g. [25, 50, 75]) of each day of `q` that has prices. */
+export function exactPercentilesQuery(q: RatesQuery, percentiles: readonly number[]): pg.QueryConfig {
+  if (!percentiles.every(Number.isInteger)) throw new Error(`exact percentiles are computed for whole percentiles only, not ${percentiles.join(', ')}`);
+  return { name: 'ratestore_exact_percentiles', text: EXACT_PERCENTILES_SQL, values: [q.dateFrom, q.dateTo, q.origin, q.destination, percentiles] };
 }
