@@ -36,6 +36,17 @@ describe('PostgreSQL failover with Patroni', () => {
         RATESTORE_PG2: `127.0.0.1:${pg2!.port}`, RATESTORE_PG2_API_PORT: String(pg2!.apiPort)
       }
     });
+    // HAProxy counts a server UP until its checks say otherwise (`fall 2`): a node started before
+    // then may reach the standby, which refuses the schema's CREATE TABLE as read-only (a CI run
+    // failed so). So the nodes start once HAProxy routes to the primary alone.
+    const leader = (await patroni.primary())!;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const stats = await serverStats(cluster.socket, 'postgres');
+      if (stats.length === 2 && stats.every((s) => (s.server === leader.name) === (s.status === 'UP'))) break;
+      if (Date.now() > deadline) throw new Error(`HAProxy does not route PostgreSQL to ${leader.name} alone: ${JSON.stringify(stats)}`);
+      await delay(200);
+    }
     await serveBlue(cluster);
   }, 180_000);
 
