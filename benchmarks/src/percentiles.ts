@@ -20,6 +20,8 @@ import { stagePrices } from './store.js';
 import { bytesUnder, loadCore, openStores, type RunChild } from './history.js';
 import { fmtInt, gitState, maxRssMb, median, minMax, ratio, seconds, summarizeLatencies, table, verdict, type OptionSpecs, type Values } from './util.js';
 
+/** This engine again, with percentileSketches: false (built and read beside the others, not an engine of its own). */
+const OFF = 'sketches off';
 /** Blocks of this many queries take turns across the variants. */
 const BLOCK = 20;
 /** The percentiles the "with" queries ask for: the quartiles, as a rates page would. */
@@ -170,8 +172,6 @@ export async function percentilesSection(args: Values<typeof PERCENTILE_OPTIONS>
   const base = join(args.dir, `ratestore-percentiles-${process.pid}`);
   const baselineCore = args['baseline-core'] === undefined ? undefined : resolve(args['baseline-core']);
   const engines: Array<[string, string | undefined]> = [...(baselineCore === undefined ? [] : [['baseline', baselineCore] as [string, string]]), ['percentiles', undefined]];
-  // This engine again, with percentileSketches: false (built and read beside the others, not an engine of its own).
-  const OFF = 'sketches off';
   const built: Array<[string, string | undefined]> = [...engines, [OFF, undefined]];
   const builds = new Map<string, PctBuildFigures[]>(built.map(([engine]) => [engine, []]));
   const reads: PctReadFigures[] = [];
@@ -238,7 +238,7 @@ function report(args: Values<typeof PERCENTILE_OPTIONS> & { runs: number }, engi
     targets.push([`percentiles cost ≤ 1.5x (16): region-to-region 31-day p50 with percentiles, against the engine before`, ratio(query), verdict(query <= 1.5)]);
     const plain = ratioOf(reads.map((r) => r.p50['without percentiles']! / r.p50.baseline!));
     targets.push([`(16) region-to-region 31-day p50 without percentiles, against the engine before (unchanged: ≈ 1x)`, ratio(plain), '–']);
-    const off = builds.get('sketches off')!;
+    const off = builds.get(OFF)!;
     const offCommit = ratioOf(off.map((f, run) => f.commitMs / before[run]!.commitMs));
     const offBytes = ratioOf(off.map((f, run) => f.bytes / before[run]!.bytes));
     const offRss = ratioOf(off.map((f, run) => f.maxRssMb / before[run]!.maxRssMb));

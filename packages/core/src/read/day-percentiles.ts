@@ -28,13 +28,13 @@ export class DayPercentiles {
    * of the day was written before records had bins (its prices' places are unknown).
    */
   of(day: DayAggregate | undefined): Record<string, number | null> {
-    const values: Array<number | null> = this.#names.map(() => null);
+    // Keys in the order asked, whatever order the values are found in.
+    const row: Record<string, number | null> = {};
+    for (const name of this.#names) row[name] = null;
     if (day !== undefined && day.count >= this.#minCount && day.bins) {
       const found = day.bins.valuesAt(this.#ranks.map((rank) => rank(day.count)), day.count, day.min, day.max);
-      for (const [i, at] of this.#places.entries()) values[at] = found[i]! / 100;
+      for (const [i, at] of this.#places.entries()) row[this.#names[at]!] = found[i]! / 100;
     }
-    const row: Record<string, number | null> = {};
-    for (const [at, name] of this.#names.entries()) row[name] = values[at]!;
     return row;
   }
 }

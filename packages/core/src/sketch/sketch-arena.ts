@@ -226,13 +226,13 @@ export class SketchArena {
     this.#capacity[sketch] = capacity;
   }
 
-  /** Turns a sparse sketch into a dense window holding its bins and bins `from` to `to`. */
-  #densify(sketch: number, from: number, to = from): void {
+  /** Turns a sparse sketch into a dense window holding its bins and bin `bin`. */
+  #densify(sketch: number, bin: number): void {
     const size = this.#size[sketch]!;
     const start = this.#start[sketch]!;
     const words = this.#words;
-    const first = size > 0 ? Math.min(from, words[start]!) : from;
-    const last = size > 0 ? Math.max(to, words[start + 2 * (size - 1)]!) : to;
+    const first = size > 0 ? Math.min(bin, words[start]!) : bin;
+    const last = size > 0 ? Math.max(bin, words[start + 2 * (size - 1)]!) : bin;
     const window = this.#window(first, last, true, true);
     const into = window - this.#windowLow;
     // Read the entries from their old place: `#window` may have replaced the array, not moved them.

@@ -130,7 +130,7 @@ export class PairAggregator {
       const monthAndDay = monthAndDayOf(day);
       const month = monthAndDay >>> 5;
       let table = this.#routes.get(month);
-      if (table === undefined) this.#routes.set(month, (table = new MonthSlots({ sketches: this.#options.sketches ?? true })));
+      if (table === undefined) this.#routes.set(month, (table = new MonthSlots({ sketches: this.#options.sketches })));
       this.#lastDay = day;
       this.#lastDayOfMonth = monthAndDay & 31;
       this.#lastTable = table;

@@ -8,4 +8,5 @@ export {
   type ImportFormat
 } from './source.js';
 export { openImportInput, type ImportInput, type ImportPhase } from './input.js';
-export { PostgresSource, isPostgresUrl, redactUrl } from './postgres-source.js';
+export { PostgresSource, redactUrl } from './postgres-source.js';
+export { isPostgresUrl } from './postgres-url.js';

@@ -20,7 +20,6 @@ import { importBatchId } from './source.js';
  * (ratestask-schema.ts). Rows arrive as COPY text with backpressure, so no table is ever held in memory.
  */
 
-export { isPostgresUrl } from './postgres-url.js';
 
 /** The URL as it may be shown: without its password (user, host, port, database and options stay). */
 export function redactUrl(url: string): string {

@@ -28,14 +28,6 @@ export interface Band {
   columns: RowValue[];
 }
 
-export const MIN_MAX_BAND: Band = {
-  label: 'min–max',
-  query: {},
-  lower: { label: 'min', value: (row) => row.min },
-  upper: { label: 'max', value: (row) => row.max },
-  columns: []
-};
-
 /** A percentile of the day's prices, as GET /v1/rates?percentiles=... names it in each row (`p25`); null below min_count. */
 function percentile(q: number): RowValue {
   const key = percentileKey(q);

@@ -45,10 +45,12 @@ export function registerRatesCommand(program: Command, io: CliIo = processIo()):
         ...(options.widen === true ? { widen: true } : {}),
         ...(options.percentiles === undefined ? {} : { percentiles: options.percentiles })
       });
-      const query = { origin: options.origin, destination: options.destination, dateFrom: options.from, dateTo: options.to, minCount: options.minCount ?? DEFAULT_MIN_COUNT };
-      const wire = ratesToWire(query, result);
-      if (options.json === true) printJson(io, wire);
-      else io.stdout.write(formatRates(options, result));
+      if (options.json === true) {
+        const query = { origin: options.origin, destination: options.destination, dateFrom: options.from, dateTo: options.to, minCount: options.minCount ?? DEFAULT_MIN_COUNT };
+        printJson(io, ratesToWire(query, result));
+      } else {
+        io.stdout.write(formatRates(options, result));
+      }
     }), FLAGS);
   });
 }
