@@ -79,6 +79,8 @@ export class PairAggregator {
   readonly #keepPair: ((a: number, b: number) => boolean) | undefined;
   readonly #nodes: number;
   readonly #maxSlots: number;
+  /** The (target slot, source slot) pairs of a #spread, kept between its first and third steps. */
+  readonly #merges: number[] = [];
 
   constructor(options: PairAggregatorOptions) {
     this.#options = options;
@@ -200,39 +202,36 @@ export class PairAggregator {
   /**
    * Merges the slots of `source` from `first` on into the slots of `into` that `targets` visits for
    * each, until `into` holds `maxSlots` slots; returns the source slot to go on from. The targets are
-   * new slots, and merged in MonthSlots' three steps: aggregates, room for the sketches, bins.
+   * new slots, and merged in MonthSlots' three steps: aggregates, room for the sketches, bins. The
+   * first step notes each (target, source) pair, so the third finds no slot again.
    */
   async #spread(source: MonthSlots, first: number, into: MonthSlots, maxSlots: number, targets: (slot: number, visit: (into: number) => void) => void): Promise<number> {
     const fresh = into.size;
     let end = first;
-    let merged = 0;
+    let merges = 0;
+    this.#merges.length = 0;
     let from = first;
     const mergeAggregates = (slot: number): void => {
       // Every pair and month is rolled up once per part (see #drain), so its slot cannot hold bins already.
       if (slot < fresh) throw new Error(`roll-up merged into slot ${slot} of an earlier round`);
       into.mergeAggregates(slot, source, from);
-      merged++;
+      this.#merges.push(slot, from);
+      merges++;
     };
+    let yielded = 0;
     for (; end < source.size && into.size < maxSlots; end++) {
       from = end;
       targets(end, mergeAggregates);
-      if (merged >= YIELD_EVERY) {
-        merged = 0;
+      if (merges - yielded >= YIELD_EVERY) {
+        yielded = merges;
         await yieldToEventLoop();
       }
     }
     // No sketch to fill (every cell implied or unknown, as in a store without sketches): done.
     if (into.reserveSketches(fresh) === 0) return end;
-    const mergeSketches = (slot: number): void => {
-      into.mergeSketches(slot, source, from);
-      merged++;
-    };
-    for (from = first; from < end; from++) {
-      targets(from, mergeSketches);
-      if (merged >= YIELD_EVERY) {
-        merged = 0;
-        await yieldToEventLoop();
-      }
+    for (let merge = 0; merge < merges; merge++) {
+      into.mergeSketches(this.#merges[2 * merge]!, source, this.#merges[2 * merge + 1]!);
+      if ((merge + 1) % YIELD_EVERY === 0) await yieldToEventLoop();
     }
     return end;
   }
