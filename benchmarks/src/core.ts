@@ -3,16 +3,18 @@
  * directories that are removed afterwards. Every scenario runs in a fresh child process (so that each
  * one's peak RSS is its own); the parent prints medians over the runs.
  *
- *   node benchmarks/dist/core.js [--runs 3] [--only commit|query|history|percentiles] [--commit-sizes 50000,1000000]
+ *   node benchmarks/dist/core.js [--runs 3] [--only commit|query|history|percentiles|workers] [--commit-sizes 50000,1000000]
  *     [--query-sizes 53000,10000000] [--queries 2000] [--warmup 300] [--chunk 50000]
  *     [--batch 1000000] [--no-compact] [--read-cache] [--dir /tmp] [--json results.json]
  *     [--history-batches 1,100,1000] [--history-prices 1000000] [--history-days 731] [--history-big]
  *     [--pct-prices 1000000] [--pct-queries 2000] [--baseline-core DIR]
+ *     [--workers-counts 0,1,2] [--workers-prices 1000000] [--workers-days 366]
  *
  * The history section (history.ts) runs only with `--only history`: it builds stores from
  * overlapping batches, which takes minutes. The percentiles section (percentiles.ts) runs only with
  * `--only percentiles`: what the percentile sketches cost, against `--baseline-core DIR` (an
- * engine without them).
+ * engine without them). The workers section (commit.ts) runs only with `--only workers`: one staged
+ * commit over a year with `commitWorkers` 0, 1 and 2.
  *
  * `--help` lists the options with their defaults.
  *
@@ -24,12 +26,13 @@ import { tmpdir, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Ratestore } from '@ratestore/core';
 import { childKind, runChild, runScript } from './child.js';
-import { BUILD_BATCH, QueryMix, STAGE_CHUNK, batchOptions } from './sample.js';
-import { buildQueryStore, stagePrices, withTempStore, writeCatalog, type BuiltBatch } from './store.js';
+import { BUILD_BATCH, QueryMix, STAGE_CHUNK } from './sample.js';
+import { buildQueryStore, withTempStore, type BuiltBatch } from './store.js';
 import { BUILD_OPTIONS, HISTORY_OPTIONS, READ_OPTIONS, childBuild, childRead, historySection } from './history.js';
+import { COMMIT_OPTIONS, WORKERS_OPTIONS, childCommit, workersSection, type CommitFigures } from './commit.js';
 import { PCT_BUILD_OPTIONS, PCT_READ_OPTIONS, PERCENTILE_OPTIONS, childPctBuild, childPctRead, percentilesSection } from './percentiles.js';
 import {
-  addDays, fmtInt, gitState, hrtimeUs, machine, maxRssMb, median, minMax, percent, perSecond, seconds, summarizeLatencies, table, verdict,
+  addDays, fmtInt, gitState, machine, maxRssMb, median, minMax, percent, perSecond, seconds, summarizeLatencies, table, verdict,
   type LatencySummary, type OptionSpecs, type Values
 } from './util.js';
 
@@ -37,7 +40,7 @@ const SELF = fileURLToPath(import.meta.url);
 
 const OPTIONS = {
   runs: { type: 'int', default: 3, description: 'runs of each scenario, each in a fresh process' },
-  only: { type: 'string', choices: ['commit', 'query', 'history', 'percentiles'], description: 'run only the staged commits, the query stores, the history section or the percentiles section (default: commits and query stores)' },
+  only: { type: 'string', choices: ['commit', 'query', 'history', 'percentiles', 'workers'], description: 'run only the staged commits, the query stores, the history section, the percentiles section or the commits on worker threads (default: commits and query stores)' },
   'commit-sizes': { type: 'ints', default: [50_000, 1_000_000], description: 'prices of each staged commit scenario' },
   'query-sizes': { type: 'ints', default: [53_000, 10_000_000], description: 'stored prices of each query scenario' },
   queries: { type: 'int', default: 2_000, description: 'timed queries per kind and run' },
@@ -49,13 +52,8 @@ const OPTIONS = {
   dir: { type: 'string', default: tmpdir(), arg: 'DIR', description: 'where the temporary databases go' },
   json: { type: 'string', arg: 'FILE', description: "also write every run's raw figures to FILE" },
   ...HISTORY_OPTIONS,
-  ...PERCENTILE_OPTIONS
-} as const satisfies OptionSpecs;
-
-const COMMIT_OPTIONS = {
-  prices: { type: 'int', default: 1_000_000, description: 'prices in the staged commit' },
-  chunk: OPTIONS.chunk,
-  dir: OPTIONS.dir
+  ...PERCENTILE_OPTIONS,
+  ...WORKERS_OPTIONS
 } as const satisfies OptionSpecs;
 
 const QUERY_OPTIONS = {
@@ -73,22 +71,6 @@ const QUERY_OPTIONS = {
 
 // ---------------------------------------------------------------------------------------------
 // Children
-
-interface CommitFigures {
-  kind: 'commit';
-  prices: number;
-  chunk: number;
-  /** Sum of the `add()` calls (the chunks were generated before each call, outside the timing). */
-  stageMs: number;
-  commitMs: number;
-  /** Generating the items, not part of stage or commit. */
-  generateMs: number;
-  baseRssMb: number;
-  maxRssMb: number;
-  /** process.hrtime of the commit in microseconds (the clock of --cpu-prof profiles). */
-  commitStartUs: number;
-  commitEndUs: number;
-}
 
 interface Latencies extends LatencySummary {
   n: number;
@@ -115,24 +97,6 @@ async function withStore<T>(dir: string, readCache: boolean, work: (store: Rates
   // The engine's month cache is off unless --read-cache: the query figures measure LevelDB reads,
   // not repeats of the same pair and month answered from memory.
   return withTempStore(dir, 'ratestore-bench-', { readCacheMonths: readCache ? 4096 : 0 }, work);
-}
-
-async function childCommit({ prices, chunk, dir }: Values<typeof COMMIT_OPTIONS>): Promise<CommitFigures> {
-  return withStore(dir, false, async (store) => {
-    // The ports and regions are already there; the measured batch holds prices only.
-    await writeCatalog(store);
-    (globalThis as { gc?: () => void }).gc?.();
-    const baseRssMb = rssMb();
-    const staged = await store.begin('bench');
-    const { stageMs, generateMs, count } = await stagePrices(staged, batchOptions(prices), chunk);
-    const commitStartUs = hrtimeUs();
-    const started = performance.now();
-    const result = await staged.commit();
-    const commitMs = performance.now() - started;
-    const commitEndUs = hrtimeUs();
-    if (result.counts.prices !== prices || count !== prices) throw new Error(`committed ${result.counts.prices} prices, expected ${prices}`);
-    return { kind: 'commit', prices, chunk, stageMs, commitMs, generateMs, baseRssMb, maxRssMb: maxRssMb(), commitStartUs, commitEndUs };
-  });
 }
 
 async function childQuery(args: Values<typeof QUERY_OPTIONS>): Promise<QueryFigures> {
@@ -238,6 +202,7 @@ async function parent(args: Values<typeof OPTIONS>): Promise<void> {
   const percentiles = only === 'percentiles'
     ? await percentilesSection(args, (kind, childArgs) => runChild(SELF, kind, childArgs))
     : undefined;
+  const workers = only === 'workers' ? await workersSection(args, (childArgs) => runScenario<CommitFigures>('commit', childArgs)) : undefined;
   const queries = new Map<number, QueryFigures>();
   if (only === undefined || only === 'query') {
     for (const prices of args['query-sizes']) {
@@ -321,9 +286,10 @@ async function parent(args: Values<typeof OPTIONS>): Promise<void> {
     out.push(...history.report);
     targets.push(...history.targets);
   }
-  if (percentiles !== undefined) {
-    out.push(...percentiles.report);
-    targets.push(...percentiles.targets);
+  for (const section of [percentiles, workers]) {
+    if (section === undefined) continue;
+    out.push(...section.report);
+    targets.push(...section.targets);
   }
   if (targets.length > 0) {
     out.push('## Targets\n');
@@ -333,7 +299,7 @@ async function parent(args: Values<typeof OPTIONS>): Promise<void> {
   console.log(out.join('\n'));
   const json = args.json;
   if (json !== undefined) {
-    writeFileSync(json, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: cpus().length, runs, commits: Object.fromEntries(commits), queries: Object.fromEntries(queries), history: history?.figures, percentiles: percentiles?.figures }, null, 2));
+    writeFileSync(json, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: cpus().length, runs, commits: Object.fromEntries(commits), queries: Object.fromEntries(queries), history: history?.figures, percentiles: percentiles?.figures, workers: workers?.figures }, null, 2));
   }
 }
 

@@ -3,6 +3,7 @@ import type { LogIndex } from './replica/log-index.js';
 import type { Catalog } from './catalog/catalog.js';
 import type { MonthCache } from './read/month-cache.js';
 import type { CheckpointPlanner } from './maintenance/checkpoint-planner.js';
+import type { AggregationWorkers } from './write/aggregation/workers.js';
 
 /** Options after defaults have been applied. */
 export interface EngineOptions {
@@ -17,6 +18,8 @@ export interface EngineOptions {
   checkpointRecords: number;
   /** Whether commits keep percentile sketches of the prices they add. */
   percentileSketches: boolean;
+  /** Worker threads a commit aggregates on; 0: the calling thread. */
+  commitWorkers: number;
 }
 
 /** What the write, read and maintenance modules share: the database and the in-memory indexes. */
@@ -30,6 +33,8 @@ export interface Engine {
   months: MonthCache;
   /** Which groups are due for a checkpoint. */
   checkpoints: CheckpointPlanner;
+  /** The threads commits aggregate on (`commitWorkers`), or undefined to aggregate on the calling thread. */
+  aggregationWorkers: AggregationWorkers | undefined;
   /**
    * Reserves the next transaction id. The caller must persist it (`txnRecord`) in the same atomic
    * write as the first thing it writes under that id, so that a crash can never lead to an id whose

@@ -65,6 +65,15 @@ export interface RatestoreOptions {
    * setting on every node, as its answers do.
    */
   percentileSketches?: boolean;
+  /**
+   * Worker threads a commit aggregates its prices on, each taking a share of the batch's months
+   * (months dealt round-robin, so a batch within one month uses one). Default 0: the commit
+   * aggregates on the calling thread. With workers the calling thread only reads the batch and
+   * writes the records, which keeps it free for queries; on 2 cores that costs commit time rather
+   * than saving it (docs/benchmarks.md, "Commits on worker threads"). The threads start with the
+   * first commit and stop with `close()`. At most 64.
+   */
+  commitWorkers?: number;
   /** Called with errors of background work (folding; checkpoints; following a shared log). Default: `console.error`. */
   onBackgroundError?: (error: unknown) => void;
   /**
@@ -136,7 +145,8 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
       readCacheMonths: checkInteger(options.readCacheMonths ?? 4096, 'readCacheMonths', 0),
       retainVersions: options.retainVersions === undefined || options.retainVersions === Infinity ? Infinity : checkInteger(options.retainVersions, 'retainVersions', 0),
       checkpointRecords: checkInteger(options.checkpointRecords ?? DEFAULT_CHECKPOINT_RECORDS, 'checkpointRecords', 0, 0xffff),
-      percentileSketches: checkBoolean(options.percentileSketches ?? true, 'percentileSketches')
+      percentileSketches: checkBoolean(options.percentileSketches ?? true, 'percentileSketches'),
+      commitWorkers: checkInteger(options.commitWorkers ?? 0, 'commitWorkers', 0, 64)
     };
     this.#onBackgroundError = options.onBackgroundError ?? ((error) => console.error('ratestore: background work failed', error));
     this.#replica = new Replica(this.#db, this.#options, this.#onBackgroundError);

@@ -1,11 +1,12 @@
 /**
  * The one behaviour suite: every concern in ./suite runs on one store of every backend in
  * ./backends, and the behaviour suites also run on the two-store harness (written through one store,
- * read through another that applies its log), the shape cluster mode takes.
+ * read through another that applies its log), the shape cluster mode takes, and on a store whose
+ * commits aggregate on worker threads.
  */
 import { describe } from 'vitest';
-import { backends } from './backends.js';
-import { singleStores } from './stores.js';
+import { backends, classicBackend } from './backends.js';
+import { singleStores, withDefaults } from './stores.js';
 import { replicatedStores } from './harness/replicated.js';
 import { writeSuite } from './suite/write.js';
 import { ratesSuite } from './suite/rates.js';
@@ -39,3 +40,10 @@ for (const makeBackend of backends) {
     for (const suite of behaviour) suite(replicated);
   });
 }
+
+// Commits on two worker threads, each a share of the months, must write what one thread writes.
+const workers = withDefaults(singleStores(classicBackend()), { commitWorkers: 2 }, 'classic-level, commits on 2 worker threads');
+describe(workers.name, () => {
+  for (const suite of behaviour) suite(workers);
+  persistenceSuite(workers);
+});

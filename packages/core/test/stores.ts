@@ -47,3 +47,14 @@ export function singleStores(backend: Backend): StoreFactory<Ratestore> {
     }
   };
 }
+
+/** The same arrangement with `defaults` under every store's options (a suite's own options win). */
+export function withDefaults<S extends SuiteStore>(stores: StoreFactory<S>, defaults: StoreOptions, name: string): StoreFactory<S> {
+  const reopen = stores.reopen;
+  return {
+    name,
+    open: (options = {}) => stores.open({ ...defaults, ...options }),
+    ...(reopen === undefined ? {} : { reopen: (store: S, options: StoreOptions = {}) => reopen(store, { ...defaults, ...options }) }),
+    cleanup: () => stores.cleanup()
+  };
+}

@@ -33,6 +33,8 @@ export interface ServerConfig {
   maxRangeDays: number;
   /** Whether commits keep percentile sketches (the engine's `percentileSketches`): `percentiles=` answers from them. */
   percentileSketches: boolean;
+  /** Worker threads a commit aggregates on (the engine's `commitWorkers`); 0: the calling thread. */
+  commitWorkers: number;
   limits: {
     /** Largest JSON body of small requests (`POST /rates`, port and region changes, upload creation). */
     jsonBodyBytes: number;
@@ -111,6 +113,7 @@ export function defaultConfig(): ServerConfig {
     memory: false,
     maxRangeDays: 366,
     percentileSketches: true,
+    commitWorkers: 0,
     limits: { jsonBodyBytes: 1024 * 1024, batchBodyBytes: 512 * 1024 * 1024, batchItems: 10_000_000, postRangeDays: 3660, itemChars: DEFAULT_MAX_ITEM_CHARS },
     cache: { control: 'public, max-age=0, must-revalidate', entries: 10_000 },
     uploads: { concurrency: 2, queue: 32, retryAfterSeconds: 5 },
@@ -301,6 +304,8 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   if (config.port > 65535) throw new ConfigError(`port must be at most 65535, got ${config.port}`);
   positiveInt(config.maxRangeDays, 'maxRangeDays');
   if (typeof config.percentileSketches !== 'boolean') throw new ConfigError(`percentileSketches must be true or false, got ${JSON.stringify(config.percentileSketches)}`);
+  config.commitWorkers = positiveInt(config.commitWorkers, 'commitWorkers', 0);
+  if (config.commitWorkers > 64) throw new ConfigError(`commitWorkers must be at most 64, got ${config.commitWorkers}`);
   for (const [name, value] of Object.entries(config.limits)) positiveInt(value, `limits.${name}`);
   positiveInt(config.cache.entries, 'cache.entries', 0);
   positiveInt(config.uploads.concurrency, 'uploads.concurrency');

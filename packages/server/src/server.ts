@@ -71,6 +71,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(config.memory ? { memory: true } : { location: config.data }),
     maxRangeDays: config.maxRangeDays,
     percentileSketches: config.percentileSketches,
+    commitWorkers: config.commitWorkers,
     onBackgroundError,
     ...(cluster === undefined ? {} : { log: cluster.log, staging: cluster.staging })
   });

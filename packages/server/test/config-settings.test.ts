@@ -19,7 +19,7 @@ describe('a configuration file with a setting the server does not know', () => {
       [{ auth: { keys: [{ key: 'abcd', scope: ['read'] }] } }, 'unknown setting "auth.keys[0].scope"; did you mean "auth.keys[0].scopes"?'],
       [{ currency: { appid: 'x' } }, 'unknown setting "currency.appid"; did you mean "currency.appId"?'],
       [{ uploads: { concurrency: 2, retries: 3 } }, 'unknown setting "uploads.retries"; the settings of uploads are concurrency, queue, retryAfterSeconds'],
-      [{ colour: 'red' }, 'unknown setting "colour"; the settings are host, port, data, memory, maxRangeDays, percentileSketches, limits, cache, uploads, shutdown, auth, cors, currency, cluster, logLevel']
+      [{ colour: 'red' }, 'unknown setting "colour"; the settings are host, port, data, memory, maxRangeDays, percentileSketches, commitWorkers, limits, cache, uploads, shutdown, auth, cors, currency, cluster, logLevel']
     ];
     for (const [content, message] of cases) {
       const file = files.file('config.json', JSON.stringify(content));
@@ -27,7 +27,7 @@ describe('a configuration file with a setting the server does not know', () => {
     }
     // Every setting the guide shows is known.
     const full = {
-      host: '127.0.0.1', port: 3000, data: './data', memory: false, maxRangeDays: 366, percentileSketches: true,
+      host: '127.0.0.1', port: 3000, data: './data', memory: false, maxRangeDays: 366, percentileSketches: true, commitWorkers: 0,
       limits: { jsonBodyBytes: 1048576, batchBodyBytes: 536870912, batchItems: 10000000, postRangeDays: 3660 },
       cache: { control: 'public, max-age=0, must-revalidate', entries: 10000 },
       uploads: { concurrency: 2, queue: 32, retryAfterSeconds: 5 },
@@ -38,6 +38,15 @@ describe('a configuration file with a setting the server does not know', () => {
       logLevel: 'info'
     };
     expect(loadConfig({ env: {}, file: files.file('full.json', JSON.stringify(full)) }).port).toBe(3000);
+  });
+
+  it('takes commitWorkers from 0 to 64 and refuses others', () => {
+    expect(loadConfig({ env: {}, file: files.file('two.json', JSON.stringify({ commitWorkers: 2 })) }).commitWorkers).toBe(2);
+    expect(loadConfig({ env: {} }).commitWorkers).toBe(0);
+    for (const [commitWorkers, message] of [[65, 'commitWorkers must be at most 64, got 65'], [-1, 'commitWorkers must be an integer of at least 0, got -1'], [1.5, 'commitWorkers must be an integer of at least 0, got 1.5']] as const) {
+      const file = files.file('bad.json', JSON.stringify({ commitWorkers }));
+      expect(() => loadConfig({ env: {}, file })).toThrow(message);
+    }
   });
 
   it('ratestore serve says so with RATESTORE_CONFIG, exit 1', async () => {

@@ -8,6 +8,7 @@ import type { LogEntry, Retention } from '../log/commit-log.js';
 import type { BatchSource } from '../staging/batch-source.js';
 import { applyBatch, checkBatch } from '../write/apply-batch.js';
 import { applyRevert } from '../write/apply-revert.js';
+import { AggregationWorkers } from '../write/aggregation/workers.js';
 import { foldHistory, type FoldResult } from '../maintenance/fold-history.js';
 import { compactAggregates } from '../maintenance/compact-aggregates.js';
 import { CheckpointPlanner } from '../maintenance/checkpoint-planner.js';
@@ -61,6 +62,7 @@ export class Replica {
       months: new MonthCache(options.readCacheMonths),
       // Reads take the head and the history from one snapshot (see readGroups).
       checkpoints: new CheckpointPlanner(db.supports.explicitSnapshots ? options.checkpointRecords : 0, () => this.#scheduleCheckpoints()),
+      aggregationWorkers: options.commitWorkers > 0 ? new AggregationWorkers(options.commitWorkers) : undefined,
       nextTxn: () => ++this.#lastTxn
     };
   }
@@ -179,10 +181,11 @@ export class Replica {
     return this.#lock.run(async () => ({ version: this.#index.head, entries: snapshotEntries(snapshotIterator(this.engine.db)) }));
   }
 
-  /** Stops background checkpointing (what is not written yet is dropped) and waits for a slice under way. */
+  /** Stops background checkpointing (what is not written yet is dropped) and waits for a slice under way; stops the aggregation workers. */
   async close(): Promise<void> {
     this.#closing = true;
     await this.#checkpointing;
+    await this.engine.aggregationWorkers?.close();
   }
 
   /** Resolves true once `version` is applied, or false after `timeoutMs`. */

@@ -8,7 +8,7 @@ import { applyRefs, type LocatedRef } from '../catalog/apply-refs.js';
 import type { AppliedBatch } from '../replica/log-index.js';
 import type { BatchSource } from '../staging/batch-source.js';
 import type { Issue } from '../validate/items.js';
-import { PairAggregator, type EncodedRecord } from './pair-aggregator.js';
+import { aggregateHere, type AggregationRequest } from './aggregation/aggregate.js';
 import { RecordWriter } from './record-writer.js';
 import { rebuildRollups } from './rebuild-rollups.js';
 
@@ -69,30 +69,18 @@ export async function applyBatch(engine: Engine, request: ApplyBatchRequest): Pr
   // The id goes into every record batch, atomically with the records it marks.
   writer.stamp(TXN_KEY, txnValue(txn));
   let part = 0;
-  const writeRecords = (records: Iterable<EncodedRecord>): Promise<void> => writer.putRecords(records, recordKeySuffix(request.version, txn, txn, part++));
-  const nextChains = ancestorChains(nextView);
-  const aggregator = new PairAggregator({
-    chains: nextChains,
+  const aggregation: AggregationRequest = {
+    batchId: request.batchId,
+    chains: ancestorChains(nextView),
     maxCells: options.maxCells,
     sketches: options.percentileSketches,
-    flush: writeRecords,
-    written: (part) => engine.checkpoints.written(part)
-  });
-
-  let prices = 0;
-  for await (const { bytes } of request.source.prices()) {
-    await forEachPrice(bytes, (origin, destination, day, cents) => {
-      prices++;
-      const from = aggregator.portId(origin);
-      const to = aggregator.portId(destination);
-      // checkBatch saw every port the prices name in the catalog the batch makes.
-      if (from === undefined || to === undefined) throw new Error(`batch ${request.batchId} names port ${unpackCode(from === undefined ? origin : destination)}, which checkBatch let through`);
-      aggregator.add(from, to, day, 1, cents, cents, cents);
-    });
-    await aggregator.checkpoint();
-  }
-  await aggregator.finish();
-  await rebuildRollups(engine, { writer, headView, nextChains, version: request.version, txn });
+    flush: (records) => writer.putRecords(records, recordKeySuffix(request.version, txn, txn, part++)),
+    written: (months) => engine.checkpoints.written(months)
+  };
+  const prices = engine.aggregationWorkers === undefined
+    ? await aggregateHere(request.source.prices(), aggregation)
+    : await engine.aggregationWorkers.aggregate(request.source.prices(), aggregation);
+  await rebuildRollups(engine, { writer, headView, nextChains: aggregation.chains, version: request.version, txn });
   const entry: AppliedBatch = {
     kind: 'batch',
     version: request.version,
