@@ -13,7 +13,7 @@ const MAX_WANTED = 1 << 16;
 /**
  * Decides which groups (a location pair in one month) get a checkpoint: those that have gathered
  * `threshold` records since their last one. A commit hands over the groups it wrote as numbers
- * (PairAggregator's `written`), which costs it a copy of an array; they are counted later, in the
+ * (the keys of each part a commit's PairAggregator flushes), which costs it a copy of an array; they are counted later, in the
  * background. The counts live in memory only. After a restart, and for groups forgotten to bound
  * memory, reads find the deep groups instead: a read at the latest version that merged more than
  * `threshold` records of one month asks for that month's checkpoint.
@@ -51,7 +51,8 @@ export class CheckpointPlanner {
 
   /** The groups of records just written, by a commit or a rollup rebuild. */
   written(part: PairMonths): void {
-    if (this.threshold > 0) this.#written.push(part);
+    // Only the groups: the part's records (its bytes) must not stay alive until they are counted.
+    if (this.threshold > 0) this.#written.push({ keys: part.keys, names: part.names, nodes: part.nodes });
   }
 
   /** A read at the latest version merged `records` records of `group`. */

@@ -9,6 +9,7 @@ import type { AppliedBatch } from '../replica/log-index.js';
 import type { BatchSource } from '../staging/batch-source.js';
 import type { Issue } from '../validate/items.js';
 import { aggregateHere, type AggregationRequest } from './aggregation/aggregate.js';
+import { partRecords } from './pair-aggregator.js';
 import { RecordWriter } from './record-writer.js';
 import { rebuildRollups } from './rebuild-rollups.js';
 
@@ -74,8 +75,10 @@ export async function applyBatch(engine: Engine, request: ApplyBatchRequest): Pr
     chains: ancestorChains(nextView),
     maxCells: options.maxCells,
     sketches: options.percentileSketches,
-    flush: (records) => writer.putRecords(records, recordKeySuffix(request.version, txn, txn, part++)),
-    written: (months) => engine.checkpoints.written(months)
+    flush: (records) => {
+      engine.checkpoints.written(records);
+      return writer.putRecords(partRecords(records), recordKeySuffix(request.version, txn, txn, part++));
+    }
   };
   const prices = engine.aggregationWorkers === undefined
     ? await aggregateHere(request.source.prices(), aggregation)

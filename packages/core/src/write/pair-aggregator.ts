@@ -25,12 +25,13 @@ export interface PairAggregatorOptions {
   chains: Map<string, readonly string[]>;
   /** Day cells held before they are written out as a part (bounds memory for any batch size). */
   maxCells: number;
-  /** Writes one part: at most one record per group, each to be put before the next is asked for. */
-  flush: (records: Iterable<EncodedRecord>) => Promise<void>;
+  /**
+   * Writes one part: at most one record per group (see `partRecords`), before the aggregator goes
+   * on. The part is the callee's: nothing reuses it (a worker moves it to the commit's thread whole).
+   */
+  flush: (part: EncodedPart) => Promise<void>;
   /** Only pairs where this returns true are kept (used to rebuild affected rollups). */
   keepPair?: (a: string, b: string) => boolean;
-  /** Told of the records of each part before they are written (see PairMonths). */
-  written?: (part: PairMonths) => void;
   /** Whether prices added keep percentile sketches (the store's `percentileSketches`). Default true. */
   sketches?: boolean;
 }
@@ -43,6 +44,33 @@ export interface PairMonths {
   keys: Float64Array;
   names: readonly string[];
   nodes: number;
+}
+
+/** A part's records, encoded: record i is the group of `keys[i]` (see PairMonths) with the bytes from `ends[i - 1]` (0 for the first) to `ends[i]`. */
+export interface EncodedPart extends PairMonths {
+  bytes: Uint8Array;
+  ends: Uint32Array;
+}
+
+/**
+ * The records of an encoded part, made one at a time: a batch makes tens of thousands, and
+ * records that die as soon as they are put cost the garbage collector far less than an array of
+ * them kept alive until the last is written.
+ */
+export function* partRecords(part: EncodedPart): Generator<EncodedRecord> {
+  const { keys, names, nodes, bytes, ends } = part;
+  const monthNames = new Map<number, string>();
+  let start = 0;
+  for (const [i, key] of keys.entries()) {
+    const month = key % MONTH_SPAN;
+    const pair = (key - month) / MONTH_SPAN;
+    const b = pair % nodes;
+    let name = monthNames.get(month);
+    if (name === undefined) monthNames.set(month, (name = monthName(month)));
+    const end = ends[i]!;
+    yield { group: recordGroup(names[(pair - b) / nodes]!, names[b]!, name), value: bytes.subarray(start, end) };
+    start = end;
+  }
 }
 
 /**
@@ -236,38 +264,19 @@ export class PairAggregator {
     return end;
   }
 
-  /** Writes out one record per pair-month, encoded into one slab as `flush` takes them. */
+  /** Writes out one record per pair-month, encoded into one slab. */
   async #flushPairs(): Promise<void> {
     const pairs = this.#pairs;
     if (pairs.size === 0) return;
-    let bytes = 0;
-    for (let slot = 0; slot < pairs.size; slot++) bytes += pairs.recordBytes(slot);
-    this.#options.written?.({ keys: pairs.keys(), names: this.#numbering.names, nodes: this.#nodes });
-    await this.#options.flush(this.#records(new Uint8Array(bytes)));
-    pairs.clear();
-  }
-
-  /**
-   * The records of the pair-months, made one at a time: a batch makes tens of thousands, and
-   * records that die as soon as they are put cost the garbage collector far less than an array of
-   * them kept alive until the last is written.
-   */
-  *#records(slab: Uint8Array): Generator<EncodedRecord> {
-    const pairs = this.#pairs;
-    const nodes = this.#nodes;
-    const view = new DataView(slab.buffer);
-    const monthNames = new Map<number, string>();
+    let total = 0;
+    for (let slot = 0; slot < pairs.size; slot++) total += pairs.recordBytes(slot);
+    const bytes = new Uint8Array(total);
+    const view = new DataView(bytes.buffer);
+    const ends = new Uint32Array(pairs.size);
     let at = 0;
-    for (let slot = 0; slot < pairs.size; slot++) {
-      const key = pairs.key(slot);
-      const month = key % MONTH_SPAN;
-      const pair = (key - month) / MONTH_SPAN;
-      const b = pair % nodes;
-      let name = monthNames.get(month);
-      if (name === undefined) monthNames.set(month, (name = monthName(month)));
-      const end = pairs.encodeRecord(slot, view, at);
-      yield { group: recordGroup(this.#numbering.names[(pair - b) / nodes]!, this.#numbering.names[b]!, name), value: slab.subarray(at, end) };
-      at = end;
-    }
+    for (let slot = 0; slot < pairs.size; slot++) ends[slot] = at = pairs.encodeRecord(slot, view, at);
+    const part: EncodedPart = { keys: pairs.keys(), names: this.#numbering.names, nodes: this.#nodes, bytes, ends };
+    pairs.clear();
+    await this.#options.flush(part);
   }
 }

@@ -1,4 +1,4 @@
-import { PairAggregator, type EncodedRecord, type PairMonths } from '../pair-aggregator.js';
+import { PairAggregator, type EncodedPart } from '../pair-aggregator.js';
 import { addPrices } from './add-prices.js';
 
 /** What a commit's aggregation needs, on this thread (aggregateHere) or on workers (AggregationWorkers). */
@@ -9,9 +9,7 @@ export interface AggregationRequest {
   maxCells: number;
   sketches: boolean;
   /** Writes one part of records (see PairAggregatorOptions.flush); parts are written one at a time. */
-  flush: (records: Iterable<EncodedRecord>) => Promise<void>;
-  /** Told of each part's records before they are written. */
-  written: (part: PairMonths) => void;
+  flush: (part: EncodedPart) => Promise<void>;
 }
 
 /** Aggregates every price of the chunks on this thread (a store without `commitWorkers`); resolves to how many there were. */

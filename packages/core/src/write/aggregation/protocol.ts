@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { monthAndDayOf } from '../../validate/dates.js';
+import type { EncodedPart } from '../pair-aggregator.js';
 
 /**
  * What a commit split across worker threads says between its thread and each worker (see
@@ -27,22 +28,8 @@ export interface ShareTask {
 /** To a worker: a chunk of staged price rows (see price-codec), the end of them, or a part written. */
 export type ToWorker = { kind: 'chunk'; bytes: Uint8Array } | { kind: 'end' } | { kind: 'ack' };
 
-/** From a worker: it is done with a chunk, or a part of its records to write (it waits for the ack). */
-export type FromWorker = { kind: 'consumed' } | { kind: 'part'; part: SharePart };
-
-/**
- * One part of a worker's records, as PairAggregator flushes it: record i is `groups[i]` with the
- * bytes from `ends[i - 1]` (0 for the first) to `ends[i]`; `keys`, `names` and `nodes` are what it
- * tells its `written` callback.
- */
-export interface SharePart {
-  groups: string[];
-  ends: Uint32Array;
-  bytes: Uint8Array;
-  keys: Float64Array;
-  names: readonly string[];
-  nodes: number;
-}
+/** From a worker: it is done with a chunk, or a part of its records to write, as PairAggregator flushed it (the worker waits for the ack). */
+export type FromWorker = { kind: 'consumed' } | { kind: 'part'; part: EncodedPart };
 
 /** Which share a day's prices belong to: months are dealt round-robin, so a batch over n months keeps min(n, shares) workers busy. */
 export function shareOfDay(day: number, shares: number): number {

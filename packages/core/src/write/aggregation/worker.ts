@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
-import { PairAggregator, type EncodedRecord, type PairMonths } from '../pair-aggregator.js';
+import { PairAggregator } from '../pair-aggregator.js';
 import { addPrices } from './add-prices.js';
-import { shareOfDay, type FromWorker, type ShareTask, type SharePart, type ToWorker } from './protocol.js';
+import { shareOfDay, type FromWorker, type ShareTask, type ToWorker } from './protocol.js';
 
 /**
  * A worker thread's task (run by the pool in workers.ts): aggregates its share of a batch's months
@@ -11,14 +11,12 @@ import { shareOfDay, type FromWorker, type ShareTask, type SharePart, type ToWor
  */
 export default async function aggregateShare(task: ShareTask): Promise<number> {
   const inbox = new Inbox(task.port);
-  let months: PairMonths | undefined;
   const aggregator = new PairAggregator({
     chains: task.chains,
     maxCells: task.maxCells,
     sketches: task.sketches,
-    written: (part) => (months = part),
-    flush: async (records) => {
-      const part = packPart(records, months!);
+    flush: async (part) => {
+      // The part's arrays are its own (see PairAggregatorOptions.flush): moved, not copied.
       post(task.port, { kind: 'part', part }, [part.bytes.buffer as ArrayBuffer, part.ends.buffer as ArrayBuffer, part.keys.buffer as ArrayBuffer]);
       await inbox.ack();
     }
@@ -40,28 +38,6 @@ export default async function aggregateShare(task: ShareTask): Promise<number> {
 
 function post(port: MessagePort, message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
-}
-
-/** The records of one flush, copied into buffers of their own to be moved (not copied) to the commit's thread. */
-function packPart(records: Iterable<EncodedRecord>, months: PairMonths): SharePart {
-  const groups: string[] = [];
-  const values: Uint8Array[] = [];
-  let total = 0;
-  for (const record of records) {
-    groups.push(record.group);
-    // PairAggregator reuses nothing of a flush once it returns, but its values are views into one slab: copied below.
-    values.push(record.value);
-    total += record.value.byteLength;
-  }
-  const bytes = new Uint8Array(total);
-  const ends = new Uint32Array(values.length);
-  let at = 0;
-  for (const [i, value] of values.entries()) {
-    bytes.set(value, at);
-    at += value.byteLength;
-    ends[i] = at;
-  }
-  return { groups, ends, bytes, keys: months.keys, names: months.names, nodes: months.nodes };
 }
 
 /**

@@ -1,9 +1,8 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { Mutex } from '../../util/locks.js';
-import type { EncodedRecord } from '../pair-aggregator.js';
 import type { AggregationRequest } from './aggregate.js';
-import type { FromWorker, ShareTask, SharePart, ToWorker } from './protocol.js';
+import type { FromWorker, ShareTask, ToWorker } from './protocol.js';
 
 /** Chunks sent to a worker and not yet aggregated, at most: enough to keep it busy, few enough to bound memory. */
 const CHUNKS_AHEAD = 2;
@@ -84,7 +83,7 @@ class Share {
         this.#wake?.();
         return;
       }
-      writes.run(() => writePart(message.part, request)).then(() => this.#post({ kind: 'ack' }), fail);
+      writes.run(() => request.flush(message.part)).then(() => this.#post({ kind: 'ack' }), fail);
     });
   }
 
@@ -112,20 +111,5 @@ class Share {
 
   #post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
     this.#port.postMessage(message, transfer);
-  }
-}
-
-/** Hands one part's records to the request's writer. */
-async function writePart(part: SharePart, request: AggregationRequest): Promise<void> {
-  request.written({ keys: part.keys, names: part.names, nodes: part.nodes });
-  await request.flush(partRecords(part));
-}
-
-function* partRecords(part: SharePart): Generator<EncodedRecord> {
-  let start = 0;
-  for (const [i, group] of part.groups.entries()) {
-    const end = part.ends[i]!;
-    yield { group, value: part.bytes.subarray(start, end) };
-    start = end;
   }
 }
