@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BATCH_DAYS, STAGE_CHUNK, batchOptions } from './sample.js';
 import { stagePrices, withTempStore, writeCatalog } from './store.js';
-import { fmtInt, hrtimeUs, maxRssMb, median, minMax, ratio, seconds, table, verdict, type OptionSpecs, type Values } from './util.js';
+import { fmtInt, hrtimeUs, maxRssMb, median, rssMb, minMax, ratio, seconds, table, verdict, type OptionSpecs, type Values } from './util.js';
 
 export const COMMIT_OPTIONS = {
   prices: { type: 'int', default: 1_000_000, description: 'prices in the staged commit' },
@@ -42,8 +42,6 @@ export interface CommitFigures {
   commitStartUs: number;
   commitEndUs: number;
 }
-
-const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
 
 export async function childCommit({ prices, days, workers, chunk, dir }: Values<typeof COMMIT_OPTIONS>): Promise<CommitFigures> {
   return withTempStore(dir, 'ratestore-bench-', { readCacheMonths: 0, commitWorkers: workers }, async (store) => {

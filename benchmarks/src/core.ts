@@ -22,17 +22,17 @@
  * (`--child commit --help` and `--child query --help` list each kind's options).
  */
 import { writeFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Ratestore } from '@ratestore/core';
 import { childKind, runChild, runScript } from './child.js';
-import { BUILD_BATCH, QueryMix, STAGE_CHUNK } from './sample.js';
+import { BUILD_BATCH, QueryMix } from './sample.js';
 import { buildQueryStore, withTempStore, type BuiltBatch } from './store.js';
 import { BUILD_OPTIONS, HISTORY_OPTIONS, READ_OPTIONS, childBuild, childRead, historySection } from './history.js';
 import { COMMIT_OPTIONS, WORKERS_OPTIONS, childCommit, workersSection, type CommitFigures } from './commit.js';
 import { PCT_BUILD_OPTIONS, PCT_READ_OPTIONS, PERCENTILE_OPTIONS, childPctBuild, childPctRead, percentilesSection } from './percentiles.js';
 import {
-  addDays, fmtInt, gitState, machine, maxRssMb, median, minMax, percent, perSecond, seconds, summarizeLatencies, table, verdict,
+  addDays, fmtInt, gitState, machine, maxRssMb, rssMb, median, minMax, percent, perSecond, seconds, summarizeLatencies, table, verdict,
   type LatencySummary, type OptionSpecs, type Values
 } from './util.js';
 
@@ -45,11 +45,11 @@ const OPTIONS = {
   'query-sizes': { type: 'ints', default: [53_000, 10_000_000], description: 'stored prices of each query scenario' },
   queries: { type: 'int', default: 2_000, description: 'timed queries per kind and run' },
   warmup: { type: 'int', default: 300, description: 'untimed queries per kind before each run' },
-  chunk: { type: 'int', default: STAGE_CHUNK, description: 'prices per add() call' },
+  chunk: COMMIT_OPTIONS.chunk,
   batch: { type: 'int', default: BUILD_BATCH, description: 'prices per staged commit when building a query store' },
   'no-compact': { type: 'boolean', description: 'skip the second round of queries, after compactRange over every key' },
   'read-cache': { type: 'boolean', description: "query with the engine's month cache on (readCacheMonths 4096; off by default)" },
-  dir: { type: 'string', default: tmpdir(), arg: 'DIR', description: 'where the temporary databases go' },
+  dir: { ...COMMIT_OPTIONS.dir, description: 'where the temporary databases go' },
   json: { type: 'string', arg: 'FILE', description: "also write every run's raw figures to FILE" },
   ...HISTORY_OPTIONS,
   ...PERCENTILE_OPTIONS,
@@ -90,8 +90,6 @@ interface QueryFigures {
   compacted?: { compactMs: number; runs: Array<{ port: Latencies; region: Latencies; byLevel: Latencies[] }> };
   maxRssMb: number;
 }
-
-const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
 
 async function withStore<T>(dir: string, readCache: boolean, work: (store: Ratestore) => Promise<T>): Promise<T> {
   // The engine's month cache is off unless --read-cache: the query figures measure LevelDB reads,

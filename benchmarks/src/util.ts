@@ -229,6 +229,8 @@ export function addDays(day: string, days: number): string {
 export const hrtimeUs = (): number => Number(process.hrtime.bigint() / 1000n);
 /** Peak resident set size of this process so far. */
 export const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
+/** The resident set now, in MB. */
+export const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
 
 // ---------------------------------------------------------------------------------------------
 // Reports

@@ -9,7 +9,6 @@ import type { AppliedBatch } from '../replica/log-index.js';
 import type { BatchSource } from '../staging/batch-source.js';
 import type { Issue } from '../validate/items.js';
 import { aggregateHere, type AggregationRequest } from './aggregation/aggregate.js';
-import { partRecords } from './pair-aggregator.js';
 import { RecordWriter } from './record-writer.js';
 import { rebuildRollups } from './rebuild-rollups.js';
 
@@ -77,7 +76,7 @@ export async function applyBatch(engine: Engine, request: ApplyBatchRequest): Pr
     sketches: options.percentileSketches,
     flush: (records) => {
       engine.checkpoints.written(records);
-      return writer.putRecords(partRecords(records), recordKeySuffix(request.version, txn, txn, part++));
+      return writer.putPart(records, recordKeySuffix(request.version, txn, txn, part++));
     }
   };
   const prices = engine.aggregationWorkers === undefined

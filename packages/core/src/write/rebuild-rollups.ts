@@ -5,7 +5,7 @@ import { daySketches, encodeMonth, forEachDay } from '../encoding/record-codec.j
 import { ancestorChains, type CatalogView } from '../catalog/catalog.js';
 import { firstDayOfMonth } from '../validate/dates.js';
 import { VisibilityFilter } from '../read/visible-records.js';
-import { PairAggregator, partRecords } from './pair-aggregator.js';
+import { PairAggregator } from './pair-aggregator.js';
 import { packCode } from '../encoding/price-codec.js';
 import type { RecordWriter } from './record-writer.js';
 
@@ -48,7 +48,7 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
         maxCells: engine.options.maxCells,
         flush: (records) => {
           engine.checkpoints.written(records);
-          return writer.putRecords(partRecords(records), recordKeySuffix(version, txn, source, part++));
+          return writer.putPart(records, recordKeySuffix(version, txn, source, part++));
         }
       });
       aggregators.set(source, aggregator);

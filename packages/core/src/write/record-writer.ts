@@ -2,7 +2,7 @@ import type { AbstractChainedBatch } from 'abstract-level';
 import { DURABLE, type Db } from '../db.js';
 import { BatchOps } from '../batch-ops.js';
 import { yieldToEventLoop } from '../util/yield.js';
-import type { EncodedRecord } from './pair-aggregator.js';
+import { partRecords, type EncodedPart } from './pair-aggregator.js';
 
 const PUTS_BETWEEN_YIELDS = 4096;
 
@@ -69,10 +69,10 @@ export class RecordWriter {
     this.#ops.del(this.#current(), key);
   }
 
-  /** Puts each record under its group followed by `keySuffix`; writes batches as they fill. */
-  async putRecords(records: Iterable<EncodedRecord>, keySuffix: string): Promise<void> {
+  /** Puts each record of a part under its group followed by `keySuffix`; writes batches as they fill. */
+  async putPart(part: EncodedPart, keySuffix: string): Promise<void> {
     let put = 0;
-    for (const record of records) {
+    for (const record of partRecords(part)) {
       this.put(record.group + keySuffix, record.value);
       if (this.#batch!.length >= this.#maxOps) await this.#startWrite();
       // Encoding and putting a record takes a few microseconds: let queries in now and then.

@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { Mutex } from '../../util/locks.js';
 import type { AggregationRequest } from './aggregate.js';
 import type { FromWorker, ShareTask, ToWorker } from './protocol.js';
@@ -33,13 +33,16 @@ export class AggregationWorkers {
 
   /** Aggregates every price of the chunks, writing the records through `request.flush`; resolves to how many prices there were. */
   async aggregate(chunks: AsyncIterable<{ bytes: Uint8Array }>, request: AggregationRequest): Promise<number> {
-    this.#pool ??= new Piscina<ShareTask, number>({ filename: WORKER_URL.href, minThreads: this.#threads, maxThreads: this.#threads, idleTimeout: Infinity });
+    this.#pool ??= await this.#start();
     // The shares' parts go through one writer, whose writes must not interleave: one at a time, in the order they come.
     const writes = new Mutex();
     const shares = Array.from({ length: this.#threads }, (_, share) => new Share(this.#pool!, share, this.#threads, request, writes));
     try {
       for await (const { bytes } of chunks) {
-        for (const share of shares) await share.send(bytes);
+        // One copy that every worker reads (each keeps its months of it), in memory they share.
+        const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+        shared.set(bytes);
+        for (const share of shares) await share.send(shared);
       }
       for (const share of shares) share.end();
       let prices = 0;
@@ -49,6 +52,12 @@ export class AggregationWorkers {
       // After a failure the workers wait for chunks or acks that will not come: closing their ports ends their tasks.
       for (const share of shares) share.close();
     }
+  }
+
+  /** The pool, loaded only now: importing it costs every process that opens a store tens of milliseconds. */
+  async #start(): Promise<Piscina<ShareTask, number>> {
+    const { Piscina } = await import('piscina');
+    return new Piscina<ShareTask, number>({ filename: WORKER_URL.href, minThreads: this.#threads, maxThreads: this.#threads, idleTimeout: Infinity });
   }
 
   /** Stops the threads. */
@@ -87,13 +96,11 @@ class Share {
     });
   }
 
-  /** Sends a chunk once the worker has room for it. The worker gets a copy: every share reads every chunk. */
+  /** Sends a chunk (in shared memory, which the message does not copy) once the worker has room for it. */
   async send(bytes: Uint8Array): Promise<void> {
     while (this.#ahead >= CHUNKS_AHEAD) await Promise.race([new Promise<void>((resolve) => (this.#wake = resolve)), this.#failed]);
     this.#ahead++;
-    // A copy of its own, moved to the worker (a Buffer's slice() would share its memory, and moving that would detach it).
-    const copy = new Uint8Array(bytes);
-    this.#post({ kind: 'chunk', bytes: copy }, [copy.buffer]);
+    this.#post({ kind: 'chunk', bytes });
   }
 
   end(): void {
@@ -109,7 +116,7 @@ class Share {
     this.#port.close();
   }
 
-  #post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
-    this.#port.postMessage(message, transfer);
+  #post(message: ToWorker): void {
+    this.#port.postMessage(message);
   }
 }
