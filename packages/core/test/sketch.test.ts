@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RELATIVE_ACCURACY, binOf, binValue } from '../src/sketch/mapping.js';
 import { forEachBin, readVarint, varintBytes, writeVarint } from '../src/sketch/bins-codec.js';
 import { SketchArena } from '../src/sketch/sketch-arena.js';
+import { BinCounts } from '../src/sketch/bin-counts.js';
 import { DayBins, percentileRanks } from '../src/sketch/day-bins.js';
 import { MonthSlots } from '../src/write/month-slots.js';
 import { encodeMonth, mergeRecord, type MonthAggregates } from '../src/encoding/record-codec.js';
@@ -122,19 +123,31 @@ describe('sketch: the encoding of a day', () => {
     }
   });
 
-  it('merges into a sketch sized for the union the same bins, sparse or dense, whatever the order', () => {
+  it('packs the bins counted from many sketches, sparse, dense or packed, into the sketch of their union', () => {
     const next = random(17);
+    const counts = new BinCounts();
     for (let round = 0; round < 100; round++) {
       const parts = Array.from({ length: 1 + Math.floor(next() * 6) }, () => randomCents(next, 1 + Math.floor(next() * (round % 2 === 0 ? 8 : 200))));
       const all = parts.flat();
       const source = new SketchArena();
       const sketches = parts.map((cents) => sketchOf(source, cents));
       const into = new SketchArena();
-      const sized = into.sized(all.length, binOf(Math.min(...all)), binOf(Math.max(...all)));
-      for (const sketch of sketches.reverse()) into.merge(sized, source, sketch);
+      for (const sketch of sketches.reverse()) source.addTo(sketch, counts);
+      const packed = into.packed(counts);
+      expect(counts.inUse).toBe(0);
       const whole = new SketchArena();
       const min = Math.min(...all);
-      expect(arenaBody(into, sized, min)).toEqual(arenaBody(whole, sketchOf(whole, all), min));
+      const union = arenaBody(whole, sketchOf(whole, all), min);
+      expect(arenaBody(into, packed, min)).toEqual(union);
+      // A packed sketch merges, and takes more bins, like any other.
+      into.addTo(packed, counts);
+      const again = into.packed(counts);
+      expect(arenaBody(into, again, min)).toEqual(union);
+      const extra = randomCents(next, 40);
+      into.merge(again, whole, sketchOf(whole, extra));
+      const bigger = new SketchArena();
+      const lowest = Math.min(min, ...extra);
+      expect(arenaBody(into, again, lowest)).toEqual(arenaBody(bigger, sketchOf(bigger, [...all, ...extra]), lowest));
     }
   });
 
@@ -146,8 +159,7 @@ describe('sketch: the encoding of a day', () => {
     for (const [i, c] of prices.entries()) routes.add(routes.slot(i % 3), 4, 1, c, c, c);
     const pair = pairs.slot(1);
     for (let slot = 0; slot < routes.size; slot++) pairs.mergeAggregates(pair, routes, slot);
-    pairs.reserveSketches(0);
-    for (let slot = 0; slot < routes.size; slot++) pairs.mergeSketches(pair, routes, slot);
+    pairs.buildSketches(pair, routes, Int32Array.from({ length: routes.size }, (_, slot) => slot), 0, routes.size);
     const view = new DataView(new ArrayBuffer(pairs.recordBytes(pair)));
     expect(pairs.encodeRecord(pair, view, 0)).toBe(view.byteLength);
     const month: MonthAggregates = new Map();

@@ -53,6 +53,12 @@ export function readVarint(bytes: Uint8Array, cursor: { at: number }): number {
   }
 }
 
+/** At least the bytes of the encoding of a day of `bins` bins in use. */
+export function encodedBound(bins: number): number {
+  // Per bin two gamma codes: a distance or offset below 2^12 (23 bits) and a count below 2^32 (63 bits).
+  return Math.ceil((bins * 86) / 8);
+}
+
 /** 2^k, for k up to 53. */
 const POWERS = Float64Array.from({ length: 54 }, (_, k) => 2 ** k);
 

@@ -1,5 +1,6 @@
 import { binOf } from './mapping.js';
-import { BinsWriter, forEachBin } from './bins-codec.js';
+import { BinsWriter, encodedBound, forEachBin } from './bins-codec.js';
+import type { BinCounts } from './bin-counts.js';
 
 /** A cell whose bins follow from its count, min and max (see `impliedBins`): nothing is stored. */
 export const IMPLIED = -1;
@@ -20,11 +21,12 @@ const DENSE = -1;
  * merging itself. A sketch moves to a larger space at the end of the array when it outgrows its
  * own (the old one is left as garbage until `clear()`).
  *
- * Most sketches hold a few prices (a port pair's day) spread over a wide range of bins: they are
- * sorted lists of (bin, count), up to SPARSE_MAX bins. Sketches of many prices (a region pair's day:
- * most of a hundred or two bins in use) are dense windows of counts, where merging costs one
- * addition per bin. A dense window for every sketch took several times the memory and most of the
- * commit's time in allocating and zeroing windows (measured).
+ * Sketches that prices are added to one by one (a route's day) are sorted lists of (bin, count)
+ * while they hold a few bins, up to SPARSE_MAX, and dense windows of counts beyond, where adding
+ * costs one addition. A dense window for every sketch took several times the memory and most of the
+ * commit's time in allocating and zeroing windows (measured). Sketches a roll-up makes are counted
+ * densely in one shared BinCounts and kept as packed lists of exactly their bins in use (`packed`),
+ * which are only read after.
  */
 export class SketchArena {
   #sketches = 0;
@@ -53,40 +55,41 @@ export class SketchArena {
     return sketch;
   }
 
-  /**
-   * A new empty sketch with room for the bins of `count` prices from bin `first` to `last`, so that
-   * merging them in never moves it: a sorted list of at most `count` entries where that is smaller
-   * than a window of the bins (and short enough to search), else a dense window of exactly them.
-   */
-  sized(count: number, first: number, last: number): number {
-    const sketch = this.create();
-    const words = SketchArena.sizedWords(count, first, last);
-    const start = this.#allocate(words);
-    this.#start[sketch] = start;
-    if (words === last - first + 1) {
-      this.#size[sketch] = DENSE;
-      this.#low[sketch] = first;
-      this.#capacity[sketch] = words;
-      // No bin in use yet: the first cover sets both.
-      this.#first[sketch] = last;
-      this.#last[sketch] = first;
-    } else {
-      this.#capacity[sketch] = words / 2;
-    }
-    return sketch;
-  }
-
-  /** Words of the space `sized` takes for the same arguments. */
-  static sizedWords(count: number, first: number, last: number): number {
-    const window = last - first + 1;
-    const entries = Math.min(count, window);
-    return entries <= SPARSE_MAX && 2 * entries < window ? 2 * entries : window;
-  }
-
   /** Makes room for `sketches` more sketches of `words` words in all at once, rather than growing the arena step by step as they are made. */
   makeRoom(sketches: number, words: number): void {
     if (this.#sketches + sketches > this.#size.length) this.#growSketches(this.#sketches + sketches);
     if (this.#used + words > this.#words.length) this.#grow(this.#used + words);
+  }
+
+  /**
+   * A new sketch of exactly the bins `counts` holds, which it drains: a sorted list, however many
+   * bins (a roll-up's sketches are made whole this way and only read after).
+   */
+  packed(counts: BinCounts): number {
+    const sketch = this.create();
+    const entries = counts.inUse;
+    const start = this.#allocate(2 * entries, false);
+    counts.drain(this.#words, start);
+    this.#start[sketch] = start;
+    this.#size[sketch] = entries;
+    this.#capacity[sketch] = entries;
+    return sketch;
+  }
+
+  /** Adds the bins of a sketch to `counts`. */
+  addTo(sketch: number, counts: BinCounts): void {
+    const size = this.#size[sketch]!;
+    const words = this.#words;
+    const start = this.#start[sketch]!;
+    if (size !== DENSE) {
+      for (let i = 0; i < size; i++) counts.add(words[start + 2 * i]!, words[start + 2 * i + 1]!);
+      return;
+    }
+    const base = start - this.#low[sketch]!;
+    for (let bin = this.#first[sketch]!, last = this.#last[sketch]!; bin <= last; bin++) {
+      const count = words[base + bin]!;
+      if (count > 0) counts.add(bin, count);
+    }
   }
 
   /** A new sketch holding the bins a cell's count, min and max imply (see `impliedBins`). */
@@ -129,7 +132,8 @@ export class SketchArena {
       words[start + 2 * (at - 1) + 1]! += count;
       return;
     }
-    if (size === SPARSE_MAX) {
+    // A packed list may hold more: it too becomes a window.
+    if (size >= SPARSE_MAX) {
       this.#densify(sketch, bin);
       this.add(sketch, bin, count);
       return;
@@ -169,8 +173,7 @@ export class SketchArena {
     const counts = source.#words;
     const base = source.#start[from]! - source.#low[from]!;
     if (this.#size[sketch] !== DENSE) {
-      // Into a sorted list: its bins in use one by one. A list made by `sized` has room for them
-      // all (a narrow window of a few prices is dense, and the wider day it joins may not be).
+      // Into a sorted list: its bins in use one by one (the list becomes a window if they are many).
       for (let bin = first; bin <= last; bin++) if (counts[base + bin]! > 0) this.add(sketch, bin, counts[base + bin]!);
       return;
     }
@@ -183,9 +186,7 @@ export class SketchArena {
   /** At least the bytes of the sketch's encoding, found without encoding it. */
   encodedBound(sketch: number): number {
     const size = this.#size[sketch]!;
-    const bins = size === DENSE ? this.#last[sketch]! - this.#first[sketch]! + 1 : size;
-    // Per bin two gamma codes: a distance or offset below 2^12 (23 bits) and a count below 2^32 (63 bits).
-    return Math.ceil((bins * 86) / 8);
+    return encodedBound(size === DENSE ? this.#last[sketch]! - this.#first[sketch]! + 1 : size);
   }
 
   /**
@@ -284,8 +285,8 @@ export class SketchArena {
     return this.#allocate(this.#windowLength);
   }
 
-  /** `length` zeroed words at the end of the arena. */
-  #allocate(length: number): number {
+  /** `length` words at the end of the arena, zeroed unless the caller writes them all (`zeroed: false`). */
+  #allocate(length: number, zeroed = true): number {
     const start = this.#used;
     const end = start + length;
     // By half as much again: doubling would overshoot by up to twice what a commit holds.
@@ -293,7 +294,7 @@ export class SketchArena {
     // Space reused after clear() holds the words of the round before; beyond `#dirty` all are zero.
     // A loop, not fill(): most spaces are short, and the builtin's call costs more than the zeroing.
     const words = this.#words;
-    for (let i = start, dirty = Math.min(end, this.#dirty); i < dirty; i++) words[i] = 0;
+    if (zeroed) for (let i = start, dirty = Math.min(end, this.#dirty); i < dirty; i++) words[i] = 0;
     this.#used = end;
     if (end > this.#dirty) this.#dirty = end;
     return start;

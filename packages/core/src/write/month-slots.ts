@@ -1,12 +1,19 @@
 import { daySketchBytes, recordBytes, writeDaySketchLength, writeRecordDay, writeRecordHeader } from '../encoding/record-codec.js';
-import { impliedBins } from '../sketch/bins-codec.js';
-import { binOf } from '../sketch/mapping.js';
+import { encodedBound, impliedBins } from '../sketch/bins-codec.js';
+import { BINS, BinCounts } from '../sketch/bin-counts.js';
 import { IMPLIED, SketchArena, UNKNOWN } from '../sketch/sketch-arena.js';
 
 /** Day-of-month cells per slot: index 1-31 are used, 0 is not (so a day of month is its own index). */
 export const DAYS_PER_SLOT = 32;
 const EMPTY = -1;
 const INITIAL_SLOTS = 256;
+/** Where buildSketches counts a day's bins: one for all tables, as it runs to the end synchronously. */
+const BIN_COUNTS = new BinCounts();
+/**
+ * A cell's sketch at or below this is its bins encoded into `#bins`, the k-th encoded (k = ENCODED - value):
+ * by buildSketches in a table that `encodes`, else by recordBytes.
+ */
+const ENCODED = -3;
 
 /**
  * A hash table from a numeric key (an integer below 2^53, e.g. a route or a pair in one month) to a
@@ -33,18 +40,24 @@ export class MonthSlots {
   #min = new Uint32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
   #max = new Uint32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
   #sketch = new Int32Array(INITIAL_SLOTS * DAYS_PER_SLOT);
-  /** Each cell's encoded bins, as `recordBytes` encoded them into `#bins` for `encodeRecord`: where, and their bytes. Only tables that are encoded need them. */
-  #binStart = new Int32Array(0);
-  #binBytes = new Int32Array(0);
+  /** Encoded bins (see ENCODED), one after the other: the k-th ends at `#binEnds[k]`. Only tables that are encoded need them. */
   #bins = new Uint8Array(0);
-  #binsUsed = 0;
+  #binEnds = new Int32Array(0);
+  #encoded = 0;
   readonly #arena = new SketchArena();
   /** What `add` gives prices: IMPLIED (their bins follow from their aggregates), or UNKNOWN in a table that keeps no sketches. */
   readonly #added: number;
+  readonly #encodes: boolean;
 
-  /** `sketches: false`: prices added keep no bins (a store with `percentileSketches: false`), which costs nothing to merge or write. */
-  constructor(options: { sketches?: boolean } = {}) {
+  /**
+   * `sketches: false`: prices added keep no bins (a store with `percentileSketches: false`), which
+   * costs nothing to merge or write. `encodes: true`: a table whose records are written, not merged
+   * on (a roll-up's last): buildSketches encodes each sketch at once instead of keeping it, which
+   * spares the memory of every sketch of a part (fresh memory is slow to touch, measured).
+   */
+  constructor(options: { sketches?: boolean; encodes?: boolean } = {}) {
     this.#added = options.sketches === false ? UNKNOWN : IMPLIED;
+    this.#encodes = options.encodes === true;
   }
 
   /** Slots in use. */
@@ -102,12 +115,10 @@ export class MonthSlots {
 
   /**
    * Adds the aggregates of every day of slot `from` of `source` into slot `into` of this table, not
-   * yet their bins. A roll-up merges each source slot into several slots, and a sketch that grows
-   * while bins arrive moves to ever larger space, each move a copy and the old space garbage until
-   * the commit ends (most of a commit's time and memory, measured). So a roll-up merges in three
-   * steps: the aggregates into new slots; `reserveSketches`, which gives each new cell an empty
-   * sketch sized from its final count, min and max; then `mergeSketches`, the bins.
-   * Until `reserveSketches`, a cell merged here holds IMPLIED, or UNKNOWN once a source cell whose
+   * yet their bins: a roll-up merges each source slot into several new slots, then builds each new
+   * slot's sketches once from all its sources (`buildSketches`). Merging bins source by source grew
+   * each sketch step by step, moving it to ever larger space (most of a commit's time, measured).
+   * Until `buildSketches`, a cell merged here holds IMPLIED, or UNKNOWN once a source cell whose
    * bins are unknown took part.
    */
   mergeAggregates(into: number, source: MonthSlots, from: number): void {
@@ -122,50 +133,69 @@ export class MonthSlots {
   }
 
   /**
-   * Gives every cell of slots `first` onwards whose aggregates do not imply its bins an empty sketch
-   * with room for all of them (see mergeAggregates); returns how many it made (none: no bins to merge).
+   * Makes room at once for the sketches buildSketches keeps for slots `first` onwards: for each day
+   * that will have one, as many bins as it has prices, up to every bin there is. Space reserved and
+   * never used costs nothing, whereas an arena grown step by step copies itself each time into
+   * fresh memory, which is slow to touch (measured: a tenth of a commit with sketches). A table that
+   * `encodes` keeps no sketches.
    */
-  reserveSketches(first: number): number {
-    const count = this.#count;
-    const min = this.#min;
-    const max = this.#max;
-    const sketch = this.#sketch;
-    // The cells' first and last bins, found once (a logarithm each): sized first, then made.
-    const cells: number[] = [];
-    const bins: number[] = [];
-    let words = 0;
+  reserveSketches(first: number): void {
+    if (this.#encodes) return;
+    let sketches = 0;
+    let entries = 0;
     for (let slot = first; slot < this.#slots; slot++) {
-      this.#forEachCell(slot, (cell) => {
-        if (sketch[cell] !== IMPLIED || impliedBins(count[cell]!, min[cell]!, max[cell]!)) return;
-        const low = binOf(min[cell]!);
-        const high = binOf(max[cell]!);
-        cells.push(cell);
-        bins.push(low, high);
-        words += SketchArena.sizedWords(count[cell]!, low, high);
-      });
+      let days = this.#masks[slot]!;
+      const base = slot * DAYS_PER_SLOT;
+      while (days !== 0) {
+        const dayOfMonth = 31 - Math.clz32(days);
+        days ^= 1 << dayOfMonth;
+        const cell = base + dayOfMonth;
+        if (this.#sketch[cell] !== IMPLIED || impliedBins(this.#count[cell]!, this.#min[cell]!, this.#max[cell]!)) continue;
+        sketches++;
+        entries += Math.min(this.#count[cell]!, BINS);
+      }
     }
-    this.#arena.makeRoom(cells.length, words);
-    for (const [i, cell] of cells.entries()) sketch[cell] = this.#arena.sized(count[cell]!, bins[2 * i]!, bins[2 * i + 1]!);
-    return cells.length;
+    this.#arena.makeRoom(sketches, 2 * entries);
   }
 
-  /** Adds the bins of every day of slot `from` of `source` into slot `into`, once mergeAggregates took their aggregates and reserveSketches made room. */
-  mergeSketches(into: number, source: MonthSlots, from: number): void {
-    let days = source.#masks[from]!;
-    const base = from * DAYS_PER_SLOT;
-    const target = into * DAYS_PER_SLOT;
+  /**
+   * Gives each day of slot `slot` whose aggregates do not imply its bins the sketch of the bins of
+   * slots `sources[from]` to `sources[to - 1]` of `source`, the slots mergeAggregates merged into it:
+   * counted densely, then packed (see BinCounts), or encoded at once in a table that `encodes`.
+   */
+  buildSketches(slot: number, source: MonthSlots, sources: Int32Array, from: number, to: number): void {
+    // Fields read once: a roll-up calls this for every new slot, and reads the source's arrays in its inner loop.
+    const { count, min, max, sketch } = this.#cells();
+    const sourceCells = source.#cells();
+    const sourceMasks = source.#masks;
+    const sourceArena = source.#arena;
+    let days = this.#masks[slot]!;
+    const base = slot * DAYS_PER_SLOT;
     while (days !== 0) {
       const dayOfMonth = 31 - Math.clz32(days);
-      days ^= 1 << dayOfMonth;
-      // Implied or unknown, the cell stores no bins; a cell with a sketch had no unknown source.
-      const sketch = this.#sketch[target + dayOfMonth]!;
-      if (sketch < 0) continue;
+      const bit = 1 << dayOfMonth;
+      days ^= bit;
       const cell = base + dayOfMonth;
-      const bins = source.#sketch[cell]!;
-      if (bins === IMPLIED) this.#arena.addImplied(sketch, source.#count[cell]!, source.#min[cell]!, source.#max[cell]!);
-      else this.#arena.merge(sketch, source.#arena, bins);
+      // Unknown: a source had no bins. Implied: nothing to store (most port pairs' days).
+      if (sketch[cell] !== IMPLIED || impliedBins(count[cell]!, min[cell]!, max[cell]!)) continue;
+      for (let i = from; i < to; i++) {
+        const slotFrom = sources[i]!;
+        if ((sourceMasks[slotFrom]! & bit) === 0) continue;
+        const sourceCell = slotFrom * DAYS_PER_SLOT + dayOfMonth;
+        const bins = sourceCells.sketch[sourceCell]!;
+        if (bins === IMPLIED) BIN_COUNTS.addImplied(sourceCells.count[sourceCell]!, sourceCells.min[sourceCell]!, sourceCells.max[sourceCell]!);
+        else sourceArena.addTo(bins, BIN_COUNTS);
+      }
+      if (this.#encodes) this.#encodeBins(cell, BIN_COUNTS);
+      else sketch[cell] = this.#arena.packed(BIN_COUNTS);
     }
   }
+
+  /** The cells' arrays, as they are now (they are replaced when the table grows). */
+  #cells(): { count: Uint32Array; min: Uint32Array; max: Uint32Array; sketch: Int32Array } {
+    return { count: this.#count, min: this.#min, max: this.#max, sketch: this.#sketch };
+  }
+
 
   /** Adds prices (their aggregates, and their sketch in this table's arena, or IMPLIED or UNKNOWN) to one day of a slot. */
   #add(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number, sketch: number): void {
@@ -213,33 +243,39 @@ export class MonthSlots {
   }
 
   /**
-   * Bytes of the slot encoded as a record. Its days' bins are encoded here, once, into `#bins`,
-   * where `encodeRecord` copies them from: encoding them twice, to measure and to write, took a
-   * sixth of a commit's time with sketches (measured).
+   * Bytes of the slot encoded as a record. Its days' bins are encoded here, once, into `#bins`
+   * (unless buildSketches did), where `encodeRecord` copies them from: encoding them twice, to
+   * measure and to write, took a sixth of a commit's time with sketches (measured).
    */
   recordBytes(slot: number): number {
     let sketchBytes = 0;
     let withBins = false;
     this.#forEachCell(slot, (cell) => {
-      if (cell >= this.#binBytes.length) {
-        this.#binBytes = grown(this.#binBytes, new Int32Array(this.#count.length));
-        this.#binStart = grown(this.#binStart, new Int32Array(this.#count.length));
-      }
-      let binBytes = 0;
-      if (this.#storesBins(cell)) {
-        const sketch = this.#sketch[cell]!;
-        const start = this.#binsUsed;
-        const end = start + this.#arena.encodedBound(sketch);
-        if (end > this.#bins.length) this.#bins = grown(this.#bins, new Uint8Array(Math.max(end, 2 * this.#bins.length)));
-        this.#binsUsed = this.#arena.encode(sketch, this.#bins, start, this.#min[cell]!);
-        this.#binStart[cell] = start;
-        binBytes = this.#binsUsed - start;
-      }
-      this.#binBytes[cell] = binBytes;
+      if (this.#storesBins(cell)) this.#encodeBins(cell, this.#sketch[cell]!);
+      const binBytes = this.#binBytes(cell);
       sketchBytes += daySketchBytes(binBytes);
       if (binBytes > 0) withBins = true;
     });
     return recordBytes(bitCount(this.#masks[slot]!)) + (withBins ? sketchBytes : 0);
+  }
+
+  /** Encodes a cell's bins into `#bins`, those of a sketch of the arena or those BIN_COUNTS holds, and makes its sketch ENCODED. */
+  #encodeBins(cell: number, bins: number | BinCounts): void {
+    const start = this.#encoded === 0 ? 0 : this.#binEnds[this.#encoded - 1]!;
+    const end = start + (typeof bins === 'number' ? this.#arena.encodedBound(bins) : encodedBound(bins.inUse));
+    // Doubling: the bins of a part are a few MB, grown a handful of times, and kept for the next part.
+    if (end > this.#bins.length) this.#bins = grown(this.#bins, new Uint8Array(Math.max(end, 2 * this.#bins.length, 4096)));
+    if (this.#encoded === this.#binEnds.length) this.#binEnds = grown(this.#binEnds, new Int32Array(Math.max(1024, 2 * this.#encoded)));
+    const min = this.#min[cell]!;
+    this.#binEnds[this.#encoded] = typeof bins === 'number' ? this.#arena.encode(bins, this.#bins, start, min) : bins.encode(this.#bins, start, min);
+    this.#sketch[cell] = ENCODED - this.#encoded++;
+  }
+
+  /** Bytes of a cell's encoded bins: none unless encoded. */
+  #binBytes(cell: number): number {
+    const k = ENCODED - this.#sketch[cell]!;
+    if (k < 0) return 0;
+    return this.#binEnds[k]! - (k === 0 ? 0 : this.#binEnds[k - 1]!);
   }
 
   /**
@@ -250,7 +286,7 @@ export class MonthSlots {
   encodeRecord(slot: number, view: DataView, at: number): number {
     let withBins = false;
     this.#forEachCell(slot, (cell) => {
-      if (this.#binBytes[cell]! > 0) withBins = true;
+      if (this.#binBytes(cell) > 0) withBins = true;
     });
     at = writeRecordHeader(view, at, false, bitCount(this.#masks[slot]!), withBins);
     this.#forEachCell(slot, (cell, dayOfMonth) => {
@@ -259,10 +295,12 @@ export class MonthSlots {
     if (!withBins) return at;
     const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     this.#forEachCell(slot, (cell) => {
-      const binBytes = this.#binBytes[cell]!;
+      const binBytes = this.#binBytes(cell);
       at = writeDaySketchLength(bytes, at, binBytes);
-      const start = this.#binStart[cell]!;
-      for (let i = 0; i < binBytes; i++) bytes[at++] = this.#bins[start + i]!;
+      if (binBytes === 0) return;
+      // A few bytes each: a loop costs less than a subarray and set().
+      const end = this.#binEnds[ENCODED - this.#sketch[cell]!]!;
+      for (let i = end - binBytes; i < end; i++) bytes[at++] = this.#bins[i]!;
     });
     return at;
   }
@@ -292,7 +330,7 @@ export class MonthSlots {
   clear(): void {
     this.#buckets.fill(EMPTY);
     this.#slots = 0;
-    this.#binsUsed = 0;
+    this.#encoded = 0;
     this.#arena.clear();
   }
 
