@@ -14,6 +14,9 @@ export class DayPercentiles {
   /** For each of those, its place among the percentiles as given. */
   readonly #places: readonly number[];
   readonly #minCount: number;
+  /** A day's ranks and the values found, reused from day to day. */
+  readonly #dayRanks: number[];
+  readonly #values: number[] = [];
 
   constructor(percentiles: readonly number[], minCount: number) {
     this.#names = percentiles.map(percentileKey);
@@ -21,6 +24,7 @@ export class DayPercentiles {
     this.#places = percentiles.map((_, at) => at).sort((x, y) => percentiles[x]! - percentiles[y]!);
     this.#ranks = this.#places.map((at) => percentileRanks(percentiles[at]!));
     this.#minCount = minCount;
+    this.#dayRanks = this.#ranks.map(() => 0);
   }
 
   /**
@@ -32,7 +36,8 @@ export class DayPercentiles {
     const row: Record<string, number | null> = {};
     for (const name of this.#names) row[name] = null;
     if (day !== undefined && day.count >= this.#minCount && day.bins) {
-      const found = day.bins.valuesAt(this.#ranks.map((rank) => rank(day.count)), day.count, day.min, day.max);
+      for (const [i, rank] of this.#ranks.entries()) this.#dayRanks[i] = rank(day.count);
+      const found = day.bins.valuesAt(this.#dayRanks, day.count, day.min, day.max, this.#values);
       for (const [i, at] of this.#places.entries()) row[this.#names[at]!] = found[i]! / 100;
     }
     return row;

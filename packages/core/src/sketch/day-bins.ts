@@ -1,11 +1,12 @@
 import { binOf, binValue } from './mapping.js';
-import { BinsWriter, forEachBin, impliedBins } from './bins-codec.js';
+import { BinReader, BinsWriter, forEachBin, impliedBins } from './bins-codec.js';
 
 /** Bins of a price up to MAX_PRICE (1e9 cents) are below this. */
 const BIN_LIMIT = binOf(1e9) + 2;
 /** Counts of one day's merged bins at read time, zeroed after each use: reads run one at a time per day. */
 const scratch = new Float64Array(BIN_LIMIT);
 const writer = new BinsWriter();
+const reader = new BinReader();
 
 /**
  * One day's bins as a read merges them. Reads merge a few records a month and want only the days of
@@ -63,24 +64,29 @@ export class DayBins {
    * The prices in cents at the 0-based ranks `ranks` (ascending) of the day's `count` sorted
    * prices, within the mapping's relative accuracy: the value of the bin that holds each rank,
    * clamped to the day's exact min and max (so rank 0 is min and rank count - 1 is max, exactly).
+   * Written into `into` (returned). The walk over the bins stops at the last rank asked for.
    */
-  valuesAt(ranks: readonly number[], count: number, min: number, max: number): number[] {
-    const values: number[] = [];
+  valuesAt(ranks: ArrayLike<number>, count: number, min: number, max: number, into: number[] = []): number[] {
     let next = 0;
     let seen = 0;
-    const take = (bin: number, binCount: number): void => {
-      seen += binCount;
-      for (; next < ranks.length && ranks[next]! < seen; next++) values.push(clamp(ranks[next]!, bin, count, min, max));
-    };
     if (this.#bodies?.length === 1 && this.#implied === undefined) {
-      forEachBin(this.#bodies[0]!, this.#mins![0]!, take);
+      // One record's day (most reads): its encoding is walked as it is, not merged.
+      reader.start(this.#bodies[0]!, this.#mins![0]!);
+      while (next < ranks.length && reader.next()) {
+        seen += reader.count;
+        for (; next < ranks.length && ranks[next]! < seen; next++) into[next] = clamp(ranks[next]!, reader.bin, count, min, max);
+      }
     } else {
       const [low, high] = this.#merge();
-      for (let bin = low; bin <= high; bin++) if (scratch[bin]! > 0) take(bin, scratch[bin]!);
+      for (let bin = low; bin <= high && next < ranks.length; bin++) {
+        seen += scratch[bin]!;
+        for (; next < ranks.length && ranks[next]! < seen; next++) into[next] = clamp(ranks[next]!, bin, count, min, max);
+      }
       scratch.fill(0, low, high + 1);
     }
-    for (; next < ranks.length; next++) values.push(clamp(ranks[next]!, -1, count, min, max));
-    return values;
+    for (; next < ranks.length; next++) into[next] = clamp(ranks[next]!, -1, count, min, max);
+    into.length = ranks.length;
+    return into;
   }
 
   /** Merges every part into `scratch`; returns the lowest and highest bin in use (low > high: none). */
