@@ -150,7 +150,7 @@ export class MonthSlots {
         const dayOfMonth = 31 - Math.clz32(days);
         days ^= 1 << dayOfMonth;
         const cell = base + dayOfMonth;
-        if (this.#sketch[cell] !== IMPLIED || impliedBins(this.#count[cell]!, this.#min[cell]!, this.#max[cell]!)) continue;
+        if (!this.#needsBins(cell)) continue;
         sketches++;
         entries += Math.min(this.#count[cell]!, BINS);
       }
@@ -165,8 +165,11 @@ export class MonthSlots {
    */
   buildSketches(slot: number, source: MonthSlots, sources: Int32Array, from: number, to: number): void {
     // Fields read once: a roll-up calls this for every new slot, and reads the source's arrays in its inner loop.
-    const { count, min, max, sketch } = this.#cells();
-    const sourceCells = source.#cells();
+    const sketch = this.#sketch;
+    const sourceSketch = source.#sketch;
+    const sourceCount = source.#count;
+    const sourceMin = source.#min;
+    const sourceMax = source.#max;
     const sourceMasks = source.#masks;
     const sourceArena = source.#arena;
     let days = this.#masks[slot]!;
@@ -176,14 +179,13 @@ export class MonthSlots {
       const bit = 1 << dayOfMonth;
       days ^= bit;
       const cell = base + dayOfMonth;
-      // Unknown: a source had no bins. Implied: nothing to store (most port pairs' days).
-      if (sketch[cell] !== IMPLIED || impliedBins(count[cell]!, min[cell]!, max[cell]!)) continue;
+      if (!this.#needsBins(cell)) continue;
       for (let i = from; i < to; i++) {
         const slotFrom = sources[i]!;
         if ((sourceMasks[slotFrom]! & bit) === 0) continue;
         const sourceCell = slotFrom * DAYS_PER_SLOT + dayOfMonth;
-        const bins = sourceCells.sketch[sourceCell]!;
-        if (bins === IMPLIED) BIN_COUNTS.addImplied(sourceCells.count[sourceCell]!, sourceCells.min[sourceCell]!, sourceCells.max[sourceCell]!);
+        const bins = sourceSketch[sourceCell]!;
+        if (bins === IMPLIED) BIN_COUNTS.addImplied(sourceCount[sourceCell]!, sourceMin[sourceCell]!, sourceMax[sourceCell]!);
         else sourceArena.addTo(bins, BIN_COUNTS);
       }
       if (this.#encodes) this.#encodeBins(cell, BIN_COUNTS);
@@ -191,9 +193,9 @@ export class MonthSlots {
     }
   }
 
-  /** The cells' arrays, as they are now (they are replaced when the table grows). */
-  #cells(): { count: Uint32Array; min: Uint32Array; max: Uint32Array; sketch: Int32Array } {
-    return { count: this.#count, min: this.#min, max: this.#max, sketch: this.#sketch };
+  /** Whether buildSketches counts a new cell's bins: not when a source had none (unknown), nor when its aggregates imply them (most port pairs' days). */
+  #needsBins(cell: number): boolean {
+    return this.#sketch[cell] === IMPLIED && !impliedBins(this.#count[cell]!, this.#min[cell]!, this.#max[cell]!);
   }
 
 
