@@ -597,7 +597,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
       apply: async (entry, source) => {
         await replica.apply(entry, source);
       },
-      fold: (retention) => replica.fold(retention)
+      fold: (retention, raised) => replica.fold(retention, raised)
     };
   }
 

@@ -83,8 +83,12 @@ export interface LogNode {
   admit(proposal: Proposal, head: number): Promise<LogEntry | undefined>;
   /** Applies an entry, from `source` for a batch; applying an entry already applied does nothing. */
   apply(entry: LogEntry, source: BatchSource | undefined): Promise<void>;
-  /** Folds this node's history through the log's horizon, once it has applied `decidedAt`. */
-  fold(retention: Retention): Promise<FoldResult>;
+  /**
+   * Folds this node's history through the log's horizon, once it has applied `decidedAt`. `raised`:
+   * the caller raised the horizon, so it is told what folding through it did on this node, even when
+   * the node's follower, woken by the log, got there first.
+   */
+  fold(retention: Retention, raised?: boolean): Promise<FoldResult>;
 }
 
 export interface CommitLog {

@@ -49,6 +49,8 @@ export class Replica {
   /** How long the last apply took. */
   #applyMs = 0;
   #lastTxn = 0;
+  /** What the fold that took this node to its horizon did (for the caller that raised the horizon). */
+  #lastFold: FoldResult | undefined;
   /** Callers of `reached()`, woken when their version is applied. */
   #waiters: Array<{ version: number; wake: () => void }> = [];
 
@@ -163,13 +165,15 @@ export class Replica {
    * LevelDB, with or without anything to fold. A replica that has not applied as far as the horizon
    * was decided at only notes it (reads and reverts behind it are refused from now on) and folds later.
    */
-  fold(retention: Retention): Promise<FoldResult> {
+  fold(retention: Retention, raised = false): Promise<FoldResult> {
     return this.#lock.run(async () => {
       const index = this.#index;
       index.horizon = Math.max(index.horizon, retention.foldedThrough);
       const unchanged = { foldedThrough: index.foldedThrough, removed: 0, written: 0 };
       if (index.head < retention.decidedAt) return unchanged;
-      const result = retention.foldedThrough <= index.foldedThrough ? unchanged : await foldHistory(this.engine, retention.foldedThrough);
+      let result = unchanged;
+      if (retention.foldedThrough > index.foldedThrough) result = this.#lastFold = await foldHistory(this.engine, retention.foldedThrough);
+      else if (raised && this.#lastFold?.foldedThrough === retention.foldedThrough) result = this.#lastFold;
       await this.#checkpointSlice(Infinity);
       await compactAggregates(this.engine.db);
       return result;

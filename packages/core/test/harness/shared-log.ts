@@ -3,11 +3,12 @@
  * a shared log (PostgreSQL in cluster mode). Each store gets its own handle (`connect()`); an entry
  * appended through one is applied by every other store's follower, from the copy the log keeps.
  */
+import { once } from 'node:events';
+import { setImmediate as turn } from 'node:timers/promises';
 import type { Appended, BatchSource, CommitLog, FoldResult, LogEntry, LogNode, LoggedEntry, Proposal, Retention } from '../../src/index.js';
 import type { EncodedChunk } from '../../src/staging/chunk-builder.js';
 import { memorySource } from '../../src/staging/batch-source.js';
 import { dueHorizon } from '../../src/log/retention.js';
-import { whenAborted } from '../../src/util/abort.js';
 import { Mutex } from '../../src/util/locks.js';
 
 let logs = 0;
@@ -86,19 +87,23 @@ export class SharedMemoryLog {
 
   async #changed(version: number, foldedThrough: number, signal: AbortSignal): Promise<void> {
     if (this.head > version || this.#retention.foldedThrough > foldedThrough) return;
-    const changed = new Promise<void>((resolve) => this.#changes.addEventListener('change', () => resolve(), { once: true, signal }));
-    await Promise.race([changed, whenAborted(signal)]);
+    // Resolves on the next change, or (rejecting, caught) when `signal` aborts; either way no listener stays behind.
+    await once(this.#changes, 'change', { signal }).catch(() => undefined);
   }
 
   async #retain(node: LogNode, foldedThrough: number): Promise<FoldResult> {
-    const retention = await this.#lock.run(async () => {
-      if (foldedThrough > this.#retention.foldedThrough) {
+    const { retention, raised } = await this.#lock.run(async () => {
+      const raised = foldedThrough > this.#retention.foldedThrough;
+      if (raised) {
         this.#retention = { foldedThrough, decidedAt: this.head };
         this.#changes.dispatchEvent(new Event('change'));
       }
-      return this.horizon;
+      return { retention: this.horizon, raised };
     });
-    return node.fold(retention);
+    // A remote log's notification can wake this store's follower before the call that raised the
+    // horizon folds: the double lets the follower go first, so every compact here meets that race.
+    for (let turns = 0; raised && turns < 1000 && node.foldedThrough < retention.foldedThrough; turns++) await turn();
+    return node.fold(retention, raised);
   }
 }
 

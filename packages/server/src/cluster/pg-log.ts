@@ -122,8 +122,8 @@ export class PgCommitLog implements CommitLog {
 
   async retain(foldedThrough: number): Promise<FoldResult> {
     const node = this.#opened();
-    const retention = await this.#underLock(async (client) => this.#raise(client, foldedThrough, await headOf(client)));
-    return node.fold(retention);
+    const { retention, raised } = await this.#underLock(async (client) => this.#raise(client, foldedThrough, await headOf(client)));
+    return node.fold(retention, raised);
   }
 
   async close(): Promise<void> {
@@ -170,12 +170,13 @@ export class PgCommitLog implements CommitLog {
     if (head - current.foldedThrough >= 2 * retain + 1) await this.#raise(client, head - retain, head);
   }
 
-  async #raise(client: pg.PoolClient, foldedThrough: number, head: number): Promise<Retention> {
+  /** Raises the horizon if `foldedThrough` is past it; the horizon now, and whether this call raised it. */
+  async #raise(client: pg.PoolClient, foldedThrough: number, head: number): Promise<{ retention: Retention; raised: boolean }> {
     const { rows } = await client.query<{ folded_through: string; decided_at: string }>(
       `UPDATE ratestore_retention SET folded_through = $1, decided_at = $2 WHERE id = 1 AND folded_through < $1 RETURNING folded_through, decided_at`, [foldedThrough, head]);
-    if (rows[0] === undefined) return this.retention();
+    if (rows[0] === undefined) return { retention: await this.retention(), raised: false };
     await client.query('SELECT pg_notify($1, $2)', [CHANNEL, `retention:${foldedThrough}`]);
-    return { foldedThrough: Number(rows[0].folded_through), decidedAt: Number(rows[0].decided_at) };
+    return { retention: { foldedThrough: Number(rows[0].folded_through), decidedAt: Number(rows[0].decided_at) }, raised: true };
   }
 
   #opened(): LogNode {
