@@ -132,15 +132,18 @@ export function mergeRecord(bytes: Uint8Array, into: MonthAggregates, sketches =
   const cursor = sketches && (bytes[0]! & SKETCH_FLAG) !== 0 ? { at: HEADER_BYTES + bytes[1]! * DAY_BYTES } : undefined;
   forEachDay(bytes, (dayOfMonth, count, sum, min, max) => {
     const current = into.get(dayOfMonth);
-    let body: Uint8Array | undefined;
+    // The day's bins are at [start, end) of the record (none without them).
+    let start = 0;
+    let end = 0;
     if (cursor !== undefined) {
       const length = readVarint(bytes, cursor);
-      body = bytes.subarray(cursor.at, (cursor.at += length));
+      start = cursor.at;
+      end = cursor.at += length;
     }
     if (current === undefined) {
-      into.set(dayOfMonth, sketches ? { count, sum, min, max, bins: DayBins.of(body, count, min, max) } : { count, sum, min, max });
+      into.set(dayOfMonth, sketches ? { count, sum, min, max, bins: DayBins.of(bytes, count, min, max, start, end) } : { count, sum, min, max });
     } else {
-      if (sketches && current.bins && !current.bins.addDay(body, count, min, max)) current.bins = null;
+      if (sketches && current.bins && !current.bins.addDay(bytes, count, min, max, start, end)) current.bins = null;
       current.count += count;
       current.sum += sum;
       if (min < current.min) current.min = min;

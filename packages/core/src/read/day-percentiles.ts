@@ -9,6 +9,8 @@ import { percentileKey } from '../contract/percentiles.js';
 export class DayPercentiles {
   /** The row's keys, `p` + the percentile as given (`p25`, `p99.9`), in the order given. */
   readonly #names: readonly string[];
+  /** A row of those keys, every value null. */
+  readonly #empty: Record<string, number | null>;
   /** The rank of each percentile in ascending order of percentile, as a function of the day's count. */
   readonly #ranks: ReadonlyArray<(count: number) => number>;
   /** For each of those, its place among the percentiles as given. */
@@ -20,6 +22,7 @@ export class DayPercentiles {
 
   constructor(percentiles: readonly number[], minCount: number) {
     this.#names = percentiles.map(percentileKey);
+    this.#empty = Object.fromEntries(this.#names.map((name) => [name, null]));
     // Ranks grow with the percentile, so one walk over a day's bins in this order finds them all.
     this.#places = percentiles.map((_, at) => at).sort((x, y) => percentiles[x]! - percentiles[y]!);
     this.#ranks = this.#places.map((at) => percentileRanks(percentiles[at]!));
@@ -32,13 +35,15 @@ export class DayPercentiles {
    * of the day was written before records had bins (its prices' places are unknown).
    */
   of(day: DayAggregate | undefined): Record<string, number | null> {
-    // Keys in the order asked, whatever order the values are found in.
-    const row: Record<string, number | null> = {};
-    for (const name of this.#names) row[name] = null;
+    // Keys in the order asked, whatever order the values are found in. Runs for every day of a
+    // query's range: indexed loops, no iterators.
+    const row = { ...this.#empty };
     if (day !== undefined && day.count >= this.#minCount && day.bins) {
-      for (const [i, rank] of this.#ranks.entries()) this.#dayRanks[i] = rank(day.count);
+      const ranks = this.#ranks;
+      for (let i = 0; i < ranks.length; i++) this.#dayRanks[i] = ranks[i]!(day.count);
       const found = day.bins.valuesAt(this.#dayRanks, day.count, day.min, day.max, this.#values);
-      for (const [i, at] of this.#places.entries()) row[this.#names[at]!] = found[i]! / 100;
+      const places = this.#places;
+      for (let i = 0; i < places.length; i++) row[this.#names[places[i]!]!] = found[i]! / 100;
     }
     return row;
   }

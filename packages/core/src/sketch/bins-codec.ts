@@ -156,72 +156,106 @@ export class BinReader {
   /** The bin read last, and its count. */
   bin = 0;
   count = 0;
-  #body: Uint8Array = new Uint8Array(0);
+  #bytes: Uint8Array = new Uint8Array(0);
+  /** Bit positions in `#bytes`: where the day's encoding starts, the next code, where it ends. */
+  #first = 0;
   #at = 0;
   #end = 0;
 
-  /** Starts a day's encoding, whose min price is `min` cents. */
-  start(body: Uint8Array, min: number): void {
-    this.#body = body;
-    this.#at = 0;
-    this.#end = body.length * 8;
+  /**
+   * Starts a day's encoding, at [start, end) of `bytes` (a record's bytes, read in place: a view per
+   * day would cost a read more than its bins), whose min price is `min` cents.
+   */
+  start(bytes: Uint8Array, min: number, start = 0, end = bytes.length): void {
+    this.#bytes = bytes;
+    this.#first = this.#at = start * 8;
+    this.#end = end * 8;
     // The first bin is read as its distance from the min's bin (see BinsWriter.bin).
-    this.bin = body.length === 0 ? -1 : binOf(min);
+    this.bin = end === start ? -1 : binOf(min);
   }
 
   /** Reads the next bin; false at the end of the day. */
   next(): boolean {
     const end = this.#end;
     const at = this.#at;
-    if (at === 0) {
-      if (end === 0) return false;
-      const zigzag = this.#gamma() - 1;
-      this.bin += zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
+    const first = at === this.#first;
+    // Codes go on while a one bit is left: the encoding ends in fewer than 8 bits of zeros.
+    if (first ? end === at : end - at < 8 && (end <= at || (this.#bytes[(end >>> 3) - 1]! & ((1 << (end - at)) - 1)) === 0)) return false;
+    // The bin's two codes (its distance and its count) are read from one window of 32 bits when they fit in it, as most do.
+    const window = this.#window(at);
+    const zeros = Math.clz32(window);
+    let step: number;
+    if (zeros < 16) {
+      const length = 2 * zeros + 1;
+      step = window >>> (32 - length);
+      const rest = window << length;
+      const restLength = 2 * Math.clz32(rest) + 1;
+      if (length + restLength <= 32) {
+        this.count = rest >>> (32 - restLength);
+        this.#at = at + length + restLength;
+      } else {
+        this.#at = at + length;
+        this.count = this.#gamma();
+      }
     } else {
-      // Codes go on while a one bit is left: the encoding ends in fewer than 8 bits of zeros.
-      const body = this.#body;
-      if (end - at < 8 && (end <= at || (body[body.length - 1]! & ((1 << (end - at)) - 1)) === 0)) return false;
-      this.bin += this.#gamma();
+      step = this.#gamma();
+      this.count = this.#gamma();
     }
-    this.count = this.#gamma();
+    if (!first) {
+      this.bin += step;
+    } else {
+      // The first bin is its distance from the min's bin, zigzagged (see BinsWriter.bin).
+      const zigzag = step - 1;
+      this.bin += zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
+    }
     if (this.#at > end) throw new RangeError('truncated gamma code in a sketch');
     return true;
   }
 
-  /** The gamma code at `#at`: 32 bits from there, whose leading zeros say its width. */
+  /** The gamma code at `#at`, whose leading zeros (in the window there) say its width. */
   #gamma(): number {
-    const body = this.#body;
-    const byte = this.#at >>> 3;
-    const shift = this.#at & 7;
-    // Bytes past the end count as zeros. They are not read: a read out of bounds gives undefined,
-    // and bit operators on it fall off the fast path (measured: half a percentile query's time).
-    const window =
-      byte + 4 < body.length
-        ? (((body[byte]! << 24) | (body[byte + 1]! << 16) | (body[byte + 2]! << 8) | body[byte + 3]!) << shift) | (body[byte + 4]! >>> (8 - shift))
-        : (((byteAt(body, byte) << 24) | (byteAt(body, byte + 1) << 16) | (byteAt(body, byte + 2) << 8) | byteAt(body, byte + 3)) << shift) | (byteAt(body, byte + 4) >>> (8 - shift));
+    const window = this.#window(this.#at);
     const zeros = Math.clz32(window);
     if (zeros < 16) {
       this.#at += 2 * zeros + 1;
       return window >>> (31 - 2 * zeros);
     }
     // Codes of 2^16 and above (counts that large in one bin): bit by bit.
+    const bytes = this.#bytes;
     let at = this.#at + zeros;
     let value = 0;
-    for (let i = 0; i <= zeros; i++, at++) value = value * 2 + ((body[at >>> 3]! >>> (7 - (at & 7))) & 1);
+    for (let i = 0; i <= zeros; i++, at++) value = value * 2 + ((bytes[at >>> 3]! >>> (7 - (at & 7))) & 1);
     this.#at = at;
     return value;
   }
+
+  /** The 32 bits from bit `at`. */
+  #window(at: number): number {
+    const bytes = this.#bytes;
+    const byte = at >>> 3;
+    const shift = at & 7;
+    const last = this.#end >>> 3;
+    // Bytes past the day's end count as zeros. They are not read: a read out of bounds gives
+    // undefined, and bit operators on it fall off the fast path (measured: half a percentile query's time).
+    return byte + 4 < last
+      ? (((bytes[byte]! << 24) | (bytes[byte + 1]! << 16) | (bytes[byte + 2]! << 8) | bytes[byte + 3]!) << shift) | (bytes[byte + 4]! >>> (8 - shift))
+      : (((byteAt(bytes, byte, last) << 24) | (byteAt(bytes, byte + 1, last) << 16) | (byteAt(bytes, byte + 2, last) << 8) | byteAt(bytes, byte + 3, last)) << shift) |
+          (byteAt(bytes, byte + 4, last) >>> (8 - shift));
+  }
 }
 
-/** The byte at `at`, or 0 past the end. */
-function byteAt(bytes: Uint8Array, at: number): number {
-  return at < bytes.length ? bytes[at]! : 0;
+/** The byte at `at`, or 0 from `end` on. */
+function byteAt(bytes: Uint8Array, at: number, end: number): number {
+  return at < end ? bytes[at]! : 0;
 }
 
-/** Visits each bin in use of a day encoded by BinsWriter, in bin order: the bin and its count. `min`: the day's min price in cents. */
-export function forEachBin(body: Uint8Array, min: number, visit: (bin: number, count: number) => void): void {
+/**
+ * Visits each bin in use of a day encoded by BinsWriter at [start, end) of `bytes`, in bin order:
+ * the bin and its count. `min`: the day's min price in cents.
+ */
+export function forEachBin(bytes: Uint8Array, min: number, visit: (bin: number, count: number) => void, start = 0, end = bytes.length): void {
   const reader = new BinReader();
-  reader.start(body, min);
+  reader.start(bytes, min, start, end);
   while (reader.next()) visit(reader.bin, reader.count);
 }
 

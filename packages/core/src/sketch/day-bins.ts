@@ -16,24 +16,42 @@ const reader = new BinReader();
  * from its encoding without merging at all.
  */
 export class DayBins {
-  /** Encoded bins of each record's day (see bins-codec). Made on first use: a read makes one DayBins a day of its months. */
-  #bodies: Uint8Array[] | undefined;
-  /** The min price of each of those days, from whose bin the encoding starts (see bins-codec). */
-  #mins: number[] | undefined;
+  /**
+   * The first record's day (most days of a read have one): the record's bytes, where in them the
+   * day's encoded bins are (see bins-codec), and the day's min price, from whose bin they start.
+   * Kept in place, not as a view: a view per day would cost a read more than its bins.
+   */
+  #bytes: Uint8Array | undefined;
+  #start = 0;
+  #end = 0;
+  #min = 0;
+  /** Further records' days: their bytes, and start, end and min of each, repeated. */
+  #more: Uint8Array[] | undefined;
+  #spans: number[] | undefined;
   /** Days whose count, min and max imply their bins: count, min, max, repeated. */
   #implied: number[] | undefined;
 
-  /** The bins of one record's day: its encoding, or, when that is empty, what its count, min and max imply; null when unknown. */
-  static of(body: Uint8Array | undefined, count: number, min: number, max: number): DayBins | null {
+  /** The bins of one record's day (see `addDay`); null when unknown. */
+  static of(bytes: Uint8Array | undefined, count: number, min: number, max: number, start = 0, end = bytes?.length ?? 0): DayBins | null {
     const bins = new DayBins();
-    return bins.addDay(body, count, min, max) ? bins : null;
+    return bins.addDay(bytes, count, min, max, start, end) ? bins : null;
   }
 
-  /** Adds one record's day (see `of`); false when its bins are unknown. */
-  addDay(body: Uint8Array | undefined, count: number, min: number, max: number): boolean {
-    if (body !== undefined && body.length > 0) {
-      (this.#bodies ??= []).push(body);
-      (this.#mins ??= []).push(min);
+  /**
+   * Adds one record's day: its encoded bins at [start, end) of `bytes` (all of them by default), or,
+   * when there are none, those its count, min and max imply; false when its bins are unknown.
+   */
+  addDay(bytes: Uint8Array | undefined, count: number, min: number, max: number, start = 0, end = bytes?.length ?? 0): boolean {
+    if (bytes !== undefined && end > start) {
+      if (this.#bytes === undefined) {
+        this.#bytes = bytes;
+        this.#start = start;
+        this.#end = end;
+        this.#min = min;
+      } else {
+        (this.#more ??= []).push(bytes);
+        (this.#spans ??= []).push(start, end, min);
+      }
     } else if (impliedBins(count, min, max)) {
       (this.#implied ??= []).push(count, min, max);
     } else {
@@ -69,9 +87,9 @@ export class DayBins {
   valuesAt(ranks: ArrayLike<number>, count: number, min: number, max: number, into: number[] = []): number[] {
     let next = 0;
     let seen = 0;
-    if (this.#bodies?.length === 1 && this.#implied === undefined) {
+    if (this.#bytes !== undefined && this.#more === undefined && this.#implied === undefined) {
       // One record's day (most reads): its encoding is walked as it is, not merged.
-      reader.start(this.#bodies[0]!, this.#mins![0]!);
+      reader.start(this.#bytes, this.#min, this.#start, this.#end);
       while (next < ranks.length && reader.next()) {
         seen += reader.count;
         for (; next < ranks.length && ranks[next]! < seen; next++) into[next] = clamp(ranks[next]!, reader.bin, count, min, max);
@@ -98,7 +116,9 @@ export class DayBins {
       if (bin < low) low = bin;
       if (bin > high) high = bin;
     };
-    for (const [i, body] of (this.#bodies ?? []).entries()) forEachBin(body, this.#mins![i]!, add);
+    if (this.#bytes !== undefined) forEachBin(this.#bytes, this.#min, add, this.#start, this.#end);
+    const spans = this.#spans ?? [];
+    for (const [i, bytes] of (this.#more ?? []).entries()) forEachBin(bytes, spans[3 * i + 2]!, add, spans[3 * i]!, spans[3 * i + 1]!);
     const implied = this.#implied ?? [];
     for (let i = 0; i < implied.length; i += 3) {
       const [count, min, max] = [implied[i]!, implied[i + 1]!, implied[i + 2]!];
@@ -127,11 +147,13 @@ function clamp(rank: number, bin: number, count: number, min: number, max: numbe
  */
 export function percentileRanks(q: number): (count: number) => number {
   const [digits, scale] = decimalOf(q);
-  const divisor = 100n * 10n ** BigInt(scale);
-  const exact = (count: number): number => Number((digits * BigInt(count - 1)) / divisor);
-  if (digits > BigInt(Number.MAX_SAFE_INTEGER) || divisor > BigInt(Number.MAX_SAFE_INTEGER)) return exact;
+  let big: ((count: number) => number) | undefined;
+  // In BigInt only when a product leaves the safe integers: counts near 2^53, percentiles of many digits.
+  const exact = (count: number): number => (big ??= bigRanks(digits, scale))(count);
+  if (digits.length > 15 || scale > 13) return exact;
+  // Now digits < 10^15 and the divisor ≤ 10^15: safe integers.
   const numerator = Number(digits);
-  const denominator = Number(divisor);
+  const denominator = 100 * 10 ** scale;
   return (count) => {
     const product = numerator * (count - 1);
     // With n and d whole and n + d < 2^53, n / d rounded to a double floors to ⌊n / d⌋: the rounding
@@ -141,11 +163,18 @@ export function percentileRanks(q: number): (count: number) => number {
   };
 }
 
-/** `q` as an integer and a power of ten, `digits / 10^scale`, from its shortest decimal form (`99.9`, `1.5e-7`). */
-function decimalOf(q: number): [bigint, number] {
+/** ⌊digits / (100 · 10^scale) · (count − 1)⌋ in exact integer arithmetic. */
+function bigRanks(digits: string, scale: number): (count: number) => number {
+  const numerator = BigInt(digits);
+  const divisor = 100n * 10n ** BigInt(scale);
+  return (count) => Number((numerator * BigInt(count - 1)) / divisor);
+}
+
+/** `q` as decimal digits and a power of ten, `digits / 10^scale`, from its shortest decimal form (`99.9`, `1.5e-7`). */
+function decimalOf(q: number): [digits: string, scale: number] {
   const [mantissa, exponent = '0'] = String(q).split('e');
   const [whole, fraction = ''] = mantissa!.split('.');
   const scale = fraction.length - Number(exponent);
-  const digits = BigInt(whole! + fraction);
-  return scale >= 0 ? [digits, scale] : [digits * 10n ** BigInt(-scale), 0];
+  const digits = whole! + fraction;
+  return scale >= 0 ? [digits, scale] : [digits + '0'.repeat(-scale), 0];
 }

@@ -25,5 +25,12 @@ export function binOf(cents: number): number {
 
 /** The value, in cents, that bin `bin` stands for. */
 export function binValue(bin: number): number {
+  return bin >= 0 && bin < BIN_VALUES.length ? BIN_VALUES[bin]! : valueOf(bin);
+}
+
+function valueOf(bin: number): number {
   return Math.exp((bin - 1) / MULTIPLIER) * (1 + RELATIVE_ACCURACY);
 }
+
+/** The values of the bins of prices up to 1e9 cents, worked out once: reads ask for one per percentile per day. */
+const BIN_VALUES = Float64Array.from({ length: binOf(1e9) + 2 }, (_, bin) => valueOf(bin));
