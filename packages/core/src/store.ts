@@ -61,7 +61,8 @@ export interface RatestoreOptions {
    * Default true. False makes commits cost and store what they did before percentiles existed
    * (docs/benchmarks.md, "Percentiles"), and the percentiles of a day whose prices it committed
    * null, unless the day's count, min and max imply them (one or two prices, or all equal). Sketches
-   * already stored are kept whatever the setting. A store on a shared log should have the same
+   * already stored are kept whatever the setting, except in the region roll-ups that a port or
+   * region move rebuilds, which it writes without. A store on a shared log should have the same
    * setting on every node, as its answers do.
    */
   percentileSketches?: boolean;

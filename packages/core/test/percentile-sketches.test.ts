@@ -66,6 +66,23 @@ describe('percentileSketches', () => {
     await Promise.all([kept.store.close(), off.store.close()]);
   });
 
+  it('false on a store that kept sketches: roll-ups rebuilt by a port move keep no bins, and answer the same aggregates', async () => {
+    const { store, db } = await storeWith(true);
+    const before = (await store.rates(QUERY)).rows;
+    await store.close();
+    const reopened = new Ratestore({ db: db as never, percentileSketches: false });
+    await reopened.open();
+    // NLRTM moves into baltic, still under north_europe: its pairs' roll-ups are rebuilt from its route records, which have bins.
+    await reopened.write([{ type: 'port', code: 'NLRTM', name: 'Rotterdam', region: 'baltic' }]);
+    const moved = [...(await recordFlags(db))].filter(([key]) => key.includes('\0baltic\0') && key.includes('NLRTM') === false);
+    expect(moved.length).toBeGreaterThan(0);
+    for (const [key, flag] of moved) expect(flag & SKETCH_FLAG, key).toBe(0);
+    // The busy day's prices, now under baltic: the same aggregates, and percentiles unknown from the rebuilt roll-up.
+    const [busy] = (await reopened.rates({ ...QUERY, destination: 'baltic' })).rows;
+    expect(busy).toEqual({ ...before[0]!, percentiles: { p50: null, p90: null } });
+    await reopened.close();
+  });
+
   it('refuses anything but a boolean', async () => {
     for (const value of [1, 'false']) {
       await expectCode(() => new Ratestore({ memory: true, percentileSketches: value as unknown as boolean }), 'RATESTORE_INVALID_ARGUMENT', 'percentileSketches');

@@ -46,6 +46,22 @@ export function daySketchBytes(binBytes: number): number {
   return varintBytes(binBytes) + binBytes;
 }
 
+/**
+ * Whether a record whose days' encoded bins take `binBytes` bytes each (0: none stored) is written
+ * with sketches: only if some day stores bins (see writeRecordHeader).
+ */
+export function storesSketches(binBytes: ArrayLike<number>): boolean {
+  for (let i = 0; i < binBytes.length; i++) if (binBytes[i]! > 0) return true;
+  return false;
+}
+
+/** Bytes of a record whose days' encoded bins take `binBytes` bytes each (see storesSketches). */
+export function sketchedRecordBytes(binBytes: ArrayLike<number>): number {
+  let bytes = recordBytes(binBytes.length);
+  if (storesSketches(binBytes)) for (let i = 0; i < binBytes.length; i++) bytes += daySketchBytes(binBytes[i]!);
+  return bytes;
+}
+
 /** Writes the length of one day's bins into `bytes` at `at`; returns where the bins go. */
 export function writeDaySketchLength(bytes: Uint8Array, at: number, binBytes: number): number {
   return writeVarint(bytes, at, binBytes);
@@ -76,19 +92,20 @@ export function writeRecordDay(view: DataView, at: number, dayOfMonth: number, c
 /** Encodes a record from merged aggregates, with the bins of the days that have them (others are written as unknown). */
 export function encodeMonth(reset: boolean, days: MonthAggregates): Uint8Array {
   // Bins that a day's count, min and max imply are not stored (reads imply them again).
-  const binBytes = [...days.values()].map(({ bins, count, min, max }) => (bins && !impliedBins(count, min, max) ? bins.encodedBytes(min) : 0));
-  const sketches = binBytes.some((bytes) => bytes > 0);
-  const size = recordBytes(days.size) + (sketches ? binBytes.reduce((sum, bytes) => sum + daySketchBytes(bytes), 0) : 0);
-  const bytes = new Uint8Array(size);
+  const encoded = [...days.values()].map(({ bins, count, min, max }) => (bins && !impliedBins(count, min, max) ? bins.encoded(min) : undefined));
+  const binBytes = encoded.map((bins) => bins?.length ?? 0);
+  const sketches = storesSketches(binBytes);
+  const bytes = new Uint8Array(sketchedRecordBytes(binBytes));
   const view = new DataView(bytes.buffer);
   let at = writeRecordHeader(view, 0, reset, days.size, sketches);
   for (const [dayOfMonth, { count, sum, min, max }] of days) at = writeRecordDay(view, at, dayOfMonth, count, sum, min, max);
   if (!sketches) return bytes;
-  let i = 0;
-  for (const day of days.values()) {
-    const dayBytes = binBytes[i++]!;
-    at = writeDaySketchLength(bytes, at, dayBytes);
-    if (dayBytes > 0) at = day.bins!.encode(bytes, at, day.min);
+  for (const bins of encoded) {
+    at = writeDaySketchLength(bytes, at, bins?.length ?? 0);
+    if (bins !== undefined && bins.length > 0) {
+      bytes.set(bins, at);
+      at += bins.length;
+    }
   }
   return bytes;
 }

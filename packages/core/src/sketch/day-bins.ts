@@ -60,22 +60,16 @@ export class DayBins {
     return true;
   }
 
-  /** Bytes of the encoding of the merged bins (see bins-codec) of a day whose min price is `min` cents. */
-  encodedBytes(min: number): number {
-    return this.#write(undefined, 0, min);
-  }
-
-  /** Writes the encoding of the merged bins into `bytes` at `at`; returns where it ends. */
-  encode(bytes: Uint8Array, at: number, min: number): number {
-    return this.#write(bytes, at, min);
-  }
-
-  #write(bytes: Uint8Array | undefined, at: number, min: number): number {
+  /**
+   * The encoding of the merged bins (see bins-codec) of a day whose min price is `min` cents. The
+   * parts are merged once; the merged bins are walked twice, to measure and to write.
+   */
+  encoded(min: number): Uint8Array {
     const [low, high] = this.#merge();
-    writer.start(bytes, at, min);
-    for (let bin = low; bin <= high; bin++) if (scratch[bin]! > 0) writer.bin(bin, scratch[bin]!);
+    const bytes = new Uint8Array(writeMerged(undefined, low, high, min));
+    writeMerged(bytes, low, high, min);
     scratch.fill(0, low, high + 1);
-    return writer.end();
+    return bytes;
   }
 
   /**
@@ -131,6 +125,13 @@ export class DayBins {
     }
     return low > high ? [0, -1] : [low, high];
   }
+}
+
+/** Writes the bins low to high of `scratch` as a day's encoding into `bytes` (or, undefined, measures it); returns its bytes. */
+function writeMerged(bytes: Uint8Array | undefined, low: number, high: number, min: number): number {
+  writer.start(bytes, 0, min);
+  for (let bin = low; bin <= high; bin++) if (scratch[bin]! > 0) writer.bin(bin, scratch[bin]!);
+  return writer.end();
 }
 
 function clamp(rank: number, bin: number, count: number, min: number, max: number): number {

@@ -1,4 +1,4 @@
-import { daySketchBytes, recordBytes, writeDaySketchLength, writeRecordDay, writeRecordHeader } from '../encoding/record-codec.js';
+import { sketchedRecordBytes, storesSketches, writeDaySketchLength, writeRecordDay, writeRecordHeader } from '../encoding/record-codec.js';
 import { encodedBound, impliedBins } from '../sketch/bins-codec.js';
 import { BINS, BinCounts } from '../sketch/bin-counts.js';
 import { IMPLIED, SketchArena, UNKNOWN } from '../sketch/sketch-arena.js';
@@ -9,6 +9,8 @@ const EMPTY = -1;
 const INITIAL_SLOTS = 256;
 /** Where buildSketches counts a day's bins: one for all tables, as it runs to the end synchronously. */
 const BIN_COUNTS = new BinCounts();
+/** The bytes of each day's encoded bins of the slot being written (see #dayBinBytes). */
+const DAY_BIN_BYTES = new Int32Array(DAYS_PER_SLOT);
 /**
  * A cell's sketch at or below this is its bins encoded into `#bins`, the k-th encoded (k = ENCODED - value):
  * by buildSketches in a table that `encodes`, else by recordBytes.
@@ -109,7 +111,9 @@ export class MonthSlots {
 
   /** Adds one day of a record to a slot, with the day's encoded bins (see record-codec; undefined for an old record). */
   addEncoded(slot: number, dayOfMonth: number, count: number, sum: number, min: number, max: number, bins: Uint8Array | undefined): void {
-    const sketch = bins !== undefined && bins.length > 0 ? this.#arena.decode(bins, min) : impliedBins(count, min, max) ? IMPLIED : UNKNOWN;
+    // A table that keeps no sketches drops the record's bins.
+    const known = this.#added !== UNKNOWN;
+    const sketch = known && bins !== undefined && bins.length > 0 ? this.#arena.decode(bins, min) : known && impliedBins(count, min, max) ? IMPLIED : UNKNOWN;
     this.#add(slot, dayOfMonth, count, sum, min, max, sketch);
   }
 
@@ -250,15 +254,19 @@ export class MonthSlots {
    * measure and to write, took a sixth of a commit's time with sketches (measured).
    */
   recordBytes(slot: number): number {
-    let sketchBytes = 0;
-    let withBins = false;
     this.#forEachCell(slot, (cell) => {
       if (this.#storesBins(cell)) this.#encodeBins(cell, this.#sketch[cell]!);
-      const binBytes = this.#binBytes(cell);
-      sketchBytes += daySketchBytes(binBytes);
-      if (binBytes > 0) withBins = true;
     });
-    return recordBytes(bitCount(this.#masks[slot]!)) + (withBins ? sketchBytes : 0);
+    return sketchedRecordBytes(this.#dayBinBytes(slot));
+  }
+
+  /** The bytes of the encoded bins of each day of a slot, in the order of its record (in an array reused from slot to slot). */
+  #dayBinBytes(slot: number): Int32Array {
+    let day = 0;
+    this.#forEachCell(slot, (cell) => {
+      DAY_BIN_BYTES[day++] = this.#binBytes(cell);
+    });
+    return DAY_BIN_BYTES.subarray(0, day);
   }
 
   /** Encodes a cell's bins into `#bins`, those of a sketch of the arena or those BIN_COUNTS holds, and makes its sketch ENCODED. */
@@ -286,10 +294,7 @@ export class MonthSlots {
    * aggregates, or unknown) is written without sketches, which reads the same and is smaller.
    */
   encodeRecord(slot: number, view: DataView, at: number): number {
-    let withBins = false;
-    this.#forEachCell(slot, (cell) => {
-      if (this.#binBytes(cell) > 0) withBins = true;
-    });
+    const withBins = storesSketches(this.#dayBinBytes(slot));
     at = writeRecordHeader(view, at, false, bitCount(this.#masks[slot]!), withBins);
     this.#forEachCell(slot, (cell, dayOfMonth) => {
       at = writeRecordDay(view, at, dayOfMonth, this.#count[cell]!, this.#sum[cell]!, this.#min[cell]!, this.#max[cell]!);

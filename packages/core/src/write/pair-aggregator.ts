@@ -240,24 +240,29 @@ export class PairAggregator {
   async #spread(source: MonthSlots, first: number, into: MonthSlots, maxSlots: number, targets: (slot: number, visit: (into: number) => void) => void): Promise<number> {
     const fresh = into.size;
     let end = first;
+    // Without sketches (percentileSketches: false) a roll-up merges aggregates only.
+    const sketches = this.#options.sketches !== false;
     const merges = this.#merges;
     merges.length = 0;
     let from = first;
+    let merged = 0;
     const mergeAggregates = (slot: number): void => {
       // Every pair and month is rolled up once per part (see #drain), so its slot cannot hold bins already.
       if (slot < fresh) throw new Error(`roll-up merged into slot ${slot} of an earlier round`);
       into.mergeAggregates(slot, source, from);
-      merges.push(slot, from);
+      if (sketches) merges.push(slot, from);
+      merged++;
     };
     let yielded = 0;
     for (; end < source.size && into.size < maxSlots; end++) {
       from = end;
       targets(end, mergeAggregates);
-      if (merges.length - yielded >= 2 * YIELD_EVERY) {
-        yielded = merges.length;
+      if (merged - yielded >= YIELD_EVERY) {
+        yielded = merged;
         await yieldToEventLoop();
       }
     }
+    if (!sketches) return end;
     // The sources of each target, together: a counting sort of the merges by target.
     const made = into.size - fresh;
     const starts = new Int32Array(made + 1);

@@ -46,6 +46,8 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
         chains: newChains,
         keepPair: keep,
         maxCells: engine.options.maxCells,
+        // A store that keeps no sketches drops the bins of the records it rebuilds from.
+        sketches: engine.options.percentileSketches,
         flush: (records) => {
           engine.checkpoints.written(records);
           return writer.putPart(records, recordKeySuffix(version, txn, source, part++));
