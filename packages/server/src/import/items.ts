@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { BatchItem } from '@ratestore/core';
 import { FormatError, parseBatches, type ParsedBatch } from '../formats/index.js';
+import { itemsOfBatches } from '../formats/batches.js';
 import { ImportError } from './errors.js';
 import { nullTracker, unreadable, type ReadTracker } from './lines.js';
 
@@ -14,11 +15,9 @@ export type ItemFileFormat = 'ndjson' | 'csv';
  */
 export async function* readItems(path: string, format: ItemFileFormat, options: { tracker?: ReadTracker } = {}): AsyncGenerator<BatchItem> {
   const tracker = options.tracker ?? nullTracker();
-  for await (const { items, lines } of readItemBatches(path, format, tracker)) {
-    for (let i = 0; i < items.length; i++) {
-      tracker.item(lines[i]!);
-      yield items[i] as BatchItem;
-    }
+  for await (const { item, line } of itemsOfBatches(readItemBatches(path, format, tracker))) {
+    tracker.item(line);
+    yield item as BatchItem;
   }
 }
 
