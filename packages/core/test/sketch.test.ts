@@ -11,6 +11,7 @@ import { BinCounts } from '../src/sketch/bin-counts.js';
 import { DayBins, percentileRanks } from '../src/sketch/day-bins.js';
 import { MonthSlots } from '../src/write/month-slots.js';
 import { encodeMonth, mergeRecord, type MonthAggregates } from '../src/encoding/record-codec.js';
+import { dayPercentiles } from '../src/read/day-percentiles.js';
 import { random } from './helpers.js';
 
 /** Cents from 1 to 1e9, spread over every order of magnitude. */
@@ -245,6 +246,24 @@ describe('sketch: ranks and bounds', () => {
         expect(rank(count), `q ${q}, count ${count}`).toBe(exact(count));
       }
     }
+  });
+
+  it('answers each query with the percentiles and min count it asked for, in its order, whatever queries came before', () => {
+    // A day of 100, 200, 300 cents: p10 is rank 0 (the min, exactly), p50 rank 1.
+    const day = { count: 3, sum: 600, min: 100, max: 300, bins: DayBins.of(undefined, 1, 100, 100)! };
+    day.bins.addDay(undefined, 1, 200, 200);
+    day.bins.addDay(undefined, 1, 300, 300);
+    const strict = dayPercentiles([50, 10], 4).of(day);
+    expect(strict).toEqual({ p50: null, p10: null });
+    const loose = dayPercentiles([50, 10], 3).of(day);
+    expect(Object.keys(loose)).toEqual(['p50', 'p10']);
+    expect(Math.abs(loose.p50! - 2) / 2).toBeLessThanOrEqual(RELATIVE_ACCURACY);
+    expect(loose.p10).toBe(1);
+    // Asked again, the same answers, from the percentiles kept.
+    expect(dayPercentiles([50, 10], 4).of(day)).toEqual(strict);
+    const reordered = dayPercentiles([10, 50], 3).of(day);
+    expect(Object.keys(reordered)).toEqual(['p10', 'p50']);
+    expect(dayPercentiles([50, 10], 3)).toBe(dayPercentiles([50, 10], 3));
   });
 });
 

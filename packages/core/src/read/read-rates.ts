@@ -7,7 +7,7 @@ import { formatDay, monthOf } from '../validate/dates.js';
 import type { RateRow, RatesResult } from '../types.js';
 import { MonthCache } from './month-cache.js';
 import { readGroups } from './read-groups.js';
-import { DayPercentiles } from './day-percentiles.js';
+import { dayPercentiles } from './day-percentiles.js';
 
 /** A pair's heads hold a few records a month: one round trip reads the whole range. */
 const READ_ALL = 1000;
@@ -30,7 +30,7 @@ export async function readRates(engine: Engine, request: RatesRequest): Promise<
   const group = groupPrefix(request.origin, request.destination);
   const sketches = request.percentiles !== undefined;
   const months = cachedMonths(engine, request.version, group, wanted, sketches) ?? (await scanMonths(engine, request, group, wanted));
-  const percentiles = request.percentiles === undefined ? undefined : new DayPercentiles(request.percentiles, request.minCount);
+  const percentiles = request.percentiles === undefined ? undefined : dayPercentiles(request.percentiles, request.minCount);
   const rows: RateRow[] = [];
   for (let day = request.from; day <= request.to; day++) {
     const date = formatDay(day);
