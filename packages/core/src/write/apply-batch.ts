@@ -1,7 +1,7 @@
 import { IssueList, RatestoreError } from '../errors.js';
 import type { Engine } from '../engine.js';
 import { txnValue } from '../db.js';
-import { TXN_KEY, commitKey, portKey, recordKeySuffix, regionKey } from '../encoding/keys.js';
+import { TXN_KEY, commitKey, portKey, regionKey } from '../encoding/keys.js';
 import { forEachPrice, packCode, unpackCode } from '../encoding/price-codec.js';
 import { ancestorChains, type CatalogView } from '../catalog/catalog.js';
 import { applyRefs, type LocatedRef } from '../catalog/apply-refs.js';
@@ -10,6 +10,7 @@ import type { BatchSource } from '../staging/batch-source.js';
 import type { Issue } from '../validate/items.js';
 import { aggregateHere, type AggregationRequest } from './aggregation/aggregate.js';
 import { RecordWriter } from './record-writer.js';
+import { recordParts } from './record-parts.js';
 import { rebuildRollups } from './rebuild-rollups.js';
 
 /** A batch that passed `checkBatch` at the state it is applied to. */
@@ -68,16 +69,12 @@ export async function applyBatch(engine: Engine, request: ApplyBatchRequest): Pr
   const writer = new RecordWriter(db);
   // The id goes into every record batch, atomically with the records it marks.
   writer.stamp(TXN_KEY, txnValue(txn));
-  let part = 0;
   const aggregation: AggregationRequest = {
     batchId: request.batchId,
     chains: ancestorChains(nextView),
     maxCells: options.maxCells,
     sketches: options.percentileSketches,
-    flush: (records) => {
-      engine.checkpoints.written(records);
-      return writer.putPart(records, recordKeySuffix(request.version, txn, txn, part++));
-    }
+    flush: recordParts(engine, writer, request.version, txn, txn)
   };
   const prices = engine.aggregationWorkers === undefined
     ? await aggregateHere(request.source.prices(), aggregation)

@@ -1,5 +1,5 @@
 import type { Engine } from '../engine.js';
-import { groupPrefix, portPairsRange, recordKey, recordKeySuffix } from '../encoding/keys.js';
+import { groupPrefix, portPairsRange, recordKey } from '../encoding/keys.js';
 import { groupRecords } from '../maintenance/group-records.js';
 import { daySketches, encodeMonth, forEachDay } from '../encoding/record-codec.js';
 import { ancestorChains, type CatalogView } from '../catalog/catalog.js';
@@ -8,6 +8,7 @@ import { VisibilityFilter } from '../read/visible-records.js';
 import { PairAggregator } from './pair-aggregator.js';
 import { packCode } from '../encoding/price-codec.js';
 import type { RecordWriter } from './record-writer.js';
+import { recordParts } from './record-parts.js';
 
 const RESET_SOURCE = 0;
 
@@ -41,17 +42,13 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
   const aggregatorFor = (source: number): PairAggregator => {
     let aggregator = aggregators.get(source);
     if (aggregator === undefined) {
-      let part = 0;
       aggregator = new PairAggregator({
         chains: newChains,
         keepPair: keep,
         maxCells: engine.options.maxCells,
         // A store that keeps no sketches drops the bins of the records it rebuilds from.
         sketches: engine.options.percentileSketches,
-        flush: (records) => {
-          engine.checkpoints.written(records);
-          return writer.putPart(records, recordKeySuffix(version, txn, source, part++));
-        }
+        flush: recordParts(engine, writer, version, txn, source)
       });
       aggregators.set(source, aggregator);
     }
