@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FormatError, ItemTooLargeError, parseItems, type ItemFormat, type ParsedItem } from '../src/formats/index.js';
+import { FormatError, ItemTooLargeError, parseBatches, parseItems, type ItemFormat, type ParsedItem } from '../src/formats/index.js';
 
 /** The text as bytes, cut into pieces of `size` bytes (so characters and lines straddle chunks). */
 async function* bytes(text: string, size = 3): AsyncGenerator<Uint8Array> {
@@ -124,6 +124,34 @@ describe('one parser per format', () => {
         for await (const _ of parseItems(format, failing())) void _;
       })().catch((e: unknown) => e);
       expect(error).toBe(broken);
+    }
+  });
+
+  it('hands out the same items in batches (one per chunk of text read) as item by item, up to the same error, in every format', async () => {
+    const texts = {
+      json: '[{"a": 1},\n {"b": [2, 3]},\n "x", 4,\n {"c": "]"}]',
+      ndjson: '{"a": 1}\n{"b": [2, 3]}\n\n"x"\n4\n',
+      csv: 'origin,destination,day,price\nCNSGH,NLRTM,2016-01-01,100\nCNSGH,DEHAM,2016-01-02,"1,5"\nA,B,2016-01-03,7\n'
+    };
+    // Malformed in the middle: items before the fault come out, then the same error.
+    const broken = { json: '[1,\n2,\n{x},\n4]', ndjson: '1\n2\n{x}\n4\n', csv: 'origin,destination,day,price\nA,B,2016-01-01,1\nA,B\n' };
+    const batched = async (format: ItemFormat, text: string, size: number): Promise<[ParsedItem[], unknown]> => {
+      const out: ParsedItem[] = [];
+      try {
+        for await (const { items, lines } of parseBatches(format, bytes(text, size))) items.forEach((item, i) => out.push({ item, line: lines[i]! }));
+      } catch (error) {
+        return [out, error];
+      }
+      return [out, undefined];
+    };
+    for (const format of ['json', 'ndjson', 'csv'] as const) {
+      for (const size of [1, 5, 1000]) {
+        expect(await batched(format, texts[format], size), `${format}, ${size}`).toEqual([await parse(format, texts[format], size), undefined]);
+        const [before, error] = await batched(format, broken[format], size);
+        const expected = await failure(format, broken[format]);
+        expect(error, `${format}, ${size}`).toEqual(expected);
+        expect(before.map(({ item }) => item), `${format}, ${size}`).toEqual(format === 'csv' ? [{ origin: 'A', destination: 'B', day: '2016-01-01', price: 1 }] : [1, 2]);
+      }
     }
   });
 });

@@ -1,4 +1,5 @@
-import { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedItem } from './errors.js';
+import { DEFAULT_MAX_ITEM_CHARS, FormatError, ItemTooLargeError, type ByteSource, type ParseOptions, type ParsedBatch, type ParsedItem } from './errors.js';
+import { BatchCollector, itemsOfBatches } from './batches.js';
 import { parseJsonItem } from './price-text.js';
 import { utf8Chunks } from './text.js';
 
@@ -11,7 +12,13 @@ const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d |
  * element longer than `maxItemChars` an ItemTooLargeError as soon as it grows past that. Prices are
  * judged as written (see price-text.ts).
  */
-export async function* jsonArrayItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
+export function jsonArrayItems(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedItem> {
+  return itemsOfBatches(jsonArrayBatches(bytes, options));
+}
+
+/** The items of `jsonArrayItems`, a batch per chunk of text read. */
+export async function* jsonArrayBatches(bytes: ByteSource, options: ParseOptions = {}): AsyncGenerator<ParsedBatch> {
+  const batch = new BatchCollector();
   const max = options.maxItemChars ?? DEFAULT_MAX_ITEM_CHARS;
   let state = 'start' as 'start' | 'value' | 'end';
   let line = 1;
@@ -34,6 +41,20 @@ export async function* jsonArrayItems(bytes: ByteSource, options: ParseOptions =
   };
 
   for await (const text of utf8Chunks(bytes)) {
+    try {
+      scan(text);
+    } catch (error) {
+      if (batch.size > 0) yield batch.take();
+      throw error;
+    }
+    if (batch.size > 0) yield batch.take();
+  }
+  if (state !== 'end') {
+    throw new FormatError(state === 'start' ? 'there is nothing to read; expected a JSON array of items' : 'the JSON array is not closed', line);
+  }
+
+  /** Reads one chunk of text, collecting the elements it completes. */
+  function scan(text: string): void {
     let start = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -59,7 +80,8 @@ export async function* jsonArrayItems(bytes: ByteSource, options: ParseOptions =
         pending = '';
         start = i + 1;
         if (started) {
-          yield element(textOf);
+          const { item, line: at } = element(textOf);
+          batch.push(item, at);
           index++;
         } else if (c === 0x2c) {
           throw new FormatError(`item ${index} of the JSON array is empty`, line);
@@ -83,8 +105,5 @@ export async function* jsonArrayItems(bytes: ByteSource, options: ParseOptions =
       pending += text.slice(start);
       if (pending.length > max) throw new ItemTooLargeError(max, elementLine);
     }
-  }
-  if (state !== 'end') {
-    throw new FormatError(state === 'start' ? 'there is nothing to read; expected a JSON array of items' : 'the JSON array is not closed', line);
   }
 }
