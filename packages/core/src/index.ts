@@ -6,6 +6,7 @@ export type {
 export { Staging } from './staging/staging.js';
 export type { AddChunkResult, StagedBatchInfo, StagingOptions, CollectedBatch } from './staging/staging.js';
 export { memorySource } from './staging/batch-source.js';
+export { itemSlices } from './validate/item-slices.js';
 export { encodePorts, decodePorts } from './encoding/price-codec.js';
 export type { EncodedChunk } from './staging/chunk-builder.js';
 export type { CommitLog, LogNode, LogEntry, LoggedEntry, Proposal, BatchProposal, RevertProposal, Appended, Retention } from './log/commit-log.js';

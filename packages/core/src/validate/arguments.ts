@@ -4,6 +4,7 @@ import { DAY_RULE } from '../contract/dates.js';
 import { checkPercentiles as readPercentileList } from '../contract/percentiles.js';
 import { parseDay } from './dates.js';
 import { yieldToEventLoop } from '../util/yield.js';
+import { slicesOf } from './item-slices.js';
 
 export function invalid(field: string, reason: string): RatestoreError {
   return new RatestoreError('RATESTORE_INVALID_ARGUMENT', `${field} ${reason}`, { field });
@@ -46,10 +47,16 @@ export function checkObject(value: unknown, field: string): Record<string, unkno
   return value as Record<string, unknown>;
 }
 
-/** Iterates arrays and sync iterables without a microtask per item, async iterables as they come. */
+/**
+ * Iterates arrays and sync iterables without a microtask per item, the slices of `itemSlices` as
+ * they come, and other async iterables item by item.
+ */
 export async function* itemsOf(items: unknown, field = 'items'): AsyncGenerator<unknown[]> {
   const SLICE = 4096;
-  if (Array.isArray(items)) {
+  const slices = slicesOf(items);
+  if (slices !== undefined) {
+    for await (const slice of slices) if (slice.length > 0) yield slice as unknown[];
+  } else if (Array.isArray(items)) {
     for (let at = 0; at < items.length; at += SLICE) {
       if (at > 0) await yieldToEventLoop();
       yield items.slice(at, at + SLICE);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoreFactory, SuiteStore } from '../stores.js';
-import { Ratestore, type BatchItem, type RatestoreError } from '../../src/index.js';
-import { TREE, expectCode, expectRows, price, row, useStores } from '../helpers.js';
+import { Ratestore, itemSlices, type BatchItem, type RatestoreError } from '../../src/index.js';
+import { TREE, asyncItems, expectCode, expectRows, price, row, useStores } from '../helpers.js';
 
 /** A batch with bad items writes nothing and reports them; references are checked batch-wide. */
 export function rejectedBatchesSuite(factory: StoreFactory): void {
@@ -27,6 +27,16 @@ export function rejectedBatchesSuite(factory: StoreFactory): void {
       await store.write([price('CNSHA', 'NLRTM', '2016-01-01', 100)]);
       return store;
     }
+
+    it('counts item indexes across the slices of itemSlices, and writes nothing of a batch with a bad item', async () => {
+      const store = await seeded();
+      const before = await snapshot(store);
+      const good = price('CNSHA', 'NLRTM', '2016-01-02', 100);
+      const slices = [[good, good], [], [good, { origin: 'CNSH', destination: 'NLRTM', day: '2016-01-02', price: 1 }]] as unknown as BatchItem[][];
+      const error = await expectCode(store.write(itemSlices(asyncItems(slices))), 'RATESTORE_INVALID_BATCH');
+      expect(error.issues!.map(({ index, field }) => ({ index, field }))).toEqual([{ index: 3, field: 'origin' }]);
+      expect(await snapshot(store)).toEqual(before);
+    });
 
     it('reports every bad item with index, field, code and reason, and writes nothing', async () => {
       const store = await seeded();

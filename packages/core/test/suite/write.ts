@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoreFactory, SuiteStore } from '../stores.js';
-import type { BatchItem, RateRow, RatesQuery, RatesResult } from '../../src/index.js';
+import { itemSlices, type BatchItem, type RateRow, type RatesQuery, type RatesResult } from '../../src/index.js';
 import { Model, PORTS, TREE, asyncItems, expectCode, expectRows, price, randomPrices, row, syncItems, useStores } from '../helpers.js';
 
 /** write(): one call, all at once, exact counts, versions, idempotency, every kind of iterable. */
@@ -103,7 +103,7 @@ export function writeSuite(factory: StoreFactory): void {
       expect([store.version, store.batch('d'), await store.stagedBatches()]).toEqual([version, undefined, []]);
     });
 
-    it('takes arrays, generators and async generators', async () => {
+    it('takes arrays, generators, async generators and slices of items (itemSlices)', async () => {
       const store = await stores.open();
       const tree = await store.write(syncItems(TREE));
       expect(tree.counts.ports).toBe(PORTS.length);
@@ -111,15 +111,22 @@ export function writeSuite(factory: StoreFactory): void {
       const fromArray = [price('CNSHA', 'NLRTM', day, 100), price('CNSHA', 'NLRTM', day, 110)];
       const fromGenerator = [price('CNSHA', 'NLRTM', day, 120), price('CNSHA', 'NLRTM', day, 130)];
       const fromAsync = [price('CNSHA', 'NLRTM', day, 140), price('CNSHA', 'NLRTM', day, 150)];
+      const fromSlices = [price('CNSHA', 'NLRTM', day, 170), price('CNSHA', 'NLRTM', day, 180), price('CNSHA', 'NLRTM', day, 190)];
       expect((await store.write(fromArray)).counts.prices).toBe(2);
       expect((await store.write(syncItems(fromGenerator))).counts.prices).toBe(2);
       expect((await store.write(asyncItems(fromAsync))).counts.prices).toBe(2);
       // A Set is an iterable too.
       expect((await store.write(new Set([price('CNSHA', 'NLRTM', day, 160)]))).counts.prices).toBe(1);
-      const all = [...fromArray, ...fromGenerator, ...fromAsync].map((p) => p.price).concat(160);
+      // Slices, as a parser reads them (an empty one too); anything else iterating them sees the items.
+      const sliced = itemSlices(asyncItems([fromSlices.slice(0, 2), [], fromSlices.slice(2)]));
+      expect((await store.write(sliced)).counts.prices).toBe(3);
+      const seen: BatchItem[] = [];
+      for await (const item of itemSlices(asyncItems([fromSlices.slice(0, 2), fromSlices.slice(2)]))) seen.push(item);
+      expect(seen).toEqual(fromSlices);
+      const all = [...fromArray, ...fromGenerator, ...fromAsync, ...fromSlices].map((p) => p.price).concat(160);
       const { rows } = await store.rates({ dateFrom: day, dateTo: day, origin: 'CNSHA', destination: 'NLRTM' });
       expectRows(rows, [row(day, all)]);
-      expect(store.version).toBe(5);
+      expect(store.version).toBe(6);
     });
 
     it('streams a batch larger than a chunk and than the aggregation bound, exactly', async () => {

@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import express, { type Request, type RequestHandler } from 'express';
 import type { ServerConfig } from '../config.js';
-import { FormatError, ItemTooLargeError, parseItems, type ItemFormat } from '../formats/index.js';
+import { itemSlices, type BatchItem } from '@ratestore/core';
+import { FormatError, ItemTooLargeError, parseBatches, type ItemFormat } from '../formats/index.js';
 import { StreamDigest, type Fingerprint } from './idempotency.js';
 import { HttpProblem } from './problem.js';
 
@@ -60,7 +61,7 @@ async function* limitedBytes(req: Request, maxBytes: number): AsyncGenerator<Buf
  * no body is ever held whole. Fails with 400 (malformed), 413 (too large, too many items); a
  * Content-Length over the limit fails at once, before the upload waits for admission.
  */
-export function bodyItems(req: Request, format: ItemFormat, limits: BodyLimits): AsyncGenerator<unknown> {
+export function bodyItems(req: Request, format: ItemFormat, limits: BodyLimits): AsyncIterable<BatchItem> {
   checkDeclaredLength(req, limits);
   return streamedItems(limitedBytes(req, limits.maxBytes), format, limits);
 }
@@ -86,7 +87,7 @@ export class BatchBody implements Fingerprint {
 
   readonly stored = (): string => this.#digest.value();
 
-  items(): AsyncGenerator<unknown> {
+  items(): AsyncIterable<BatchItem> {
     return streamedItems(this.#digest.through(limitedBytes(this.#req, this.#limits.maxBytes)), this.#format, this.#limits);
   }
 
@@ -104,12 +105,18 @@ function checkDeclaredLength(req: Request, limits: BodyLimits): void {
   }
 }
 
-async function* streamedItems(bytes: AsyncIterable<Buffer>, format: ItemFormat, limits: BodyLimits): AsyncGenerator<unknown> {
+/** A body's items, handed to the store a chunk of text's worth at a time (see `itemSlices`). */
+function streamedItems(bytes: AsyncIterable<Buffer>, format: ItemFormat, limits: BodyLimits): AsyncIterable<BatchItem> {
+  return itemSlices(streamedSlices(bytes, format, limits));
+}
+
+async function* streamedSlices(bytes: AsyncIterable<Buffer>, format: ItemFormat, limits: BodyLimits): AsyncGenerator<unknown[]> {
   let count = 0;
   try {
-    for await (const { item } of parseItems(format, bytes, { maxItemChars: limits.maxItemChars })) {
-      if (++count > limits.maxItems) throw new HttpProblem(413, 'RATESTORE_TOO_MANY_ITEMS', `a request may carry at most ${limits.maxItems} items`);
-      yield item;
+    for await (const { items } of parseBatches(format, bytes, { maxItemChars: limits.maxItemChars })) {
+      count += items.length;
+      if (count > limits.maxItems) throw new HttpProblem(413, 'RATESTORE_TOO_MANY_ITEMS', `a request may carry at most ${limits.maxItems} items`);
+      yield items;
     }
   } catch (error) {
     if (error instanceof ItemTooLargeError) {

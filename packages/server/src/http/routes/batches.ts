@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import type { BatchItem } from '@ratestore/core';
 import type { AppContext } from '../context.js';
 import { BatchBody, batchLimits } from '../body.js';
 import { cachedRead } from '../cache.js';
@@ -19,7 +18,7 @@ export function batchRoutes(ctx: AppContext): Router {
     await commitBatch(ctx, res, {
       batchId,
       fingerprint: body,
-      prepare: () => ({ commit: (fingerprint) => store.write(body.items() as AsyncIterable<BatchItem>, { fingerprint, ...(batchId === undefined ? {} : { batchId }) }) })
+      prepare: () => ({ commit: (fingerprint) => store.write(body.items(), { fingerprint, ...(batchId === undefined ? {} : { batchId }) }) })
     });
   });
 

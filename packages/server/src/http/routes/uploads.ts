@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import type { BatchItem } from '@ratestore/core';
 import { chunkToWire, committedUploadToWire, stagedUploadToWire } from '@ratestore/core/contract';
 import type { AppContext } from '../context.js';
 import { batchLimits, bodyFormat, bodyItems, jsonObjectBody } from '../body.js';
@@ -79,7 +78,7 @@ export function uploadRoutes(ctx: AppContext): Router {
     const chunk = Number(String(req.params.chunk));
     const format = bodyFormat(req);
     const items = bodyItems(req, format, batchLimits(ctx));
-    const result = await admitted(ctx, () => store.addChunk(id, items as AsyncIterable<BatchItem>, { chunk }), { parameters: idParams });
+    const result = await admitted(ctx, () => store.addChunk(id, items, { chunk }), { parameters: idParams });
     res.json(chunkToWire(result));
   });
 
