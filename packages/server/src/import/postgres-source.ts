@@ -3,7 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import type { BatchItem } from '@ratestore/core';
+import { itemSlices, type BatchItem } from '@ratestore/core';
 import { ImportError } from './errors.js';
 import type { ImportInput, ImportPhase } from './input.js';
 import { TABLES, TABLE_NAMES, decodeCopyRow, toRow, type TableName } from './ratestask-schema.js';
@@ -120,7 +120,12 @@ export class PostgresSource implements ImportInput {
     });
   }
 
-  async *read(): AsyncGenerator<BatchItem> {
+  read(): AsyncIterable<BatchItem> {
+    return itemSlices(this.#slices());
+  }
+
+  /** The rows of each table as items, a slice per chunk of COPY output (see `itemSlices`). */
+  async *#slices(): AsyncGenerator<BatchItem[]> {
     this.phase = 'reading';
     this.done = 0;
     for (const table of TABLE_NAMES) {
@@ -137,7 +142,7 @@ export class PostgresSource implements ImportInput {
           }
           this.items += items.length;
           this.done += items.length;
-          yield* items;
+          yield items;
         }
       } finally {
         stream.destroy();

@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { BatchItem } from '@ratestore/core';
+import { itemSlices, type BatchItem } from '@ratestore/core';
 import { ImportError } from './errors.js';
 import type { ImportInput, ImportPhase } from './input.js';
 import { nullTracker, unreadable, type ReadTracker } from './lines.js';
 import { readItemBatches } from './items.js';
-import { streamItems, type ItemBatch } from './item-stream.js';
 import { readPgDumpBatches } from './pg-dump.js';
 
 export type ImportFormat = 'sql' | 'csv' | 'ndjson';
@@ -164,19 +163,22 @@ export class ImportSource implements ImportInput {
   async close(): Promise<void> {}
 
   read(): AsyncIterable<BatchItem> {
-    const tracker = this.#tracker;
-    // A dump's reader counts its items itself; a CSV or NDJSON file's are counted as handed out.
-    return streamItems(this.#batches(), (line) => tracker.item(line));
+    return itemSlices(this.#slices());
   }
 
-  /** The items a batch at a time, so that a million items cost no await each on the way to the store. */
-  async *#batches(): AsyncGenerator<ItemBatch<BatchItem>> {
+  /** The items a batch at a time, so that a million items cost no await each on the way to the store (see `itemSlices`). */
+  async *#slices(): AsyncGenerator<BatchItem[]> {
     const tracker = this.#tracker;
     this.phase = this.format === 'sql' ? 'checking' : 'reading';
     if (this.format === 'sql') {
-      for await (const items of readPgDumpBatches(this.path, { tracker, onSecondPass: () => (this.phase = 'reading') })) yield { items };
+      // A dump's reader counts its items itself.
+      yield* readPgDumpBatches(this.path, { tracker, onSecondPass: () => (this.phase = 'reading') });
     } else {
-      yield* readItemBatches(this.path, this.format, tracker) as AsyncGenerator<ItemBatch<BatchItem>>;
+      // A CSV or NDJSON file's items are counted, their lines noted, as they are handed out.
+      for await (const { items, lines } of readItemBatches(this.path, this.format, tracker)) {
+        for (const line of lines) tracker.item(line);
+        yield items as BatchItem[];
+      }
     }
     this.phase = 'done';
   }
