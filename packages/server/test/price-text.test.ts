@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { priceTextCents } from '@ratestore/core';
-import { priceOfText } from '../src/formats/price-text.js';
+import { parseJsonItem, priceOfText } from '../src/formats/price-text.js';
 
 /** What priceOfText did before its digit-by-digit fast path: core's rule alone, the reference. */
 function reference(text: string): number | string {
@@ -25,5 +25,33 @@ describe('priceOfText', () => {
 
   it('reads the plain ways exactly', () => {
     for (const text of ['1', '2199', '2210.89', '9999999.99', '10000000', '10000000.01', '0.5', '01', '1.', '.5', '1.001']) expect(priceOfText(text)).toStrictEqual(reference(text));
+  });
+});
+
+describe('parseJsonItem', () => {
+  /** A price written plainly as money in JSON: what JSON.parse reads it as is what it means. */
+  const plainPrice = fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 99_999_999 }), fc.constantFrom('', '.5', '.05', '.50', '.99', '.00', '.1')).map(([whole, fraction]) => `${whole}${fraction}`),
+    fc.constantFrom('0.5', '1e2', '12.5E1', '-3', '2199', '2210.89')
+  );
+  const text = fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', '/', 'é', '😀', '\u2028', '\u0001', '\ud800'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 8 });
+
+  it('reads any item whose price is written plainly as JSON.parse does, in the writing JSON.stringify uses and in any other', () => {
+    const item = fc.record({ origin: text, destination: text, day: text, price: plainPrice, order: fc.boolean(), spaced: fc.boolean(), extra: fc.option(text) });
+    fc.assert(fc.property(item, ({ origin, destination, day, price, order, spaced, extra }) => {
+      const entries: Array<[string, string]> = [['origin', JSON.stringify(origin)], ['destination', JSON.stringify(destination)], ['day', JSON.stringify(day)], ['price', price]];
+      if (extra !== null) entries.push(['note', JSON.stringify(extra)]);
+      if (order) entries.reverse();
+      const written = `{${entries.map(([key, value]) => `"${key}":${spaced ? ' ' : ''}${value}`).join(spaced ? ', ' : ',')}}`;
+      expect(parseJsonItem(written)).toStrictEqual(JSON.parse(written));
+    }), { numRuns: 20_000, seed: 16 });
+  });
+
+  it('refuses what JSON.parse refuses, in the writing JSON.stringify uses too', () => {
+    const control = String.fromCharCode(1);
+    for (const bad of [`{"origin":"A${control}","destination":"B","day":"2016-01-01","price":1}`, '{"origin":"A","destination":"B","day":"2016-01-01","price":1', '{"origin":"A","destination":"B","day":"2016-01-01","price":}']) {
+      expect(() => JSON.parse(bad)).toThrow();
+      expect(() => parseJsonItem(bad)).toThrow();
+    }
   });
 });
