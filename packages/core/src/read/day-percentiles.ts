@@ -56,8 +56,8 @@ const kept = new Map<string, DayPercentiles>();
 /**
  * The DayPercentiles of a query's `percentiles` and `minCount`, made once and kept for the next
  * query that asks the same (a rates page asks the same every time; making one costs a few µs, a
- * twentieth of a region query). One serves every query: `of` keeps no state across rows, and
- * a query's rows are made in one synchronous loop.
+ * twentieth of a region query). One serves every query at once: `of` is synchronous, and its
+ * scratch arrays live only within one call.
  */
 export function dayPercentiles(percentiles: readonly number[], minCount: number): DayPercentiles {
   const key = `${minCount}:${percentiles.join(',')}`;

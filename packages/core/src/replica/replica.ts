@@ -164,6 +164,9 @@ export class Replica {
    * Takes the log's horizon: folds history through it, then compacts the aggregate records in
    * LevelDB, with or without anything to fold. A replica that has not applied as far as the horizon
    * was decided at only notes it (reads and reverts behind it are refused from now on) and folds later.
+   * `raised`: the caller raised the horizon to `retention.foldedThrough`; if the follower folded
+   * through exactly that first, the caller gets that fold's result (not when a later raise was
+   * folded first, nor before this node applied as far as `decidedAt`: then nothing is reported).
    */
   fold(retention: Retention, raised = false): Promise<FoldResult> {
     return this.#lock.run(async () => {

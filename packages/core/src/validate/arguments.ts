@@ -55,7 +55,14 @@ export async function* itemsOf(items: unknown, field = 'items'): AsyncGenerator<
   const SLICE = 4096;
   const slices = slicesOf(items);
   if (slices !== undefined) {
-    for await (const slice of slices) if (slice.length > 0) yield slice as unknown[];
+    for await (const slice of slices) {
+      if (!Array.isArray(slice)) throw invalid(field, 'must yield arrays of items (itemSlices)');
+      // A long slice is cut up as an array is, so that I/O gets in between.
+      for (let at = 0; at < slice.length; at += SLICE) {
+        if (at > 0) await yieldToEventLoop();
+        yield slice.length <= SLICE ? (slice as unknown[]) : slice.slice(at, at + SLICE);
+      }
+    }
   } else if (Array.isArray(items)) {
     for (let at = 0; at < items.length; at += SLICE) {
       if (at > 0) await yieldToEventLoop();

@@ -72,8 +72,9 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
         const from = aggregator.portId(packCode(origin))!;
         const to = aggregator.portId(packCode(destination))!;
         const monthStart = firstDayOfMonth(month) - 1;
-        // Each day's bins go along, so the rebuilt rollups answer percentiles as the old ones did.
-        const bins = daySketches(value);
+        // Each day's bins go along, so the rebuilt rollups answer percentiles as the old ones did
+        // (unless the store keeps no sketches).
+        const bins = engine.options.percentileSketches ? daySketches(value) : undefined;
         let day = 0;
         forEachDay(value, (dayOfMonth, count, sum, min, max) => aggregator.addEncoded(from, to, monthStart + dayOfMonth, count, sum, min, max, bins?.[day++]));
         since++;

@@ -203,6 +203,32 @@ export function writeSuite(factory: StoreFactory): void {
       expect(await store.stagedBatches()).toEqual([]);
     });
 
+    it('refuses slices that are not arrays, passes a failing source\'s error on, and closes the slices it stops reading', async () => {
+      const store = await stores.open({ chunkSize: 10 });
+      await store.write(TREE);
+      let closed = 0;
+      const slicesThen = (last: unknown) =>
+        itemSlices((async function* () {
+          try {
+            yield Array.from({ length: 15 }, (_, i) => price('CNSHA', 'NLRTM', '2016-01-01', 100 + i));
+            if (last instanceof Error) throw last;
+            yield last as BatchItem[];
+            yield [price('CNSHA', 'NLRTM', '2016-01-01', 1)];
+          } finally {
+            closed++;
+          }
+        })());
+      await expectCode(store.write(slicesThen(price('CNSHA', 'NLRTM', '2016-01-01', 5)), { batchId: 'not-arrays' }), 'RATESTORE_INVALID_ARGUMENT', 'items');
+      expect(closed).toBe(1);
+      const failure = new Error('upstream went away');
+      await expect(store.write(slicesThen(failure), { batchId: 'broken' })).rejects.toBe(failure);
+      expect(closed).toBe(2);
+      expect(store.version).toBe(1);
+      expect(await store.stagedBatches()).toEqual([]);
+      const { rows } = await store.rates({ dateFrom: '2016-01-01', dateTo: '2016-01-01', origin: 'CNSHA', destination: 'NLRTM' });
+      expect(rows[0]!.count).toBe(0);
+    });
+
     it('writes nothing when the item source fails part way, and passes its error on', async () => {
       const store = await stores.open({ chunkSize: 10 });
       await store.write(TREE);

@@ -25,7 +25,7 @@ export class BatchCollector {
   }
 }
 
-/** The items of batches one by one, as the per-item parsers (HTTP bodies) hand them out. */
+/** The items of batches one by one, as the per-item parsers (parseItems, readItems) hand them out. */
 export async function* itemsOfBatches(batches: AsyncIterable<ParsedBatch>): AsyncGenerator<ParsedItem> {
   for await (const { items, lines } of batches) {
     for (let i = 0; i < items.length; i++) yield { item: items[i], line: lines[i]! };

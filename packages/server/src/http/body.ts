@@ -57,8 +57,8 @@ async function* limitedBytes(req: Request, maxBytes: number): AsyncGenerator<Buf
 }
 
 /**
- * The items of a batch body, streamed: parsed as they arrive and handed to the store one by one, so
- * no body is ever held whole. Fails with 400 (malformed), 413 (too large, too many items); a
+ * The items of a batch body, streamed: parsed as they arrive and handed to the store a chunk of text
+ * at a time (see `itemSlices`), so no body is ever held whole. Fails with 400 (malformed), 413 (too large, too many items); a
  * Content-Length over the limit fails at once, before the upload waits for admission.
  */
 export function bodyItems(req: Request, format: ItemFormat, limits: BodyLimits): AsyncIterable<BatchItem> {
