@@ -47,27 +47,34 @@ export function checkObject(value: unknown, field: string): Record<string, unkno
   return value as Record<string, unknown>;
 }
 
+/** Items handed over per slice: a microtask per slice, not per item, and I/O let in between slices. */
+const SLICE = 4096;
+
+/** An array as slices of at most SLICE items (itself when it is no longer), yielding to the event loop between them. */
+async function* cut(items: readonly unknown[]): AsyncGenerator<unknown[]> {
+  if (items.length <= SLICE) {
+    if (items.length > 0) yield items as unknown[];
+    return;
+  }
+  for (let at = 0; at < items.length; at += SLICE) {
+    if (at > 0) await yieldToEventLoop();
+    yield items.slice(at, at + SLICE);
+  }
+}
+
 /**
  * Iterates arrays and sync iterables without a microtask per item, the slices of `itemSlices` as
  * they come, and other async iterables item by item.
  */
 export async function* itemsOf(items: unknown, field = 'items'): AsyncGenerator<unknown[]> {
-  const SLICE = 4096;
   const slices = slicesOf(items);
   if (slices !== undefined) {
     for await (const slice of slices) {
       if (!Array.isArray(slice)) throw invalid(field, 'must yield arrays of items (itemSlices)');
-      // A long slice is cut up as an array is, so that I/O gets in between.
-      for (let at = 0; at < slice.length; at += SLICE) {
-        if (at > 0) await yieldToEventLoop();
-        yield slice.length <= SLICE ? (slice as unknown[]) : slice.slice(at, at + SLICE);
-      }
+      yield* cut(slice);
     }
   } else if (Array.isArray(items)) {
-    for (let at = 0; at < items.length; at += SLICE) {
-      if (at > 0) await yieldToEventLoop();
-      yield items.slice(at, at + SLICE);
-    }
+    yield* cut(items);
   } else if (items !== null && typeof items === 'object' && Symbol.iterator in items) {
     let slice: unknown[] = [];
     for (const item of items as Iterable<unknown>) {

@@ -73,8 +73,8 @@ export async function rebuildRollups(engine: Engine, request: RebuildRequest): P
         const to = aggregator.portId(packCode(destination))!;
         const monthStart = firstDayOfMonth(month) - 1;
         // Each day's bins go along, so the rebuilt rollups answer percentiles as the old ones did
-        // (unless the store keeps no sketches).
-        const bins = engine.options.percentileSketches ? daySketches(value) : undefined;
+        // (an aggregator that keeps no sketches drops them: see MonthSlots.addEncoded).
+        const bins = daySketches(value);
         let day = 0;
         forEachDay(value, (dayOfMonth, count, sum, min, max) => aggregator.addEncoded(from, to, monthStart + dayOfMonth, count, sum, min, max, bins?.[day++]));
         since++;
