@@ -185,6 +185,38 @@ describe('sketch: the encoding of a day', () => {
     mergeRecord(new Uint8Array(small.buffer), read, true);
     expect(read.get(1)!.bins!.valuesAt([0, 1], 2, 100, 300)).toEqual([100, 300]);
   });
+  it('gives a cell with one source its sketch as it is, sparse, dense or packed, copied or encoded', () => {
+    // Three tables as a roll-up has them: routes (prices added one by one), a middle table that
+    // keeps packed sketches, and a last one that encodes. Day 3 of each slot has one source at each
+    // step (the sketch is copied, then encoded); day 5 has two (counted).
+    const next = random(29);
+    for (const prices of [4, 12, 40, 300]) {
+      const routes = new MonthSlots();
+      const halfway = new MonthSlots();
+      const pairs = new MonthSlots({ encodes: true });
+      const lone = randomCents(next, prices);
+      const shared = [randomCents(next, prices), randomCents(next, 3)];
+      for (const c of lone) routes.add(routes.slot(1), 3, 1, c, c, c);
+      for (const [key, cents] of shared.entries()) for (const c of cents) routes.add(routes.slot(key + 1), 5, 1, c, c, c);
+      const middle = halfway.slot(7);
+      for (let slot = 0; slot < routes.size; slot++) halfway.mergeAggregates(middle, routes, slot);
+      halfway.reserveSketches(0);
+      halfway.buildSketches(middle, routes, Int32Array.from({ length: routes.size }, (_, slot) => slot), 0, routes.size);
+      const pair = pairs.slot(11);
+      pairs.mergeAggregates(pair, halfway, middle);
+      pairs.buildSketches(pair, halfway, Int32Array.of(middle), 0, 1);
+      for (const table of [halfway, pairs]) {
+        const view = new DataView(new ArrayBuffer(table.recordBytes(0)));
+        table.encodeRecord(0, view, 0);
+        const month: MonthAggregates = new Map();
+        mergeRecord(new Uint8Array(view.buffer), month, true);
+        for (const [day, cents] of [[3, lone], [5, shared.flat()]] as const) {
+          const min = Math.min(...cents);
+          expect(mergedBins(month.get(day)!.bins, min), `day ${day} of ${prices} prices`).toEqual(mergedBins(dayBinsOf(cents), min));
+        }
+      }
+    }
+  });
 });
 
 describe('sketch: ranks and bounds', () => {
