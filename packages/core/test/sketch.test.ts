@@ -200,8 +200,9 @@ describe('sketch: the encoding of a day', () => {
       for (const [key, cents] of shared.entries()) for (const c of cents) routes.add(routes.slot(key + 1), 5, 1, c, c, c);
       const middle = halfway.slot(7);
       for (let slot = 0; slot < routes.size; slot++) halfway.mergeAggregates(middle, routes, slot);
-      halfway.reserveSketches(0);
-      halfway.buildSketches(middle, routes, Int32Array.from({ length: routes.size }, (_, slot) => slot), 0, routes.size);
+      const sources = Int32Array.from({ length: routes.size }, (_, slot) => slot);
+      halfway.reserveSketches(0, routes, sources, Int32Array.of(0, routes.size));
+      halfway.buildSketches(middle, routes, sources, 0, routes.size);
       const pair = pairs.slot(11);
       pairs.mergeAggregates(pair, halfway, middle);
       pairs.buildSketches(pair, halfway, Int32Array.of(middle), 0, 1);
