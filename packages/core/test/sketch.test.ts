@@ -185,10 +185,10 @@ describe('sketch: the encoding of a day', () => {
     mergeRecord(new Uint8Array(small.buffer), read, true);
     expect(read.get(1)!.bins!.valuesAt([0, 1], 2, 100, 300)).toEqual([100, 300]);
   });
-  it('gives a cell with one source its sketch as it is, sparse, dense or packed, copied or encoded', () => {
+  it('rolls sparse, dense and packed sketches of one source or more up through a middle table into records', () => {
     // Three tables as a roll-up has them: routes (prices added one by one), a middle table that
-    // keeps packed sketches, and a last one that encodes. Day 3 of each slot has one source at each
-    // step (the sketch is copied, then encoded); day 5 has two (counted).
+    // keeps packed sketches (its room reserved from its sources), and a last one that encodes.
+    // Day 3 of each slot has one source at each step, day 5 two.
     const next = random(29);
     for (const prices of [4, 12, 40, 300]) {
       const routes = new MonthSlots();

@@ -76,45 +76,6 @@ export class SketchArena {
     return sketch;
   }
 
-  /**
-   * A new sketch of exactly the bins of sketch `from` of `source`, as a packed list: what `packed`
-   * would make of them, without counting them first (a roll-up's cell with one source).
-   */
-  copy(source: SketchArena, from: number): number {
-    const sketch = this.create();
-    const size = source.#size[from]!;
-    const entries = size === DENSE ? source.#inUse(from) : size;
-    const start = this.#allocate(2 * entries, false);
-    // After #allocate: it may have replaced this arena's array, which is the source's when copying within one.
-    const words = this.#words;
-    const counts = source.#words;
-    const at = source.#start[from]!;
-    if (size !== DENSE) {
-      for (let i = 0; i < 2 * size; i++) words[start + i] = counts[at + i]!;
-    } else {
-      const base = at - source.#low[from]!;
-      for (let bin = source.#first[from]!, last = source.#last[from]!, into = start; bin <= last; bin++) {
-        const count = counts[base + bin]!;
-        if (count === 0) continue;
-        words[into++] = bin;
-        words[into++] = count;
-      }
-    }
-    this.#start[sketch] = start;
-    this.#size[sketch] = entries;
-    this.#capacity[sketch] = entries;
-    return sketch;
-  }
-
-  /** Bins with a count in a dense window. */
-  #inUse(sketch: number): number {
-    const words = this.#words;
-    const base = this.#start[sketch]! - this.#low[sketch]!;
-    let inUse = 0;
-    for (let bin = this.#first[sketch]!, last = this.#last[sketch]!; bin <= last; bin++) if (words[base + bin]! > 0) inUse++;
-    return inUse;
-  }
-
   /** Adds the bins of a sketch to `counts`. */
   addTo(sketch: number, counts: BinCounts): void {
     const size = this.#size[sketch]!;

@@ -141,10 +141,9 @@ export class MonthSlots {
    * sources as buildSketches is (slot `first + k`'s are `sources[starts[k]]` to `sources[starts[k + 1] - 1]`):
    * for each day that will have one, as many bins as its sources hold together, up to every bin
    * there is. An arena grown step by step copies itself each time into fresh memory, which is slow
-   * to touch (measured: a tenth of a commit with sketches); room reserved and not used is not free
-   * either, as a process's next commit gets memory that must be zeroed (measured: the bound of a
-   * day's prices rather than its sources' bins cost a warm commit a tenth). A table that `encodes`
-   * keeps no sketches.
+   * to touch (measured: a tenth of a commit with sketches). Bounded by the day's prices instead, the
+   * room was three times what the sketches took (30 MB against 10 MB for the sample's 1M-price
+   * month), which the next commit of a process must zero again. A table that `encodes` keeps no sketches.
    */
   reserveSketches(first: number, source: MonthSlots, sources: Int32Array, starts: Int32Array): void {
     if (this.#encodes) return;
@@ -171,7 +170,7 @@ export class MonthSlots {
     this.#arena.makeRoom(sketches, 2 * entries);
   }
 
-  /** At least the bins in use of a cell that has a sketch or implies its bins (see #countBins). */
+  /** At least the bins in use of a cell that has a sketch or implies its bins (those buildSketches counts). */
   #binsBound(cell: number): number {
     const bins = this.#sketch[cell]!;
     if (bins !== IMPLIED) return this.#arena.binsBound(bins);
@@ -181,14 +180,17 @@ export class MonthSlots {
   /**
    * Gives each day of slot `slot` whose aggregates do not imply its bins the sketch of the bins of
    * slots `sources[from]` to `sources[to - 1]` of `source`, the slots mergeAggregates merged into it:
-   * counted densely, then packed (see BinCounts), or encoded at once in a table that `encodes`. A day
-   * that one source alone has (most: a pair of a port and a region is the roll-up of one route or
-   * one halfway slot) takes that source's sketch as it is, copied or encoded, without counting.
+   * counted densely, then packed (see BinCounts), or encoded at once in a table that `encodes`.
    */
   buildSketches(slot: number, source: MonthSlots, sources: Int32Array, from: number, to: number): void {
     // Fields read once: a roll-up calls this for every new slot, and reads the source's arrays in its inner loop.
+    const sketch = this.#sketch;
     const sourceSketch = source.#sketch;
+    const sourceCount = source.#count;
+    const sourceMin = source.#min;
+    const sourceMax = source.#max;
     const sourceMasks = source.#masks;
+    const sourceArena = source.#arena;
     let days = this.#masks[slot]!;
     const base = slot * DAYS_PER_SLOT;
     while (days !== 0) {
@@ -197,35 +199,17 @@ export class MonthSlots {
       days ^= bit;
       const cell = base + dayOfMonth;
       if (!this.#needsBins(cell)) continue;
-      // The first source's cell is counted only once a second one shows up.
-      let first = -1;
-      let counting = false;
       for (let i = from; i < to; i++) {
         const slotFrom = sources[i]!;
         if ((sourceMasks[slotFrom]! & bit) === 0) continue;
         const sourceCell = slotFrom * DAYS_PER_SLOT + dayOfMonth;
-        if (first < 0) {
-          first = sourceCell;
-          continue;
-        }
-        if (!counting) {
-          source.#countBins(first);
-          counting = true;
-        }
-        source.#countBins(sourceCell);
+        const bins = sourceSketch[sourceCell]!;
+        if (bins === IMPLIED) BIN_COUNTS.addImplied(sourceCount[sourceCell]!, sourceMin[sourceCell]!, sourceMax[sourceCell]!);
+        else sourceArena.addTo(bins, BIN_COUNTS);
       }
-      // One source: its cell's aggregates are this cell's, so its bins are stored ones (implied ones need none).
-      const alone = counting ? -1 : sourceSketch[first]!;
-      if (this.#encodes) this.#encodeBins(cell, alone >= 0 ? source.#arena : BIN_COUNTS, alone);
-      else this.#sketch[cell] = alone >= 0 ? this.#arena.copy(source.#arena, alone) : this.#arena.packed(BIN_COUNTS);
+      if (this.#encodes) this.#encodeBins(cell, BIN_COUNTS);
+      else sketch[cell] = this.#arena.packed(BIN_COUNTS);
     }
-  }
-
-  /** Adds a cell's bins to BIN_COUNTS: those of its sketch, or those its aggregates imply. */
-  #countBins(cell: number): void {
-    const bins = this.#sketch[cell]!;
-    if (bins === IMPLIED) BIN_COUNTS.addImplied(this.#count[cell]!, this.#min[cell]!, this.#max[cell]!);
-    else this.#arena.addTo(bins, BIN_COUNTS);
   }
 
   /** Whether buildSketches counts a new cell's bins: not when a source had none (unknown), nor when its aggregates imply them (most port pairs' days). */
@@ -286,7 +270,7 @@ export class MonthSlots {
    */
   recordBytes(slot: number): number {
     this.#forEachCell(slot, (cell) => {
-      if (this.#storesBins(cell)) this.#encodeBins(cell, this.#arena, this.#sketch[cell]!);
+      if (this.#storesBins(cell)) this.#encodeBins(cell, this.#sketch[cell]!);
     });
     return sketchedRecordBytes(this.#dayBinBytes(slot));
   }
@@ -300,19 +284,15 @@ export class MonthSlots {
     return DAY_BIN_BYTES.subarray(0, day);
   }
 
-  /**
-   * Encodes a cell's bins into `#bins`, those BIN_COUNTS holds or those of sketch `sketch` of an
-   * arena, and makes its sketch ENCODED.
-   */
-  #encodeBins(cell: number, bins: BinCounts | SketchArena, sketch = -1): void {
-    const counted = bins instanceof BinCounts;
+  /** Encodes a cell's bins into `#bins`, those of a sketch of the arena or those BIN_COUNTS holds, and makes its sketch ENCODED. */
+  #encodeBins(cell: number, bins: number | BinCounts): void {
     const start = this.#encoded === 0 ? 0 : this.#binEnds[this.#encoded - 1]!;
-    const end = start + (counted ? encodedBound(bins.inUse) : bins.encodedBound(sketch));
+    const end = start + (typeof bins === 'number' ? this.#arena.encodedBound(bins) : encodedBound(bins.inUse));
     // Doubling: the bins of a part are a few MB, grown a handful of times, and kept for the next part.
     if (end > this.#bins.length) this.#bins = grown(this.#bins, new Uint8Array(Math.max(end, 2 * this.#bins.length, 4096)));
     if (this.#encoded === this.#binEnds.length) this.#binEnds = grown(this.#binEnds, new Int32Array(Math.max(1024, 2 * this.#encoded)));
     const min = this.#min[cell]!;
-    this.#binEnds[this.#encoded] = counted ? bins.encode(this.#bins, start, min) : bins.encode(sketch, this.#bins, start, min);
+    this.#binEnds[this.#encoded] = typeof bins === 'number' ? this.#arena.encode(bins, this.#bins, start, min) : bins.encode(this.#bins, start, min);
     this.#sketch[cell] = ENCODED - this.#encoded++;
   }
 
