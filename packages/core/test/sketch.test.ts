@@ -185,6 +185,7 @@ describe('sketch: the encoding of a day', () => {
     mergeRecord(new Uint8Array(small.buffer), read, true);
     expect(read.get(1)!.bins!.valuesAt([0, 1], 2, 100, 300)).toEqual([100, 300]);
   });
+
   it('rolls sparse, dense and packed sketches of one source or more up through a middle table into records', () => {
     // Three tables as a roll-up has them: routes (prices added one by one), a middle table that
     // keeps packed sketches (its room reserved from its sources), and a last one that encodes.
