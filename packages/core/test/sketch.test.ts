@@ -188,7 +188,7 @@ describe('sketch: the encoding of a day', () => {
 
   it('rolls sparse, dense and packed sketches of one source or more up through a middle table into records', () => {
     // Three tables as a roll-up has them: routes (prices added one by one), a middle table that
-    // keeps packed sketches (its room reserved from its sources), and a last one that encodes.
+    // keeps packed sketches, and a last one that encodes.
     // Day 3 of each slot has one source at each step, day 5 two.
     const next = random(29);
     for (const prices of [4, 12, 40, 300]) {
@@ -201,9 +201,8 @@ describe('sketch: the encoding of a day', () => {
       for (const [key, cents] of shared.entries()) for (const c of cents) routes.add(routes.slot(key + 1), 5, 1, c, c, c);
       const middle = halfway.slot(7);
       for (let slot = 0; slot < routes.size; slot++) halfway.mergeAggregates(middle, routes, slot);
-      const sources = Int32Array.from({ length: routes.size }, (_, slot) => slot);
-      halfway.reserveSketches(0, routes, sources, Int32Array.of(0, routes.size));
-      halfway.buildSketches(middle, routes, sources, 0, routes.size);
+      halfway.reserveSketches(0);
+      halfway.buildSketches(middle, routes, Int32Array.from({ length: routes.size }, (_, slot) => slot), 0, routes.size);
       const pair = pairs.slot(11);
       pairs.mergeAggregates(pair, halfway, middle);
       pairs.buildSketches(pair, halfway, Int32Array.of(middle), 0, 1);

@@ -183,15 +183,10 @@ export class SketchArena {
     for (let bin = first; bin <= last; bin++) words[into + bin]! += counts[base + bin]!;
   }
 
-  /** At least the bins in use of a sketch: those of its list, or its window's span. */
-  binsBound(sketch: number): number {
-    const size = this.#size[sketch]!;
-    return size === DENSE ? this.#last[sketch]! - this.#first[sketch]! + 1 : size;
-  }
-
   /** At least the bytes of the sketch's encoding, found without encoding it. */
   encodedBound(sketch: number): number {
-    return encodedBound(this.binsBound(sketch));
+    const size = this.#size[sketch]!;
+    return encodedBound(size === DENSE ? this.#last[sketch]! - this.#first[sketch]! + 1 : size);
   }
 
   /**

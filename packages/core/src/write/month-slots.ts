@@ -137,17 +137,14 @@ export class MonthSlots {
   }
 
   /**
-   * Makes room at once for the sketches buildSketches keeps for slots `first` onwards, given their
-   * sources as buildSketches is (slot `first + k`'s are `sources[starts[k]]` to `sources[starts[k + 1] - 1]`):
-   * for each day that will have one, as many bins as its sources hold together, up to every bin
-   * there is. An arena grown step by step copies itself each time into fresh memory, which is slow
-   * to touch (measured: a tenth of a commit with sketches). Bounded by the day's prices instead, the
-   * room was three times what the sketches took (30 MB against 10 MB for the sample's 1M-price
-   * month), which the next commit of a process must zero again. A table that `encodes` keeps no sketches.
+   * Makes room at once for the sketches buildSketches keeps for slots `first` onwards: for each day
+   * that will have one, as many bins as it has prices, up to every bin there is. Space reserved and
+   * never used costs nothing, whereas an arena grown step by step copies itself each time into
+   * fresh memory, which is slow to touch (measured: a tenth of a commit with sketches). A table that
+   * `encodes` keeps no sketches.
    */
-  reserveSketches(first: number, source: MonthSlots, sources: Int32Array, starts: Int32Array): void {
+  reserveSketches(first: number): void {
     if (this.#encodes) return;
-    const sourceMasks = source.#masks;
     let sketches = 0;
     let entries = 0;
     for (let slot = first; slot < this.#slots; slot++) {
@@ -155,26 +152,14 @@ export class MonthSlots {
       const base = slot * DAYS_PER_SLOT;
       while (days !== 0) {
         const dayOfMonth = 31 - Math.clz32(days);
-        const bit = 1 << dayOfMonth;
-        days ^= bit;
-        if (!this.#needsBins(base + dayOfMonth)) continue;
+        days ^= 1 << dayOfMonth;
+        const cell = base + dayOfMonth;
+        if (!this.#needsBins(cell)) continue;
         sketches++;
-        let bins = 0;
-        for (let i = starts[slot - first]!, end = starts[slot - first + 1]!; i < end; i++) {
-          const from = sources[i]!;
-          if ((sourceMasks[from]! & bit) !== 0) bins += source.#binsBound(from * DAYS_PER_SLOT + dayOfMonth);
-        }
-        entries += Math.min(bins, BINS);
+        entries += Math.min(this.#count[cell]!, BINS);
       }
     }
     this.#arena.makeRoom(sketches, 2 * entries);
-  }
-
-  /** At least the bins in use of a cell that has a sketch or implies its bins (those buildSketches counts). */
-  #binsBound(cell: number): number {
-    const bins = this.#sketch[cell]!;
-    if (bins !== IMPLIED) return this.#arena.binsBound(bins);
-    return this.#min[cell] === this.#max[cell] ? 1 : 2;
   }
 
   /**

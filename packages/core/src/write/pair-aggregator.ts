@@ -271,7 +271,7 @@ export class PairAggregator {
     const next = starts.slice(0, made);
     const sources = new Int32Array(merges.length / 2);
     for (let merge = 0; merge < merges.length; merge += 2) sources[next[merges[merge]! - fresh]!++] = merges[merge + 1]!;
-    into.reserveSketches(fresh, source, sources, starts);
+    into.reserveSketches(fresh);
     yielded = 0;
     for (let target = 0; target < made; target++) {
       into.buildSketches(fresh + target, source, sources, starts[target]!, starts[target + 1]!);
