@@ -351,7 +351,7 @@ async function main(args: { prices: number; 'base-prices': number; runs: number;
           commands: '`client.uploadBatch(prices)` vs pg-copy-streams'
         });
       }
-      if (rows.length > rowsBefore) notes.push('Target 3, aggregation with 2 workers ≥ 1.6x 1 worker: **miss**, not measured: a commit aggregates in one thread (no split across workers yet).');
+      if (rows.length > rowsBefore) notes.push('Target 3, aggregation with 2 workers ≥ 1.6x 1 worker: measured by bench:core (`node --expose-gc benchmarks/dist/core.js --only workers`, the store option `commitWorkers`), not here.');
     }
     await client.end();
   } finally {
