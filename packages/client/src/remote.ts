@@ -11,6 +11,7 @@ import {
 } from '@ratestore/core/contract';
 import { RatestoreClientError, abortedError, invalidArgument, throwIfAborted } from './errors.js';
 import { InFlight } from './in-flight.js';
+import { chunkBody, ndjsonBody } from './item-bodies.js';
 import { backoffDelay, parseRetryAfter, retryPolicy, sleep, type RetryEvent, type RetryOptions, type RetryPolicy } from './retry.js';
 import { checkBatchId, uploadBatch, type UploadTransport } from './upload.js';
 import { minVersionOf, percentilesOf } from './read-options.js';
@@ -100,13 +101,6 @@ interface CallOptions {
   beforeResend?: () => Promise<{ value: unknown } | undefined>;
 }
 
-const ND_JSON = 'application/x-ndjson';
-
-function ndjson(items: BatchItem[]): string {
-  let text = '';
-  for (const item of items) text += JSON.stringify(item) + '\n';
-  return text;
-}
 
 function uploadPath(batchId: string): string {
   return `/v1/uploads/${encodeURIComponent(batchId)}`;
@@ -325,13 +319,12 @@ export class RatestoreClient implements RatestoreApi {
   #uploadTransport(): UploadTransport {
     return {
       writeBatch: async (items, batchId, signal) =>
-        commitFromWire((await this.#call<CommitWire>('POST', '/v1/batches', { body: ndjson(items), contentType: ND_JSON, headers: { 'idempotency-key': batchId }, signal }))!),
+        commitFromWire((await this.#call<CommitWire>('POST', '/v1/batches', { ...ndjsonBody(items), headers: { 'idempotency-key': batchId }, signal }))!),
       beginUpload: async (batchId, signal) =>
         uploadFromWire((await this.#call<UploadWire>('POST', '/v1/uploads', { body: JSON.stringify({ batch_id: batchId }), contentType: 'application/json', headers: { 'idempotency-key': batchId }, signal }))!),
       putChunk: async (batchId, chunk, items, signal) => {
         await this.#call('PUT', `${uploadPath(batchId)}/chunks/${chunk}`, {
-          body: ndjson(items),
-          contentType: ND_JSON,
+          ...chunkBody(items),
           signal,
           // After a lost answer (the server may have died mid-request), ask whether it holds the chunk.
           beforeResend: async () => ((await this.#heldChunks(batchId, signal))?.includes(chunk) === true ? { value: null } : undefined)
