@@ -101,7 +101,6 @@ interface CallOptions {
   beforeResend?: () => Promise<{ value: unknown } | undefined>;
 }
 
-
 function uploadPath(batchId: string): string {
   return `/v1/uploads/${encodeURIComponent(batchId)}`;
 }

@@ -36,11 +36,30 @@ describe('chunk bodies', () => {
     ['a code outside ASCII', { ...plain, destination: 'NLRTÉ' }],
     ['an empty day', { ...plain, day: '' }],
     ['an instance of a class', Object.assign(new (class Price {})(), plain)],
-    ['a price member JSON does not write', Object.defineProperty({ origin: 'CNSGH', destination: 'NLRTM', day: '2020-01-02' }, 'price', { value: 12, enumerable: false })]
+    ['a price member JSON does not write', Object.defineProperty({ origin: 'CNSGH', destination: 'NLRTM', day: '2020-01-02' }, 'price', { value: 12, enumerable: false })],
+    ['a toJSON JSON calls (not enumerable)', Object.defineProperty({ ...plain }, 'toJSON', { value: () => ({ ...plain, price: 77 }), enumerable: false })],
+    ['a code longer than 32 characters', { ...plain, origin: 'A'.repeat(33) }]
   ];
   it.each(others)('sends a chunk holding %s as NDJSON, each item as JSON.stringify writes it', (_what, other) => {
     const items = [plain, other, plain] as BatchItem[];
     expect(chunkBody(items)).toEqual({ contentType: 'application/x-ndjson', body: ndjsonOf(items) });
+  });
+
+  it('sends NDJSON when Object.prototype is polluted with a member or a toJSON', () => {
+    const prototype = Object.prototype as Record<string, unknown>;
+    const bodies = [];
+    try {
+      // Inherited: for-in sees it and reading the member finds it, but JSON.stringify writes own members only.
+      prototype.price = 12;
+      bodies.push(chunkBody([{ origin: 'CNSGH', destination: 'NLRTM', day: '2020-01-02' } as BatchItem]));
+      delete prototype.price;
+      Object.defineProperty(prototype, 'toJSON', { value: () => ({}), enumerable: false, configurable: true });
+      bodies.push(chunkBody([plain]));
+    } finally {
+      delete prototype.price;
+      delete prototype.toJSON;
+    }
+    expect(bodies.map((body) => body.contentType)).toEqual(['application/x-ndjson', 'application/x-ndjson']);
   });
 
   it('sends a batch sent whole as NDJSON, however plain its prices', () => {
