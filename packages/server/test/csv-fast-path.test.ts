@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvItems, csvParseItems } from '../src/formats/csv.js';
+import { csvBatches, csvItems, csvParseItems } from '../src/formats/csv.js';
 import { FormatError, type ParsedItem } from '../src/formats/index.js';
 
 /** The text as bytes in pieces of `size`, so rows and characters straddle reads. */
@@ -40,5 +40,22 @@ describe('CSV: rows split without csv-parse', () => {
       const expected = await outcome(csvParseItems((async function* () { yield csv; })(), max));
       expect(await outcome(csvItems(bytes(csv, size), { maxItemChars: max }))).toEqual(expected);
     }), { numRuns: 400, seed: 15 });
+  });
+
+  // The property above holds just as well if every row went to csv-parse: this is what makes it
+  // about the rows split here (csv-parse's rows come out one batch each).
+  it('splits plain rows itself: a read of plain rows, spaces and empty fields among them, comes out as one batch', async () => {
+    const rows = ['CNSGH,NLRTM,2016-01-01,1234.5', ' CNSGH , NLRTM ,2016-01-02,\t12 ', ',,,', 'A,B,2016-01-03,1.001'];
+    const batches = [];
+    for await (const batch of csvBatches(bytes(`Price, day ,origin,destination\r\n${rows.join('\r\n')}\r\n`, 1 << 16))) batches.push(batch);
+    expect(batches).toEqual([{
+      items: [
+        { origin: '2016-01-01', destination: '1234.5', day: 'NLRTM', price: 'CNSGH' },
+        { origin: '2016-01-02', destination: '12', day: 'NLRTM', price: 'CNSGH' },
+        { origin: '', destination: '', day: '', price: '' },
+        { origin: '2016-01-03', destination: '1.001', day: 'B', price: 'A' }
+      ],
+      lines: [2, 3, 4, 5]
+    }]);
   });
 });
