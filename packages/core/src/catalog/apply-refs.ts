@@ -27,6 +27,8 @@ export function applyRefs(head: CatalogView, refs: readonly LocatedRef[], issues
     if (ref.kind === 'port') ports.set(ref.code, { code: ref.code, name: ref.name, region: ref.region });
     else regions.set(ref.slug, { slug: ref.slug, name: ref.name, parent: ref.parent });
   }
+  const levels = regionLevels(regions);
+  const tooDeep = tooDeepRegions(regions, levels);
   for (const ref of refs) {
     const problems: Issue[] = [];
     const duplicate = duplicates.has(ref);
@@ -37,19 +39,74 @@ export function applyRefs(head: CatalogView, refs: readonly LocatedRef[], issues
       if (!regions.has(ref.region)) problems.push({ field: 'region', code: 'RATESTORE_UNKNOWN_REGION', reason: `region ${ref.region} does not exist` });
     } else if (ref.parent !== null && !regions.has(ref.parent)) {
       problems.push({ field: 'parent', code: 'RATESTORE_UNKNOWN_REGION', reason: `region ${ref.parent} does not exist` });
-    } else if (!duplicate && inCycle(ref.slug, regions)) {
+    } else if (!duplicate && levels.get(ref.slug) === CYCLIC) {
       problems.push({ field: 'parent', code: 'RATESTORE_REGION_CYCLE', reason: `making ${ref.parent} the parent of ${ref.slug} creates a cycle` });
+    }
+    if (problems.length === 0 && ref.kind === 'region' && !duplicate) {
+      // A region too deep itself, or one that this item moves with a region too deep beneath it.
+      const deep = tooDeep.get(ref.slug);
+      const moved = head.regions.has(ref.slug) && head.regions.get(ref.slug)!.parent !== ref.parent;
+      if (deep !== undefined && (deep.itself || moved)) problems.push({ field: 'parent', code: 'RATESTORE_REGION_TOO_DEEP', reason: deep.reason });
     }
     if (problems.length > 0) issues.addItem(ref.index, ref.chunk, problems);
   }
   return { ports, regions };
 }
 
-function inCycle(slug: string, regions: CatalogView['regions']): boolean {
-  let current = regions.get(slug)?.parent ?? null;
-  for (let steps = 0; current !== null && steps <= regions.size; steps++) {
-    if (current === slug) return true;
-    current = regions.get(current)?.parent ?? null;
+/**
+ * How deep regions may nest, a root being level 1. Real trees are a handful of levels deep; a
+ * price rolls up to every pair of regions on its two chains, so depth costs every commit its
+ * square, and a tree thousands deep exhausted the stack of the code that walks it (a store that
+ * took one could not start again).
+ */
+export const MAX_REGION_DEPTH = 64;
+
+/** The level of a region whose parents never reach a root: a cycle runs through it or above it. */
+const CYCLIC = 0;
+
+/**
+ * Each region's level, a root being 1 (a region under a parent that does not exist counts as a
+ * root: that is reported on its own), or CYCLIC. One walk up per region, remembering what it
+ * passed, so thousands of levels cost thousands of steps, not their square.
+ */
+function regionLevels(regions: CatalogView['regions']): Map<string, number> {
+  const levels = new Map<string, number>();
+  for (const slug of regions.keys()) {
+    if (levels.has(slug)) continue;
+    const path: string[] = [];
+    const onPath = new Set<string>();
+    let above = 0;
+    let cyclic = false;
+    for (let current: string | null = slug; current !== null && regions.has(current); current = regions.get(current)!.parent) {
+      const known = levels.get(current);
+      if (known !== undefined || onPath.has(current)) {
+        cyclic = known === undefined || known === CYCLIC;
+        above = known ?? 0;
+        break;
+      }
+      onPath.add(current);
+      path.push(current);
+    }
+    for (let i = path.length - 1; i >= 0; i--) levels.set(path[i]!, cyclic ? CYCLIC : ++above);
   }
-  return current !== null;
+  return levels;
+}
+
+/**
+ * The regions deeper than MAX_REGION_DEPTH (`itself`) and those with one beneath them, each with
+ * the reason to give; empty when none is.
+ */
+function tooDeepRegions(regions: CatalogView['regions'], levels: Map<string, number>): Map<string, { itself: boolean; reason: string }> {
+  const found = new Map<string, { itself: boolean; reason: string }>();
+  for (const [slug, level] of levels) {
+    if (level <= MAX_REGION_DEPTH) continue;
+    const why = (beneath: string): string => `region ${slug}${beneath === slug ? '' : `, beneath ${beneath},`} would be at level ${level}; regions nest at most ${MAX_REGION_DEPTH} levels deep`;
+    found.set(slug, { itself: true, reason: why(slug) });
+    // Every region above it, up to the first found already (above which all are).
+    for (let current = regions.get(slug)!.parent; current !== null && regions.has(current); current = regions.get(current)!.parent) {
+      if (found.has(current)) break;
+      found.set(current, { itself: false, reason: why(current) });
+    }
+  }
+  return found;
 }

@@ -75,6 +75,7 @@ export const ERROR_CODES = {
   RATESTORE_UNKNOWN_REGION: { item: 'names a region that neither the store nor the batch has' },
   RATESTORE_DUPLICATE_CODE: { item: 'repeats a port code or region slug already in the batch' },
   RATESTORE_REGION_CYCLE: { item: 'would make a region its own ancestor' },
+  RATESTORE_REGION_TOO_DEEP: { item: 'would put a region (itself or one beneath it) more than 64 levels deep, a root being level 1' },
   RATESTORE_UNKNOWN_CURRENCY: { status: 400, http: '`POST /rates` with a currency the rate source does not know' },
   RATESTORE_MALFORMED_BODY: { status: 400, http: 'the body is not valid JSON / NDJSON / CSV, not UTF-8, or not the expected shape' },
   RATESTORE_MALFORMED_REQUEST: { status: 400, http: 'Node\'s HTTP parser refused the request (a malformed request line or header); the connection is closed' },

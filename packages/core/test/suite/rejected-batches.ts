@@ -249,6 +249,35 @@ export function rejectedBatchesSuite(factory: StoreFactory): void {
       expectRows(rows, [row('2016-01-01', [10], 1)]);
     });
 
+    it('keeps regions at most 64 levels deep: deeper, itself or beneath a region moved, is refused and writes nothing', async () => {
+      const store = await seeded();
+      const chain = (prefix: string, length: number, top: string | null = null): BatchItem[] =>
+        Array.from({ length }, (_, i) => ({ type: 'region' as const, slug: `${prefix}${i + 1}`, name: `${prefix} ${i + 1}`, parent: i === 0 ? top : `${prefix}${i}` }));
+      // 64 levels are a tree like any other: written, read and rolled up.
+      await store.write([...chain('l', 64), { type: 'port', code: 'DEEPP', name: 'Deep', region: 'l64' }, price('DEEPP', 'NLRTM', '2016-01-02', 7)]);
+      const { rows } = await store.rates({ dateFrom: '2016-01-02', dateTo: '2016-01-02', origin: 'l1', destination: 'europe', minCount: 1 });
+      expectRows(rows, [row('2016-01-02', [7], 1)]);
+      const before = await snapshot(store);
+      const refused = async (items: BatchItem[]) => {
+        const error = await expectCode(store.write(items), 'RATESTORE_INVALID_BATCH');
+        expect(await snapshot(store)).toEqual(before);
+        return error.issues!;
+      };
+      // One more level.
+      expect(await refused([{ type: 'region', slug: 'l65', name: 'L 65', parent: 'l64' }])).toEqual([
+        expect.objectContaining({ index: 0, field: 'parent', code: 'RATESTORE_REGION_TOO_DEEP', reason: expect.stringContaining('level 65') })
+      ]);
+      // A move of a region whose regions beneath (europe > north_europe > baltic under world) end up
+      // too deep: the move is refused, not the new regions it moves under.
+      const moved = await refused([...chain('m', 61), { type: 'region', slug: 'world', name: 'World', parent: 'm61' }]);
+      expect(moved).toEqual([expect.objectContaining({ index: 61, field: 'parent', code: 'RATESTORE_REGION_TOO_DEEP', reason: expect.stringContaining('baltic') })]);
+      // Thousands of levels in one batch are refused at once: each region below level 64.
+      const error = await expectCode(store.write(chain('d', 3000)), 'RATESTORE_INVALID_BATCH');
+      expect(error.issueCount).toBe(3000 - 64);
+      expect(error.issues![0]).toMatchObject({ index: 64, field: 'parent', code: 'RATESTORE_REGION_TOO_DEEP' });
+      expect(await snapshot(store)).toEqual(before);
+    });
+
     it('rejects references that do not resolve, cycles and duplicates, and writes nothing', async () => {
       const store = await seeded();
       const before = await snapshot(store);
