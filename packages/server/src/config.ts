@@ -298,11 +298,15 @@ export function loadConfig(options: LoadOptions = {}): ServerConfig {
   return validateConfig(config);
 }
 
+/** pino's levels, the ones `logLevel` (`--log-level`, RATESTORE_LOG_LEVEL) takes. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 /** Checks a complete configuration; returns it. */
 export function validateConfig(config: ServerConfig): ServerConfig {
   positiveInt(config.port, 'port', 0);
   if (config.port > 65535) throw new ConfigError(`port must be at most 65535, got ${config.port}`);
   positiveInt(config.maxRangeDays, 'maxRangeDays');
+  if (!(LOG_LEVELS as readonly unknown[]).includes(config.logLevel)) throw new ConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(config.logLevel)}`);
   if (typeof config.percentileSketches !== 'boolean') throw new ConfigError(`percentileSketches must be true or false, got ${JSON.stringify(config.percentileSketches)}`);
   config.commitWorkers = positiveInt(config.commitWorkers, 'commitWorkers', 0);
   if (config.commitWorkers > 64) throw new ConfigError(`commitWorkers must be at most 64, got ${config.commitWorkers}`);

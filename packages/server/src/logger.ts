@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { StdoutDestination } from './stdout-destination.js';
 
 export type { Logger };
 
@@ -18,7 +19,8 @@ export const REDACTED = '[REDACTED]';
 /** Headers that carry credentials: blanked wherever a logged object holds them. */
 const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
 
-export function createLogger(level = 'info', destination?: DestinationStream): Logger {
+/** A logger at `level`, writing JSON lines to `destination` (default: standard output, see StdoutDestination). */
+export function createLogger(level = 'info', destination: DestinationStream = new StdoutDestination()): Logger {
   return pino({
     level,
     base: { service: 'ratestore' },

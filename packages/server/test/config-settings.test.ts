@@ -49,6 +49,15 @@ describe('a configuration file with a setting the server does not know', () => {
     }
   });
 
+  // Was a bug: an unknown level reached pino, and serve failed with RATESTORE_INTERNAL.
+  it('takes pino\'s log levels and refuses others, from the file, the environment and --log-level', async () => {
+    expect(loadConfig({ env: { RATESTORE_LOG_LEVEL: 'warn' } }).logLevel).toBe('warn');
+    const message = 'logLevel must be one of fatal, error, warn, info, debug, trace, silent, got "loud"';
+    expect(() => loadConfig({ env: {}, file: files.file('loud.json', JSON.stringify({ logLevel: 'loud' })) })).toThrow(message);
+    expect(() => loadConfig({ env: { RATESTORE_LOG_LEVEL: 'loud' } })).toThrow(message);
+    expect(await cli(['serve', '--memory', '--port', '0', '--log-level', 'loud'])).toEqual({ code: 1, stdout: '', stderr: `error RATESTORE_CONFIG: ${message}\n` });
+  });
+
   it('ratestore serve says so with RATESTORE_CONFIG, exit 1', async () => {
     const file = files.file('typo.json', '{"prot": 8080}');
     const run = await cli(['serve', '--memory', '--port', '0', '--config', file]);

@@ -83,6 +83,18 @@ describe('graceful shutdown of a real server process', () => {
     }
   });
 
+  it('exits on SIGTERM when nothing reads its log any more (`ratestore serve | head`)', async () => {
+    const server = await startServerProcess();
+    // The reader goes away: the next log line, the shutdown's, meets a closed pipe (EPIPE).
+    server.process.stdout!.destroy();
+    const exit = server.exited;
+    server.process.kill('SIGTERM');
+    const timeout = new Promise<string>((done) => setTimeout(() => done('still running after 10 s'), 10_000).unref());
+    const code = await Promise.race([exit, timeout]);
+    if (code !== 0) await server.kill();
+    expect(code).toBe(0);
+  });
+
   it('refuses to start on a non-loopback address without keys', async () => {
     const child = spawn(process.execPath, [CLI, 'serve', '--memory', '--host', '0.0.0.0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
