@@ -52,6 +52,29 @@ describe('CORS off (the default)', () => {
   });
 });
 
+describe('writes from pages of other sites', () => {
+  // Was a bug: CORS kept a page of another site from reading answers, not from writing: a form's
+  // POST (text/plain, no preflight) to a keyless server on loopback committed its batch.
+  const server = useTestServer({ items: world(), config: { cors: { origins: [APP] } } });
+  const rate = JSON.stringify({ date_from: '2016-01-01', date_to: '2016-01-01', origin_code: 'CNSGH', destination_code: 'NLRTM', price: 100 });
+
+  it('are refused with 403 RATESTORE_CROSS_ORIGIN and write nothing; reads, the own origin, listed origins and requests without Origin go on', async () => {
+    const t = server();
+    const before = t.store.version;
+    for (const [method, path, body] of [['POST', '/rates', rate], ['POST', '/v1/batches', '{"type":"region","slug":"evil","name":"Evil"}'], ['POST', '/v1/uploads', '{"batch_id":"evil"}'], ['POST', '/v1/batches/sample/revert', undefined], ['PUT', '/v1/regions/evil', '{"name":"Evil"}']] as const) {
+      const response = await fetch(t.url + path, { method, headers: { origin: OTHER, 'content-type': 'text/plain' }, body });
+      expect(response.status, `${method} ${path}`).toBe(403);
+      expect(await response.json()).toMatchObject({ code: 'RATESTORE_CROSS_ORIGIN', status: 403 });
+    }
+    expect(t.store.version).toBe(before);
+    expect((await fetch(t.url + RATES, { headers: { origin: OTHER } })).status).toBe(200);
+    const write = (origin: string | undefined) => fetch(`${t.url}/v1/regions/r_${String(Math.random()).slice(2, 8)}`, { method: 'PUT', headers: { 'content-type': 'application/json', ...(origin === undefined ? {} : { origin }) }, body: '{"name":"R"}' });
+    expect((await write(undefined)).status).toBe(201);
+    expect((await write(APP)).status).toBe(201);
+    expect((await write(new URL(t.url).origin)).status).toBe(201);
+  });
+});
+
 describe('CORS for listed origins', () => {
   const server = useTestServer({ items: [...world(), ...prices('CNSGH', 'NLRTM', '2016-01-01', [1, 2, 3])], config: { cors: { origins: ['http://localhost:8080', APP] } } });
 

@@ -9,6 +9,7 @@ import { Auth } from './auth.js';
 import { ResponseCache } from './cache.js';
 import { KeyedLock } from './keyed-lock.js';
 import { corsMiddleware } from './cors.js';
+import { crossOriginWrites } from './cross-origin-writes.js';
 import type { AppContext } from './context.js';
 import { HttpProblem, problemHandler } from './problem.js';
 import { Lifecycle } from './shutdown.js';
@@ -99,6 +100,7 @@ export function createApp(store: RatestoreReader & RatestoreWriter, config: Serv
   }));
   const cors = corsMiddleware(config.cors.origins);
   if (cors !== undefined) app.use(cors);
+  app.use(crossOriginWrites(config.cors.origins));
   app.use(healthRoutes(context));
   app.use(statusRoutes(context));
   app.use(metricsRoutes(context));
