@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { StdoutDestination } from './stdout-destination.js';
+import { LogDestination } from './log-destination.js';
 
 export type { Logger };
 
@@ -19,14 +19,32 @@ export const REDACTED = '[REDACTED]';
 /** Headers that carry credentials: blanked wherever a logged object holds them. */
 const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
 
-/** A logger at `level`, writing JSON lines to `destination` (default: standard output, see StdoutDestination). */
-export function createLogger(level = 'info', destination: DestinationStream = new StdoutDestination()): Logger {
-  return pino({
+/** The default destinations of the loggers createLogger made, for flushLog. */
+const destinations = new WeakMap<Logger, LogDestination>();
+
+/** A logger at `level` writing JSON lines to `destination`; by default to standard output (see LogDestination). */
+export function createLogger(level = 'info', destination?: DestinationStream): Logger {
+  const own = destination === undefined ? new LogDestination() : undefined;
+  const logger = pino({
     level,
     base: { service: 'ratestore' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: SECRET_HEADERS.flatMap((name) => [`headers["${name}"]`, `*.headers["${name}"]`]), censor: REDACTED }
-  }, destination);
+  }, destination ?? own);
+  if (own !== undefined) destinations.set(logger, own);
+  return logger;
+}
+
+/**
+ * Waits until the lines logged so far are written, or their reader is found gone, for at most
+ * `timeoutMs`: call it before `process.exit`, which writes nothing more (see LogDestination).
+ */
+export async function flushLog(logger: Logger, timeoutMs = 1000): Promise<void> {
+  const destination = destinations.get(logger);
+  if (destination === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([destination.idle(), new Promise<void>((done) => (timer = setTimeout(done, timeoutMs)))]);
+  clearTimeout(timer);
 }
 
 /** Query parameters that carry credentials, whatever the API reads: clients put keys there anyway. */

@@ -29,7 +29,7 @@ const readResponses = (description: string, schema: OpenApiObject, extra: Record
 const writeErrors = {
   400: problem('Bad parameter or malformed body (not JSON, NDJSON or CSV as declared, or not UTF-8)'),
   401: problem('No or unknown API key'),
-  403: problem('The key lacks the needed scope'),
+  403: problem('The key lacks the needed scope (RATESTORE_FORBIDDEN), or a page of another site sent the write: its Origin is neither the server\'s own nor in cors.origins (RATESTORE_CROSS_ORIGIN)'),
   413: problem('The body, one of its items (RATESTORE_ITEM_TOO_LARGE) or the item count is over its limit'),
   415: problem('Unsupported Content-Type, or a Content-Encoding (bodies are read uncompressed)'),
   422: problem('The batch has invalid items (listed in `issues`), or no items at all (`RATESTORE_EMPTY_BATCH`); nothing was written'),

@@ -7,12 +7,21 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prices, slowRequest, world } from './helpers.js';
-import { CLI, startServerProcess } from './server-process.js';
+import { CLI, startServerProcess, type ServerProcess } from './server-process.js';
 
 const SLOW = resolve(fileURLToPath(import.meta.url), '../fixtures/slow-rates.mjs');
 
 function request(url: string, options: { method?: string; body?: string; type?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return slowRequest(url, { method: options.method ?? 'GET', headers: options.body === undefined ? {} : { 'content-type': options.type ?? 'application/json' }, pieces: options.body === undefined ? [] : [options.body], pauseMs: 0 });
+}
+
+/** SIGTERM, then the exit code, or a note that it did not exit within 10 s (then SIGKILL). */
+async function exitOnSigterm(server: ServerProcess): Promise<number | null | string> {
+  server.process.kill('SIGTERM');
+  const timeout = new Promise<string>((done) => setTimeout(() => done('still running after 10 s'), 10_000).unref());
+  const code = await Promise.race([server.exited, timeout]);
+  if (code !== 0) await server.kill();
+  return code;
 }
 
 const ndjson = (items: unknown[]) => items.map((item) => JSON.stringify(item)).join('\n') + '\n';
@@ -87,12 +96,20 @@ describe('graceful shutdown of a real server process', () => {
     const server = await startServerProcess();
     // The reader goes away: the next log line, the shutdown's, meets a closed pipe (EPIPE).
     server.process.stdout!.destroy();
-    const exit = server.exited;
-    server.process.kill('SIGTERM');
-    const timeout = new Promise<string>((done) => setTimeout(() => done('still running after 10 s'), 10_000).unref());
-    const code = await Promise.race([exit, timeout]);
-    if (code !== 0) await server.kill();
-    expect(code).toBe(0);
+    expect(await exitOnSigterm(server)).toBe(0);
+  });
+
+  it('answers and exits on SIGTERM while its log reader reads nothing (a full pipe)', async () => {
+    const server = await startServerProcess();
+    // The reader stops reading: after 64 KiB the pipe is full and every log line must wait.
+    server.process.stdout!.pause();
+    const long = 'a'.repeat(1000);
+    for (let i = 0; i < 300; i++) {
+      const response = await fetch(`${server.url}/v1/ports?pad=${long}`, { signal: AbortSignal.timeout(5_000) });
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    expect(await exitOnSigterm(server)).toBe(0);
   });
 
   it('refuses to start on a non-loopback address without keys', async () => {

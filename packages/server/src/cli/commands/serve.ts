@@ -34,21 +34,25 @@ export function listenOverrides(flags: ListenFlags): ConfigInput {
  */
 export async function serveUntilSignal(options: StartOptions): Promise<RunningServer> {
   // The server (Express, pino...) is loaded when one starts: `import` and the other commands need none of it.
-  const logger = options.logger ?? (await import('../../logger.js')).createLogger(options.config.logLevel);
+  const { createLogger, flushLog } = await import('../../logger.js');
+  const logger = options.logger ?? createLogger(options.config.logLevel);
   const running = await start({ ...options, logger });
+  // The log's last lines out first (see flushLog: a closed pipe would hold the exit forever).
+  const exit = (code: number): void => void flushLog(logger).then(() => process.exit(code));
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
+      exit(1);
+      return;
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
     running.shutdown().then(
-      () => process.exit(0),
+      () => exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       }
     );
   };
