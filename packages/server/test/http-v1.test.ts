@@ -73,6 +73,8 @@ describe.each(arrangements)('v1 API over %s', (_name, stores) => {
     expect((await t.get(rates({ ...base, min_count: 'x' }))).body).toMatchObject({ code: 'RATESTORE_INVALID_PARAMETER', parameter: 'min_count' });
     expect((await t.get(rates({ ...base, as_of: '999' }))).body).toMatchObject({ status: 400, code: 'RATESTORE_UNKNOWN_VERSION', parameter: 'as_of' });
     expect((await t.get(rates({ ...base, as_of: '-1' }))).body).toMatchObject({ code: 'RATESTORE_INVALID_PARAMETER', parameter: 'as_of' });
+    // Was misleading: a valid integer of 16 digits was told it must be "an integer of at least 0".
+    expect((await t.get(rates({ ...base, as_of: '9007199254740991' }))).body).toMatchObject({ code: 'RATESTORE_INVALID_PARAMETER', parameter: 'as_of', detail: expect.stringContaining('from 0 to 999999999999999') });
     expect((await t.get(rates({ ...base, origin: 'nowhere' }))).body).toMatchObject({ code: 'RATESTORE_UNKNOWN_LOCATION', parameter: 'origin' });
     expect((await t.get(rates({ ...base, date_to: '2015-12-31' }))).body).toMatchObject({ code: 'RATESTORE_DATE_RANGE_REVERSED' });
   });

@@ -16,12 +16,12 @@ export function optional(req: Request, name: string): string | undefined {
   return value;
 }
 
-/** An optional non-negative integer query parameter. */
+/** An optional non-negative integer query parameter, of at most 15 digits (exact as a number). */
 export function optionalInteger(req: Request, name: string, min: number): number | undefined {
   const value = optional(req, name);
   if (value === undefined) return undefined;
   if (!/^\d{1,15}$/.test(value) || Number(value) < min) {
-    throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `the query parameter ${name} must be an integer of at least ${min}, got ${JSON.stringify(value)}`, { parameter: name });
+    throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `the query parameter ${name} must be an integer from ${min} to 999999999999999, got ${JSON.stringify(value)}`, { parameter: name });
   }
   return Number(value);
 }
