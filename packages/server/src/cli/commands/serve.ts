@@ -36,11 +36,23 @@ export async function serveUntilSignal(options: StartOptions): Promise<RunningSe
   // The server (Express, pino...) is loaded when one starts: `import` and the other commands need none of it.
   const { createLogger, flushLog } = await import('../../logger.js');
   const logger = options.logger ?? createLogger(options.config.logLevel);
-  const running = await start({ ...options, logger });
   // The log's last lines out first (see flushLog: a closed pipe would hold the exit forever).
   const exit = (code: number): void => void flushLog(logger).then(() => process.exit(code));
+  let running: RunningServer | undefined;
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const listen = (on: boolean): void => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      if (on) process.on(signal, onSignal);
+      else process.off(signal, onSignal);
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (running === undefined) {
+      // Still starting: the signal does what it did before there was a handler (ends the process).
+      listen(false);
+      process.kill(process.pid, signal);
+      return;
+    }
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting without waiting');
       exit(1);
@@ -56,8 +68,15 @@ export async function serveUntilSignal(options: StartOptions): Promise<RunningSe
       }
     );
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  // Listened for before the server starts: a signal sent as soon as it logs "listening" must find
+  // the handler, not the default action (the process killed mid-way, as a test under load saw).
+  listen(true);
+  try {
+    running = await start({ ...options, logger });
+  } catch (error) {
+    listen(false);
+    throw error;
+  }
   return running;
 }
 
