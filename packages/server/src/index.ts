@@ -14,5 +14,5 @@ export type { ExchangeRateSource, RatesDocument } from './currency.js';
 export { HttpProblem, SERVER_ERROR_CODES } from './http/problem.js';
 export type { ServerErrorCode, ProblemCode, ProblemOptions } from './http/problem.js';
 export { openApiDocument, type OpenApiObject } from './openapi.js';
-export { createLogger } from './logger.js';
+export { createLogger, flushLog } from './logger.js';
 export { seedIfEmpty, exampleQuery, DEFAULT_SAMPLE, type ExampleQuery } from './seed.js';

@@ -22,7 +22,11 @@ const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-c
 /** The default destinations of the loggers createLogger made, for flushLog. */
 const destinations = new WeakMap<Logger, LogDestination>();
 
-/** A logger at `level` writing JSON lines to `destination`; by default to standard output (see LogDestination). */
+/**
+ * A logger at `level` writing JSON lines to `destination`; by default to standard output, in the
+ * background (see LogDestination): a program that ends with `process.exit` awaits `flushLog` first,
+ * or the lines still on their way are dropped.
+ */
 export function createLogger(level = 'info', destination?: DestinationStream): Logger {
   const own = destination === undefined ? new LogDestination() : undefined;
   const logger = pino({
