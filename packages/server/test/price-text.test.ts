@@ -47,6 +47,20 @@ describe('parseJsonItem', () => {
     }), { numRuns: 20_000, seed: 16 });
   });
 
+  // Was a bug: lossless-json refuses a repeated member and deep nesting, and the price JSON.parse
+  // made of them was taken as it came: 1.0000000000000000001 was stored as 1.
+  it('does not take a price for money when its writing cannot be read (a repeated member, deep nesting)', () => {
+    const base = '"origin":"USDLD","destination":"AEAND","day":"2016-01-01"';
+    const repeated = parseJsonItem(`{${base},"price":5,"price":1.0000000000000000001}`) as Record<string, unknown>;
+    const nested = parseJsonItem(`{${base},"price":1.0000000000000000001,"x":${'['.repeat(32_000)}${']'.repeat(32_000)}}`) as Record<string, unknown>;
+    for (const item of [repeated, nested]) {
+      expect(typeof item.price).toBe('string');
+      expect(priceOfText(String(item.price))).toBe(item.price);
+    }
+    // A repeated member whose text has no price that may not be money is read as JSON.parse reads it.
+    expect(parseJsonItem(`{${base},"price":5,"price":7}`)).toMatchObject({ price: 7 });
+  });
+
   it('refuses what JSON.parse refuses, in the writing JSON.stringify uses too', () => {
     const control = String.fromCharCode(1);
     for (const bad of [`{"origin":"A${control}","destination":"B","day":"2016-01-01","price":1}`, '{"origin":"A","destination":"B","day":"2016-01-01","price":1', '{"origin":"A","destination":"B","day":"2016-01-01","price":}']) {

@@ -47,6 +47,9 @@ const POINT = 46;
 /** A number that has more than 2 decimals or an exponent somewhere in the text. */
 const MAYBE_NOT_MONEY = /\.\d{3}|\d[eE][+-]?\d/;
 
+/** The price of an item whose text has a price that may not be money but cannot be read as written: the store refuses it, showing this. */
+const UNREADABLE_PRICE = 'a number not readable as written';
+
 class NumberText {
   constructor(readonly text: string) {}
 }
@@ -109,7 +112,9 @@ function parseAnyJsonItem(text: string): unknown {
   try {
     written = (parseLossless(text, null, (number) => new NumberText(number)) as Record<string, unknown>).price;
   } catch {
-    // lossless-json refuses duplicate keys that JSON.parse lets through: the number rule decides.
+    // lossless-json refuses what JSON.parse lets through (a repeated member, nesting deeper than it
+    // reads): how the price was written cannot be told then, so it is not taken for money.
+    record.price = UNREADABLE_PRICE;
     return item;
   }
   if (written instanceof NumberText) record.price = priceOfText(written.text);
