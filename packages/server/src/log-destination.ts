@@ -19,29 +19,15 @@ export class LogDestination implements DestinationStream {
   #pending = '';
   #writing = false;
   #broken = false;
-  #dropped = 0;
   #waiting: Array<() => void> = [];
 
   constructor(fd = 1) {
     this.#fd = fd;
   }
 
-  /** Whether writing failed for good: lines are dropped since. */
-  get broken(): boolean {
-    return this.#broken;
-  }
-
-  /** Lines dropped because MAX_PENDING characters were already waiting. */
-  get dropped(): number {
-    return this.#dropped;
-  }
-
   write(line: string): void {
     if (this.#broken) return;
-    if (this.#pending.length + line.length > MAX_PENDING) {
-      this.#dropped++;
-      return;
-    }
+    if (this.#pending.length + line.length > MAX_PENDING) return;
     this.#pending += line;
     if (!this.#writing) this.#next();
   }

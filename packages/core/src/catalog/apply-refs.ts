@@ -27,7 +27,8 @@ export function applyRefs(head: CatalogView, refs: readonly LocatedRef[], issues
     if (ref.kind === 'port') ports.set(ref.code, { code: ref.code, name: ref.name, region: ref.region });
     else regions.set(ref.slug, { slug: ref.slug, name: ref.name, parent: ref.parent });
   }
-  const levels = regionLevels(regions);
+  // Only region items change levels or make cycles: a batch of prices and ports spares the walk.
+  const levels = refs.some((ref) => ref.kind === 'region') ? regionLevels(regions) : new Map<string, number>();
   const tooDeep = tooDeepRegions(regions, levels);
   for (const ref of refs) {
     const problems: Issue[] = [];
@@ -63,6 +64,8 @@ export const MAX_REGION_DEPTH = 64;
 
 /** The level of a region whose parents never reach a root: a cycle runs through it or above it. */
 const CYCLIC = 0;
+/** A region on the walk under way (see regionLevels). */
+const VISITING = -1;
 
 /**
  * Each region's level, a root being 1 (a region under a parent that does not exist counts as a
@@ -73,18 +76,18 @@ function regionLevels(regions: CatalogView['regions']): Map<string, number> {
   const levels = new Map<string, number>();
   for (const slug of regions.keys()) {
     if (levels.has(slug)) continue;
+    // The regions of this walk are marked VISITING: meeting one again is a cycle.
     const path: string[] = [];
-    const onPath = new Set<string>();
     let above = 0;
     let cyclic = false;
     for (let current: string | null = slug; current !== null && regions.has(current); current = regions.get(current)!.parent) {
       const known = levels.get(current);
-      if (known !== undefined || onPath.has(current)) {
-        cyclic = known === undefined || known === CYCLIC;
-        above = known ?? 0;
+      if (known !== undefined) {
+        cyclic = known === VISITING || known === CYCLIC;
+        above = known;
         break;
       }
-      onPath.add(current);
+      levels.set(current, VISITING);
       path.push(current);
     }
     for (let i = path.length - 1; i >= 0; i--) levels.set(path[i]!, cyclic ? CYCLIC : ++above);

@@ -20,9 +20,9 @@ export const CORS_MAX_AGE_SECONDS = 600;
 export function corsMiddleware(origins: readonly string[]): RequestHandler | undefined {
   if (origins.length === 0) return undefined;
   const anyOrigin = origins.includes('*');
-  const allowed = new Set(origins);
+  const allows = allowsOrigin(origins);
   const handler = cors({
-    origin: anyOrigin ? '*' : (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+    origin: anyOrigin ? '*' : (origin, callback) => callback(null, origin !== undefined && allows(origin)),
     methods: CORS_METHODS,
     allowedHeaders: CORS_REQUEST_HEADERS,
     exposedHeaders: CORS_EXPOSED_HEADERS,
@@ -34,4 +34,11 @@ export function corsMiddleware(origins: readonly string[]): RequestHandler | und
     if (req.headers.origin === undefined) next();
     else handler(req, res, next);
   };
+}
+
+/** Whether `cors.origins` lets pages of `origin` in: listed, or `*`. */
+export function allowsOrigin(origins: readonly string[]): (origin: string) => boolean {
+  if (origins.includes('*')) return () => true;
+  const allowed = new Set(origins);
+  return (origin) => allowed.has(origin);
 }

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { allowsOrigin } from './cors.js';
 import { HttpProblem } from './problem.js';
 
 /** Methods that read; any other may write. */
@@ -13,11 +14,10 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * client SDK, a server) and one from the server's own origin (its `Host`) go on.
  */
 export function crossOriginWrites(origins: readonly string[]): RequestHandler {
-  const anyOrigin = origins.includes('*');
-  const allowed = new Set(origins);
+  const allows = allowsOrigin(origins);
   return (req: Request, _res: Response, next: NextFunction): void => {
     const origin = req.headers.origin;
-    if (origin === undefined || READS.has(req.method) || anyOrigin || allowed.has(origin) || sameOrigin(origin, req.headers.host)) {
+    if (origin === undefined || READS.has(req.method) || allows(origin) || sameOrigin(origin, req.headers.host)) {
       next();
       return;
     }
