@@ -6,6 +6,13 @@ import { MAX_PRICE, priceCents } from './price.js';
 export const PORT_CODE = /^[A-Z]{5}$/;
 export const REGION_SLUG = /^[a-z0-9_]{1,64}$/;
 const MAX_NAME_LENGTH = 200;
+/**
+ * Characters a name may not hold: C0 and C1 controls and DEL (they break terminals, logs and
+ * CSV lines), line and paragraph separators, the bidirectional marks, embeddings, overrides and
+ * isolates (they make a name display as another: "Trojan Source"), and unpaired surrogates (no
+ * UTF-8 for them: LevelDB would store U+FFFD and the name would read back changed).
+ */
+const NAME_FORBIDDEN = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028-\u202E\u2066-\u2069\uD800-\uDFFF]/u;
 
 export interface NormalPrice {
   kind: 'price';
@@ -116,6 +123,12 @@ function normalizeRegion(record: Record<string, unknown>, index: number): Normal
 function checkName(name: unknown, problems: Issue[]): string {
   if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME_LENGTH) {
     problems.push({ field: 'name', code: 'RATESTORE_INVALID_FIELD', reason: `name must be a non-empty string of at most ${MAX_NAME_LENGTH} characters` });
+    return '';
+  }
+  const at = NAME_FORBIDDEN.exec(name);
+  if (at !== null) {
+    const unit = at[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    problems.push({ field: 'name', code: 'RATESTORE_INVALID_FIELD', reason: `name must not hold control, bidirectional formatting or unpaired surrogate characters, got U+${unit} at position ${at.index}` });
     return '';
   }
   return name;

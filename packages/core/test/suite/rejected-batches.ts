@@ -125,6 +125,25 @@ export function rejectedBatchesSuite(factory: StoreFactory): void {
       await expectCode(store.rates({ ...edge, dateFrom: '2999-12-31', dateTo: '3000-01-01' }), 'RATESTORE_INVALID_DATE', 'dateTo');
     });
 
+    // Was a bug: a name could hold a terminal escape, a right-to-left override that makes it read as
+    // another name, or an unpaired surrogate, which LevelDB stored as U+FFFD (it read back changed).
+    it('refuses names with control, bidirectional formatting or unpaired surrogate characters', async () => {
+      const store = await seeded();
+      const before = await snapshot(store);
+      const bad = ['Esc\u001b[31m', 'Tab\there', 'Del\u007f', 'C1\u0085', 'Line\u2028', 'Over\u202Eride', 'Iso\u2066late', 'Mark\u200F', 'Half\uD83D'];
+      const items = bad.map((name, n) => ({ type: 'region', slug: `bad_${n}`, name })) as BatchItem[];
+      const error = await expectCode(store.write(items), 'RATESTORE_INVALID_BATCH');
+      expect(error.issues!.map(({ index, field, code }) => `${index}:${field}:${code}`)).toEqual(bad.map((_, n) => `${n}:name:RATESTORE_INVALID_FIELD`));
+      expect(error.issues![5]!.reason).toContain('U+202E at position 4');
+      expect(await snapshot(store)).toEqual(before);
+      // Letters of any script, emoji (a surrogate pair), joiners and accents are names.
+      const fine = ['Zürich Hbf', 'القاهرة', '東京', 'Port 🚢', 'क्‍ष', 'Ship\u200Dyard'];
+      const result = await store.write(fine.map((name, n) => ({ type: 'region', slug: `fine_${n}`, name })) as BatchItem[]);
+      expect(result.counts.regions).toBe(fine.length);
+      const stored = new Map((await store.regions()).map((region) => [region.slug, region.name]));
+      expect(fine.map((_, n) => stored.get(`fine_${n}`))).toEqual(fine);
+    });
+
     // Was a bug: 1e-9, 4e-9 and 1e-300 were stored as 0 cents, dragging averages down, and
     // 1.000000001 was stored as 1 (the tolerance for float error let ten thousandths of a cent through).
     it('refuses prices that are not money: below a cent, or more decimals than float noise explains', async () => {
