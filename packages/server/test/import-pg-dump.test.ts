@@ -95,7 +95,10 @@ describe('readPgDump', () => {
     ['an INSERT from a SELECT', `${HEAD}INSERT INTO prices SELECT * FROM old_prices;`, 3, /expected VALUES/],
     ['an INSERT with too few values', `${HEAD}INSERT INTO prices (orig_code, dest_code, day, price) VALUES ('AAAAA', 'BBBBB', '2016-01-01');`, 3, /3 values for 4 columns/],
     ['a DROP after data', `${REGION_COPY}DROP TABLE prices;`, 4, /DROP after data/],
-    ['an unknown psql command', `${HEAD}\\i other.sql`, 3, /psql command/]
+    ['an unknown psql command', `${HEAD}\\i other.sql`, 3, /psql command/],
+    ['a dump in LATIN1', `${HEAD}SET client_encoding = 'LATIN1';`, 3, /text is in LATIN1; only UTF-8 dumps are read \(dump again with pg_dump --encoding=UTF8\)/],
+    ['a dump in WIN1252, SET ... TO', `${HEAD}SET SESSION client_encoding TO WIN1252;`, 3, /text is in win1252/],
+    ['a psql \\encoding LATIN1', `${HEAD}\\encoding LATIN1`, 3, /text is in LATIN1/]
   ])('rejects %s, naming its line', async (_, text, line, message) => {
     const error = await collect(readPgDump(files.file('bad.sql', `${text}\n`))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImportError);
@@ -125,7 +128,8 @@ describe('readPgDump', () => {
 
   it('honours standard_conforming_strings = off and E strings', async () => {
     const text = [
-      'SET standard_conforming_strings = off;',
+      "SET client_encoding = 'UTF8';",
+      'SET standard_conforming_strings TO off;',
       "INSERT INTO regions VALUES ('a', 'It\\'s', NULL);",
       'SET standard_conforming_strings = on;',
       "INSERT INTO regions VALUES ('b', 'C:\\dir', NULL), ('c', E'tab\\there', 'b'), ('d', 'O''Neil', 'c');",
@@ -143,6 +147,40 @@ describe('readPgDump', () => {
     ].join('\n');
     const items = await collect(readPgDump(files.file('bytes.sql', text)));
     expect(items.map((item) => (item as { name: string }).name)).toEqual(['São Paulo', 'Umeå', 'Aé\né', 'Santos — São Paulo']);
+  });
+});
+
+describe('a dump that is not UTF-8', () => {
+  const files = tempDir();
+  afterAll(() => files.cleanup());
+  const latin1 = (text: string) => Buffer.from(text, 'latin1');
+  const expectBadLine = async (bytes: Uint8Array, line: number) => {
+    const error = await collect(readPgDump(files.file('latin1.sql', bytes))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportError);
+    expect((error as ImportError).code).toBe('RATESTORE_IMPORT_INVALID_FILE');
+    expect((error as ImportError).message).toMatch(/not UTF-8 text/);
+    expect((error as ImportError).line).toBe(line);
+  };
+
+  // Was a bug: Latin-1 bytes were read as U+FFFD, so "Umeå" was imported as "Ume\uFFFD".
+  it('is refused at the line of its first bad bytes, in COPY rows and statements alike', async () => {
+    await expectBadLine(latin1("SET x = 1;\nCOPY regions (slug, name, parent_slug) FROM stdin;\na\tA\t\\N\nse\tUme\u00e5\t\\N\n\\.\n"), 4);
+    await expectBadLine(latin1("SET x = 1;\r\n\r\nINSERT INTO regions VALUES ('se', 'Ume\u00e5', NULL);\r\n"), 3);
+    await expectBadLine(latin1("SET x = 1;\rSET y = 2;\rINSERT INTO regions VALUES ('se', 'Ume\u00e5', NULL);\r"), 3);
+  });
+
+  it('is refused at its line past the first reads, and across a CRLF split between two reads', async () => {
+    const READ_BYTES = 256 * 1024;
+    // The first read ends with the CR of a CRLF; the bad bytes come two reads later.
+    const head = `-- ${'x'.repeat(READ_BYTES - 4)}\r\n`;
+    const lines = Array.from({ length: 40_000 }, (_, n) => `-- comment ${n}`);
+    const text = `${head}${lines.join('\n')}\nINSERT INTO regions VALUES ('se', 'Ume\u00e5', NULL);\n`;
+    expect(head.indexOf('\r')).toBe(READ_BYTES - 1);
+    expect(text.length).toBeGreaterThan(2 * READ_BYTES);
+    await expectBadLine(latin1(text), 2 + lines.length);
+    // The same file in UTF-8 is read.
+    const items = await collect(readPgDump(files.file('utf8.sql', text)));
+    expect(items).toEqual([{ type: 'region', slug: 'se', name: 'Umeå', parent: null }]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { isAscii, isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { ImportError } from './errors.js';
 
@@ -19,7 +20,8 @@ const LINE_BREAK = /\r\n|\n|\r/;
 
 /**
  * Streams a UTF-8 text file line by line (LF, CRLF or CR), never holding more than a read buffer and
- * a line, and keeps `tracker.bytesRead` up to date.
+ * a line, and keeps `tracker.bytesRead` up to date. Bytes that are not UTF-8 are an ImportError with
+ * their line, never U+FFFD: a name is stored as the file has it, or the file is refused.
  */
 export async function* readLines(path: string, tracker: ReadTracker): AsyncGenerator<string> {
   for await (const lines of readLineBatches(path, tracker)) yield* lines;
@@ -30,7 +32,7 @@ export async function* readLines(path: string, tracker: ReadTracker): AsyncGener
  * this way: awaiting each line of a million-line file costs more than parsing it.
  */
 export async function* readLineBatches(path: string, tracker: ReadTracker): AsyncGenerator<string[]> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
   const opened = new Promise<void>((resolve, reject) => {
     stream.once('ready', () => resolve());
     stream.once('error', reject);
@@ -41,25 +43,54 @@ export async function* readLineBatches(path: string, tracker: ReadTracker): Asyn
     stream.destroy();
     throw unreadable(path, error);
   }
-  // The unfinished last line of what was read so far.
+  // The unfinished last line of what was decoded so far, and the bytes read after it: those up to
+  // the last line break are decoded, so no character is ever cut (a break byte is never part of one).
   let rest = '';
+  let held: Buffer | undefined;
+  let lines = 0;
+  const decode = (bytes: Buffer): string => utf8Text(path, bytes, lines + 1 + (rest.endsWith('\r') && bytes[0] !== LF ? 1 : 0));
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
       tracker.bytesRead = stream.bytesRead;
-      let text = rest + chunk;
+      const data = held === undefined ? chunk : Buffer.concat([held, chunk]);
+      const end = Math.max(data.lastIndexOf(LF), data.lastIndexOf(CR)) + 1;
+      held = end < data.length ? data.subarray(end) : undefined;
+      if (end === 0) continue;
+      let text = rest + decode(data.subarray(0, end));
       // A CR at the end may be the first half of a CRLF: it waits for the next read.
       const heldCr = text.endsWith('\r');
       if (heldCr) text = text.slice(0, -1);
-      const lines = text.split(LINE_BREAK);
-      rest = lines.pop()! + (heldCr ? '\r' : '');
-      if (lines.length > 0) yield lines;
+      const batch = text.split(LINE_BREAK);
+      rest = batch.pop()! + (heldCr ? '\r' : '');
+      lines += batch.length;
+      if (batch.length > 0) yield batch;
     }
   } catch (error) {
     throw unreadable(path, error);
   } finally {
     stream.destroy();
   }
+  if (held !== undefined) rest += decode(held);
   if (rest !== '') yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * `bytes` (whole lines, the first of them line `line`) as text; an ImportError naming the line of
+ * the first bytes that are not UTF-8. The whole is checked at once; only a bad one is split by lines.
+ */
+function utf8Text(path: string, bytes: Buffer, line: number): string {
+  if (isAscii(bytes)) return bytes.toString('latin1');
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  for (let from = 0; from < bytes.length; line++) {
+    let to = from;
+    while (to < bytes.length && bytes[to] !== LF && bytes[to] !== CR) to++;
+    if (!isUtf8(bytes.subarray(from, to))) break;
+    from = to + (bytes[to] === CR && bytes[to + 1] === LF ? 2 : 1);
+  }
+  throw new ImportError('RATESTORE_IMPORT_INVALID_FILE', 'the line is not UTF-8 text (convert the file to UTF-8 first)', { path, line });
 }
 
 export function unreadable(path: string, error: unknown): ImportError {

@@ -137,13 +137,15 @@ async function* scanDump(path: string, tracker: ReadTracker): AsyncGenerator<Dum
         if (command === undefined || !META_COMMANDS.has(command)) {
           throw new ImportError('RATESTORE_IMPORT_UNSUPPORTED_STATEMENT', `cannot apply the psql command ${JSON.stringify(line.slice(0, 60))}`, { path, line: lineNo });
         }
+        const encoding = command === 'encoding' ? line.slice('\\encoding'.length).trim() : '';
+        if (encoding !== '') checkEncoding(path, encoding, lineNo);
         continue;
       }
       lexer.feed(line, lineNo, (statement, restAt) => {
         events.push({ kind: 'statement', statement, seq: seq++ });
         const header = copyHeader(path, statement);
         if (header === undefined) {
-          applySetting(lexer, statement);
+          applySetting(path, lexer, statement);
           return false;
         }
         if (line.slice(restAt).trim() !== '') {
@@ -166,11 +168,25 @@ async function* scanDump(path: string, tracker: ReadTracker): AsyncGenerator<Dum
   }
 }
 
-function applySetting(lexer: SqlLexer, statement: Statement): void {
-  const [first, name] = statement.tokens;
-  if (first?.t === 'word' && first.v === 'set' && name?.t === 'word' && name.v === 'standard_conforming_strings') {
-    const setting = statement.tokens.slice(2).find((token) => token.t === 'word' || token.t === 'string');
-    if (setting !== undefined) lexer.standardConformingStrings = !['off', 'false'].includes(setting.v.toLowerCase());
+function applySetting(path: string, lexer: SqlLexer, statement: Statement): void {
+  const [first, ...rest] = statement.tokens;
+  if (first?.t !== 'word' || first.v !== 'set') return;
+  // SET [SESSION | LOCAL] name { = | TO } value
+  const words = rest[0]?.t === 'word' && (rest[0].v === 'session' || rest[0].v === 'local') ? rest.slice(1) : rest;
+  const [name] = words;
+  const value = words.slice(1).find((token) => token.t === 'string' || (token.t === 'word' && token.v !== 'to'))?.v;
+  if (name?.t !== 'word' || value === undefined) return;
+  if (name.v === 'standard_conforming_strings') lexer.standardConformingStrings = !['off', 'false'].includes(value.toLowerCase());
+  if (name.v === 'client_encoding' || name.v === 'names') checkEncoding(path, value, statement.line);
+}
+
+/**
+ * A dump is read as UTF-8; one that says its text is in another encoding (pg_dump writes the
+ * database's, as `SET client_encoding`) is refused before any of it is read as UTF-8, with the way out.
+ */
+function checkEncoding(path: string, encoding: string, line: number): void {
+  if (!['utf8', 'utf-8', 'unicode', 'sql_ascii', 'default'].includes(encoding.toLowerCase())) {
+    throw new ImportError('RATESTORE_IMPORT_UNSUPPORTED_STATEMENT', `the dump's text is in ${encoding}; only UTF-8 dumps are read (dump again with pg_dump --encoding=UTF8)`, { path, line });
   }
 }
 

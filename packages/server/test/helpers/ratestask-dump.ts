@@ -28,9 +28,9 @@ export const REGIONS = [
 /** Ports with the names as stored (the dump holds them escaped). */
 export const PORTS = [
   { code: 'CNSGH', name: 'Shanghai', region: 'china_east', copy: 'Shanghai' },
-  { code: 'CNNBO', name: 'Ningbo\tZhoushan', region: 'china_east', copy: 'Ningbo\\tZhoushan' },
+  { code: 'CNNBO', name: 'Ningbo Zhoushan', region: 'china_east', copy: 'Ningbo\\040Zhoushan' },
   { code: 'NLRTM', name: 'Rotterdam \\ Europoort', region: 'north_europe', copy: 'Rotterdam \\\\ Europoort' },
-  { code: 'DEHAM', name: 'Hamburg\nHafen', region: 'north_europe', copy: 'Hamburg\\nHafen' },
+  { code: 'DEHAM', name: 'Hamburg-Hafen', region: 'north_europe', copy: 'Hamburg\\x2dHafen' },
   { code: 'SEUME', name: 'Umeå', region: 'north_europe', copy: 'Ume\\303\\245' },
   { code: 'GBFXT', name: 'Felixstowe', region: 'europe', copy: 'Felixstowe' }
 ] as const;
@@ -117,7 +117,7 @@ export function dumpText(options: { crlf?: boolean } = {}): string {
 }
 
 /** A temporary directory for a test file; `cleanup()` removes it. */
-export function tempDir(): { dir: string; file(name: string, text: string): string; cleanup(): void } {
+export function tempDir(): { dir: string; file(name: string, text: string | Uint8Array): string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'ratestore-import-test-'));
   return {
     dir,
