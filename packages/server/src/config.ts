@@ -76,6 +76,11 @@ export interface ServerConfig {
     /** Origins (`scheme://host[:port]`) whose web pages may call the API, or `*` for any; empty: no CORS headers. */
     origins: string[];
   };
+  /**
+   * Without API keys: host names (`Host`, port aside) answered besides loopback names; `.example.com`
+   * is that name and its subdomains, `*` any. Others are 403 (DNS rebinding). Not checked with keys.
+   */
+  allowedHosts: string[];
   currency: {
     /** Exchange-rate file (USD base). Default: the one shipped with the package. */
     ratesFile?: string;
@@ -120,6 +125,7 @@ export function defaultConfig(): ServerConfig {
     shutdown: { deadlineMs: 30_000, drainDelayMs: 0 },
     auth: { keys: [], readsNeedKey: false },
     cors: { origins: [] },
+    allowedHosts: [],
     currency: { endpoint: 'https://openexchangerates.org/api', cacheSeconds: 3600 },
     cluster: { waitMs: DEFAULT_VERSION_WAIT_MS, pollMs: 1000, poolSize: 8, snapshotEveryVersions: 0 },
     logLevel: 'info'
@@ -185,6 +191,24 @@ function checkOrigins(origins: unknown, where: string): string[] {
     }
     if (url.origin !== origin) throw new ConfigError(`${where}[${i}]: ${JSON.stringify(origin)} is not an origin as browsers send it: use ${JSON.stringify(url.origin)}`);
     return origin;
+  });
+  return [...new Set(checked)];
+}
+
+/** Host names as `Host` carries them without the port (`rates.example.com`, `[::1]`), `.name` for it and its subdomains, or `*`; lowercased. */
+function checkHosts(hosts: unknown, where: string): string[] {
+  if (!Array.isArray(hosts)) throw new ConfigError(`${where} must be a list of host names or "*"`);
+  const checked = hosts.map((host: unknown, i) => {
+    if (host === '*') return host;
+    const name = typeof host === 'string' ? host.toLowerCase().replace(/^\./, '') : '';
+    let parsed: string | undefined;
+    try {
+      parsed = /^(?!\.)(?!.*\.\.)[^/?#@\\\s:]+$|^\[[0-9a-f:.]+\]$/.test(name) ? new URL(`http://${name}`).hostname : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed !== name) throw new ConfigError(`${where}[${i}]: ${JSON.stringify(host)} is not a host name: use a name without scheme or port (rates.example.com, .example.com for it and its subdomains), or "*" for any`);
+    return (host as string).toLowerCase();
   });
   return [...new Set(checked)];
 }
@@ -285,6 +309,7 @@ export function loadConfig(options: LoadOptions = {}): ServerConfig {
   if (env.RATESTORE_READS_NEED_KEY) fromEnv.auth = { readsNeedKey: bool(env.RATESTORE_READS_NEED_KEY, 'RATESTORE_READS_NEED_KEY') };
   if (env.RATESTORE_API_KEYS) fromEnv.auth = { ...fromEnv.auth, keys: [...config.auth.keys, ...parseApiKeys(env.RATESTORE_API_KEYS)] };
   if (env.RATESTORE_CORS_ORIGINS) fromEnv.cors = { origins: parseOrigins(env.RATESTORE_CORS_ORIGINS) };
+  if (env.RATESTORE_ALLOWED_HOSTS) fromEnv.allowedHosts = checkHosts(commaList(env.RATESTORE_ALLOWED_HOSTS), 'RATESTORE_ALLOWED_HOSTS');
   const currency: ConfigInput['currency'] = {};
   if (env.RATESTORE_EXCHANGE_RATES_FILE) currency.ratesFile = env.RATESTORE_EXCHANGE_RATES_FILE;
   if (env.RATESTORE_OXR_APP_ID) currency.appId = env.RATESTORE_OXR_APP_ID;
@@ -341,6 +366,7 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   });
   if (typeof config.cache.control !== 'string') throw new ConfigError('cache.control must be a string');
   config.cors = { origins: checkOrigins(config.cors?.origins, 'cors.origins') };
+  config.allowedHosts = checkHosts(config.allowedHosts, 'allowedHosts');
   return config;
 }
 

@@ -22,14 +22,14 @@ const readResponses = (description: string, schema: OpenApiObject, extra: Record
   304: { description: 'Not modified (If-None-Match matched the ETag)' },
   ...extra,
   401: problem('No or unknown API key (only when reads need a key, or a bad key was sent)'),
-  403: problem('The key lacks the read scope'),
+  403: problem('The key lacks the read scope (RATESTORE_FORBIDDEN), or a server without API keys was asked for a host name that is neither loopback nor in allowedHosts (RATESTORE_HOST_NOT_ALLOWED)'),
   429: problem('Rate limit of the key exhausted; see Retry-After'),
   503: problem('The store is not open yet')
 });
 const writeErrors = {
   400: problem('Bad parameter or malformed body (not JSON, NDJSON or CSV as declared, or not UTF-8)'),
   401: problem('No or unknown API key'),
-  403: problem('The key lacks the needed scope (RATESTORE_FORBIDDEN), or a page of another site sent the write: its Origin is neither the server\'s own nor in cors.origins (RATESTORE_CROSS_ORIGIN)'),
+  403: problem('The key lacks the needed scope (RATESTORE_FORBIDDEN), or a page of another site sent the write: its Origin is neither the server\'s own nor in cors.origins (RATESTORE_CROSS_ORIGIN), or a server without API keys was asked for a host name that is neither loopback nor in allowedHosts (RATESTORE_HOST_NOT_ALLOWED)'),
   413: problem('The body, one of its items (RATESTORE_ITEM_TOO_LARGE) or the item count is over its limit'),
   415: problem('Unsupported Content-Type, or a Content-Encoding (bodies are read uncompressed)'),
   422: problem('The batch has invalid items (listed in `issues`), or no items at all (`RATESTORE_EMPTY_BATCH`); nothing was written'),

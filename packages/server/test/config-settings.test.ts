@@ -19,7 +19,7 @@ describe('a configuration file with a setting the server does not know', () => {
       [{ auth: { keys: [{ key: 'abcd', scope: ['read'] }] } }, 'unknown setting "auth.keys[0].scope"; did you mean "auth.keys[0].scopes"?'],
       [{ currency: { appid: 'x' } }, 'unknown setting "currency.appid"; did you mean "currency.appId"?'],
       [{ uploads: { concurrency: 2, retries: 3 } }, 'unknown setting "uploads.retries"; the settings of uploads are concurrency, queue, retryAfterSeconds'],
-      [{ colour: 'red' }, 'unknown setting "colour"; the settings are host, port, data, memory, maxRangeDays, percentileSketches, commitWorkers, limits, cache, uploads, shutdown, auth, cors, currency, cluster, logLevel']
+      [{ colour: 'red' }, 'unknown setting "colour"; the settings are host, port, data, memory, maxRangeDays, percentileSketches, commitWorkers, limits, cache, uploads, shutdown, auth, cors, allowedHosts, currency, cluster, logLevel']
     ];
     for (const [content, message] of cases) {
       const file = files.file('config.json', JSON.stringify(content));

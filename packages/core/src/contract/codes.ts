@@ -128,6 +128,7 @@ export const ERROR_CODES = {
   RATESTORE_UNAUTHORIZED: { status: 401, http: 'no API key where one is needed, or an unknown key' },
   RATESTORE_FORBIDDEN: { status: 403, http: 'the key lacks the needed scope' },
   RATESTORE_CROSS_ORIGIN: { status: 403, http: 'a write (POST, PUT, DELETE) whose `Origin` is neither the server\'s own nor in `cors.origins`: a page of another site; nothing is read or written' },
+  RATESTORE_HOST_NOT_ALLOWED: { status: 403, http: 'a server without API keys was asked for a host name that is neither a loopback name nor in `allowedHosts` (a page of another site reaching it through DNS rebinding); nothing is read or written' },
   RATESTORE_NOT_FOUND: { status: 404, http: 'unknown port, region or route' },
   RATESTORE_REQUEST_TIMEOUT: { status: 408, http: 'the request did not arrive within Node\'s request timeout; the connection is closed' },
   RATESTORE_IDEMPOTENCY_MISMATCH: {

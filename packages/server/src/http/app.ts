@@ -8,6 +8,7 @@ import { Admission } from './admission.js';
 import { Auth } from './auth.js';
 import { ResponseCache } from './cache.js';
 import { KeyedLock } from './keyed-lock.js';
+import { allowedHosts } from './allowed-hosts.js';
 import { corsMiddleware } from './cors.js';
 import { crossOriginWrites } from './cross-origin-writes.js';
 import type { AppContext } from './context.js';
@@ -98,6 +99,8 @@ export function createApp(store: RatestoreReader & RatestoreWriter, config: Serv
     // A response cut off before it was sent is logged, not counted.
     if (finished) metrics.request(req.method, req.route?.path === undefined ? 'unmatched' : String(req.route.path), res.statusCode, seconds);
   }));
+  const hosts = allowedHosts(config.allowedHosts, !auth.enabled);
+  if (hosts !== undefined) app.use(hosts);
   const cors = corsMiddleware(config.cors.origins);
   if (cors !== undefined) app.use(cors);
   app.use(crossOriginWrites(config.cors.origins));
