@@ -31,7 +31,7 @@ const writeErrors = {
   401: problem('No or unknown API key'),
   403: problem('The key lacks the needed scope (RATESTORE_FORBIDDEN), or a page of another site sent the write: its Origin is neither the server\'s own nor in cors.origins (RATESTORE_CROSS_ORIGIN), or a server without API keys was asked for a host name that is neither loopback nor in allowedHosts (RATESTORE_HOST_NOT_ALLOWED)'),
   413: problem('The body, one of its items (RATESTORE_ITEM_TOO_LARGE) or the item count is over its limit'),
-  415: problem('Unsupported Content-Type, or a Content-Encoding (bodies are read uncompressed)'),
+  415: problem('Unsupported Content-Type, a charset other than UTF-8, or a Content-Encoding (bodies are read uncompressed, as UTF-8)'),
   422: problem('The batch has invalid items (listed in `issues`), or no items at all (`RATESTORE_EMPTY_BATCH`); nothing was written'),
   429: problem('Rate limit of the key exhausted; see Retry-After'),
   503: problem('Too many uploads at once (RATESTORE_OVERLOADED), or in cluster mode the commit log cannot be reached (RATESTORE_LOG_UNAVAILABLE: retry with the same batch id); see Retry-After')

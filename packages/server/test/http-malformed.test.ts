@@ -74,6 +74,29 @@ describe('malformed input never reaches a 5xx', () => {
     expect(t.store.version).toBe(version);
   });
 
+  // Was a bug: the charset parameter was ignored, so a Latin-1 CSV was read as UTF-8 (refused as
+  // malformed at best) with no word about why.
+  it('a body declared in a charset other than UTF-8 is 415 on every route, and writes nothing', async () => {
+    const version = t.store.version;
+    for (const type of ['text/csv; charset=iso-8859-1', 'application/x-ndjson;charset="windows-1252"', 'application/json; charset=utf-16', 'application/json; CHARSET=latin1']) {
+      for (const [method, path, body] of [
+        ['PUT', '/v1/regions/asia', '{"name": "Asia"}'],
+        ['POST', '/v1/uploads', '{"batch_id": "latin1"}'],
+        ['POST', '/v1/batches', type.startsWith('text/csv') ? 'origin,destination,day,price\nCNSGH,NLRTM,2016-01-01,5\n' : '{"type":"region","slug":"asia","name":"Asia"}']
+      ] as const) {
+        const r = await t.call(method, path, { raw: body, type });
+        expect(r.status, `${type} ${method} ${path}`).toBe(415);
+        expect(r.body).toMatchObject({ code: 'RATESTORE_UNSUPPORTED_MEDIA_TYPE' });
+        if (path === '/v1/batches') expect(r.body.detail).toMatch(/charset .* is not read: send the body as UTF-8/);
+      }
+    }
+    expect(t.store.version).toBe(version);
+    for (const type of ['text/csv; charset=utf-8', 'text/csv; charset="UTF-8"', 'text/csv; header=present; charset=us-ascii']) {
+      const r = await t.call('POST', '/v1/batches', { raw: 'origin,destination,day,price\nCNSGH,NLRTM,2016-01-01,5\n', type });
+      expect(r.status, type).toBe(201);
+    }
+  });
+
   it('bytes that are not UTF-8 are 400 RATESTORE_MALFORMED_BODY in every format, not stored as U+FFFD', async () => {
     const version = t.store.version;
     const bad = (text: string) => Buffer.concat(text.split('\u0000').flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [Buffer.from([0xff, 0xfe]), Buffer.from(part)])));

@@ -25,7 +25,7 @@ export function batchLimits(ctx: { config: ServerConfig }): BodyLimits {
  * that are not UTF-8 are 400, not U+FFFD; more than `limit` bytes are 413.
  */
 export function jsonObjectBody(limit: number): RequestHandler {
-  return express.json({
+  const parse = express.json({
     limit,
     type: () => true,
     inflate: false,
@@ -33,13 +33,37 @@ export function jsonObjectBody(limit: number): RequestHandler {
       if (!isUtf8(bytes)) throw new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', 'the body is not valid UTF-8');
     }
   });
+  return (req, res, next) => {
+    try {
+      checkCharset(req);
+    } catch (error) {
+      next(error);
+      return;
+    }
+    parse(req, res, next);
+  };
 }
 
-/** The batch body format named by Content-Type; anything else is 415. */
+/** Charsets a body may declare: UTF-8, and ASCII, which is UTF-8. */
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/**
+ * 415 for a body whose Content-Type declares a charset other than UTF-8. Bodies are read as UTF-8;
+ * one in another charset would otherwise be refused as malformed without saying why, or read as
+ * other characters.
+ */
+function checkCharset(req: Request): void {
+  const parameters = (req.headers['content-type'] ?? '').split(';').slice(1);
+  const charset = parameters.map((parameter) => /^\s*charset\s*=\s*"?([^";\s]*)"?\s*$/i.exec(parameter)?.[1]?.toLowerCase()).find((value) => value !== undefined);
+  if (charset !== undefined && !UTF8_CHARSETS.has(charset)) throw new HttpProblem(415, 'RATESTORE_UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not read: send the body as UTF-8 (charset=utf-8, or no charset)`);
+}
+
+/** The batch body format named by Content-Type; anything else, or a charset other than UTF-8, is 415. */
 export function bodyFormat(req: Request): ItemFormat {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
   if (encoding !== 'identity') throw new HttpProblem(415, 'RATESTORE_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported; send the body uncompressed`);
+  checkCharset(req);
   if (type === 'application/json') return 'json';
   if (['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines'].includes(type)) return 'ndjson';
   if (type === 'text/csv') return 'csv';
