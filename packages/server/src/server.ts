@@ -1,4 +1,6 @@
 import { once } from 'node:events';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ratestore, type SampleOptions } from '@ratestore/core';
@@ -48,6 +50,13 @@ export function checkExposure(config: ServerConfig): void {
   }
 }
 
+/** The outermost directory of `path` that does not exist yet (`path` itself, or an ancestor), or undefined when it exists. */
+function firstMissing(path: string): string | undefined {
+  let missing: string | undefined;
+  for (let dir = resolve(path); !existsSync(dir); dir = dirname(dir)) missing = dir;
+  return missing;
+}
+
 /**
  * Opens the store and serves it: listens first (so /readyz answers 503 while the store opens and
  * the sample loads), then turns ready.
@@ -67,6 +76,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     poolSize: config.cluster.poolSize,
     onError: (error) => logger.warn({ err: error }, 'cluster: PostgreSQL connection')
   });
+  // A data directory this start creates is removed again if the start fails: a mistyped --data or
+  // a port in use must not leave a store behind (LevelDB creates it as soon as the store is made).
+  const created = config.memory ? undefined : firstMissing(config.data);
+  const undoData = async (): Promise<void> => {
+    await store.close().catch(() => undefined);
+    if (created !== undefined) rmSync(created, { recursive: true, force: true });
+  };
   const store = new Ratestore({
     ...(config.memory ? { memory: true } : { location: config.data }),
     maxRangeDays: config.maxRangeDays,
@@ -87,6 +103,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   try {
     await once(server, 'listening');
   } catch (error) {
+    await undoData();
     await cluster?.close();
     throw new ConfigError(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
   }
@@ -111,7 +128,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (error) {
     server.closeAllConnections();
     server.close();
-    await store.close().catch(() => undefined);
+    await undoData();
     await cluster?.close().catch(() => undefined);
     throw error;
   }

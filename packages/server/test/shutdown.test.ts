@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,5 +120,32 @@ describe('graceful shutdown of a real server process', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(1);
     expect(stderr).toMatch(/^error RATESTORE_CONFIG: no API key is configured/);
+  });
+
+  // Was a bug: a start that failed (a port in use) left behind the store directory it had just made,
+  // with an empty LevelDB in it, where a mistyped --data would later be mistaken for a store.
+  it('a start that fails removes the data directory it created, and keeps one that was there', async () => {
+    const busy = http.createServer().listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    const dir = mkdtempSync(join(tmpdir(), 'ratestore-failed-start-'));
+    try {
+      const start = async (data: string): Promise<string> => {
+        const child = spawn(process.execPath, [CLI, 'serve', '--data', data, '--port', String((busy.address() as AddressInfo).port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const [code] = await once(child, 'exit');
+        expect(code).toBe(1);
+        return stderr;
+      };
+      expect(await start(join(dir, 'new', 'store'))).toMatch(/^error RATESTORE_CONFIG: cannot listen on 127\.0\.0\.1:\d+: listen EADDRINUSE/);
+      expect(readdirSync(dir)).toEqual([]);
+      mkdirSync(join(dir, 'mine'));
+      writeFileSync(join(dir, 'mine', 'keep.txt'), 'x');
+      await start(join(dir, 'mine'));
+      expect(readdirSync(join(dir, 'mine'))).toContain('keep.txt');
+    } finally {
+      busy.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
