@@ -78,10 +78,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   // A data directory this start creates is removed again if the start fails: a mistyped --data or
   // a port in use must not leave a store behind (LevelDB creates it as soon as the store is made).
-  const created = config.memory ? undefined : firstMissing(config.data);
+  // Only once this process holds its lock: another start on the same new directory may own it.
+  // A cluster node's directory is left as it is (its catch-up would run first).
+  const created = config.memory || config.cluster.url !== undefined ? undefined : firstMissing(config.data);
   const undoData = async (): Promise<void> => {
+    const owned = created !== undefined && (await store.open().then(() => true, () => false));
     await store.close().catch(() => undefined);
-    if (created !== undefined) rmSync(created, { recursive: true, force: true });
+    if (owned) rmSync(created, { recursive: true, force: true });
   };
   const store = new Ratestore({
     ...(config.memory ? { memory: true } : { location: config.data }),
