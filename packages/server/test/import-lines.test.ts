@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readLines } from '../src/import/lines.js';
+import { LineIndex } from '../src/import/source.js';
 import { tempDir } from './helpers/ratestask-dump.js';
 
 /** The size of one read of the line reader: a CRLF can be split across two of them. */
@@ -29,5 +31,34 @@ describe('readLines', () => {
     const read: string[] = [];
     for await (const line of readLines(files.file('mixed.txt', text), { bytesRead: 0, item: () => undefined })) read.push(line);
     expect(read).toEqual(lines);
+  });
+});
+
+describe('LineIndex', () => {
+  it('gives back the line of every item, whatever the steps between lines (a property)', () => {
+    // Lines never go back: items come in file order. Steps mix runs of one item per line, many on
+    // one line (a multi-row INSERT), blank lines between, and uneven jumps.
+    const steps = fc.array(fc.oneof(fc.constant(1), fc.constant(0), fc.constant(2), fc.integer({ min: 0, max: 50 })), { maxLength: 300 });
+    fc.assert(fc.property(fc.integer({ min: 1, max: 10 }), steps, fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 300 }), (first, deltas, repeats) => {
+      const lines: number[] = [];
+      let line = first;
+      deltas.forEach((delta, n) => {
+        line += delta;
+        for (let k = 0; k < (repeats[n] ?? 1); k++) lines.push(line);
+      });
+      const index = new LineIndex();
+      for (const at of lines) index.add(at);
+      expect(index.size).toBe(lines.length);
+      expect(lines.map((_, i) => index.get(i))).toEqual(lines);
+      expect([index.get(-1), index.get(lines.length), index.get(0.5)]).toEqual([undefined, undefined, undefined]);
+    }), { numRuns: 300 });
+  });
+
+  it('finds the lines of a million items, one per line after a header', () => {
+    const index = new LineIndex();
+    for (let line = 2; line <= 1_000_001; line++) index.add(line);
+    expect(index.get(0)).toBe(2);
+    expect(index.get(999_999)).toBe(1_000_001);
+    expect(index.get(123_456)).toBe(123_458);
   });
 });

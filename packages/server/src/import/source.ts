@@ -77,18 +77,29 @@ export function importBatchId(format: ImportFormat | 'postgres', sha256: string)
   return `import:${format}:${sha256}`;
 }
 
-/** Item positions to file lines, 4 bytes per item, so a rejected item can be shown with its line. */
-class LineIndex {
-  #lines = new Uint32Array(1024);
+/**
+ * Item positions to file lines, so that a rejected item can be shown with its line. Kept as runs
+ * of items whose lines step evenly (one item per line in NDJSON, CSV and COPY rows; many on one line
+ * in a multi-row INSERT; every other line with blank lines between): a typical file is a few runs,
+ * where 4 bytes per item were 40-64 MB of a 10M-price import. Lines that jump unevenly cost 12
+ * bytes per item.
+ */
+export class LineIndex {
+  // Run r: its first item's index and line, and the step from one item's line to the next's.
+  #starts = new Uint32Array(16);
+  #lines = new Uint32Array(16);
+  #steps = new Uint32Array(16);
+  #runs = 0;
   #size = 0;
+  #last = 0;
 
   add(line: number): void {
-    if (this.#size === this.#lines.length) {
-      const grown = new Uint32Array(this.#lines.length * 2);
-      grown.set(this.#lines);
-      this.#lines = grown;
-    }
-    this.#lines[this.#size++] = line;
+    const r = this.#runs - 1;
+    const inRun = r < 0 ? 0 : this.#size - this.#starts[r]!;
+    if (inRun === 1 && line >= this.#last) this.#steps[r] = line - this.#last;
+    else if (inRun === 0 || line !== this.#last + this.#steps[r]!) this.#newRun(line);
+    this.#last = line;
+    this.#size++;
   }
 
   get size(): number {
@@ -96,7 +107,33 @@ class LineIndex {
   }
 
   get(index: number): number | undefined {
-    return index >= 0 && index < this.#size ? this.#lines[index] : undefined;
+    if (!Number.isInteger(index) || index < 0 || index >= this.#size) return undefined;
+    // The last run starting at or before `index`.
+    let low = 0;
+    let high = this.#runs - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.#starts[middle]! <= index) low = middle;
+      else high = middle - 1;
+    }
+    return this.#lines[low]! + (index - this.#starts[low]!) * this.#steps[low]!;
+  }
+
+  #newRun(line: number): void {
+    if (this.#runs === this.#starts.length) {
+      const grow = (array: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> => {
+        const grown = new Uint32Array(array.length * 2);
+        grown.set(array);
+        return grown;
+      };
+      this.#starts = grow(this.#starts);
+      this.#lines = grow(this.#lines);
+      this.#steps = grow(this.#steps);
+    }
+    this.#starts[this.#runs] = this.#size;
+    this.#lines[this.#runs] = line;
+    this.#steps[this.#runs] = 0;
+    this.#runs++;
   }
 }
 
