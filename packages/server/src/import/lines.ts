@@ -45,17 +45,21 @@ export async function* readLineBatches(path: string, tracker: ReadTracker): Asyn
   }
   // The unfinished last line of what was decoded so far, and the bytes read after it: those up to
   // the last line break are decoded, so no character is ever cut (a break byte is never part of one).
+  // (Reads without a line break are only gathered: copying them each time would be quadratic.)
   let rest = '';
-  let held: Buffer | undefined;
+  const held: Buffer[] = [];
   let lines = 0;
   const decode = (bytes: Buffer): string => utf8Text(path, bytes, lines + 1 + (rest.endsWith('\r') && bytes[0] !== LF ? 1 : 0));
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       tracker.bytesRead = stream.bytesRead;
-      const data = held === undefined ? chunk : Buffer.concat([held, chunk]);
+      if (chunk.indexOf(LF) === -1 && chunk.indexOf(CR) === -1) {
+        held.push(chunk);
+        continue;
+      }
+      const data = held.length === 0 ? chunk : Buffer.concat([...held.splice(0), chunk]);
       const end = Math.max(data.lastIndexOf(LF), data.lastIndexOf(CR)) + 1;
-      held = end < data.length ? data.subarray(end) : undefined;
-      if (end === 0) continue;
+      if (end < data.length) held.push(data.subarray(end));
       let text = rest + decode(data.subarray(0, end));
       // A CR at the end may be the first half of a CRLF: it waits for the next read.
       const heldCr = text.endsWith('\r');
@@ -70,7 +74,7 @@ export async function* readLineBatches(path: string, tracker: ReadTracker): Asyn
   } finally {
     stream.destroy();
   }
-  if (held !== undefined) rest += decode(held);
+  if (held.length > 0) rest += decode(Buffer.concat(held));
   if (rest !== '') yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
 }
 
