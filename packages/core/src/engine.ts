@@ -20,6 +20,8 @@ export interface EngineOptions {
   percentileSketches: boolean;
   /** Worker threads a commit aggregates on; 0: the calling thread. */
   commitWorkers: number;
+  /** Where `write()` spills a larger batch's chunks (a temporary file); undefined: into the database. */
+  spillDirectory: string | undefined;
 }
 
 /** What the write, read and maintenance modules share: the database and the in-memory indexes. */

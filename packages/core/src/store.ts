@@ -19,7 +19,7 @@ import { readRates, notRetained, type RatesRequest } from './read/read-rates.js'
 import { widenRates } from './read/widen-rates.js';
 import type { FoldResult } from './maintenance/fold-history.js';
 import { restoreEntries, type Snapshot, type SnapshotEntries } from './maintenance/snapshot.js';
-import { checkBatchId, checkBoolean, checkDay, checkInteger, checkObject, checkPercentiles, invalid } from './validate/arguments.js';
+import { checkBatchId, checkBoolean, checkDay, checkInteger, checkObject, checkPercentiles, checkString, invalid } from './validate/arguments.js';
 import { PORT_CODE, REGION_SLUG } from './validate/items.js';
 import { DEFAULT_MIN_COUNT, DEFAULT_VERSION_WAIT_MS } from './contract/results.js';
 import type {
@@ -75,6 +75,15 @@ export interface RatestoreOptions {
    * first commit and stop with `close()`. At most 64.
    */
   commitWorkers?: number;
+  /**
+   * A directory where `write()` keeps the chunks of a batch larger than `chunkSize` until its commit,
+   * in a temporary file (unlinked as soon as it is made, so a crash leaves nothing). Default: none,
+   * the chunks are staged in the database as an upload's are. A file is appended once and read once,
+   * where the database writes, compacts, memory-maps and deletes them: large writes take less time
+   * and far less resident memory (docs/benchmarks.md, "The 10M single batch"). It needs room for the
+   * batch's encoded prices (20 bytes each). `ratestore import` uses the store's directory.
+   */
+  spillDirectory?: string;
   /** Called with errors of background work (folding; checkpoints; following a shared log). Default: `console.error`. */
   onBackgroundError?: (error: unknown) => void;
   /**
@@ -147,7 +156,8 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
       retainVersions: options.retainVersions === undefined || options.retainVersions === Infinity ? Infinity : checkInteger(options.retainVersions, 'retainVersions', 0),
       checkpointRecords: checkInteger(options.checkpointRecords ?? DEFAULT_CHECKPOINT_RECORDS, 'checkpointRecords', 0, 0xffff),
       percentileSketches: checkBoolean(options.percentileSketches ?? true, 'percentileSketches'),
-      commitWorkers: checkInteger(options.commitWorkers ?? 0, 'commitWorkers', 0, 64)
+      commitWorkers: checkInteger(options.commitWorkers ?? 0, 'commitWorkers', 0, 64),
+      spillDirectory: options.spillDirectory === undefined ? undefined : checkString(options.spillDirectory, 'spillDirectory')
     };
     this.#onBackgroundError = options.onBackgroundError ?? ((error) => console.error('ratestore: background work failed', error));
     this.#replica = new Replica(this.#db, this.#options, this.#onBackgroundError);

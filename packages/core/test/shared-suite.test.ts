@@ -4,7 +4,10 @@
  * read through another that applies its log), the shape cluster mode takes, and on a store whose
  * commits aggregate on worker threads.
  */
-import { describe } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect } from 'vitest';
 import { backends, classicBackend } from './backends.js';
 import { singleStores, withDefaults } from './stores.js';
 import { replicatedStores } from './harness/replicated.js';
@@ -46,4 +49,17 @@ const workers = withDefaults(singleStores(classicBackend()), { commitWorkers: 2 
 describe(workers.name, () => {
   for (const suite of behaviour) suite(workers);
   persistenceSuite(workers);
+});
+
+// write() spilling its chunks to a file rather than staging them must behave the same, and leave
+// no file behind (each is unlinked as soon as it is made).
+const spillDirectory = mkdtempSync(join(tmpdir(), 'ratestore-spill-'));
+const spilling = withDefaults(singleStores(classicBackend()), { spillDirectory }, 'classic-level, write() spilling to a file');
+describe(spilling.name, () => {
+  afterAll(() => {
+    expect(readdirSync(spillDirectory)).toEqual([]);
+    rmSync(spillDirectory, { recursive: true, force: true });
+  });
+  for (const suite of behaviour) suite(spilling);
+  persistenceSuite(spilling);
 });

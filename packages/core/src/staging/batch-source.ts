@@ -72,6 +72,16 @@ export function stagedSource(db: Db, batchId: string, reportChunks: boolean): Ba
 /** Chunks in hand: `write()` applies a batch of one chunk without staging it. */
 export function memorySource(chunks: readonly EncodedChunk[]): BatchSource {
   return {
+    ...heldReferences(chunks),
+    async *prices() {
+      for (const [chunk, { prices }] of chunks.entries()) yield { chunk, bytes: prices };
+    }
+  };
+}
+
+/** The refs and ports of chunks held in memory (whatever holds their prices), for a one-call write's source. */
+export function heldReferences(chunks: ReadonlyArray<Pick<EncodedChunk, 'refs' | 'ports'>>): Omit<BatchSource, 'prices'> {
+  return {
     reportChunks: false,
     async refs() {
       return chunks.flatMap((chunk) => chunk.refs);
@@ -80,9 +90,6 @@ export function memorySource(chunks: readonly EncodedChunk[]): BatchSource {
       const ports = new Set<number>();
       for (const chunk of chunks) for (const port of chunk.ports) ports.add(port);
       return ports;
-    },
-    async *prices() {
-      for (const [chunk, { prices }] of chunks.entries()) yield { chunk, bytes: prices };
     }
   };
 }

@@ -2,6 +2,7 @@ import { IssueList, RatestoreError } from '../errors.js';
 import { itemsOf } from '../validate/arguments.js';
 import { ChunkBuilder, type EncodedChunk } from './chunk-builder.js';
 import { memorySource, type BatchSource } from './batch-source.js';
+import { FileSpill } from './file-spill.js';
 import type { AddChunkResult, StagedBatchInfo } from '../contract/results.js';
 
 export type { AddChunkResult, StagedBatchInfo } from '../contract/results.js';
@@ -17,6 +18,8 @@ export interface CollectedBatch {
 
 export interface StagingOptions {
   chunkSize: number;
+  /** Where `collect()` spills the chunks of a larger batch (a temporary file); undefined: staged like an upload's. */
+  spillDirectory?: string | undefined;
   /** How many problems a rejected chunk or batch lists, in all and of any one item. */
   maxIssues: number;
   maxIssuesPerItem: number;
@@ -91,17 +94,26 @@ export abstract class Staging {
    * it is known not to be the only one.
    */
   async collect(batchId: string, items: unknown): Promise<CollectedBatch> {
-    const { chunkSize } = this.options;
+    const { chunkSize, spillDirectory } = this.options;
     const issues = new IssueList(this.options);
     const builder = new ChunkBuilder(issues, undefined, chunkSize);
     let held: EncodedChunk | undefined;
     let staged = 0;
+    // With a spill directory the chunks go to a file of their own, never into staging (FileSpill).
+    let spill: FileSpill | undefined;
     const stage = async (chunk: EncodedChunk): Promise<void> => {
+      if (spillDirectory !== undefined) {
+        spill ??= await FileSpill.create(spillDirectory);
+        await spill.append(chunk);
+        staged++;
+        return;
+      }
       if (staged === 0) await this._beginInternal(batchId);
       await this._putChunk(batchId, staged++, chunk, false);
     };
     const discard = async (): Promise<void> => {
-      if (staged > 0) await this.delete(batchId);
+      if (spill !== undefined) await spill.close();
+      else if (staged > 0) await this.delete(batchId);
     };
     try {
       let index = 0;
@@ -120,7 +132,7 @@ export abstract class Staging {
       }
       if (staged === 0) return { source: memorySource([held]), issues, discard };
       await stage(held);
-      return { source: this._collectedSource(batchId), issues, discard };
+      return { source: spill?.source() ?? this._collectedSource(batchId), issues, discard };
     } catch (error) {
       await discard();
       throw error;

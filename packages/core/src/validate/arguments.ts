@@ -30,6 +30,11 @@ export function checkInteger(value: unknown, field: string, min: number, max = N
   return value;
 }
 
+export function checkString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw invalid(field, `must be a non-empty string, got ${JSON.stringify(value) ?? 'nothing'}`);
+  return value;
+}
+
 export function checkBoolean(value: unknown, field: string): boolean {
   if (typeof value !== 'boolean') throw invalid(field, `must be true or false, got ${JSON.stringify(value) ?? 'nothing'}`);
   return value;

@@ -162,12 +162,16 @@ export function storeExists(dir: string): boolean {
   return existsSync(join(dir, 'CURRENT'));
 }
 
-/** Opens the store at `dir`; with `mustExist`, a missing store is an error instead of a new empty one. */
-export async function openStore(dir: string, options: { mustExist: boolean }): Promise<Ratestore> {
+/**
+ * Opens the store at `dir`; with `mustExist`, a missing store is an error instead of a new empty one.
+ * With `spill`, large writes keep their chunks in a temporary file in `dir` until they commit (the
+ * engine's `spillDirectory`: an import of millions of prices takes less time and memory so).
+ */
+export async function openStore(dir: string, options: { mustExist: boolean; spill?: boolean }): Promise<Ratestore> {
   if (options.mustExist && !storeExists(dir)) {
     throw new CliError('RATESTORE_DATA_NOT_FOUND', `no store at ${dir} (pass --data DIR or set RATESTORE_DATA)`);
   }
-  const store = new Ratestore({ location: dir });
+  const store = new Ratestore({ location: dir, ...(options.spill === true ? { spillDirectory: dir } : {}) });
   await store.open();
   return store;
 }

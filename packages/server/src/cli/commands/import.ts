@@ -66,7 +66,7 @@ async function importSources(io: CliIo, sources: string[], options: ImportOption
 }
 
 async function importInto(io: CliIo, dir: string, inputs: ImportInput[]): Promise<void> {
-  const store = await openStore(dir, { mustExist: false });
+  const store = await openStore(dir, { mustExist: false, spill: true });
   try {
     for (const [i, input] of inputs.entries()) {
       const outcome = await importOne(io, store, input, (batchId) => store.batch(batchId) !== undefined);
@@ -112,7 +112,7 @@ async function dryRun(io: CliIo, dir: string, inputs: ImportInput[]): Promise<vo
   }
   const scratchDir = await mkdtemp(join(tmpdir(), 'ratestore-dry-run-'));
   try {
-    const scratch = new Ratestore({ location: scratchDir });
+    const scratch = new Ratestore({ location: scratchDir, spillDirectory: scratchDir });
     await scratch.open();
     try {
       if (seed.length > 0) await scratch.write(seed, { batchId: 'dry-run-seed' });
