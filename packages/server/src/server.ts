@@ -91,6 +91,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     maxRangeDays: config.maxRangeDays,
     percentileSketches: config.percentileSketches,
     commitWorkers: config.commitWorkers,
+    // A large POST /v1/batches waits for its commit in a temporary file beside the data, as an import does.
+    ...(config.memory || config.cluster.url !== undefined ? {} : { spillDirectory: config.data }),
     onBackgroundError,
     ...(cluster === undefined ? {} : { log: cluster.log, staging: cluster.staging })
   });
