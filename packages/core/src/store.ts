@@ -15,7 +15,7 @@ import { unknownBatch, type AddChunkResult, type StagedBatchInfo, type Staging, 
 import { checkBatch } from './write/apply-batch.js';
 import type { BatchSource } from './staging/batch-source.js';
 import { buildTree, childIndex, sorted } from './catalog/catalog.js';
-import { readRates, notRetained, type RatesRequest } from './read/read-rates.js';
+import { readRates, notRetained, revertNotRetained, type RatesRequest } from './read/read-rates.js';
 import { widenRates } from './read/widen-rates.js';
 import type { FoldResult } from './maintenance/fold-history.js';
 import { restoreEntries, type Snapshot, type SnapshotEntries } from './maintenance/snapshot.js';
@@ -565,7 +565,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     const revert = index.revertOf(batch);
     if (revert !== undefined) return logEntryOf(revert);
     const horizon = Math.max((await this.#log.retention()).foldedThrough, this.#replica.retainedFrom);
-    if (batch.version <= horizon) throw notRetained(batch.version, horizon);
+    if (batch.version <= horizon) throw revertNotRetained(batch.batchId, batch.version, horizon);
     return undefined;
   }
 

@@ -343,6 +343,7 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   positiveInt(config.shutdown.deadlineMs, 'shutdown.deadlineMs', 0);
   positiveInt(config.shutdown.drainDelayMs, 'shutdown.drainDelayMs', 0);
   positiveInt(config.currency.cacheSeconds, 'currency.cacheSeconds', 0);
+  checkCurrency(config.currency);
   checkCluster(config.cluster);
   if (!Array.isArray(config.auth.keys)) throw new ConfigError('auth.keys must be a list');
   const seen = new Set<string>();
@@ -368,6 +369,16 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   config.cors = { origins: checkOrigins(config.cors?.origins, 'cors.origins') };
   config.allowedHosts = checkHosts(config.allowedHosts, 'allowedHosts');
   return config;
+}
+
+/** `ratesFile` and `appId` are strings when given; null or empty is "not given" (the guide's example writes `"appId": null`). */
+function checkCurrency(currency: ServerConfig['currency']): void {
+  for (const name of ['ratesFile', 'appId'] as const) {
+    const value = currency[name] as unknown;
+    if (value === null || value === '') delete currency[name];
+    else if (value !== undefined && typeof value !== 'string') throw new ConfigError(`currency.${name} must be a string, got ${JSON.stringify(value)}`);
+  }
+  if (typeof currency.endpoint !== 'string' || !/^https?:\/\//.test(currency.endpoint)) throw new ConfigError(`currency.endpoint must be an http(s) URL, got ${JSON.stringify(currency.endpoint)}`);
 }
 
 function checkCluster(cluster: ServerConfig['cluster']): void {

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ratestore, type SampleOptions } from '@ratestore/core';
 import { ConfigError, isLoopback, type ServerConfig } from './config.js';
-import type { ExchangeRateSource } from './currency.js';
+import { FileRateSource, createRateSource, type ExchangeRateSource } from './currency.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/node-server.js';
 import type { AppContext } from './http/context.js';
@@ -57,6 +57,17 @@ function firstMissing(path: string): string | undefined {
   return missing;
 }
 
+/** The configured exchange rates; a rates file is read now, so a missing or bad one refuses the start (not a 500 on the first conversion). */
+async function checkedRateSource(config: ServerConfig): Promise<ExchangeRateSource> {
+  const source = createRateSource(config.currency);
+  if (source instanceof FileRateSource) {
+    await source.load().catch((error: unknown) => {
+      throw new ConfigError(`currency.ratesFile: cannot use ${source.file}: ${(error as Error).message}`);
+    });
+  }
+  return source;
+}
+
 /**
  * Opens the store and serves it: listens first (so /readyz answers 503 while the store opens and
  * the sample loads), then turns ready.
@@ -64,6 +75,7 @@ function firstMissing(path: string): string | undefined {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { config } = options;
   checkExposure(config);
+  const exchangeRates = options.exchangeRates ?? (await checkedRateSource(config));
   const logger = options.logger ?? createLogger(config.logLevel);
   const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background work failed');
   // Cluster mode: PostgreSQL must be reachable and its tables in place before anything else.
@@ -102,7 +114,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     lifecycle,
     ...(node === undefined ? {} : { node }),
-    ...(options.exchangeRates === undefined ? {} : { exchangeRates: options.exchangeRates })
+    exchangeRates
   });
   const server = createHttpServer(app, logger).listen({ port: config.port, host: config.host });
   try {
@@ -110,7 +122,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (error) {
     await undoData();
     await cluster?.close();
-    throw new ConfigError(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EADDRINUSE' ? 'the port is in use; choose another (--port, PORT)' : code === 'EADDRNOTAVAIL' ? 'no interface has that address (--host)' : (error as Error).message;
+    throw new ConfigError(`${code === 'EADDRNOTAVAIL' ? 'host' : 'port'}: cannot listen on ${config.host}:${config.port}: ${reason}`);
   }
   server.on('error', (error) => logger.error({ err: error }, 'server error'));
   const port = (server.address() as AddressInfo).port;

@@ -61,6 +61,9 @@ describe('ratestore rates', () => {
     const table = await cli([...args, '--widen']);
     expect(table.stdout.split('\n')[1]).toBe(`widened: rows are for ${json.origin_used} -> ${json.destination_used}`);
     expect(JSON.parse((await cli([...args, '--json'])).stdout)).not.toHaveProperty('origin_used');
+    // A lane with enough prices is not widened, and the heading says so rather than naming it as widened.
+    const enough = await cli([...args.slice(0, -4), '--min-count', '1', '--data', data, '--widen']);
+    expect(enough.stdout.split('\n')[1]).toBe('not widened: rows are for the lane asked for');
   });
 
   it('adds the percentiles asked with --percentiles: columns p25 p50 p75 in the table, each row\'s "percentiles" in JSON', async () => {
@@ -92,7 +95,7 @@ describe('ratestore rates', () => {
     [['--from', '2016-03-02', '--to', '2016-03-01', '--origin', 'CNSGH', '--destination', 'NLRTM'], 'RATESTORE_DATE_RANGE_REVERSED', /--from 2016-03-02 is after --to 2016-03-01/],
     [['--from', '2016-01-01', '--to', '2017-03-01', '--origin', 'CNSGH', '--destination', 'NLRTM'], 'RATESTORE_RANGE_TOO_LONG', /spans 426 days/],
     [['--from', '2016-01-01', '--to', '2016-01-02', '--origin', 'CNSGH', '--destination', 'mars'], 'RATESTORE_UNKNOWN_LOCATION', /--destination "mars" is neither/],
-    [['--from', '2016-01-01', '--to', '2016-01-02', '--origin', 'CNSGH', '--destination', 'NLRTM', '--as-of', '9'], 'RATESTORE_UNKNOWN_VERSION', /version 9/]
+    [['--from', '2016-01-01', '--to', '2016-01-02', '--origin', 'CNSGH', '--destination', 'NLRTM', '--as-of', '9'], 'RATESTORE_UNKNOWN_VERSION', /: --as-of: version 9 does not exist yet; the latest is/]
   ])('prints the store error code for %j, exit 1, naming the flags typed', async (args, code, message) => {
     const run = await cli(['rates', ...args, '--data', data]);
     expect(run.code).toBe(1);

@@ -58,6 +58,22 @@ describe('a configuration file with a setting the server does not know', () => {
     expect(await cli(['serve', '--memory', '--port', '0', '--log-level', 'loud'])).toEqual({ code: 1, stdout: '', stderr: `error RATESTORE_CONFIG: ${message}\n` });
   });
 
+  // Was a bug: the guide's example writes `"appId": null`, which chose openexchangerates.org with the
+  // app id "null" over the rates file; and a rates file that was not there started the server,
+  // whose first conversion then answered 500.
+  it('takes a null or empty currency.appId as none, and refuses to start on a rates file it cannot use', async () => {
+    const rates = files.file('rates.json', JSON.stringify({ base: 'USD', date: '2026-01-01', rates: { EUR: 0.5 } }));
+    const withFile = loadConfig({ env: {}, file: files.file('nullid.json', JSON.stringify({ currency: { ratesFile: rates, appId: null } })) });
+    expect(withFile.currency).not.toHaveProperty('appId');
+    expect(loadConfig({ env: {}, file: files.file('emptyid.json', JSON.stringify({ currency: { appId: '' } })) }).currency).not.toHaveProperty('appId');
+    expect(() => loadConfig({ env: {}, file: files.file('numid.json', JSON.stringify({ currency: { appId: 5 } })) })).toThrow('currency.appId must be a string, got 5');
+    const missing = await cli(['serve', '--memory', '--port', '0'], { env: { RATESTORE_EXCHANGE_RATES_FILE: '/nonexistent/rates.json' } });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error RATESTORE_CONFIG: currency\.ratesFile: cannot use \/nonexistent\/rates\.json: ENOENT/);
+    const bad = await cli(['serve', '--memory', '--port', '0'], { env: { RATESTORE_EXCHANGE_RATES_FILE: files.file('eur.json', JSON.stringify({ base: 'EUR', rates: {} })) } });
+    expect(bad.stderr).toMatch(/^error RATESTORE_CONFIG: currency\.ratesFile: cannot use .*the base must be USD/);
+  });
+
   it('ratestore serve says so with RATESTORE_CONFIG, exit 1', async () => {
     const file = files.file('typo.json', '{"prot": 8080}');
     const run = await cli(['serve', '--memory', '--port', '0', '--config', file]);

@@ -137,7 +137,7 @@ describe('graceful shutdown of a real server process', () => {
         expect(code).toBe(1);
         return stderr;
       };
-      expect(await start(join(dir, 'new', 'store'))).toMatch(/^error RATESTORE_CONFIG: cannot listen on 127\.0\.0\.1:\d+: listen EADDRINUSE/);
+      expect(await start(join(dir, 'new', 'store'))).toMatch(/^error RATESTORE_CONFIG: port: cannot listen on 127\.0\.0\.1:\d+: the port is in use; choose another \(--port, PORT\)/);
       expect(readdirSync(dir)).toEqual([]);
       mkdirSync(join(dir, 'mine'));
       writeFileSync(join(dir, 'mine', 'keep.txt'), 'x');

@@ -15,7 +15,7 @@ import { CheckpointPlanner } from '../maintenance/checkpoint-planner.js';
 import { snapshotEntries, snapshotIterator, type Snapshot } from '../maintenance/snapshot.js';
 import { writeCheckpoints } from '../maintenance/write-checkpoints.js';
 import { MonthCache } from '../read/month-cache.js';
-import { notRetained } from '../read/read-rates.js';
+import { revertNotRetained } from '../read/read-rates.js';
 import { Mutex } from '../util/locks.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { LogIndex, type AppliedEntry } from './log-index.js';
@@ -156,7 +156,7 @@ export class Replica {
   async #applyRevert(entry: LogEntry): Promise<AppliedEntry> {
     const batch = this.#index.batch(entry.batchId);
     if (batch === undefined) throw new RatestoreError('RATESTORE_UNKNOWN_BATCH', `batch ${entry.batchId} was never committed`, { field: 'batchId' });
-    if (batch.version <= this.#index.retainedFrom) throw notRetained(batch.version, this.#index.retainedFrom);
+    if (batch.version <= this.#index.retainedFrom) throw revertNotRetained(batch.batchId, batch.version, this.#index.retainedFrom);
     return applyRevert(this.engine, { version: entry.version, batch, committedAt: entry.committedAt });
   }
 

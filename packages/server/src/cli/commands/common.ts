@@ -111,7 +111,12 @@ export function describeError(error: unknown, flags: FlagNames = {}): { code: st
   if (error instanceof ImportError) {
     return { code: error.code, message: error.message, exitCode: error.code === 'RATESTORE_IMPORT_UNKNOWN_FORMAT' ? EXIT_USAGE : EXIT_FAILURE };
   }
-  if (error instanceof RatestoreError) return { code: error.code, message: inUserWords(error.message, flags), exitCode: EXIT_FAILURE };
+  if (error instanceof RatestoreError) {
+    // A message that does not say which flag it is about is prefixed with it (`--as-of: version 99 ...`).
+    const flag = error.field === undefined ? undefined : flags[error.field];
+    const message = inUserWords(error.message, flags);
+    return { code: error.code, message: flag?.startsWith('--') === true && !message.includes(flag) ? `${flag}: ${message}` : message, exitCode: EXIT_FAILURE };
+  }
   if (error instanceof ConfigError) return { code: 'RATESTORE_CONFIG', message: error.message, exitCode: EXIT_FAILURE };
   if (isLocked(error)) {
     return { code: 'RATESTORE_DATA_LOCKED', message: 'the data directory is in use by another process (a running server?); stop it or use its HTTP API', exitCode: EXIT_FAILURE };

@@ -58,13 +58,19 @@ export function registerRatesCommand(program: Command, io: CliIo = processIo()):
 function formatRates(options: RatesOptions, result: RatesResult): string {
   const heading = `${options.origin} -> ${options.destination}, ${options.from} to ${options.to}, data version ${result.version}` +
     `${options.asOf === undefined ? '' : ' (as of)'}; no average below ${options.minCount ?? DEFAULT_MIN_COUNT} prices\n` +
-    (result.originUsed === undefined ? '' : `widened: rows are for ${result.originUsed} -> ${result.destinationUsed}\n`);
+    (result.originUsed === undefined ? '' : widening(options, result));
   // The percentiles' columns are named as the rows name them (p25, p99.9), in the order asked.
   const percentiles = options.percentiles?.map(percentileKey) ?? [];
   const rows = result.rows.map((row) => [
     row.day, money(row.average), row.count, row.min ?? '-', row.max ?? '-', ...percentiles.map((key) => money(row.percentiles?.[key] ?? null))
   ]);
   return heading + table(['day', 'average', 'count', 'min', 'max', ...percentiles], rows);
+}
+
+/** With --widen, the heading's line on the lane the rows are for: the one asked for, or the wider one. */
+function widening(options: RatesOptions, result: RatesResult): string {
+  if (result.originUsed === options.origin && result.destinationUsed === options.destination) return 'not widened: rows are for the lane asked for\n';
+  return `widened: rows are for ${result.originUsed} -> ${result.destinationUsed}\n`;
 }
 
 /** A computed price (an average, a percentile) to the cent; `-` for none. */
