@@ -11,6 +11,7 @@ import { Replica } from './replica/replica.js';
 import { Follower } from './replica/follower.js';
 import { batchResult, logEntryOf, revertResult, type AppliedBatch, type AppliedEntry, type AppliedRevert } from './replica/log-index.js';
 import { LocalStaging } from './staging/local-staging.js';
+import { FileSpill } from './staging/file-spill.js';
 import { unknownBatch, type AddChunkResult, type StagedBatchInfo, type Staging, type StagingOptions } from './staging/staging.js';
 import { checkBatch } from './write/apply-batch.js';
 import type { BatchSource } from './staging/batch-source.js';
@@ -77,7 +78,8 @@ export interface RatestoreOptions {
   commitWorkers?: number;
   /**
    * A directory where `write()` keeps the chunks of a batch larger than `chunkSize` until its commit,
-   * in a temporary file (unlinked as soon as it is made, so a crash leaves nothing). Default: none,
+   * in a temporary file (unlinked as soon as it is made, so a crash leaves nothing); `open()` refuses
+   * one that is not a directory it may write in (RATESTORE_INVALID_ARGUMENT). Default: none,
    * the chunks are staged in the database as an upload's are. A file is appended once and read once,
    * where the database writes, compacts, memory-maps and deletes them: large writes take less time
    * and far less resident memory (docs/benchmarks.md, "The 10M single batch"). It needs room for the
@@ -195,6 +197,7 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     this.#status = 'opening';
     try {
       await this.#db.open();
+      if (this.#options.spillDirectory !== undefined) await FileSpill.checkDirectory(this.#options.spillDirectory);
       await this.#replica.load();
       await this.#staging.open();
       await this.#log.open(this.#node());
@@ -531,9 +534,9 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     const collected = await this.#staging.collect(entry.batchId, items);
     try {
       return batchResult((await this.#applyReplicated(entry, collected.source, collected.issues)) as AppliedBatch);
-    } catch (error) {
+    } finally {
+      // Staged chunks went with the applied batch (its staged keys); a spill file is closed here.
       await collected.discard();
-      throw error;
     }
   }
 

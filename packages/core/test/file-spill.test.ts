@@ -2,14 +2,15 @@
  * `spillDirectory`: a `write()` of several chunks keeps them in an unlinked temporary file instead
  * of staging them in the database (the shared suite runs every behaviour with it; here what only
  * the spill shows): nothing is staged while the write runs, no file is ever visible in the
- * directory, and a directory that cannot take the file is a clear error that writes nothing.
+ * directory, every file is closed once its batch is in, and a directory that cannot take the files
+ * is refused when the store opens.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ratestore, type BatchItem } from '../src/index.js';
-import { TREE, expectCode, randomPrices } from './helpers.js';
+import { TREE, expectCode, openSpillFiles, randomPrices } from './helpers.js';
 
 describe('write() with spillDirectory', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ratestore-spill-test-'));
@@ -64,14 +65,32 @@ describe('write() with spillDirectory', () => {
     await store.close();
   });
 
-  it('needs a directory it can make a file in: a missing one fails the write, which writes nothing', async () => {
-    const store = await open(join(dir, 'missing'));
-    const before = store.version;
-    const error = await expectCode(store.write(randomPrices(5, 500, '2016-01-01', 10)), 'RATESTORE_INVALID_ARGUMENT', 'spillDirectory');
-    expect(error.message).toMatch(/spillDirectory .*missing: cannot make a temporary file there: ENOENT/);
-    expect(store.version).toBe(before);
-    await expect(store.write(randomPrices(5, 50, '2016-01-01', 10))).resolves.toMatchObject({ counts: { prices: 50 } });
-    await store.close();
+  it('needs a directory it can write in: another is refused when the store opens', async () => {
+    const file = join(fresh(), 'plain-file');
+    writeFileSync(file, 'x');
+    for (const bad of [join(dir, 'missing'), file]) {
+      const store = new Ratestore({ memory: true, spillDirectory: bad });
+      const error = await expectCode(store.open(), 'RATESTORE_INVALID_ARGUMENT', 'spillDirectory');
+      expect(error.message).toMatch(/^spillDirectory .* cannot take temporary files: /);
+    }
+  });
+
+  // Was a bug: a batch applied through applyCommitted (replication) kept its spill file open, and
+  // with it the disk space of its prices, until the process ended. The files are unlinked at once,
+  // so only the process's open descriptors tell.
+  it('closes its file once the batch is written or applied', async () => {
+    const spill = fresh();
+    const writer = await open(spill);
+    const replica = await open(spill);
+    for (let n = 0; n < 3; n++) {
+      const items = randomPrices(20 + n, 350, '2016-01-01', 10);
+      const written = await writer.write(items, { batchId: `b${n}` });
+      await replica.applyCommitted({ version: written.version, batchId: `b${n}`, items });
+    }
+    await expectCode(writer.write([...randomPrices(9, 350, '2016-01-01', 10), { origin: 'ZZZZZ', destination: 'CNSHA', day: '2016-01-01', price: 1 }]), 'RATESTORE_INVALID_BATCH');
+    expect(openSpillFiles()).toBe(0);
+    expect(replica.version).toBe(writer.version);
+    await Promise.all([writer.close(), replica.close()]);
   });
 
   it('is a non-empty string', () => {

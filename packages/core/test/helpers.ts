@@ -2,6 +2,7 @@
  * Helpers of the shared suite: opening tracked stores on a backend, a plain in-memory model of the
  * store that computes expected answers from the inputs, fixtures, and error assertions.
  */
+import { readdirSync, readlinkSync } from 'node:fs';
 import { afterEach, expect } from 'vitest';
 import {
   RatestoreError, type BatchItem, type Port, type PriceItem, type RateRow, type RatesQuery, type Region, type RatestoreErrorCode
@@ -244,4 +245,15 @@ export async function* asyncItems<T>(items: readonly T[]): AsyncGenerator<T> {
 
 export function* syncItems<T>(items: readonly T[]): Generator<T> {
   yield* items;
+}
+
+/** Spill files (see spillDirectory) this process holds open: they are unlinked at once, so only its descriptors show them (Linux). */
+export function openSpillFiles(): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).includes('ratestore-spill-');
+    } catch {
+      return false;
+    }
+  }).length;
 }

@@ -34,6 +34,28 @@ describe('readLines', () => {
   });
 });
 
+describe('readLines at the end of a file', () => {
+  const files = tempDir();
+  afterAll(() => files.cleanup());
+  const read = async (text: string): Promise<string[]> => {
+    const lines: string[] = [];
+    for await (const line of readLines(files.file('end.txt', text), { bytesRead: 0, item: () => undefined })) lines.push(line);
+    return lines;
+  };
+
+  // Was a bug (this session's strict decoding): a lone CR before a last line without a break joined
+  // the two lines, and a dump lost its last statement.
+  it('splits the last lines on a lone CR, with or without a final break', async () => {
+    expect(await read('a\rb')).toEqual(['a', 'b']);
+    expect(await read('a\rb\r')).toEqual(['a', 'b']);
+    expect(await read('a\r\rb')).toEqual(['a', '', 'b']);
+    expect(await read('a\r\nb')).toEqual(['a', 'b']);
+    expect(await read('a\nb\rc')).toEqual(['a', 'b', 'c']);
+    expect(await read('a\r')).toEqual(['a']);
+    expect(await read('')).toEqual([]);
+  });
+});
+
 describe('LineIndex', () => {
   it('gives back the line of every item, whatever the steps between lines (a property)', () => {
     // Lines never go back: items come in file order. Steps mix runs of one item per line, many on

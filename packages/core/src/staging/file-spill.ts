@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RatestoreError } from '../errors.js';
 import { heldReferences, type BatchSource, type PriceChunk } from './batch-source.js';
@@ -33,14 +34,24 @@ export class FileSpill {
     this.#file = file;
   }
 
+  /**
+   * Refuses, when the store opens, a `spillDirectory` that is no directory it may write in: a bad
+   * option is the caller's to fix. A failure to make or write the file later (no descriptors left, a
+   * full or read-only disk) is the system's, and fails the write as it is.
+   */
+  static async checkDirectory(directory: string): Promise<void> {
+    try {
+      if (!(await stat(directory)).isDirectory()) throw new Error('not a directory');
+      await access(directory, constants.W_OK | constants.X_OK);
+    } catch (error) {
+      throw new RatestoreError('RATESTORE_INVALID_ARGUMENT', `spillDirectory ${directory} cannot take temporary files: ${(error as Error).message}`, { field: 'spillDirectory', cause: error });
+    }
+  }
+
   static async create(directory: string): Promise<FileSpill> {
     const path = join(directory, `ratestore-spill-${randomUUID()}.tmp`);
-    let file: FileHandle;
-    try {
-      file = await open(path, 'wx+');
-    } catch (error) {
-      throw new RatestoreError('RATESTORE_INVALID_ARGUMENT', `spillDirectory ${directory}: cannot make a temporary file there: ${(error as Error).message}`, { field: 'spillDirectory', cause: error });
-    }
+    // Readable by this user only, for the moment before it is unlinked.
+    const file = await open(path, 'wx+', 0o600);
     try {
       await unlink(path);
     } catch (error) {

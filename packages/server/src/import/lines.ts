@@ -74,8 +74,11 @@ export async function* readLineBatches(path: string, tracker: ReadTracker): Asyn
   } finally {
     stream.destroy();
   }
-  if (held.length > 0) rest += decode(Buffer.concat(held));
-  if (rest !== '') yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
+  // What is left: the last line, and a line before it if a lone CR ended that one (`a\rb`).
+  let text = held.length > 0 ? rest + decode(Buffer.concat(held)) : rest;
+  if (text === '') return;
+  if (text.endsWith('\r')) text = text.slice(0, -1);
+  yield text.split(LINE_BREAK);
 }
 
 const LF = 0x0a;
