@@ -1,6 +1,6 @@
 import { once } from 'node:events';
-import { existsSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ratestore, type SampleOptions } from '@ratestore/core';
@@ -50,6 +50,25 @@ export function checkExposure(config: ServerConfig): void {
   }
 }
 
+/** The files of a LevelDB database; a store directory holding anything else is not removed. */
+const LEVELDB_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst|dbtmp))$/;
+
+/** Removes a store directory holding only LevelDB's files, then its parents up to `created`, each only while empty. */
+function removeEmptyStore(data: string, created: string): void {
+  const dir = resolve(data);
+  const files = readdirSync(dir);
+  if (!files.every((name) => LEVELDB_FILE.test(name))) return;
+  for (const name of files) rmSync(join(dir, name), { force: true });
+  for (let at = dir; ; at = dirname(at)) {
+    try {
+      rmdirSync(at);
+    } catch {
+      return;
+    }
+    if (at === created) return;
+  }
+}
+
 /** The outermost directory of `path` that does not exist yet (`path` itself, or an ancestor), or undefined when it exists. */
 function firstMissing(path: string): string | undefined {
   let missing: string | undefined;
@@ -90,13 +109,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   // A data directory this start creates is removed again if the start fails: a mistyped --data or
   // a port in use must not leave a store behind (LevelDB creates it as soon as the store is made).
-  // Only once this process holds its lock: another start on the same new directory may own it.
+  // Only a store this process opened (it held the lock: no one else used it) and that is still
+  // empty, and only LevelDB's files in it; then the parents this start made, each while empty.
   // A cluster node's directory is left as it is (its catch-up would run first).
   const created = config.memory || config.cluster.url !== undefined ? undefined : firstMissing(config.data);
   const undoData = async (): Promise<void> => {
-    const owned = created !== undefined && (await store.open().then(() => true, () => false));
+    const owned = created !== undefined && (store.status === 'open' || (store.status === 'new' && (await store.open().then(() => true, () => false))));
+    const empty = owned && store.version === 0;
     await store.close().catch(() => undefined);
-    if (owned) rmSync(created, { recursive: true, force: true });
+    if (empty) removeEmptyStore(config.data, created);
   };
   const store = new Ratestore({
     ...(config.memory ? { memory: true } : { location: config.data }),
