@@ -203,7 +203,7 @@ function checkHosts(hosts: unknown, where: string): string[] {
     const name = typeof host === 'string' ? host.toLowerCase().replace(/^\./, '') : '';
     let parsed: string | undefined;
     try {
-      parsed = /^(?!\.)(?!.*\.\.)[^/?#@\\\s:]+$|^\[[0-9a-f:.]+\]$/.test(name) ? new URL(`http://${name}`).hostname : undefined;
+      parsed = /^(?!\.)(?!.*\.\.)[^/?#@\\\s:*]+$|^\[[0-9a-f:.]+\]$/.test(name) ? new URL(`http://${name}`).hostname : undefined;
     } catch {
       parsed = undefined;
     }

@@ -75,7 +75,7 @@ describe('allowedHosts', () => {
   it('comes from the config file or RATESTORE_ALLOWED_HOSTS, lowercased; anything but a host name is refused at start', () => {
     expect(loadConfig({ env: {} }).allowedHosts).toEqual([]);
     expect(loadConfig({ env: { RATESTORE_ALLOWED_HOSTS: 'Rates.Internal, .example.org,[::1],*' } }).allowedHosts).toEqual(['rates.internal', '.example.org', '[::1]', '*']);
-    for (const bad of ['https://rates.internal', 'rates.internal:3000', 'rates.internal/x', 'a@b', '', '..x']) {
+    for (const bad of ['https://rates.internal', 'rates.internal:3000', 'rates.internal/x', 'a@b', '', '..x', '*.example.com']) {
       expect(() => loadConfig({ env: {}, overrides: { allowedHosts: [bad] } }), bad).toThrow(/allowedHosts\[0\]: .* is not a host name/);
     }
     expect(() => loadConfig({ env: {}, overrides: { allowedHosts: 'rates.internal' as unknown as string[] } })).toThrow(/allowedHosts must be a list/);

@@ -97,7 +97,7 @@ describe('readPgDump', () => {
     ['a DROP after data', `${REGION_COPY}DROP TABLE prices;`, 4, /DROP after data/],
     ['an unknown psql command', `${HEAD}\\i other.sql`, 3, /psql command/],
     ['a dump in LATIN1', `${HEAD}SET client_encoding = 'LATIN1';`, 3, /text is in LATIN1; only UTF-8 dumps are read \(dump again with pg_dump --encoding=UTF8\)/],
-    ['a dump in WIN1252, SET ... TO', `${HEAD}SET SESSION client_encoding TO WIN1252;`, 3, /text is in win1252/],
+    ['a dump in WIN1252, SET ... TO', `${HEAD}SET SESSION client_encoding TO WIN1252;`, 3, /text is in WIN1252/],
     ['a psql \\encoding LATIN1', `${HEAD}\\encoding LATIN1`, 3, /text is in LATIN1/]
   ])('rejects %s, naming its line', async (_, text, line, message) => {
     const error = await collect(readPgDump(files.file('bad.sql', `${text}\n`))).catch((e: unknown) => e);
@@ -167,6 +167,17 @@ describe('a dump that is not UTF-8', () => {
     await expectBadLine(latin1("SET x = 1;\nCOPY regions (slug, name, parent_slug) FROM stdin;\na\tA\t\\N\nse\tUme\u00e5\t\\N\n\\.\n"), 4);
     await expectBadLine(latin1("SET x = 1;\r\n\r\nINSERT INTO regions VALUES ('se', 'Ume\u00e5', NULL);\r\n"), 3);
     await expectBadLine(latin1("SET x = 1;\rSET y = 2;\rINSERT INTO regions VALUES ('se', 'Ume\u00e5', NULL);\r"), 3);
+  });
+
+  // Was a bug: a dump declaring LATIN1 with non-ASCII names failed the UTF-8 check at its first such
+  // line, before its SET was read, without the way out the refusal gives.
+  it('that says it is in another encoding is refused at that line, before its text is checked', async () => {
+    const dump = "--\n-- PostgreSQL database dump\n--\nSET statement_timeout = 0;\nSET client_encoding = 'LATIN1';\nCOPY regions (slug, name, parent_slug) FROM stdin;\nse\tUme\u00e5\t\\N\n\\.\n";
+    const error = await collect(readPgDump(files.file('declared.sql', latin1(dump)))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportError);
+    expect((error as ImportError).code).toBe('RATESTORE_IMPORT_UNSUPPORTED_STATEMENT');
+    expect((error as ImportError).message).toMatch(/text is in LATIN1; only UTF-8 dumps are read \(dump again with pg_dump --encoding=UTF8\)/);
+    expect((error as ImportError).line).toBe(5);
   });
 
   it('is refused at its line past the first reads, and across a CRLF split between two reads', async () => {

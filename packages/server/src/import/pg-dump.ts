@@ -1,6 +1,7 @@
+import { open } from 'node:fs/promises';
 import type { BatchItem } from '@ratestore/core';
 import { ImportError } from './errors.js';
-import { readLineBatches, nullTracker, type ReadTracker } from './lines.js';
+import { readLineBatches, nullTracker, unreadable, type ReadTracker } from './lines.js';
 import { PRICE_DAY, TABLES, decodeCopyRow, toRow, type Row, type TableName, type Value } from './ratestask-schema.js';
 import { SqlLexer, type Statement, type Token } from './sql-lexer.js';
 
@@ -51,6 +52,7 @@ export async function* readPgDump(path: string, options: PgDumpOptions = {}): As
 /** The items of a ratestask dump as batches, one per read buffer of the file (see readLineBatches). */
 export async function* readPgDumpBatches(path: string, options: PgDumpOptions = {}): AsyncGenerator<BatchItem[]> {
   const tracker = options.tracker ?? nullTracker();
+  await checkDeclaredEncoding(path);
   const deletions = await firstPass(path, tracker);
   options.onSecondPass?.();
   tracker.bytesRead = 0;
@@ -178,6 +180,34 @@ function applySetting(path: string, lexer: SqlLexer, statement: Statement): void
   if (name?.t !== 'word' || value === undefined) return;
   if (name.v === 'standard_conforming_strings') lexer.standardConformingStrings = !['off', 'false'].includes(value.toLowerCase());
   if (name.v === 'client_encoding' || name.v === 'names') checkEncoding(path, value, statement.line);
+}
+
+/** Bytes of a dump's head where pg_dump declares its encoding (`SET client_encoding`, line 9 or so). */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * Refuses a dump that declares another encoding in its head before any of it is read as UTF-8: its
+ * text would otherwise fail that check at its first non-ASCII line, without the way out. The head is
+ * read as Latin-1, which any bytes are; the statements are found again, as SQL, on the way.
+ */
+async function checkDeclaredEncoding(path: string): Promise<void> {
+  let head: string;
+  try {
+    const file = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(HEAD_BYTES);
+      const { bytesRead } = await file.read(buffer, 0, HEAD_BYTES, 0);
+      head = buffer.toString('latin1', 0, bytesRead);
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  for (const [index, line] of head.split(/\r\n|\n|\r/).entries()) {
+    const declared = /^\s*SET\s+(?:SESSION\s+|LOCAL\s+)?(?:client_encoding|NAMES)\s*(?:=|\s+TO)\s*'?([\w-]+)'?\s*;/i.exec(line)?.[1] ?? /^\\encoding\s+([\w-]+)/.exec(line)?.[1];
+    if (declared !== undefined) checkEncoding(path, declared, index + 1);
+  }
 }
 
 /**
