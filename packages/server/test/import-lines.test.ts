@@ -54,6 +54,13 @@ describe('readLines at the end of a file', () => {
     expect(await read('a\r')).toEqual(['a']);
     expect(await read('')).toEqual([]);
   });
+
+  // Was a bug: a dump saved with a BOM had it glued to its first statement, which was refused.
+  it('drops a leading BOM, and only that one', async () => {
+    expect(await read('\uFEFFSET x = 1;\nb\uFEFF')).toEqual(['SET x = 1;', 'b\uFEFF']);
+    expect(await read('\uFEFF')).toEqual([]);
+    expect(await read('\uFEFFa')).toEqual(['a']);
+  });
 });
 
 describe('LineIndex', () => {

@@ -127,5 +127,5 @@ export function notRetained(version: number, foldedThrough: number): RatestoreEr
 
 /** A revert of a batch committed before the retention horizon: its history is folded away. */
 export function revertNotRetained(batchId: string, version: number, foldedThrough: number): RatestoreError {
-  return new RatestoreError('RATESTORE_VERSION_NOT_RETAINED', `batch ${batchId} was committed at version ${version}, older than the retention horizon (${foldedThrough}): it can no longer be reverted`, { field: 'batchId' });
+  return new RatestoreError('RATESTORE_VERSION_NOT_RETAINED', `batch ${batchId} was committed at version ${version}, at or before the retention horizon (version ${foldedThrough}): it can no longer be reverted`, { field: 'batchId' });
 }

@@ -78,7 +78,7 @@ export function compactSuite(factory: StoreFactory): void {
       await store.compact({ retainVersions: store.version - 5 }); // horizon 5: p3 (5) folded, p4 (8) retained
       expect(store.retainedFrom).toBe(5);
       const folded = await expectCode(store.revert('p1'), 'RATESTORE_VERSION_NOT_RETAINED', 'batchId');
-      expect(folded.message).toMatch(/^batch p1 was committed at version \d+, older than the retention horizon \(\d+\): it can no longer be reverted$/);
+      expect(folded.message).toMatch(/^batch p1 was committed at version \d+, at or before the retention horizon \(version \d+\): it can no longer be reverted$/);
       await expectCode(store.revert('p3'), 'RATESTORE_VERSION_NOT_RETAINED');
       expect(store.batch('p3')).toMatchObject({ revertible: false, revertedBy: null });
       expect(store.batch('p4')).toMatchObject({ revertible: true, revertedBy: null });

@@ -49,7 +49,14 @@ export async function* readLineBatches(path: string, tracker: ReadTracker): Asyn
   let rest = '';
   const held: Buffer[] = [];
   let lines = 0;
-  const decode = (bytes: Buffer): string => utf8Text(path, bytes, lines + 1 + (rest.endsWith('\r') && bytes[0] !== LF ? 1 : 0));
+  // A leading BOM is dropped, as the body parsers drop it (files saved by Windows editors have one).
+  let started = false;
+  const decode = (bytes: Buffer): string => {
+    const text = utf8Text(path, bytes, lines + 1 + (rest.endsWith('\r') && bytes[0] !== LF ? 1 : 0));
+    if (started) return text;
+    started = true;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       tracker.bytesRead = stream.bytesRead;
