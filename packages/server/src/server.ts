@@ -1,6 +1,4 @@
 import { once } from 'node:events';
-import { existsSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ratestore, type SampleOptions } from '@ratestore/core';
@@ -13,6 +11,7 @@ import { Lifecycle, gracefulShutdown } from './http/shutdown.js';
 import { createLogger, type Logger } from './logger.js';
 import { DEFAULT_SAMPLE, exampleQuery, seedIfEmpty, type ExampleQuery } from './seed.js';
 import { SERVER_VERSION } from './version.js';
+import { firstMissing, removeEmptyStore } from './store-directory.js';
 import { connectCluster, type ClusterConnection } from './cluster/cluster.js';
 import { bootstrapFromSnapshot, clusterNode, isEmptyDataDirectory, snapshotIfDue } from './cluster/node.js';
 
@@ -48,32 +47,6 @@ export function checkExposure(config: ServerConfig): void {
   if (config.auth.keys.length === 0 && !isLoopback(config.host)) {
     throw new ConfigError(`no API key is configured, so the server only runs on a loopback address, not on ${config.host}: configure keys (RATESTORE_API_KEYS or auth.keys) or use --host 127.0.0.1`);
   }
-}
-
-/** The files of a LevelDB database; a store directory holding anything else is not removed. */
-const LEVELDB_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst|dbtmp))$/;
-
-/** Removes a store directory holding only LevelDB's files, then its parents up to `created`, each only while empty. */
-function removeEmptyStore(data: string, created: string): void {
-  const dir = resolve(data);
-  const files = readdirSync(dir);
-  if (!files.every((name) => LEVELDB_FILE.test(name))) return;
-  for (const name of files) rmSync(join(dir, name), { force: true });
-  for (let at = dir; ; at = dirname(at)) {
-    try {
-      rmdirSync(at);
-    } catch {
-      return;
-    }
-    if (at === created) return;
-  }
-}
-
-/** The outermost directory of `path` that does not exist yet (`path` itself, or an ancestor), or undefined when it exists. */
-function firstMissing(path: string): string | undefined {
-  let missing: string | undefined;
-  for (let dir = resolve(path); !existsSync(dir); dir = dirname(dir)) missing = dir;
-  return missing;
 }
 
 /** The configured exchange rates; a rates file is read now, so a missing or bad one refuses the start (not a 500 on the first conversion). */

@@ -96,6 +96,21 @@ describe('ratestore import', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  // Was a bug: a refused import into a new directory left an empty store there, which later
+  // commands took for one ("no batches yet" instead of RATESTORE_DATA_NOT_FOUND).
+  it('leaves no store behind where a refused import made one; an existing store stays', async () => {
+    const fresh = `${files.dir}/made/for/it`;
+    const bad = files.file('refused.csv', 'origin,destination,day,price\nCNSGH,XXXXX,2016-01-01,5\n');
+    expect((await cli(['import', bad, '--data', fresh])).code).toBe(1);
+    expect(existsSync(`${files.dir}/made`)).toBe(false);
+    const list = await cli(['batches', 'list', '--data', fresh]);
+    expect(list.stderr).toMatch(/^error RATESTORE_DATA_NOT_FOUND/);
+    const kept = `${files.dir}/data-kept`;
+    expect((await cli(['import', dump, '--data', kept])).code).toBe(0);
+    expect((await cli(['import', bad, '--data', kept])).code).toBe(1);
+    expect(existsSync(`${kept}/CURRENT`)).toBe(true);
+  });
+
   it('reports a missing file', async () => {
     const run = await cli(['import', `${files.dir}/nope.csv`, '--data', `${files.dir}/data-f`]);
     expect(run.code).toBe(1);

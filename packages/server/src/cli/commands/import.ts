@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
+import { firstMissing, removeEmptyStore } from '../../store-directory.js';
 import { Ratestore, RatestoreError, type BatchItem, type CommitResult, type ItemIssue } from '@ratestore/core';
 import { openImportInput, type ImportInput } from '../../import/input.js';
 import { FORMATS, parseFormat, type ImportFormat } from '../../import/source.js';
@@ -66,6 +67,7 @@ async function importSources(io: CliIo, sources: string[], options: ImportOption
 }
 
 async function importInto(io: CliIo, dir: string, inputs: ImportInput[]): Promise<void> {
+  const created = firstMissing(dir);
   const store = await openStore(dir, { mustExist: false, spill: true });
   try {
     for (const [i, input] of inputs.entries()) {
@@ -85,7 +87,10 @@ async function importInto(io: CliIo, dir: string, inputs: ImportInput[]): Promis
     }
     io.stdout.write(`store ${dir} is at version ${store.version}\n`);
   } finally {
+    // A store this import made and wrote nothing into (every file refused) is removed again.
+    const empty = store.version === 0;
     await store.close();
+    if (created !== undefined && empty) removeEmptyStore(dir, created);
   }
 }
 
