@@ -74,6 +74,27 @@ describe('malformed input never reaches a 5xx', () => {
     expect(t.store.version).toBe(version);
   });
 
+  // Was a bug: members a body or an item does not have were ignored: `"Currency": "EUR"` stored a
+  // euro price as dollars, and a region's misspelled `"parnet"` moved it to the top level.
+  it('a member a body or an item does not have is refused, naming it, and writes nothing', async () => {
+    const version = t.store.version;
+    for (const [method, path, body, member] of [
+      ['POST', '/rates', { date_from: '2016-01-01', date_to: '2016-01-01', origin_code: 'CNSGH', destination_code: 'NLRTM', price: 5, Currency: 'EUR' }, 'Currency'],
+      ['PUT', '/v1/regions/asia', { name: 'Asia', parnet: 'world' }, 'parnet'],
+      ['PUT', '/v1/ports/JPTYO', { name: 'Tokyo', regoin: 'china', region: 'china' }, 'regoin'],
+      ['POST', '/v1/uploads', { batch_id: 'x', chunks: 3 }, 'chunks']
+    ] as const) {
+      const r = await t.call(method, path, { body });
+      expect(r.status, `${method} ${path}`).toBe(400);
+      expect(r.body).toMatchObject({ code: 'RATESTORE_INVALID_PARAMETER', parameter: member });
+      expect(r.body.detail).toMatch(new RegExp(`^unknown member "${member}": the body has `));
+    }
+    const item = await t.call('POST', '/v1/batches', { raw: '{"origin":"CNSGH","destination":"NLRTM","day":"2016-01-01","price":5,"currency":"EUR"}\n', type: 'application/x-ndjson' });
+    expect(item.status).toBe(422);
+    expect(item.body.issues).toMatchObject([{ index: 0, field: 'currency', code: 'RATESTORE_INVALID_FIELD' }]);
+    expect(t.store.version).toBe(version);
+  });
+
   // Was a bug: the charset parameter was ignored, so a Latin-1 CSV was read as UTF-8 (refused as
   // malformed at best) with no word about why.
   it('a body declared in a charset other than UTF-8 is 415 on every route, and writes nothing', async () => {

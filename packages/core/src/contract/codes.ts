@@ -36,7 +36,7 @@ export const ERROR_CODES = {
   RATESTORE_MISSING_PARAMETER: { status: 400, http: 'a required query parameter or body member is missing' },
   RATESTORE_INVALID_PARAMETER: {
     status: 400,
-    http: 'a parameter is malformed (`min_count`, `widen`, `percentiles`, `as_of`, `min_version`, chunk number, a parameter given twice, conflicting batch ids, a path segment that is not valid percent-encoded UTF-8 such as `/v1/ports/%E0`)'
+    http: 'a parameter is malformed (`min_count`, `widen`, `percentiles`, `as_of`, `min_version`, chunk number, a parameter given twice, conflicting batch ids, a path segment that is not valid percent-encoded UTF-8 such as `/v1/ports/%E0`), or a JSON body has a member it does not take (`"Currency"`; `parameter` names it)'
   },
   RATESTORE_INVALID_ARGUMENT: {
     status: 400,

@@ -144,6 +144,24 @@ export function rejectedBatchesSuite(factory: StoreFactory): void {
       expect(fine.map((_, n) => stored.get(`fine_${n}`))).toEqual(fine);
     });
 
+    // Was a bug: a member an item does not have was ignored: `"currency": "EUR"` stored a euro price
+    // as dollars, and a region's misspelled `"parnet"` moved it to the top level.
+    it('refuses members an item does not have, naming them', async () => {
+      const store = await seeded();
+      const before = await snapshot(store);
+      const items = [
+        { ...price('CNSHA', 'NLRTM', '2016-01-02', 100), currency: 'EUR' },
+        { type: 'region', slug: 'north_europe', name: 'North Europe', parnet: 'europe' },
+        { type: 'port', code: 'NLRTM', name: 'Rotterdam', region: 'north_europe', country: 'NL' }
+      ] as unknown as BatchItem[];
+      const error = await expectCode(store.write(items), 'RATESTORE_INVALID_BATCH');
+      expect(error.issues!.map(({ index, field, code }) => `${index}:${field}:${code}`)).toEqual(['0:currency:RATESTORE_INVALID_FIELD', '1:parnet:RATESTORE_INVALID_FIELD', '2:country:RATESTORE_INVALID_FIELD']);
+      expect(error.issues![0]!.reason).toBe('unknown member "currency": a price has origin, destination, day and price (USD: there is no currency member)');
+      expect(await snapshot(store)).toEqual(before);
+      // Its own members, `type` included, are all a price may have.
+      expect((await store.write([{ type: 'price', ...price('CNSHA', 'NLRTM', '2016-01-02', 100) }])).counts.prices).toBe(1);
+    });
+
     // Was a bug: 1e-9, 4e-9 and 1e-300 were stored as 0 cents, dragging averages down, and
     // 1.000000001 was stored as 1 (the tolerance for float error let ten thousandths of a cent through).
     it('refuses prices that are not money: below a cent, or more decimals than float noise explains', async () => {

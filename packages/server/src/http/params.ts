@@ -74,13 +74,19 @@ export function batchIdOf(req: Request, fromBody?: unknown): string | undefined 
   return ids[0];
 }
 
-/** A JSON object body (parsed by express.json). */
-export function objectBody(req: Request): Record<string, unknown> {
+/**
+ * A JSON object body (parsed by express.json) with none but the `members` named: a misspelled or
+ * unsupported member is refused (400 RATESTORE_INVALID_PARAMETER naming it) rather than ignored,
+ * which would store something else than was meant (`"Currency": "EUR"` stored dollars).
+ */
+export function objectBody(req: Request, members: readonly string[]): Record<string, unknown> {
   const body = req.body as unknown;
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     const type = req.headers['content-type'];
     if (type === undefined || !/^application\/json\b/i.test(type)) throw new HttpProblem(415, 'RATESTORE_UNSUPPORTED_MEDIA_TYPE', 'send a JSON object with Content-Type: application/json');
     throw new HttpProblem(400, 'RATESTORE_MALFORMED_BODY', 'the body must be a JSON object');
   }
+  const unknown = Object.keys(body).find((key) => !members.includes(key));
+  if (unknown !== undefined) throw new HttpProblem(400, 'RATESTORE_INVALID_PARAMETER', `unknown member ${JSON.stringify(unknown.slice(0, 64))}: the body has ${members.join(', ')}`, { parameter: unknown.slice(0, 64) });
   return body as Record<string, unknown>;
 }

@@ -59,12 +59,12 @@ export function locationRoutes(ctx: AppContext): Router {
   };
 
   router.put('/v1/ports/:code', write, json, async (req, res) => {
-    const body = objectBody(req);
+    const body = objectBody(req, ['name', 'region']);
     await change(req, res, 'PUT /v1/ports', { type: 'port', code: String(req.params.code), name: body.name as string, region: body.region as string }, { code: 'code' });
   });
 
   router.put('/v1/regions/:slug', write, json, async (req, res) => {
-    const body = objectBody(req);
+    const body = objectBody(req, ['name', 'parent']);
     await change(req, res, 'PUT /v1/regions', { type: 'region', slug: String(req.params.slug), name: body.name as string, parent: (body.parent as string | null | undefined) ?? null }, { slug: 'slug' });
   });
 

@@ -39,7 +39,7 @@ export function ratesRoutes(ctx: AppContext): Router {
   });
 
   router.post('/rates', ctx.auth.require('write'), jsonObjectBody(ctx.config.limits.jsonBodyBytes), async (req, res) => {
-    const range = checkRange(objectBody(req), ctx.config.limits.postRangeDays);
+    const range = checkRange(objectBody(req, ['date_from', 'date_to', 'origin_code', 'destination_code', 'price', 'currency']), ctx.config.limits.postRangeDays);
     const batchId = batchIdOf(req);
     await commitBatch(ctx, res, {
       batchId,

@@ -28,7 +28,7 @@ export function uploadRoutes(ctx: AppContext): Router {
   const engine = <T>(work: () => T | Promise<T>): Promise<T> => engineCall(work, idParams);
 
   router.post('/v1/uploads', write, json, async (req, res) => {
-    const body = req.body === undefined ? {} : objectBody(req);
+    const body = req.body === undefined ? {} : objectBody(req, ['batch_id']);
     const batchId = batchIdOf(req, body.batch_id) ?? randomUUID();
     const replayed = async (): Promise<boolean> => {
       const done = await engine(() => store.batch(batchId));
