@@ -31,6 +31,11 @@ export interface WriteOptions {
 export interface CommitOptions {
   /** As `WriteOptions.fingerprint` (a string: a staged batch's items were read before). */
   fingerprint?: string;
+  /**
+   * Refuse the batch (RATESTORE_TOO_MANY_ITEMS, nothing written, the batch stays staged) if it holds
+   * more items, counted under the commit's lock, so chunks still being added count too. Default: no limit.
+   */
+  maxItems?: number;
 }
 
 export interface AddChunkOptions {

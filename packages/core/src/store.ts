@@ -285,7 +285,8 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     checkBatchId(batchId);
     checkObject(options, 'options');
     const fingerprint = checkFingerprint(options.fingerprint);
-    return this.#track(this.#staging.exclusive(batchId, () => this.#commitStaged(batchId, fingerprint)));
+    const maxItems = options.maxItems === undefined ? Infinity : checkInteger(options.maxItems, 'maxItems', 1);
+    return this.#track(this.#staging.exclusive(batchId, () => this.#commitStaged(batchId, fingerprint, maxItems)));
   }
 
   /** Drops a staged batch. Resolves false when there was none; a committed batch cannot be aborted. */
@@ -487,13 +488,17 @@ export class Ratestore implements RatestoreReader, RatestoreWriter {
     }
   }
 
-  async #commitStaged(batchId: string, fingerprint: string | undefined): Promise<CommitResult> {
+  async #commitStaged(batchId: string, fingerprint: string | undefined, maxItems: number): Promise<CommitResult> {
     const done = this.#replica.index.batch(batchId);
     if (done !== undefined) return replayed(batchResult(done));
     if (!(await this.#staging.has(batchId))) {
       const committed = await this.#latestBatch(batchId);
       if (committed !== undefined) return replayed(batchResult(committed));
       throw unknownBatch(batchId);
+    }
+    if (maxItems !== Infinity) {
+      const items = (await this.#staging.info(batchId))?.items ?? 0;
+      if (items > maxItems) throw new RatestoreError('RATESTORE_TOO_MANY_ITEMS', `batch ${batchId} holds ${items} items; it may hold at most ${maxItems}`, { field: 'batchId' });
     }
     const result = await this.#commit({ kind: 'batch', batchId, source: this.#staging.source(batchId), ...(fingerprint === undefined ? {} : { fingerprint }) });
     await this.#staging.delete(batchId);

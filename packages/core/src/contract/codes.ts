@@ -137,7 +137,11 @@ export const ERROR_CODES = {
   },
   RATESTORE_BODY_TOO_LARGE: { status: 413, http: 'the body is over `limits.batchBodyBytes` or `limits.jsonBodyBytes`' },
   RATESTORE_ITEM_TOO_LARGE: { status: 413, http: 'one item of a batch body is longer than `limits.itemChars` (`line` names it)' },
-  RATESTORE_TOO_MANY_ITEMS: { status: 413, http: 'more items than `limits.batchItems` in one body, or in a staged upload at commit' },
+  RATESTORE_TOO_MANY_ITEMS: {
+    status: 413,
+    engine: '`commit(batchId, { maxItems })` of a staged batch that holds more items (counted under the commit\'s lock, after the chunks still being added)',
+    http: 'more items than `limits.batchItems` in one body, or in a staged upload at commit'
+  },
   RATESTORE_UNSUPPORTED_MEDIA_TYPE: { status: 415, http: 'a batch body that is not JSON, NDJSON or CSV; any body with a `Content-Encoding` (compressed), or whose `Content-Type` declares a `charset` other than `utf-8` (or `us-ascii`)' },
   RATESTORE_RATE_LIMITED: { status: 429, http: 'the key\'s rate limit is exhausted; see `Retry-After`' },
   RATESTORE_HEADERS_TOO_LARGE: {

@@ -52,6 +52,32 @@ export function stagedSuite(factory: StoreFactory): void {
       expect(await store.stagedBatches()).toEqual([]);
     });
 
+    // Was a bug (in the server): the limit was counted before the commit, so chunks still arriving
+    // slipped past it. The commit counts under its lock, after the chunks being added.
+    it('refuses a commit over maxItems, counting the chunks still being added, and keeps the batch staged', async () => {
+      const store = await stores.open();
+      await store.write(TREE);
+      await store.begin('limited');
+      await store.addChunk('limited', [100, 110, 120].map((p) => price('CNSHA', 'NLRTM', day, p)));
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      async function* slow(): AsyncGenerator<BatchItem> {
+        yield price('CNSHA', 'NLRTM', day, 130);
+        await held;
+        yield price('CNSHA', 'NLRTM', day, 140);
+      }
+      const adding = store.addChunk('limited', slow());
+      const committing = expectCode(store.commit('limited', { maxItems: 4 }), 'RATESTORE_TOO_MANY_ITEMS', 'batchId');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      release();
+      await adding;
+      expect((await committing).message).toBe('batch limited holds 5 items; it may hold at most 4');
+      expect(store.batch('limited')).toBeUndefined();
+      expect((await store.staged('limited'))?.items).toBe(5);
+      expect((await store.commit('limited', { maxItems: 5 })).counts.prices).toBe(5);
+      await expectCode(store.commit('other', { maxItems: 0 }), 'RATESTORE_INVALID_ARGUMENT', 'maxItems');
+    });
+
     it('takes explicit chunk numbers, in any order, and replaces a chunk added again', async () => {
       const store = await stores.open();
       await store.write(TREE);

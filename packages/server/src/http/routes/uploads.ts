@@ -88,14 +88,9 @@ export function uploadRoutes(ctx: AppContext): Router {
       batchId: id,
       parameters: idParams,
       fingerprint: UPLOAD,
-      prepare: async () => {
-        // The item limit is per batch: chunks are checked one by one as they arrive, the whole here.
-        const staged = await engine(() => store.staged(id));
-        if (staged !== undefined && staged.items > ctx.config.limits.batchItems) {
-          throw new HttpProblem(413, 'RATESTORE_TOO_MANY_ITEMS', `the upload holds ${staged.items} items; a batch may hold at most ${ctx.config.limits.batchItems}`, { parameter: 'id' });
-        }
-        return { commit: () => store.commit(id, { fingerprint: UPLOAD.stored }) };
-      }
+      // The item limit is per batch: chunks are checked one by one as they arrive, the whole by the
+      // commit, under its lock (counted before it, chunks still arriving slipped past the limit).
+      prepare: async () => ({ commit: () => store.commit(id, { fingerprint: UPLOAD.stored, maxItems: ctx.config.limits.batchItems }) })
     });
   });
 
