@@ -16,6 +16,14 @@ export interface CollectedBatch {
   discard(): Promise<void>;
 }
 
+/** The chunks of a one-call write beyond its first, kept until its commit (see `collect`). */
+interface KeptChunks {
+  append(chunk: EncodedChunk): Promise<void>;
+  source(): BatchSource;
+  /** Drops them, once the batch is committed (or will not be). */
+  discard(): Promise<void>;
+}
+
 export interface StagingOptions {
   chunkSize: number;
   /** Where `collect()` spills the chunks of a larger batch (a temporary file); undefined: staged like an upload's. */
@@ -94,26 +102,18 @@ export abstract class Staging {
    * it is known not to be the only one.
    */
   async collect(batchId: string, items: unknown): Promise<CollectedBatch> {
-    const { chunkSize, spillDirectory } = this.options;
+    const { chunkSize } = this.options;
     const issues = new IssueList(this.options);
     const builder = new ChunkBuilder(issues, undefined, chunkSize);
     let held: EncodedChunk | undefined;
-    let staged = 0;
-    // With a spill directory the chunks go to a file of their own, never into staging (FileSpill).
-    let spill: FileSpill | undefined;
-    const stage = async (chunk: EncodedChunk): Promise<void> => {
-      if (spillDirectory !== undefined) {
-        spill ??= await FileSpill.create(spillDirectory);
-        await spill.append(chunk);
-        staged++;
-        return;
-      }
-      if (staged === 0) await this._beginInternal(batchId);
-      await this._putChunk(batchId, staged++, chunk, false);
+    // Where the chunks go once there is more than one, made with the second.
+    let kept: KeptChunks | undefined;
+    const keep = async (chunk: EncodedChunk): Promise<void> => {
+      kept ??= await this.#keptChunks(batchId);
+      await kept.append(chunk);
     };
     const discard = async (): Promise<void> => {
-      if (spill !== undefined) await spill.close();
-      else if (staged > 0) await this.delete(batchId);
+      await kept?.discard();
     };
     try {
       let index = 0;
@@ -121,22 +121,41 @@ export abstract class Staging {
         for (const item of slice) {
           builder.add(item, index++);
           if (builder.size >= chunkSize) {
-            if (held !== undefined) await stage(held);
+            if (held !== undefined) await keep(held);
             held = builder.take();
           }
         }
       }
       if (held === undefined || builder.size > 0) {
-        if (held !== undefined) await stage(held);
+        if (held !== undefined) await keep(held);
         held = builder.take();
       }
-      if (staged === 0) return { source: memorySource([held]), issues, discard };
-      await stage(held);
-      return { source: spill?.source() ?? this._collectedSource(batchId), issues, discard };
+      if (kept === undefined) return { source: memorySource([held]), issues, discard };
+      await keep(held);
+      return { source: kept.source(), issues, discard };
     } catch (error) {
       await discard();
       throw error;
     }
+  }
+
+  /**
+   * Where a one-call write keeps its chunks until its commit: a file of their own in the spill
+   * directory (FileSpill), or else this staging, as a batch that `open()` drops after a crash.
+   */
+  async #keptChunks(batchId: string): Promise<KeptChunks> {
+    const { spillDirectory } = this.options;
+    if (spillDirectory !== undefined) {
+      const spill = await FileSpill.create(spillDirectory);
+      return { append: (chunk) => spill.append(chunk), source: () => spill.source(), discard: () => spill.close() };
+    }
+    await this._beginInternal(batchId);
+    let chunks = 0;
+    return {
+      append: (chunk) => this._putChunk(batchId, chunks++, chunk, false),
+      source: () => this._collectedSource(batchId),
+      discard: () => this.delete(batchId)
+    };
   }
 
   /** Deletes a staged batch; resolves false when none was staged. */
